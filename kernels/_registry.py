@@ -1,0 +1,122 @@
+"""Registry mapping kernel names to their NumPy, Numba and CUDA implementations."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numba
+
+__all__ = ["BACKENDS", "BackendUnavailableError", "register", "select", "kernel_names",
+           "available_backends", "cuda_available", "njit", "pnjit"]
+
+BACKENDS = ("auto", "numpy", "numba", "cuda")
+
+#: ``numba.njit`` with on-disk caching: the whole suite stays fast across runs.
+njit = numba.njit(cache=True, nogil=True)
+#: Parallel variant, for loops over independent rows (``numba.prange``).
+pnjit = numba.njit(cache=True, nogil=True, parallel=True)
+
+
+class BackendUnavailableError(RuntimeError):
+    """A backend was asked for that this machine (or this kernel) does not have."""
+
+
+@dataclass(frozen=True)
+class Kernel:
+    name: str
+    numpy: Callable
+    numba: Optional[Callable] = None
+    cuda: Optional[Callable] = None
+
+
+_KERNELS: dict[str, Kernel] = {}
+_LOADED = False
+
+
+def register(name: str, *, numpy: Callable, numba: Callable | None = None,
+             cuda: Callable | None = None) -> None:
+    """Register the implementations of kernel ``name`` (``numpy`` is required)."""
+    if name in _KERNELS:
+        raise ValueError(f"kernel {name!r} is already registered")
+    _KERNELS[name] = Kernel(name, numpy, numba, cuda)
+
+
+def _load_all() -> None:
+    # Each module of this package registers its kernels on import.
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    for mod in pkgutil.iter_modules(_package_path()):
+        if not mod.name.startswith("_"):
+            importlib.import_module(f"{__package__}.{mod.name}")
+
+
+def _package_path():
+    return importlib.import_module(__package__).__path__
+
+
+def cuda_available() -> tuple[bool, str]:
+    """Whether ``numba.cuda`` can run here, and why not when it cannot."""
+    try:
+        from numba import cuda
+    except Exception as exc:  # pragma: no cover - numba without cuda support
+        return False, f"numba.cuda cannot be imported ({exc})"
+    try:
+        if cuda.is_available():
+            return True, ""
+    except Exception as exc:  # pragma: no cover
+        return False, f"numba.cuda failed to initialise ({exc})"
+    return False, ("no CUDA GPU or driver was found (set NUMBA_ENABLE_CUDASIM=1 to "
+                   "run the CUDA kernels in numba's simulator)")
+
+
+def kernel_names() -> list[str]:
+    _load_all()
+    return sorted(_KERNELS)
+
+
+def available_backends(name: str) -> list[str]:
+    """The backends kernel ``name`` has that can run on this machine."""
+    k = _get(name)
+    out = ["numpy"]
+    if k.numba is not None:
+        out.append("numba")
+    if k.cuda is not None and cuda_available()[0]:
+        out.append("cuda")
+    return out
+
+
+def _get(name: str) -> Kernel:
+    _load_all()
+    try:
+        return _KERNELS[name]
+    except KeyError:
+        raise ValueError(f"unknown kernel {name!r}; known: {', '.join(sorted(_KERNELS))}") from None
+
+
+def select(name: str, backend: str = "auto") -> Callable:
+    """Return the implementation of kernel ``name`` for ``backend``.
+
+    ``"auto"`` is the numba CPU version when there is one, else the NumPy twin;
+    CUDA is used only when asked for.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    k = _get(name)
+    if backend == "numpy":
+        return k.numpy
+    if backend == "auto":
+        return k.numba if k.numba is not None else k.numpy
+    if backend == "numba":
+        if k.numba is None:
+            raise BackendUnavailableError(f"kernel {name!r} has no numba version")
+        return k.numba
+    if k.cuda is None:
+        raise BackendUnavailableError(f"kernel {name!r} has no CUDA version")
+    ok, why = cuda_available()
+    if not ok:
+        raise BackendUnavailableError(f"backend='cuda' was asked for kernel {name!r}, but {why}")
+    return k.cuda

@@ -1,0 +1,5 @@
+import sys
+
+from pdeopt.cli import main
+
+sys.exit(main())

@@ -1,0 +1,155 @@
+"""Timing harness for ``pdeopt bench``."""
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["benchmark", "registry", "BenchContext", "time_call", "run_benchmarks"]
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    func: Callable
+    description: str
+
+
+_REGISTRY: dict[str, Benchmark] = {}
+
+
+def benchmark(name: str, *, description: str):
+    """Register ``func(ctx)`` as the benchmark group ``name`` (an area: ``hj``, ``prox``...)."""
+    def deco(func):
+        _REGISTRY[name] = Benchmark(name, func, description)
+        return func
+    return deco
+
+
+def registry() -> dict[str, Benchmark]:
+    pkg = importlib.import_module(__package__)
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        if not mod.name.startswith("_"):
+            importlib.import_module(f"{__package__}.{mod.name}")
+    return dict(sorted(_REGISTRY.items()))
+
+
+def time_call(fn: Callable, *, repeat: int = 5, min_time: float = 0.05) -> float:
+    """Best-of-``repeat`` wall time of ``fn()`` in seconds, after one warm-up call.
+
+    Each repeat loops ``fn`` until ``min_time`` has passed, so short calls are
+    timed accurately; the minimum over repeats is the least noisy estimate.
+    """
+    fn()  # warm-up: JIT compilation, caches, first-touch allocation
+    best = np.inf
+    for _ in range(repeat):
+        n, t0 = 0, time.perf_counter()
+        while True:
+            fn()
+            n += 1
+            dt = time.perf_counter() - t0
+            if dt >= min_time:
+                break
+        best = min(best, dt / n)
+    return float(best)
+
+
+class BenchContext:
+    """What a benchmark group receives: sizes by mode, a seeded rng, and timers."""
+
+    def __init__(self, name: str, *, quick: bool, seed: int = 0, echo=print):
+        self.name = name
+        self.quick = quick
+        self.rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+        self.rows: list[dict] = []
+        self._echo = echo
+        self._copy_cache: dict[int, float] = {}
+
+    def pick(self, quick, default):
+        return quick if self.quick else default
+
+    def time(self, fn: Callable, **kw) -> float:
+        return time_call(fn, repeat=2 if self.quick else kw.pop("repeat", 5), **kw)
+
+    def copy_bandwidth(self, nbytes: int) -> float:
+        """Bytes per second of ``np.copyto`` on float64 arrays of ``nbytes`` (read + write)."""
+        if nbytes not in self._copy_cache:
+            a = np.ones(max(nbytes // 8, 1))
+            b = np.empty_like(a)
+            t = self.time(lambda: np.copyto(b, a))
+            self._copy_cache[nbytes] = 2 * a.nbytes / t
+        return self._copy_cache[nbytes]
+
+    def compare(self, kernel: str, candidates: dict[str, Callable], *, baseline: str = "numpy",
+                bytes_moved: int | None = None, size: str = "", check=None) -> dict:
+        """Time each candidate and print its time and ratios.
+
+        Parameters
+        ----------
+        kernel : str
+            What is measured (``"soft_threshold 1e7"``).
+        candidates : dict of label to zero-argument callable
+            Backends (``numpy``, ``numba``, ``cuda``) and peers (``pyproximal``).
+        baseline : str
+            The label every ratio is taken against: speed-up = t_baseline / t.
+        bytes_moved : int, optional
+            Bytes one call must read and write; then each candidate's effective
+            throughput is reported as a fraction of a NumPy copy of as many bytes.
+        check : callable, optional
+            ``check(outputs)`` given ``{label: output}``; its return value (e.g. the
+            max difference to the baseline) is printed and stored.
+        """
+        times, outputs = {}, {}
+        for label, fn in candidates.items():
+            outputs[label] = fn()
+            times[label] = self.time(fn)
+        copy_bw = self.copy_bandwidth(bytes_moved) if bytes_moved else None
+        row = {"group": self.name, "kernel": kernel, "size": size, "baseline": baseline,
+               "seconds": times,
+               "speedup": {k: times[baseline] / t for k, t in times.items()}}
+        if copy_bw:
+            row["fraction_of_copy"] = {k: bytes_moved / t / copy_bw for k, t in times.items()}
+        if check is not None:
+            row["check"] = check(outputs)
+        self.rows.append(row)
+        self._echo(f"  {kernel} {size}".rstrip())
+        for k, t in times.items():
+            extra = f"  {row['fraction_of_copy'][k]:.2f} of copy" if copy_bw else ""
+            self._echo(f"    {k:<14s} {t * 1e3:10.3f} ms   x{row['speedup'][k]:7.2f} vs {baseline}{extra}")
+        if check is not None:
+            self._echo(f"    check: {row['check']}")
+        return row
+
+    def metric(self, name: str, value: float, *, unit: str = "", goal: str = "") -> None:
+        """Record a single derived number (a ratio, a rate) with its goal, if any."""
+        self.rows.append({"group": self.name, "metric": name, "value": float(value),
+                          "unit": unit, "goal": goal})
+        self._echo(f"  {name}: {value:.4g} {unit}" + (f"   (goal {goal})" if goal else ""))
+
+    def note(self, text: str) -> None:
+        self.rows.append({"group": self.name, "note": text})
+        self._echo(f"  note: {text}")
+
+
+def run_benchmarks(names, *, quick=False, seed=0, out_dir="figures", echo=print) -> list[dict]:
+    from pdeopt.validation._harness import atomic_write
+    reg = registry()
+    rows = []
+    for name in names:
+        b = reg[name]
+        echo(f"[{name}] {b.description}")
+        ctx = BenchContext(name, quick=quick, seed=seed, echo=echo)
+        t0 = time.perf_counter()
+        b.func(ctx)
+        echo(f"[{name}] done in {time.perf_counter() - t0:.1f} s")
+        rows += ctx.rows
+    payload = {"quick": quick, "numpy": np.__version__, "rows": rows}
+    atomic_write(Path(out_dir) / "bench.json", json.dumps(payload, indent=1, default=float))
+    return rows

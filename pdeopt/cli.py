@@ -1,0 +1,135 @@
+"""The ``pdeopt`` command: ``list``, ``validate`` and ``bench``."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+class UsageError(Exception):
+    """A bad argument: one line on stderr, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pdeopt", description=(
+        "PDE-based and proximal optimization methods for deep learning: "
+        "validations against the papers and benchmarks."))
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list every validation and benchmark with its source")
+
+    v = sub.add_parser("validate", help="run validations, print checks, write figures and a report")
+    v.add_argument("names", nargs="*", metavar="NAME", help="validations to run (default: all)")
+    mode = v.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_const", dest="mode", const="quick",
+                      help="small sizes, a few minutes in all (CI)")
+    mode.add_argument("--full", action="store_const", dest="mode", const="full",
+                      help="paper scale; uses MNIST")
+    v.set_defaults(mode="default")
+    v.add_argument("--out", default="figures", help="folder for PNGs, REPORT.md, results.json "
+                   "(default: figures)")
+    v.add_argument("--data", default=None, help="folder with the MNIST IDX files "
+                   "(default: $PDEOPT_DATA)")
+    v.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+
+    b = sub.add_parser("bench", help="time kernels against their NumPy twins and peers")
+    b.add_argument("names", nargs="*", metavar="NAME", help="benchmark groups (default: all)")
+    b.add_argument("--quick", action="store_true", help="small sizes (a smoke test)")
+    b.add_argument("--out", default="figures", help="folder for bench.json (default: figures)")
+    b.add_argument("--seed", type=int, default=0)
+    return p
+
+
+def _writable_dir(path: str) -> Path:
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise UsageError(f"--out {path}: not a writable folder ({exc.strerror or exc})") from None
+    return out
+
+
+def _select(names, known: dict, what: str) -> list[str]:
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UsageError(f"unknown {what} {', '.join(map(repr, unknown))}; "
+                         f"known: {', '.join(known)}")
+    return list(names) or list(known)
+
+
+def _cmd_list() -> int:
+    from pdeopt.bench import registry as bench_registry
+    from pdeopt.validation import registry
+    print("validations (pdeopt validate NAME):")
+    for name, v in registry().items():
+        flag = "  [--full, MNIST]" if v.needs_mnist else ""
+        print(f"  {name:<24s} {v.source}{flag}\n  {'':<24s} {v.description}")
+    benches = bench_registry()
+    print("\nbenchmarks (pdeopt bench NAME):")
+    for name, b in benches.items():
+        print(f"  {name:<24s} {b.description}")
+    if not benches:
+        print("  (none yet)")
+    return 0
+
+
+def _cmd_validate(args) -> int:
+    from pdeopt.data import find_mnist
+    from pdeopt.validation import registry, run_validations
+    names = _select(args.names, registry(), "validation")
+    data_dir = args.data if args.data is not None else os.environ.get("PDEOPT_DATA") or None
+    if args.data is not None:
+        try:
+            find_mnist(args.data)
+        except FileNotFoundError as exc:
+            raise UsageError(f"--data {args.data}: {str(exc).splitlines()[0]}") from None
+    out = _writable_dir(args.out)
+    print(f"pdeopt validate: {len(names)} validation(s), mode {args.mode}, seed {args.seed}, "
+          f"output {out}/")
+    outcomes = run_validations(names, mode=args.mode, seed=args.seed, out_dir=out,
+                               data_dir=data_dir)
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("passed", "failed", "error", "skipped")}
+    n_checks = sum(len(o.checks) for o in outcomes)
+    n_failed = sum(not c["passed"] for o in outcomes for c in o.checks)
+    print(f"\n{n_checks - n_failed} checks passed, {n_failed} failed; validations: "
+          + ", ".join(f"{v} {k}" for k, v in counts.items()) + f". Report: {out / 'REPORT.md'}")
+    return 1 if counts["failed"] or counts["error"] else 0
+
+
+def _cmd_bench(args) -> int:
+    from pdeopt.bench import registry, run_benchmarks
+    known = registry()
+    names = _select(args.names, known, "benchmark")
+    out = _writable_dir(args.out)
+    if not names:
+        print("no benchmarks are registered yet")
+        return 0
+    run_benchmarks(names, quick=args.quick, seed=args.seed, out_dir=out)
+    print(f"\nwrote {out / 'bench.json'}")
+    return 0
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "list":
+            return _cmd_list()
+        if args.command == "validate":
+            return _cmd_validate(args)
+        return _cmd_bench(args)
+    except UsageError as exc:
+        print(f"pdeopt: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pdeopt: interrupted; finished figures and the report so far are kept",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

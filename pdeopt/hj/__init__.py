@@ -1,0 +1,4 @@
+"""Hamilton–Jacobi relaxation: local entropy, viscous and inviscid HJ, Hopf–Lax, Burgers, proximal point.
+
+Sources: Osher (2018), Deep Relaxation part; Oberman (2017).
+"""

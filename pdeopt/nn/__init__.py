@@ -1,0 +1,1 @@
+"""Small framework-free networks in NumPy: layers, models, losses, optimizers, training loop."""

@@ -1,0 +1,33 @@
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+# Fast, deterministic property tests; CI can raise the count with HYPOTHESIS_PROFILE=ci.
+settings.register_profile("default", max_examples=40, deadline=None, derandomize=True)
+settings.register_profile("ci", max_examples=80, deadline=None, derandomize=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+#: The real MNIST shipped beside the repository (../shared/data/mnist), if present.
+MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
+
+
+@pytest.fixture(scope="session")
+def mnist_dir():
+    path = Path(os.environ.get("PDEOPT_DATA", MNIST_DIR))
+    if not (path / "train-images-idx3-ubyte.gz").exists() and not (path / "train-images-idx3-ubyte").exists():
+        pytest.skip(f"MNIST is not in {path}")
+    return path
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``cuda`` run on a GPU or under NUMBA_ENABLE_CUDASIM=1; else they skip."""
+    from pdeopt.kernels import cuda_available
+    ok, why = cuda_available()
+    if ok:
+        return
+    skip = pytest.mark.skip(reason=why)
+    for item in items:
+        if "cuda" in item.keywords:
+            item.add_marker(skip)

@@ -1,0 +1,94 @@
+"""The pdeopt command and the validation harness."""
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pdeopt.cli import main
+from pdeopt.validation import registry
+from pdeopt.validation._harness import Context, atomic_write
+
+
+def test_list_names_every_validation(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in registry():
+        assert name in out
+
+
+def test_validate_writes_report_json_and_figure(tmp_path, capsys):
+    assert main(["validate", "moreau-abs", "--quick", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "PASS" in out and "FAIL" not in out
+    assert (tmp_path / "moreau-abs.png").stat().st_size > 10_000
+    report = (tmp_path / "REPORT.md").read_text()
+    assert "| moreau-abs |" in report and "![moreau-abs](moreau-abs.png)" in report
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["validations"][0]["status"] == "passed"
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["validate", "no-such-validation"], "unknown validation 'no-such-validation'"),
+    (["validate", "--data", "/nonexistent"], "--data /nonexistent: MNIST not found"),
+    (["bench", "--out", "/proc/forbidden"], None),
+])
+def test_usage_errors_exit_2_with_one_line(argv, message, capsys):
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    if message:
+        assert message in err
+
+
+def test_unwritable_out_exits_2(tmp_path, capsys):
+    target = tmp_path / "file"
+    target.write_text("x")
+    assert main(["validate", "moreau-abs", "--quick", "--out", str(target / "sub")]) == 2
+    assert "not a writable folder" in capsys.readouterr().err
+
+
+def test_failed_check_gives_exit_1(tmp_path, monkeypatch, capsys):
+    from pdeopt.validation import _harness
+
+    def failing(ctx):
+        ctx.check("deliberately wrong", 1.0, 0.0, tol=0.5)
+    monkeypatch.setitem(_harness._REGISTRY, "zz-failing",
+                        _harness.Validation("zz-failing", failing, "test", "fails"))
+    assert main(["validate", "zz-failing", "--out", str(tmp_path)]) == 1
+    assert "FAIL" in capsys.readouterr().out
+
+
+def test_check_comparisons_and_nan(tmp_path):
+    ctx = Context("t", mode="quick", seed=0, out_dir=tmp_path, data_dir=None, echo=lambda s: None)
+    assert ctx.check("abs", 1.05, 1.0, tol=0.1)
+    assert not ctx.check("abs", 1.2, 1.0, tol=0.1)
+    assert ctx.check("rel", 105, 100, tol=0.06, comparison="rel")
+    assert ctx.check("le", 0.9, 1.0, comparison="le")
+    assert not ctx.check("ge", 0.9, 1.0, comparison="ge")
+    assert ctx.check("true", True, True, comparison="true")
+    assert not ctx.check("nan never passes", math.nan, 0.0, tol=math.inf)
+    with pytest.raises(ValueError, match="comparison must be"):
+        ctx.check("x", 1, 1, comparison="approx")
+
+
+def test_context_rng_depends_on_seed_and_name(tmp_path):
+    make = lambda name, seed: Context(name, mode="quick", seed=seed, out_dir=tmp_path,
+                                      data_dir=None).rng.random()
+    assert make("a", 0) == make("a", 0)
+    assert make("a", 0) != make("b", 0) and make("a", 0) != make("a", 1)
+
+
+def test_atomic_write_replaces_whole(tmp_path):
+    atomic_write(tmp_path / "f.txt", "one")
+    atomic_write(tmp_path / "f.txt", "two")
+    assert (tmp_path / "f.txt").read_text() == "two" and os.listdir(tmp_path) == ["f.txt"]
+
+
+def test_console_script_runs_from_another_directory(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "pdeopt", "list"], cwd=tmp_path,
+                         capture_output=True, text=True, check=True).stdout
+    assert "moreau-abs" in out

@@ -1,0 +1,91 @@
+"""Result, Recorder and the shared argument checks."""
+import warnings
+
+import numpy as np
+import pytest
+
+from pdeopt import Recorder, Result
+from pdeopt._checks import (as_float_array, as_rng, check_integer, check_nonnegative,
+                            check_positive, check_shape, check_uniform_grid)
+
+
+def test_recorder_builds_result_with_arrays():
+    rec = Recorder(step=0.1)
+    with rec.running():
+        for k in range(4):
+            rec.log(loss=float(k), angle=2.0 * k)
+    res = rec.result(x=np.zeros(3), converged=True)
+    assert isinstance(res, Result)
+    np.testing.assert_array_equal(res.history["loss"], [0, 1, 2, 3])
+    assert res.info["iterations"] == 4 and res.converged
+    assert res.info["parameters"] == {"step": 0.1}
+    assert "loss[4]" in repr(res)
+
+
+def test_recorder_keeps_history_when_interrupted():
+    rec = Recorder()
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        with rec.running():
+            for k in range(10):
+                if k == 3:
+                    raise KeyboardInterrupt
+                rec.log(loss=k)
+    res = rec.result(x=None)
+    assert res.info["interrupted"] and len(res.history["loss"]) == 3
+
+
+def test_as_float_array_promotes_integers_and_rejects_nan():
+    a = as_float_array([1, 2, 3], "x")
+    assert a.dtype == np.float64 and a.flags.c_contiguous
+    assert as_float_array(np.ones(2, np.float32), "x").dtype == np.float32
+    with pytest.raises(ValueError, match="x contains 1 NaN"):
+        as_float_array([1.0, np.nan], "x")
+    with pytest.raises(ValueError, match="y must have 2 dimension"):
+        as_float_array(np.ones(3), "y", ndim=2)
+    with pytest.raises(ValueError, match="z must not be empty"):
+        as_float_array([], "z")
+    with pytest.raises(TypeError, match="w must be a numeric array"):
+        as_float_array(["a"], "w")
+
+
+@pytest.mark.parametrize("func,bad,match", [
+    (check_positive, 0.0, "gamma must be > 0"),
+    (check_positive, -1, "gamma must be > 0"),
+    (check_nonnegative, -1e-9, "gamma must be >= 0"),
+    (check_positive, float("nan"), "gamma must be finite"),
+])
+def test_scalar_checks_name_the_argument(func, bad, match):
+    with pytest.raises(ValueError, match=match):
+        func(bad, "gamma")
+
+
+def test_scalar_and_integer_checks():
+    assert check_positive(np.float32(2), "t") == 2.0
+    with pytest.raises(TypeError, match="t must be a real number"):
+        check_positive("1", "t")
+    assert check_integer(np.int64(3), "n", minimum=1) == 3
+    with pytest.raises(TypeError, match="n must be an integer"):
+        check_integer(1.5, "n")
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        check_integer(0, "n", minimum=1)
+    with pytest.raises(ValueError, match=r"a must have shape \(3, \*\)"):
+        check_shape(np.ones((2, 2)), (3, None), "a")
+
+
+def test_uniform_grid():
+    assert check_uniform_grid(np.linspace(-1e3, 1e3, 100001)) == pytest.approx(0.02)
+    with pytest.raises(ValueError, match="x must be strictly increasing"):
+        check_uniform_grid(np.linspace(1, 0, 10))
+    with pytest.raises(ValueError, match="uniformly spaced"):
+        check_uniform_grid(np.array([0.0, 1.0, 2.5, 3.0]))
+
+
+def test_rng_is_a_generator_and_reproducible():
+    assert as_rng(seed=1).normal() == as_rng(seed=1).normal()
+    g = np.random.default_rng(0)
+    assert as_rng(g) is g
+    with pytest.raises(TypeError, match="Generator"):
+        as_rng(np.random.RandomState(0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        as_rng(None)

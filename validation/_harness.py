@@ -1,0 +1,331 @@
+"""The validation harness: registry, run context, checks, and the written report.
+
+A validation is a function ``f(ctx)`` in a module of this package, registered
+with :func:`validation`. It reads like a lesson: set up, compute, check against
+an analytic or published number with ``ctx.check``, draw with ``ctx.save_figure``.
+Adding a validation is adding one module; nothing else needs editing.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import os
+import pkgutil
+import sys
+import tempfile
+import time
+import traceback
+import zlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["validation", "registry", "Context", "Check", "Skip", "MODES",
+           "run_validations", "atomic_write"]
+
+MODES = ("quick", "default", "full")
+COMPARISONS = ("abs", "rel", "le", "ge", "true")
+
+
+@dataclass(frozen=True)
+class Validation:
+    name: str
+    func: Callable
+    source: str
+    description: str
+    needs_mnist: bool = False
+
+
+_REGISTRY: dict[str, Validation] = {}
+
+
+def validation(name: str, *, source: str, description: str, needs_mnist: bool = False):
+    """Register ``func(ctx)`` as the validation ``name``.
+
+    Parameters
+    ----------
+    name : str
+        Short, lowercase, hyphenated (``hj-cole-hopf``); also the figure's file name.
+    source : str
+        Paper and figure/table it reproduces or the identity it checks.
+    description : str
+        One sentence: what it checks.
+    needs_mnist : bool
+        It runs only in ``--full`` mode and skips when MNIST is absent.
+    """
+    def deco(func):
+        if name in _REGISTRY and _REGISTRY[name].func is not func:
+            raise ValueError(f"validation {name!r} is registered twice")
+        _REGISTRY[name] = Validation(name, func, source, description, needs_mnist)
+        return func
+    return deco
+
+
+def registry() -> dict[str, Validation]:
+    """All validations, importing every module of this package once."""
+    pkg = importlib.import_module(__package__)
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        if not mod.name.startswith("_"):
+            importlib.import_module(f"{__package__}.{mod.name}")
+    return dict(sorted(_REGISTRY.items()))
+
+
+class Skip(Exception):
+    """Raised by ``ctx.skip``: the validation cannot run here (the reason says why)."""
+
+
+@dataclass
+class Check:
+    validation: str
+    name: str
+    measured: float
+    expected: float
+    tolerance: float
+    comparison: str
+    passed: bool
+    note: str = ""
+
+    def line(self) -> str:
+        status = "PASS" if self.passed else "FAIL"
+        rel = {"abs": "|m-e| <=", "rel": "|m-e|/|e| <=", "le": "m <= e +",
+               "ge": "m >= e -", "true": "holds"}[self.comparison]
+        tol = "" if self.comparison == "true" else f" {_fmt(self.tolerance)}"
+        return (f"  {status}  {self.name:<46s} measured {_fmt(self.measured):>10s}  "
+                f"expected {_fmt(self.expected):>10s}  ({rel}{tol})"
+                + (f"  {self.note}" if self.note else ""))
+
+
+def _fmt(v) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "nan"
+    v = float(v)
+    if v == 0:
+        return "0"
+    if 1e-3 <= abs(v) < 1e5:
+        return f"{v:.4g}"
+    return f"{v:.3e}"
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write ``path`` through a temporary file and a rename: never half-written."""
+    path = Path(path)
+    mode = "w" if isinstance(data, str) else "wb"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **({"encoding": "utf-8"} if mode == "w" else {})) as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class Context:
+    """What a validation receives.
+
+    Attributes
+    ----------
+    name, mode : str
+        The validation's name and the run mode (``quick``, ``default`` or ``full``).
+    rng : numpy.random.Generator
+        Seeded from the run's seed and the validation's name: each validation is
+        reproducible on its own, whatever else runs.
+    seed : int
+        The run's seed (for methods that take several independent seeds).
+    data_dir : pathlib.Path or None
+        Where the MNIST IDX files are (``--data`` or ``$PDEOPT_DATA``), if given.
+    """
+
+    def __init__(self, name: str, *, mode: str, seed: int, out_dir: Path,
+                 data_dir: Path | None, echo: Callable[[str], None] = print):
+        self.name = name
+        self.mode = mode
+        self.seed = seed
+        self.rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+        self.out_dir = Path(out_dir)
+        self.data_dir = data_dir
+        self.checks: list[Check] = []
+        self.figures: list[str] = []
+        self.tables: list[str] = []
+        self._echo = echo
+        self._t0 = time.perf_counter()
+
+    # -- sizes by mode ---------------------------------------------------------
+    @property
+    def quick(self) -> bool:
+        return self.mode == "quick"
+
+    @property
+    def full(self) -> bool:
+        return self.mode == "full"
+
+    def pick(self, quick, default, full=None):
+        """The value for this run's mode (``full`` falls back to ``default``)."""
+        if self.mode == "quick":
+            return quick
+        if self.mode == "full" and full is not None:
+            return full
+        return default
+
+    # -- recording -------------------------------------------------------------
+    def check(self, name: str, measured, expected, *, tol: float = 0.0,
+              comparison: str = "abs", note: str = "") -> bool:
+        """Record and print one check; return whether it passed.
+
+        ``comparison``: ``abs`` |m − e| ≤ tol; ``rel`` |m − e| ≤ tol·|e|;
+        ``le`` m ≤ e + tol; ``ge`` m ≥ e − tol; ``true`` bool(measured) is true
+        (``expected`` is then ``True``). A NaN measurement always fails.
+        """
+        if comparison not in COMPARISONS:
+            raise ValueError(f"comparison must be one of {COMPARISONS}, got {comparison!r}")
+        if comparison == "true":
+            passed = bool(measured)
+            m, e = bool(measured), True
+        else:
+            m, e = float(measured), float(expected)
+            if math.isnan(m) or math.isnan(e):
+                passed = False
+            elif comparison == "abs":
+                passed = abs(m - e) <= tol
+            elif comparison == "rel":
+                passed = abs(m - e) <= tol * abs(e)
+            elif comparison == "le":
+                passed = m <= e + tol
+            else:
+                passed = m >= e - tol
+        c = Check(self.name, name, m, e, float(tol), comparison, bool(passed), note)
+        self.checks.append(c)
+        self._echo(c.line())
+        return c.passed
+
+    def progress(self, message: str) -> None:
+        """A progress line for long runs."""
+        self._echo(f"  ...   {message}  [{time.perf_counter() - self._t0:.0f} s]")
+
+    def table(self, markdown: str) -> None:
+        """A table (Markdown) for the report and the terminal, e.g. beside a paper's numbers."""
+        self.tables.append(markdown)
+        self._echo("\n".join("        " + line for line in markdown.strip().splitlines()))
+
+    def skip(self, reason: str):
+        raise Skip(reason)
+
+    def mnist(self):
+        """Load MNIST from ``data_dir``, or skip this validation with the reason."""
+        from pdeopt.data import load_mnist
+        try:
+            return load_mnist(self.data_dir)
+        except FileNotFoundError as exc:
+            raise Skip(str(exc).splitlines()[0]) from None
+
+    def save_figure(self, fig, suffix: str = "") -> Path:
+        """Save a matplotlib figure as ``<out>/<name><suffix>.png`` atomically and close it."""
+        import matplotlib.pyplot as plt
+        path = self.out_dir / f"{self.name}{suffix}.png"
+        fd, tmp = tempfile.mkstemp(dir=self.out_dir, prefix=f".{path.name}.", suffix=".png")
+        os.close(fd)
+        try:
+            fig.savefig(tmp, dpi=110, bbox_inches="tight")
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            plt.close(fig)
+        self.figures.append(path.name)
+        return path
+
+
+@dataclass
+class Outcome:
+    name: str
+    source: str
+    description: str
+    status: str  # passed, failed, skipped, error
+    seconds: float
+    checks: list = field(default_factory=list)
+    figures: list = field(default_factory=list)
+    tables: list = field(default_factory=list)
+    message: str = ""
+
+
+def run_validations(names, *, mode="default", seed=0, out_dir="figures", data_dir=None,
+                    echo=print) -> list[Outcome]:
+    """Run the named validations, print their checks, write the figures and the report."""
+    import matplotlib
+    matplotlib.use("Agg")
+    reg = registry()
+    out_dir = Path(out_dir)
+    outcomes = []
+    for name in names:
+        v = reg[name]
+        echo(f"[{name}] {v.description}  ({v.source})")
+        ctx = Context(name, mode=mode, seed=seed, out_dir=out_dir, data_dir=data_dir, echo=echo)
+        t0 = time.perf_counter()
+        try:
+            if v.needs_mnist and mode != "full":
+                raise Skip("needs MNIST: runs in --full mode")
+            v.func(ctx)
+            status = "passed" if all(c.passed for c in ctx.checks) else "failed"
+            msg = "" if ctx.checks else "recorded no check"
+            if not ctx.checks:
+                status = "failed"
+        except Skip as exc:
+            status, msg = "skipped", str(exc)
+        except KeyboardInterrupt:
+            echo(f"  interrupted during {name}; finished figures are kept")
+            raise
+        except Exception as exc:  # a crashing validation is a failed validation
+            status, msg = "error", f"{type(exc).__name__}: {exc}"
+            echo(traceback.format_exc())
+        dt = time.perf_counter() - t0
+        summary = {"passed": "ok", "failed": "FAILED", "skipped": "skipped",
+                   "error": "ERROR"}[status]
+        echo(f"[{name}] {summary} in {dt:.1f} s" + (f": {msg}" if msg else ""))
+        outcomes.append(Outcome(name, v.source, v.description, status, dt,
+                                [asdict(c) for c in ctx.checks], ctx.figures, ctx.tables, msg))
+        write_report(outcomes, out_dir, mode=mode, seed=seed)
+    return outcomes
+
+
+def write_report(outcomes, out_dir: Path, *, mode: str, seed: int) -> None:
+    """``REPORT.md`` (every check in one table, figures embedded) and ``results.json``."""
+    out_dir = Path(out_dir)
+    n_checks = sum(len(o.checks) for o in outcomes)
+    n_fail = sum(not c["passed"] for o in outcomes for c in o.checks)
+    lines = [
+        "# pdeopt validation report", "",
+        f"Mode `{mode}`, seed {seed}, Python {sys.version.split()[0]}, numpy {np.__version__}. "
+        f"{len(outcomes)} validation(s), {n_checks} check(s), {n_fail} failed.", "",
+        "| validation | check | measured | expected | comparison | tolerance | result |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for o in outcomes:
+        if not o.checks:
+            lines.append(f"| {o.name} | — | | | | | {o.status}: {o.message} |")
+        for c in o.checks:
+            lines.append(f"| {o.name} | {c['name']} | {_fmt(c['measured'])} | "
+                         f"{_fmt(c['expected'])} | {c['comparison']} | "
+                         f"{'' if c['comparison'] == 'true' else _fmt(c['tolerance'])} | "
+                         f"{'pass' if c['passed'] else '**FAIL**'} |")
+    for o in outcomes:
+        lines += ["", f"## {o.name}", "", f"{o.description} Source: {o.source}. "
+                  f"Status: {o.status} ({o.seconds:.1f} s){': ' + o.message if o.message else ''}.", ""]
+        for t in o.tables:
+            lines += [t.strip(), ""]
+        for fig in o.figures:
+            lines += [f"![{o.name}]({fig})", ""]
+    atomic_write(out_dir / "REPORT.md", "\n".join(lines) + "\n")
+    payload = {"mode": mode, "seed": seed, "validations": [asdict(o) for o in outcomes]}
+    atomic_write(out_dir / "results.json", json.dumps(payload, indent=1, default=_json_default))
+
+
+def _json_default(obj):
+    if isinstance(obj, (np.floating, np.integer, np.bool_)):
+        return obj.item()
+    return str(obj)
