@@ -1,0 +1,414 @@
+"""Lifted proximal operator machines (LPOM): training an MLP without backpropagation.
+
+The LPOM objective (Lin 2019; Li, Fang & Lin 2019) lifts the layer outputs X^i
+to variables and penalises each layer by the proximal form of its activation:
+
+    F(W, X) = ℓ(X^n, L) + Σ_{i=2}^{n} μ_i ( 1ᵀf(X^i)1 + 1ᵀg(W^{i-1}X^{i-1})1
+                                           + ½‖X^i − W^{i-1}X^{i-1}‖²_F ),
+
+with f, g from :mod:`pdeopt.lifted.activations`. It is convex in each block
+(Theorem 4) and every block update uses φ only:
+
+* hidden X^i (i = 2..n−1), the fixed-point iteration
+  X^i ← φ(W^{i-1}X^{i-1} − (μ_{i+1}/μ_i)(W^i)ᵀ(φ(W^iX^i) − X^{i+1})),
+  a contraction when (μ_{i+1}/μ_i)·β²‖W^i‖₂² < 1;
+* the output X^n ← φ(W^{n-1}X^{n-1} − (1/μ_n) ∂ℓ/∂X^n), a contraction when β/μ_n < 1;
+* the weights, min_W 1ᵀg̃(WX^i)1 − ⟨X^{i+1}, WX^i⟩ by accelerated proximal
+  gradient with extrapolation: W ← Y − (φ(YX^i) − X^{i+1})·P, where P is
+  (X^i)ᵀ/(β‖X^i‖₂²) (``w_metric="lipschitz"``, the linearisation of g̃) or the
+  seed's (X^i)^†/β (``w_metric="pinv"``, exact majorisation in the metric
+  X^i(X^i)ᵀ, ridge-regularised).
+
+Inference is the plain forward pass. Column convention: X^i has shape (d_i, m).
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .._checks import (as_float_array, as_rng, check_choice, check_integer, check_positive)
+from .._result import Recorder
+from .activations import check_lpom_activation
+from .mlp import (augment, check_loss, check_weights, init_weights, layer_sizes, loss_grad,
+                  loss_value, mlp_error, one_hot)
+
+__all__ = ["lpom_train", "lpom_solve", "lpom_objective", "lpom_optimality", "check_mu"]
+
+
+def check_mu(mu, n_layers: int) -> np.ndarray:
+    """μ_2..μ_n as an array of length ``n_layers``; each must be > 0."""
+    arr = np.atleast_1d(np.asarray(mu, dtype=float))
+    if arr.size == 1:
+        arr = np.full(n_layers, float(arr[0]))
+    if arr.ndim != 1 or arr.size != n_layers:
+        raise ValueError(f"mu must be a scalar or have one entry per weight layer "
+                         f"({n_layers}), got shape {np.shape(mu)}")
+    for i, m in enumerate(arr):
+        if not np.isfinite(m) or m <= 0:
+            raise ValueError(f"mu must be > 0 for every layer, got mu[{i}] = {m}")
+    return arr
+
+
+class _Lifted:
+    """The state of one LPOM problem: weights, lifted activations, targets."""
+
+    def __init__(self, weights, x0, targets, *, act, mu, loss, bias):
+        self.w, self.act, self.mu, self.loss, self.bias = weights, act, mu, loss, bias
+        self.t = targets
+        self.xs = [x0]
+        for w in weights:                       # start from the forward pass
+            self.xs.append(act.phi(w @ augment(self.xs[-1], bias)))
+
+    @property
+    def n_w(self):
+        return len(self.w)
+
+    def pre(self, k, w=None):
+        """W^k X̃^k (pre-activation of layer k+1)."""
+        return (self.w[k] if w is None else w) @ augment(self.xs[k], self.bias)
+
+    def linear_part(self, k):
+        """W^k without its bias column, the part that multiplies X^k."""
+        return self.w[k][:, :-1] if self.bias else self.w[k]
+
+    # -- the X-updates: fixed-point iterations that use φ only ------------------------------
+    def x_map(self, k, xk, xs):
+        """One fixed-point step for X^k given the others ``xs`` (k = 1..n_w in 0-based)."""
+        base = self.w[k - 1] @ augment(xs[k - 1], self.bias)
+        if k == self.n_w:
+            return self.act.phi(base - loss_grad(self.loss, xk, self.t) / self.mu[k - 1])
+        back = self.linear_part(k).T @ (
+            self.act.phi(self.w[k] @ augment(xk, self.bias)) - xs[k + 1])
+        return self.act.phi(base - (self.mu[k] / self.mu[k - 1]) * back)
+
+    def solve_x(self, k, xs, iters, tol):
+        """Iterate the map to relative change ``tol``; return X^k and the contraction factor.
+
+        The factor is the largest ratio ‖X_{t+1} − X_t‖ / ‖X_t − X_{t−1}‖ seen.
+        """
+        x = xs[k]
+        prev_step, factor = None, 0.0
+        for _ in range(iters):
+            x_new = self.x_map(k, x, xs)
+            step = float(np.linalg.norm(x_new - x))
+            if not np.isfinite(step):
+                raise FloatingPointError(f"the fixed-point iteration for X^{k + 1} produced "
+                                         f"NaN/inf; it contracts only if mu_{k + 2}/mu_{k + 1}"
+                                         f"·β²‖W^{k + 1}‖² < 1 (increase mu for lower layers)")
+            if prev_step is not None and prev_step > 0:
+                factor = max(factor, step / prev_step)
+            x, prev_step = x_new, step
+            if step <= tol * max(float(np.linalg.norm(x)), 1e-12):
+                break
+        return x, factor
+
+    # -- the W-updates: APG with extrapolation and gradient restart --------------------------
+    def solve_w(self, k, iters, metric):
+        xa = augment(self.xs[k], self.bias)
+        target = self.xs[k + 1]
+        beta = self.act.lipschitz
+        m, d = xa.shape[1], xa.shape[0]
+        gram = xa @ xa.T if d <= m else xa.T @ xa
+        if metric == "pinv":
+            ridge = 1e-6 * np.trace(gram) / gram.shape[0] + 1e-12
+            if d <= m:    # X^† = Xᵀ(XXᵀ)^{-1}
+                precond = np.linalg.solve(xa @ xa.T + ridge * np.eye(d), xa).T / beta
+            else:         # X^† = (XᵀX)^{-1}Xᵀ
+                precond = np.linalg.solve(xa.T @ xa + ridge * np.eye(m), xa.T) / beta
+        else:
+            lam = float(np.linalg.eigvalsh(gram)[-1])
+            precond = xa.T / (beta * max(lam, 1e-12))
+        w_prev = w = self.w[k]
+        t = 1.0
+        for _ in range(iters):
+            t_next = 0.5 * (1 + np.sqrt(1 + 4 * t * t))
+            y = w + ((t - 1) / t_next) * (w - w_prev)
+            w_new = y - (self.act.phi(y @ xa) - target) @ precond
+            # restart the momentum when the step points uphill (O'Donoghue & Candès 2015)
+            if np.sum((y - w_new) * (w_new - w)) > 0:
+                t_next = 1.0
+            w_prev, w, t = w, w_new, t_next
+        if not np.all(np.isfinite(w)):
+            raise FloatingPointError(f"the update of W^{k + 1} produced NaN/inf")
+        return w
+
+    def sweep(self, *, order, x_iters, x_tol, w_iters, w_metric, pool=None):
+        """One block-coordinate pass: every X^i (serial or parallel order), then every W^i."""
+        ks = list(range(self.n_w, 0, -1))      # output first: the labels flow down in one pass
+        factors = []
+        if order == "serial":
+            for k in ks:
+                self.xs[k], fac = self.solve_x(k, self.xs, x_iters, x_tol)
+                factors.append(fac)
+        else:                                   # Jacobi: all from the same snapshot
+            snap = list(self.xs)
+            job = lambda k: self.solve_x(k, snap, x_iters, x_tol)  # noqa: E731
+            out = list(pool.map(job, ks)) if pool else [job(k) for k in ks]
+            for k, (xk, fac) in zip(ks, out):
+                self.xs[k] = xk
+                factors.append(fac)
+        job_w = lambda k: self.solve_w(k, w_iters, w_metric)  # noqa: E731
+        idx = range(self.n_w)
+        new_w = list(pool.map(job_w, idx)) if pool else [job_w(k) for k in idx]
+        self.w[:] = new_w
+        return max(factors)
+
+    def objective(self):
+        f, g = self.act.f, self.act.g
+        total = loss_value(self.loss, self.xs[-1], self.t)
+        for k in range(self.n_w):
+            z = self.pre(k)
+            x1 = self.xs[k + 1]
+            total += self.mu[k] * (np.sum(f(x1)) + np.sum(g(z)) + 0.5 * np.sum((x1 - z) ** 2))
+        return float(total)
+
+    def optimality(self):
+        """‖(φ(W^iX^i) − X^{i+1})(X^i)ᵀ‖_F / (‖X^{i+1}‖_F ‖X^i‖_F) per layer (0 at a W-optimum)."""
+        res = []
+        for k in range(self.n_w):
+            xa = augment(self.xs[k], self.bias)
+            r = (self.act.phi(self.pre(k)) - self.xs[k + 1]) @ xa.T
+            res.append(float(np.linalg.norm(r) / max(np.linalg.norm(self.xs[k + 1]) *
+                                                     np.linalg.norm(xa), 1e-300)))
+        return np.array(res)
+
+
+def _prepare(x, y, weights, *, activation, alpha, mu, loss, bias, n_classes):
+    act = check_lpom_activation(activation, alpha=alpha)
+    loss = check_loss(loss)
+    x = as_float_array(x, "x", ndim=(2, 3)).reshape(len(x), -1).astype(np.float64)
+    ws = check_weights(weights, bias=bias, x_dim=x.shape[1])
+    n_classes = ws[-1].shape[0] if n_classes is None else n_classes
+    y = np.asarray(y)
+    if y.ndim == 1:
+        if y.shape[0] != x.shape[0]:
+            raise ValueError(f"x and y must have the same number of samples, got "
+                             f"{x.shape[0]} and {y.shape[0]}")
+        targets = one_hot(y, n_classes)
+    else:
+        targets = as_float_array(y, "y", ndim=2).T
+        if targets.shape != (ws[-1].shape[0], x.shape[0]):
+            raise ValueError(f"y must have shape {(x.shape[0], ws[-1].shape[0])}, got {y.shape}")
+    return act, loss, x, ws, targets, check_mu(mu, len(ws))
+
+
+def lpom_objective(weights, xs, y, *, mu, activation="relu", alpha=None, loss="squared",
+                   bias=True) -> float:
+    """The LPOM objective F(W, X) at weights ``W^1..W^{n-1}`` and lifted ``X^1..X^n``.
+
+    Parameters
+    ----------
+    weights : list of arrays (d_{i+1}, d_i [+1])
+    xs : list of arrays (d_i, m)
+        X^1 (the inputs, one column per sample) to X^n.
+    y : array (m,) of labels or (m, d_n) of targets
+    mu : float or sequence of n−1 floats, each > 0
+    """
+    act, loss, _, ws, targets, mu = _prepare(xs[0].T, y, weights, activation=activation,
+                                             alpha=alpha, mu=mu, loss=loss, bias=bias,
+                                             n_classes=None)
+    if len(xs) != len(ws) + 1:
+        raise ValueError(f"xs must hold {len(ws) + 1} layers, got {len(xs)}")
+    state = _Lifted(ws, xs[0], targets, act=act, mu=mu, loss=loss, bias=bias)
+    state.xs = [np.asarray(x, float) for x in xs]
+    return state.objective()
+
+
+def lpom_optimality(weights, x, *, activation="relu", alpha=None, bias=True, xs=None):
+    """The seed's W-optimality residuals ‖(φ(W^iX^i) − X^{i+1})(X^i)ᵀ‖ (relative), per layer.
+
+    With ``xs`` None the X^i are the forward pass, where the residuals are 0 exactly.
+    """
+    from .mlp import mlp_forward
+    ws = check_weights(weights, bias=bias)
+    act = check_lpom_activation(activation, alpha=alpha)
+    if xs is None:
+        xs = mlp_forward(ws, x, activation=act, bias=bias, all_layers=True)
+    state = _Lifted.__new__(_Lifted)
+    state.w, state.act, state.bias, state.xs = ws, act, bias, xs
+    return state.optimality()
+
+
+def _contracting_mu(weights, act, mu_out, rho, bias):
+    """μ with μ_n = ``mu_out`` and μ_i = μ_{i+1}·β²‖W^i‖₂²/ρ below it.
+
+    Then every fixed-point map is a contraction with factor ≤ ρ (hidden) and
+    β/μ_n (output): the seed's condition, enforced at the current weights.
+    """
+    mu = np.empty(len(weights))
+    mu[-1] = mu_out
+    for k in range(len(weights) - 1, 0, -1):
+        lin = weights[k][:, :-1] if bias else weights[k]
+        norm2 = np.linalg.norm(lin, 2) ** 2
+        mu[k - 1] = mu[k] * max(act.lipschitz ** 2 * norm2 / rho, 1.0)
+    return mu
+
+
+def _checked_options(order, x_iters, x_tol, w_iters, w_metric, n_jobs):
+    check_choice(order, "order", ("serial", "parallel"))
+    check_choice(w_metric, "w_metric", ("lipschitz", "pinv"))
+    return dict(order=order, x_iters=check_integer(x_iters, "x_iters", minimum=1),
+                x_tol=check_positive(x_tol, "x_tol"),
+                w_iters=check_integer(w_iters, "w_iters", minimum=1), w_metric=w_metric), \
+        check_integer(n_jobs, "n_jobs", minimum=1)
+
+
+def lpom_solve(x, y, weights, *, mu=1.0, activation="relu", alpha=None, loss="squared",
+               bias=True, sweeps=50, order="serial", x_iters=100, x_tol=1e-6, w_iters=50,
+               w_metric="lipschitz", n_jobs=1):
+    """Block coordinate descent on the LPOM objective of one fixed batch.
+
+    The X^i start at the forward pass and persist across sweeps, so each sweep
+    minimises F(W, X) further in every block; in the serial order (and with the
+    inner solvers run to convergence) F decreases monotonically.
+
+    Returns
+    -------
+    Result
+        ``x`` = the weights; history per sweep: ``objective``, ``contraction``
+        (the largest measured ratio of successive fixed-point steps), ``optimality``
+        (the largest relative residual ‖(φ(W^iX^i) − X^{i+1})(X^i)ᵀ‖); ``info["xs"]``
+        holds the final lifted activations.
+    """
+    act, loss, x, ws, targets, mu = _prepare(x, y, weights, activation=activation, alpha=alpha,
+                                             mu=mu, loss=loss, bias=bias, n_classes=None)
+    opts, n_jobs = _checked_options(order, x_iters, x_tol, w_iters, w_metric, n_jobs)
+    sweeps = check_integer(sweeps, "sweeps", minimum=1)
+    state = _Lifted(ws, x.T, targets, act=act, mu=mu, loss=loss, bias=bias)
+    rec = Recorder(method="lpom_solve", mu=mu.tolist(), activation=act.name, **opts)
+    with ThreadPoolExecutor(n_jobs) if n_jobs > 1 else _nullpool() as pool, rec.running():
+        rec.log(objective=state.objective(), contraction=np.nan,
+                optimality=float(state.optimality().max()))
+        for _ in range(sweeps):
+            fac = state.sweep(pool=pool, **opts)
+            rec.log(objective=state.objective(), contraction=fac,
+                    optimality=float(state.optimality().max()))
+    return rec.result(state.w, xs=state.xs, converged=True, backend="numpy")
+
+
+class _nullpool:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def lpom_train(x, y, hidden, *, activation="relu", alpha=None, mu="auto", loss="squared",
+               epochs=10, batch_size=100, sweeps=1, order="serial", x_iters=20, x_tol=1e-3,
+               w_iters=30, w_metric="lipschitz", n_jobs=1, bias=True, weights=None,
+               n_classes=None, x_val=None, y_val=None, rng=None, seed=None, progress=None,
+               callback=None, record_objective=True):
+    """Train an MLP with LPOM: minibatch block coordinate descent, no backpropagation.
+
+    For each minibatch the lifted X^i start at the forward pass, ``sweeps`` block
+    coordinate passes update X^n, ..., X^2 (fixed-point iterations, φ only) and then
+    every W^i (``w_iters`` APG steps with extrapolation); the X^i are then dropped,
+    so the memory is that of SGD. Prediction is the plain forward pass.
+
+    Parameters
+    ----------
+    x : array (m, d) or (m, h, w)
+    y : array (m,) of integer labels
+    hidden : int or sequence of int
+        Hidden widths (the seed's Table 2: ``[300]``, ``[300, 100]``, ...).
+    activation : str or Activation
+        Any non-decreasing Lipschitz φ; others are refused with the reason.
+    mu : float, sequence or "auto"
+        The penalties μ_2..μ_n (> 0), fixed. Default ``"auto"``: before each batch,
+        μ_n = 2β and μ_i = μ_{i+1}·max(β²‖W^i‖₂²/ρ, 1) with ρ = ½, so that every
+        fixed-point iteration contracts (factor ≤ ½) at the current weights; the
+        μ used last are in ``info["mu"]``.
+    loss : {"squared", "cross_entropy"}
+        ℓ(X^n, L) on one-hot targets, summed over the batch.
+    order : {"serial", "parallel"}
+        Gauss–Seidel (X^n, then X^{n−1}, ... each using the newest others) or Jacobi
+        (all X^i from the same snapshot, computed by ``n_jobs`` threads).
+    x_iters, x_tol : int, float
+        Fixed-point iterations per block and the relative change that stops them.
+    w_iters : int
+        APG iterations per weight block; ``w_metric`` as in the module docstring.
+
+    Returns
+    -------
+    Result
+        ``x`` = list of weights; history per epoch: ``objective`` (mean over batches
+        per sample, after the update), ``contraction`` (largest measured factor),
+        ``train_error``, ``val_error`` (if ``x_val`` given), ``epoch_time``.
+
+    References
+    ----------
+    J. Li, C. Fang, Z. Lin, "Lifted proximal operator machines", AAAI 2019.
+    Z. Lin, "Optimization and deep neural networks", 2019.
+
+    Examples
+    --------
+    >>> from pdeopt.data import load_digits
+    >>> d = load_digits()
+    >>> res = lpom_train(d.x_train, d.y_train, [64], epochs=2, seed=0)
+    >>> mlp_error(res.x, d.x_test, d.y_test) < 0.3
+    True
+    """
+    rng = as_rng(rng, seed)
+    x = as_float_array(x, "x", ndim=(2, 3)).reshape(len(x), -1).astype(np.float64)
+    y = np.asarray(y)
+    n_classes = int(y.max()) + 1 if n_classes is None else n_classes
+    act = check_lpom_activation(activation, alpha=alpha)
+    if weights is None:
+        weights = init_weights(layer_sizes(x.shape[1], hidden, n_classes), bias=bias, rng=rng,
+                               activation=act)
+    n_w = len(weights)
+    auto_mu = mu is None or isinstance(mu, str)
+    if auto_mu:
+        if mu not in (None, "auto"):
+            raise ValueError(f"mu must be > 0 numbers or 'auto', got {mu!r}")
+        mu_out, rho = 2.0 * act.lipschitz, 0.5
+        mu = _contracting_mu(check_weights(weights, bias=bias), act, mu_out, rho, bias)
+    act, loss, x, ws, targets, mu = _prepare(x, y, weights, activation=act, alpha=alpha, mu=mu,
+                                             loss=loss, bias=bias, n_classes=n_classes)
+    opts, n_jobs = _checked_options(order, x_iters, x_tol, w_iters, w_metric, n_jobs)
+    epochs = check_integer(epochs, "epochs", minimum=1)
+    batch_size = check_integer(batch_size, "batch_size", minimum=1)
+    sweeps = check_integer(sweeps, "sweeps", minimum=1)
+    rec = Recorder(method="lpom", hidden=list(np.atleast_1d(hidden)), mu=mu.tolist(),
+                   activation=act.name, loss=loss, epochs=epochs, batch_size=batch_size,
+                   sweeps=sweeps, **opts)
+    import time
+    m = x.shape[0]
+    with ThreadPoolExecutor(n_jobs) if n_jobs > 1 else _nullpool() as pool, rec.running():
+        for epoch in range(epochs):
+            t0 = time.perf_counter()
+            order_idx = rng.permutation(m)
+            obj, fac = 0.0, 0.0
+            for start in range(0, m, batch_size):
+                idx = order_idx[start:start + batch_size]
+                if auto_mu:
+                    mu = _contracting_mu(ws, act, mu_out, rho, bias)
+                state = _Lifted(ws, x[idx].T, targets[:, idx], act=act, mu=mu, loss=loss,
+                                bias=bias)
+                try:
+                    for _ in range(sweeps):
+                        fac = max(fac, state.sweep(pool=pool, **opts))
+                except FloatingPointError as exc:
+                    err = FloatingPointError(f"LPOM diverged in epoch {epoch + 1}, batch "
+                                             f"{start // batch_size + 1}: {exc}")
+                    err.result = rec.result(ws, converged=False)
+                    raise err from None
+                if record_objective:
+                    obj += state.objective()
+            row = dict(epoch_time=time.perf_counter() - t0, contraction=fac,
+                       train_error=mlp_error(ws, x, y, activation=act, bias=bias))
+            if record_objective:
+                row["objective"] = obj / m
+            if x_val is not None:
+                row["val_error"] = mlp_error(ws, x_val, y_val, activation=act, bias=bias)
+            rec.log(**row)
+            if progress is not None:
+                progress(f"LPOM epoch {epoch + 1}/{epochs}: train error "
+                         f"{row['train_error']:.4f}" + (f", val error {row['val_error']:.4f}"
+                                                        if "val_error" in row else ""))
+            if callback is not None:
+                callback(epoch, ws)
+    return rec.result(ws, converged=True, backend="numpy", activation=act.name, bias=bias,
+                      mu=np.asarray(mu).tolist())
