@@ -207,6 +207,12 @@ def _elu(alpha):
                       params={"alpha": alpha})
 
 
+def _log_expm1_ratio(u):
+    """log((1 − e^{−u})/u), → 0 as u → 0 (u = 0 appears only when x = 0)."""
+    u = np.maximum(u, 1e-300)
+    return np.where(u < 1e-8, -0.5 * u, np.log(-np.expm1(-u) / u))
+
+
 def _softplus():
     def phi(x):
         return np.logaddexp(0.0, x)
@@ -220,7 +226,7 @@ def _softplus():
         # integrated exactly (x log x − x), the smooth remainder by quadrature.
         x = np.asarray(x, float)
         xp = np.maximum(x, 0.0)
-        smooth = quadrature_integral(lambda u: np.log(-np.expm1(-u) / u), xp)
+        smooth = quadrature_integral(_log_expm1_ratio, xp)
         val = xlogy(xp, xp) - xp + smooth
         return np.where(x < 0, np.inf, val)
 

@@ -154,6 +154,17 @@ class _Lifted:
         self.w[:] = new_w
         return max(factors)
 
+    def contraction_bound(self):
+        """The Lipschitz constants of the fixed-point maps, largest over the blocks:
+        β·L_ℓ/μ_n for X^n (L_ℓ = 1 bounds both losses' gradient) and
+        (μ_{i+1}/μ_i)·β²‖W^i‖₂² for a hidden X^i. Below 1, every iteration contracts."""
+        beta = self.act.lipschitz
+        bounds = [beta / self.mu[-1]]
+        for k in range(1, self.n_w):
+            bounds.append(self.mu[k] / self.mu[k - 1] * beta ** 2
+                          * np.linalg.norm(self.linear_part(k), 2) ** 2)
+        return float(max(bounds))
+
     def objective(self):
         f, g = self.act.f, self.act.g
         total = loss_value(self.loss, self.xs[-1], self.t)
@@ -267,7 +278,9 @@ def lpom_solve(x, y, weights, *, mu=1.0, activation="relu", alpha=None, loss="sq
     -------
     Result
         ``x`` = the weights; history per sweep: ``objective``, ``contraction``
-        (the largest measured ratio of successive fixed-point steps), ``optimality``
+        (the largest measured ratio of successive fixed-point steps),
+        ``contraction_bound`` (the Lipschitz constant of the fixed-point maps at the
+        sweep's weights: the measured factor cannot exceed it), ``optimality``
         (the largest relative residual ‖(φ(W^iX^i) − X^{i+1})(X^i)ᵀ‖); ``info["xs"]``
         holds the final lifted activations.
     """
@@ -279,10 +292,12 @@ def lpom_solve(x, y, weights, *, mu=1.0, activation="relu", alpha=None, loss="sq
     rec = Recorder(method="lpom_solve", mu=mu.tolist(), activation=act.name, **opts)
     with ThreadPoolExecutor(n_jobs) if n_jobs > 1 else _nullpool() as pool, rec.running():
         rec.log(objective=state.objective(), contraction=np.nan,
+                contraction_bound=state.contraction_bound(),
                 optimality=float(state.optimality().max()))
         for _ in range(sweeps):
+            bound = state.contraction_bound()   # at the weights the X-updates will use
             fac = state.sweep(pool=pool, **opts)
-            rec.log(objective=state.objective(), contraction=fac,
+            rec.log(objective=state.objective(), contraction=fac, contraction_bound=bound,
                     optimality=float(state.optimality().max()))
     return rec.result(state.w, xs=state.xs, converged=True, backend="numpy")
 

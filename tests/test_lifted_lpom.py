@@ -1,0 +1,101 @@
+"""LPOM: monotone block coordinate descent, contraction, optimality, training, bad input."""
+import numpy as np
+import pytest
+
+from pdeopt.data import load_digits
+from pdeopt.lifted import (init_weights, lpom_optimality, lpom_solve, lpom_train, mlp_error,
+                           mlp_forward)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits()
+
+
+@pytest.fixture(scope="module")
+def solved(digits):
+    w = init_weights([64, 24, 16, 10], seed=1)
+    return lpom_solve(digits.x_train[:150], digits.y_train[:150], w, mu=[1e6, 1e3, 2.0],
+                      sweeps=8, w_iters=600)
+
+
+def test_serial_bcd_decreases_the_objective_monotonically(solved):
+    h = solved.history
+    # the fixed-point maps are contractions throughout, so each block is minimised
+    assert h["contraction_bound"].max() < 1
+    assert np.all(np.diff(h["objective"]) <= 1e-9 * np.abs(h["objective"][:-1]))
+    assert h["objective"][-1] < 0.5 * h["objective"][0]
+
+
+def test_measured_contraction_is_below_the_lipschitz_bound(solved):
+    h = solved.history
+    assert np.all(h["contraction"][1:] <= h["contraction_bound"][1:] * (1 + 1e-9))
+    # the output block contracts with factor exactly β/μ_n on the linear (active) part
+    assert np.nanmax(h["contraction"]) >= 0.5 - 1e-6
+
+
+def test_optimality_condition_at_convergence(solved):
+    # (φ(W^iX^i) − X^{i+1})(X^i)ᵀ = 0: W is minimised last in a sweep, to APG accuracy
+    assert solved.history["optimality"][-1] < 1e-4
+    # the forward pass itself meets it exactly
+    x = np.random.default_rng(0).random((20, 64))
+    assert np.max(lpom_optimality(solved.x, x)) < 1e-12
+
+
+def test_lpom_trains_digits_without_backprop(digits):
+    res = lpom_train(digits.x_train, digits.y_train, [64], epochs=3, seed=0,
+                     x_val=digits.x_test, y_val=digits.y_test)
+    assert res.history["val_error"][-1] < 0.12
+    assert np.all(res.history["contraction"] <= 0.5 + 1e-9)   # auto μ keeps every map ≤ ½
+    assert mlp_error(res.x, digits.x_test, digits.y_test) == res.history["val_error"][-1]
+    # saturating activations train too (no derivative is used)
+    res = lpom_train(digits.x_train, digits.y_train, [32], activation="sigmoid", epochs=2,
+                     seed=0, record_objective=False)
+    assert res.history["train_error"][-1] < 0.2
+
+
+def test_parallel_order_is_deterministic_across_threads(digits):
+    kw = dict(epochs=1, seed=3, order="parallel", record_objective=False)
+    r1 = lpom_train(digits.x_train[:300], digits.y_train[:300], [32, 16], n_jobs=1, **kw)
+    r2 = lpom_train(digits.x_train[:300], digits.y_train[:300], [32, 16], n_jobs=2, **kw)
+    for a, b in zip(r1.x, r2.x):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_forward_pass_shapes():
+    w = init_weights([5, 4, 3], seed=0)
+    xs = mlp_forward(w, np.ones((7, 5)), all_layers=True)
+    assert [a.shape for a in xs] == [(5, 7), (4, 7), (3, 7)]
+    assert mlp_forward(w, np.ones((7, 5))).shape == (7, 3)
+
+
+def test_bad_input_is_refused(digits):
+    x, y = digits.x_train[:50], digits.y_train[:50]
+    w = init_weights([64, 8, 10], seed=0)
+    with pytest.raises(ValueError, match=r"mu must be > 0.*mu\[1\] = 0"):
+        lpom_solve(x, y, w, mu=[1.0, 0.0])
+    with pytest.raises(ValueError, match="mu must be > 0"):
+        lpom_train(x, y, [8], mu=-1.0)
+    with pytest.raises(ValueError, match="one entry per weight layer"):
+        lpom_solve(x, y, w, mu=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="non-decreasing"):
+        lpom_train(x, y, [8], activation="swish")
+    bad = [np.zeros((8, 65)), np.zeros((10, 7))]
+    with pytest.raises(ValueError, match="do not chain"):
+        lpom_solve(x, y, bad)
+    with pytest.raises(ValueError, match="columns for inputs of width 64"):
+        lpom_solve(x, y, [np.zeros((8, 30)), np.zeros((10, 9))])
+    with pytest.raises(ValueError, match="order"):
+        lpom_train(x, y, [8], order="random")
+    with pytest.raises(ValueError, match="labels must lie"):
+        lpom_solve(x, y + 20, w)
+
+
+def test_divergence_names_the_step(digits):
+    # μ_3/μ_2·β²‖W²‖² ≫ 1: the fixed point for X^2 blows up; the error says where and why
+    w = init_weights([64, 32, 10], seed=0)
+    w[1] *= 30
+    with pytest.raises(FloatingPointError, match="epoch 1, batch 1.*X\\^2") as err:
+        lpom_train(digits.x_train, digits.y_train, [32], weights=w, mu=[1e-3, 2.0],
+                   x_iters=400, epochs=1)
+    assert err.value.result is not None
