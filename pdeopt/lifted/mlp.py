@@ -70,17 +70,20 @@ def augment(x, bias: bool):
     return np.vstack([x, np.ones((1, x.shape[1]), x.dtype)]) if bias else x
 
 
-def mlp_forward(weights, x, *, activation="relu", bias=True, alpha=None, all_layers=False):
+def mlp_forward(weights, x, *, activation="relu", bias=True, alpha=None, all_layers=False,
+                linear_output=False):
     """The forward pass X^{i+1} = φ(W^i X^i) on samples ``x`` of shape (m, d) or (m, h, w).
 
-    Returns the outputs φ(W^{n-1} X^{n-1}) with shape (m, d_n), or with
-    ``all_layers`` the list [X^1, ..., X^n] in column convention (d_i, m).
+    Returns the outputs φ(W^{n-1} X^{n-1}) with shape (m, d_n) (W^{n-1}X^{n-1} with
+    ``linear_output``, as ADMM training has it), or with ``all_layers`` the list
+    [X^1, ..., X^n] in column convention (d_i, m).
     """
     act = get_activation(activation, alpha=alpha)
     x = np.asarray(x, dtype=float).reshape(len(x), -1)
     xs = [x.T]
-    for w in weights:
-        xs.append(act.phi(w @ augment(xs[-1], bias)))
+    for i, w in enumerate(weights):
+        z = w @ augment(xs[-1], bias)
+        xs.append(z if linear_output and i == len(weights) - 1 else act.phi(z))
     return xs if all_layers else xs[-1].T
 
 
