@@ -311,10 +311,10 @@ class _nullpool:
 
 
 def lpom_train(x, y, hidden, *, activation="relu", alpha=None, mu="auto", loss="squared",
-               epochs=10, batch_size=100, sweeps=1, order="serial", x_iters=20, x_tol=1e-3,
-               w_iters=30, w_metric="lipschitz", n_jobs=1, bias=True, weights=None,
+               epochs=10, batch_size=50, sweeps=1, order="serial", x_iters=40, x_tol=1e-3,
+               w_iters=20, w_metric="lipschitz", n_jobs=1, bias=True, weights=None,
                n_classes=None, x_val=None, y_val=None, rng=None, seed=None, progress=None,
-               callback=None, record_objective=True):
+               callback=None, record_objective=True, auto_contraction=0.9):
     """Train an MLP with LPOM: minibatch block coordinate descent, no backpropagation.
 
     For each minibatch the lifted X^i start at the forward pass, ``sweeps`` block
@@ -332,9 +332,9 @@ def lpom_train(x, y, hidden, *, activation="relu", alpha=None, mu="auto", loss="
         Any non-decreasing Lipschitz φ; others are refused with the reason.
     mu : float, sequence or "auto"
         The penalties μ_2..μ_n (> 0), fixed. Default ``"auto"``: before each batch,
-        μ_n = 2β and μ_i = μ_{i+1}·max(β²‖W^i‖₂²/ρ, 1) with ρ = ½, so that every
-        fixed-point iteration contracts (factor ≤ ½) at the current weights; the
-        μ used last are in ``info["mu"]``.
+        μ_n = β/ρ and μ_i = μ_{i+1}·max(β²‖W^i‖₂²/ρ, 1) with ρ = ``auto_contraction``
+        (default 0.9), so that every fixed-point iteration contracts with factor ≤ ρ at
+        the current weights; the μ used last are in ``info["mu"]``.
     loss : {"squared", "cross_entropy"}
         ℓ(X^n, L) on one-hot targets, summed over the batch.
     order : {"serial", "parallel"}
@@ -378,7 +378,10 @@ def lpom_train(x, y, hidden, *, activation="relu", alpha=None, mu="auto", loss="
     if auto_mu:
         if mu not in (None, "auto"):
             raise ValueError(f"mu must be > 0 numbers or 'auto', got {mu!r}")
-        mu_out, rho = 2.0 * act.lipschitz, 0.5
+        rho = check_positive(auto_contraction, "auto_contraction")
+        if rho >= 1:
+            raise ValueError(f"auto_contraction must be < 1, got {rho}")
+        mu_out = act.lipschitz / rho
         mu = _contracting_mu(check_weights(weights, bias=bias), act, mu_out, rho, bias)
     act, loss, x, ws, targets, mu = _prepare(x, y, weights, activation=act, alpha=alpha, mu=mu,
                                              loss=loss, bias=bias, n_classes=n_classes)
