@@ -102,7 +102,7 @@ def nesterov(grad, x0, *, lipschitz, iterations, f=None):
 
     def make(x0):
         x, y = x0.copy(), x0.copy()
-        lam = (1 + np.sqrt(5.0)) / 2          # λ_1 (λ_0 = 0)
+        lam = 1.0                              # λ_1 = (1 + √(1 + 4λ_0²))/2 with λ_0 = 0
 
         def advance(k):
             nonlocal x, y, lam

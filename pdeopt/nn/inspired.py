@@ -1,0 +1,206 @@
+"""Optimization algorithms as architectures (Lin 2019; Li, Lin et al. ACML 2018).
+
+By Lemma 4 a layer x ↦ Φ(Wx) is a unit gradient step on a function of z = W^{1/2}x,
+so an optimization method written in x is a network. With T_k(x) = Φ(W_k x + b_k)
+(the learnable relaxation of Φ(Wx)):
+
+=========  ====================================================  ======================
+``gd``     x_{k+1} = T_k(x_k)                                     plain net
+``hb``     x_{k+1} = T_k(x_k) + β₁x_k + β₂x_{k−1}                 ResNet-like (β₁=1, β₂=0)
+``agd``    x_{k+1} = T_k(Σ_{j≤k} α_{k,j} x_j) + Σ_{j≤k} β_{k,j} x_j  DenseNet-like
+``admm``   x'_{k+1} = T_k(x'_k) + Σ_t α_t x'_t + Σ_t β_t x_t,      DMRNet-like (two
+           x_{k+1} = T_k(x_k) + Σ_t α'_t x'_t + Σ_t β'_t x_t       streams, shared T_k)
+=========  ====================================================  ======================
+
+The coefficients (α, β) are learnable; all kinds have the same W_k, b_k, so nets
+of equal depth have equal parameter counts up to these few scalars. With the
+coefficients of the algorithm (``algorithm_coefficients``) and W_k = W fixed, the
+block computes exactly the iterates of GD, heavy ball and Nesterov mapped back
+by Lemma 4 (checked in the tests and in the validation ``inspired-architectures``).
+
+The block is one :class:`~pdeopt.nn.Layer` holding every step, with a hand-written
+backward pass through the graph of states.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._checks import check_choice, check_integer
+from .activations import get_activation
+from .layers import Dense, Flatten, Layer
+from .model import Sequential
+
+__all__ = ["OptimizationBlock", "inspired_net", "INSPIRED_KINDS"]
+
+INSPIRED_KINDS = ("gd", "hb", "agd", "admm")
+
+
+def _graph(kind, steps):
+    """Nodes (step, input-mixing mask, skip mask) over the states S_0, S_1, ...
+
+    S_0 is the block's input. A node i creates S_{i+1} = T_step(Σ_j A_ij S_j) + Σ_j C_ij S_j;
+    the masks say which A_ij, C_ij exist (learnable) — a fixed A_ij = 1 marks a plain input.
+    """
+    nodes = []
+    if kind == "admm":                      # states: x_0, then x'_1, x_1, x'_2, x_2, ...
+        prime = {0: 0}
+        plain = {0: 0}
+        for k in range(steps):
+            n_states = 1 + 2 * k
+            skip = np.ones(n_states + 1, bool)
+            skip[n_states] = False
+            nodes.append((k, ("fixed", prime[k]), skip.copy()))          # x'_{k+1}
+            prime[k + 1] = n_states
+            skip = np.ones(n_states + 2, bool)
+            skip[n_states + 1] = False
+            nodes.append((k, ("fixed", plain[k]), skip.copy()))          # x_{k+1}
+            plain[k + 1] = n_states + 1
+        return nodes, plain[steps]
+    for k in range(steps):
+        n_states = k + 1
+        skip = np.zeros(n_states, bool)
+        if kind == "hb":
+            skip[max(k - 1, 0):k + 1] = True
+            mix = ("fixed", k)
+        elif kind == "agd":
+            skip[:] = True
+            mix = ("learn", np.ones(n_states, bool))
+        else:
+            mix = ("fixed", k)
+        nodes.append((k, mix, skip))
+    return nodes, steps
+
+
+class OptimizationBlock(Layer):
+    """``steps`` iterations of an optimization method as layers of width d (see module).
+
+    Parameters
+    ----------
+    kind : {"gd", "hb", "agd", "admm"}
+    steps : int
+        Number of iterations (the block's depth in T's).
+    activation : str
+        Φ, any activation of :mod:`pdeopt.nn`.
+
+    Parameters of the layer: ``W`` (steps, d, d), ``b`` (steps, d), and the
+    coefficients ``alpha`` (mixing inside T, ``agd``) and ``beta`` (skips), each of
+    shape (nodes, states) with the unused entries kept at 0 (their gradient is masked).
+    """
+
+    kind = "optblock"
+
+    def __init__(self, kind, steps, *, activation="relu"):
+        super().__init__()
+        self.method = check_choice(kind, "kind", INSPIRED_KINDS)
+        self.steps = check_integer(steps, "steps", minimum=1)
+        self.act = get_activation(activation)
+        self.nodes, self.out_state = _graph(self.method, self.steps)
+        n_nodes = len(self.nodes)
+        n_states = n_nodes + 1
+        self.mix_mask = np.zeros((n_nodes, n_states), bool)
+        self.skip_mask = np.zeros((n_nodes, n_states), bool)
+        self.mix_fixed = np.zeros((n_nodes, n_states))
+        for i, (_, mix, skip) in enumerate(self.nodes):
+            if mix[0] == "fixed":
+                self.mix_fixed[i, mix[1]] = 1.0
+            else:
+                self.mix_mask[i, :mix[1].size] = mix[1]
+            self.skip_mask[i, :skip.size] = skip
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        if len(shape) != 1:
+            raise ValueError(f"OptimizationBlock expects flat inputs, got per-sample shape {shape}")
+        d = shape[0]
+        n_nodes, n_states = self.skip_mask.shape
+        self.input_shape = self.output_shape = shape
+        self.param_specs = [("W", (self.steps, d, d)), ("b", (self.steps, d)),
+                            ("alpha", (n_nodes, n_states)), ("beta", (n_nodes, n_states))]
+        return shape
+
+    def init_params(self, rng):
+        d = self.input_shape[0]
+        self.params["W"][...] = rng.normal(0.0, np.sqrt(2.0 / d), self.params["W"].shape)
+        self.params["b"][...] = 0.0
+        self.set_coefficients(*self.default_coefficients())
+
+    def default_coefficients(self):
+        """The network relaxations' starting values: ResNet (hb), averages (agd, admm)."""
+        alpha = np.zeros(self.skip_mask.shape)
+        beta = np.zeros(self.skip_mask.shape)
+        for i in range(len(self.nodes)):
+            if self.mix_mask[i].any():
+                alpha[i, self.mix_mask[i]] = 1.0 / self.mix_mask[i].sum()
+            if self.skip_mask[i].any():
+                if self.method == "hb":
+                    beta[i, i] = 1.0                 # x_{k+1} = T(x_k) + x_k: ResNet
+                else:
+                    beta[i, self.skip_mask[i]] = 1.0 / self.skip_mask[i].sum()
+        return alpha, beta
+
+    def set_coefficients(self, alpha, beta):
+        """Write α and β (only the entries the method has are kept)."""
+        self.params["alpha"][...] = np.where(self.mix_mask, alpha, 0.0)
+        self.params["beta"][...] = np.where(self.skip_mask, beta, 0.0)
+
+    def _mix(self):
+        return self.mix_fixed + self.params["alpha"] * self.mix_mask
+
+    def forward(self, x, train=False):
+        mix, skip = self._mix(), self.params["beta"] * self.skip_mask
+        w, b = self.params["W"], self.params["b"]
+        states, cache = [x], []
+        for i, (k, _, _) in enumerate(self.nodes):
+            n = len(states)
+            u = sum(mix[i, j] * states[j] for j in range(n) if mix[i, j] != 0)
+            u = np.zeros_like(x) if isinstance(u, int) else u
+            act = self.act if not cache else get_activation(self.act)
+            h = act.forward(u @ w[k].T + b[k], train)
+            s = h + sum(skip[i, j] * states[j] for j in range(n) if skip[i, j] != 0)
+            states.append(s)
+            cache.append((u, act))
+        self._states, self._cache = states, cache
+        return states[self.out_state]
+
+    def backward(self, dout):
+        mix, skip = self._mix(), self.params["beta"] * self.skip_mask
+        w = self.params["W"]
+        grads = {key: self.grads[key] for key in ("W", "b", "alpha", "beta")}
+        for g in grads.values():
+            g[...] = 0.0
+        d_states = [np.zeros_like(s) for s in self._states]
+        d_states[self.out_state] = d_states[self.out_state] + dout
+        for i in range(len(self.nodes) - 1, -1, -1):
+            k = self.nodes[i][0]
+            g = d_states[i + 1]
+            u, act = self._cache[i]
+            for j in range(i + 1):
+                if self.skip_mask[i, j]:
+                    grads["beta"][i, j] = np.sum(g * self._states[j])
+                    d_states[j] += skip[i, j] * g
+            dz = act.backward(g)
+            grads["W"][k] += dz.T @ u
+            grads["b"][k] += dz.sum(axis=0)
+            du = dz @ w[k]
+            for j in range(i + 1):
+                if self.mix_mask[i, j]:
+                    grads["alpha"][i, j] = np.sum(du * self._states[j])
+                if mix[i, j] != 0:
+                    d_states[j] += mix[i, j] * du
+        return d_states[0]
+
+    def __repr__(self):
+        return f"OptimizationBlock({self.method!r}, steps={self.steps})"
+
+
+def inspired_net(kind, *, width=32, steps=4, activation="relu", input_shape=(8, 8),
+                 n_classes=10, rng=None, seed=None, dtype=np.float64):
+    """Flatten → Dense(width) → Φ → OptimizationBlock(kind, steps) → Dense(n_classes).
+
+    Nets of every ``kind`` with the same ``width`` and ``steps`` have equal depth and
+    the same weight matrices; they differ only in how the states are combined.
+    """
+    layers = [Flatten(), Dense(width), get_activation(activation),
+              OptimizationBlock(kind, steps, activation=activation),
+              Dense(n_classes, init="glorot")]
+    return Sequential(layers, input_shape=input_shape, rng=rng, seed=seed, dtype=dtype)

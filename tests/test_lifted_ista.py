@@ -1,0 +1,97 @@
+"""ISTA, FISTA, ADMM for the lasso; the unrolled learned ISTA network."""
+import numpy as np
+import pytest
+
+from pdeopt.lifted.unrolled import (_loss_and_grad, lista_forward, lista_init, lista_train,
+                                    sparse_coding_data)
+from pdeopt.prox.ista import admm_lasso, fista, ista, lasso_bounds, lasso_objective
+
+
+@pytest.fixture(scope="module")
+def problem():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(30, 60)) / np.sqrt(30)
+    y, _ = sparse_coding_data(a, 1, rng=rng)
+    return a, y[:, 0], 0.05
+
+
+def _kkt(a, y, lam, x):
+    """Lasso optimality: |Aᵀ(Ax − y)| ≤ λ, with equality −λ·sign(x) on the support."""
+    g = a.T @ (a @ x - y)
+    on = x != 0
+    return max(np.max(np.abs(g[on] + lam * np.sign(x[on])), initial=0.0),
+               np.max(np.abs(g[~on]), initial=0.0) - lam)
+
+
+def test_solvers_agree_and_meet_kkt(problem):
+    a, y, lam = problem
+    xf = fista(a, y, lam, iterations=5000, record=False, backend="numpy").x
+    xa = admm_lasso(a, y, lam, rho=1.0, iterations=3000, record=False, backend="numpy").x
+    xi = ista(a, y, lam, iterations=20000, record=False, backend="numpy").x
+    assert _kkt(a, y, lam, xf) < 1e-8
+    np.testing.assert_allclose(xa, xf, atol=1e-7)
+    np.testing.assert_allclose(xi, xf, atol=1e-6)
+
+
+def test_rates_against_bounds(problem):
+    a, y, lam = problem
+    ref = fista(a, y, lam, iterations=10000, record=False, backend="numpy")
+    f_star = lasso_objective(a, y, lam, ref.x)
+    k = np.arange(301)
+    b = lasso_bounds(k, lipschitz=ref.info["lipschitz"], dist2=float(ref.x @ ref.x))
+    gi = ista(a, y, lam, iterations=300, backend="numpy").history["objective"] - f_star
+    gf = fista(a, y, lam, iterations=300, backend="numpy").history["objective"] - f_star
+    assert np.all(gi[1:] <= b["ista"][1:]) and np.all(gf[1:] <= b["fista"][1:])
+    assert np.all(np.diff(gi) <= 1e-12)          # ISTA is a descent method
+
+
+def test_multiple_right_hand_sides_and_backends(problem):
+    a, _, lam = problem
+    y, _ = sparse_coding_data(a, 5, seed=1)
+    xs = fista(a, y, lam, iterations=50, record=False, backend="numpy").x
+    assert xs.shape == (60, 5)
+    for j in range(5):
+        np.testing.assert_allclose(
+            xs[:, j], fista(a, y[:, j], lam, iterations=50, record=False, backend="numpy").x,
+            atol=1e-12)
+    np.testing.assert_allclose(ista(a, y, lam, iterations=20, record=False, backend="numba").x,
+                               ista(a, y, lam, iterations=20, record=False, backend="numpy").x,
+                               atol=1e-12)
+
+
+def test_bad_input(problem):
+    a, y, lam = problem
+    with pytest.raises(ValueError, match="lam must be >= 0"):
+        ista(a, y, -1.0)
+    with pytest.raises(ValueError, match="y must have 30 rows"):
+        fista(a, y[:10], lam)
+    with pytest.raises(ValueError, match="rho must be > 0"):
+        admm_lasso(a, y, lam, rho=0.0)
+
+
+def test_lista_starts_as_ista_and_its_gradient_is_exact(problem):
+    a, y, lam = problem
+    params = lista_init(a, lam, 5)
+    np.testing.assert_allclose(lista_forward(params, a, y),
+                               ista(a, y, lam, iterations=5, record=False, backend="numpy").x,
+                               atol=1e-13)
+    rng = np.random.default_rng(2)
+    params["W"] += 0.01 * rng.normal(size=params["W"].shape)
+    yb, xb = sparse_coding_data(a, 6, rng=rng)
+    _, grads = _loss_and_grad(params, a, yb, xb)
+    for key in ("W", "theta"):
+        e = rng.normal(size=params[key].shape)
+        h = 1e-6
+        plus = {**params, key: params[key] + h * e}
+        minus = {**params, key: params[key] - h * e}
+        fd = (_loss_and_grad(plus, a, yb, xb)[0] - _loss_and_grad(minus, a, yb, xb)[0]) / (2 * h)
+        assert abs(fd - np.sum(grads[key] * e)) < 1e-6 * (1 + abs(fd))
+
+
+def test_lista_training_beats_fista_at_equal_depth(problem):
+    a, _, lam = problem
+    res = lista_train(a, lam, layers=6, steps=300, lr=2e-3, seed=0)
+    y, x = sparse_coding_data(a, 300, seed=5)
+    err = lambda xh: np.sum((xh - x) ** 2) / np.sum(x ** 2)  # noqa: E731
+    assert err(lista_forward(res.x, a, y)) < err(
+        fista(a, y, lam, iterations=6, record=False, backend="numpy").x)
