@@ -5,7 +5,8 @@ import pytest
 from pdeopt.lifted import get_activation, layer_objective
 from pdeopt.lifted.accelerated import heavy_ball, nesterov
 from pdeopt.nn import build_layer, layer_gradient_check
-from pdeopt.nn.inspired import INSPIRED_KINDS, OptimizationBlock, inspired_net
+from pdeopt.nn.inspired import (INSPIRED_KINDS, OptimizationBlock, algorithm_coefficients,
+                                 inspired_net)
 
 
 @pytest.mark.parametrize("kind", INSPIRED_KINDS)
@@ -19,12 +20,11 @@ def test_block_gradients_match_finite_differences(kind):
     assert max(errs.values()) < 1e-6, errs
 
 
-def _tied(kind, steps, u, act, alpha=None, beta=None):
+def _tied(kind, steps, u, act):
     block = build_layer(OptimizationBlock(kind, steps, activation=act), (u.shape[0],), seed=0)
     block.params["W"][...] = u @ u
     block.params["b"][...] = 0.0
-    if alpha is not None:
-        block.set_coefficients(alpha, beta)
+    block.set_coefficients(*algorithm_coefficients(block))
     return block
 
 
@@ -47,29 +47,15 @@ def test_weight_tied_blocks_compute_the_algorithms_iterates():
         z = step(z)
     np.testing.assert_allclose(gd.forward(x0[None])[0], np.linalg.solve(u, z), atol=1e-12)
 
-    # heavy ball, x_{k+1} = Φ(Wx_k) + β(x_k − x_{k−1}): skip coefficients β and −β
-    beta_hb = 0.4
+    # heavy ball, x_{k+1} = Φ(Wx_k) + β(x_k − x_{k−1})
     hb = _tied("hb", steps, u, name)
-    coef = np.zeros_like(hb.params["beta"])
-    for i in range(steps):
-        coef[i, i] += beta_hb
-        coef[i, max(i - 1, 0)] -= beta_hb
-    hb.set_coefficients(np.zeros_like(coef), coef)
-    z_hb = heavy_ball(grad, z0, step=1.0, momentum=beta_hb, iterations=steps).x
+    hb.set_coefficients(*algorithm_coefficients(hb, momentum=0.4))
+    z_hb = heavy_ball(grad, z0, step=1.0, momentum=0.4, iterations=steps).x
     np.testing.assert_allclose(hb.forward(x0[None])[0], np.linalg.solve(u, z_hb), atol=1e-12)
 
-    # Nesterov, x_{k+1} = Φ(W(x_k + β_k(x_k − x_{k−1}))): mixing 1 + β_k and −β_k, no skips
+    # Nesterov in the seed's form; the block's states are its y_t in x coordinates
     ag = _tied("agd", steps, u, name)
-    lam_seq = [0.0]
-    for _ in range(steps + 1):
-        lam_seq.append((1 + np.sqrt(1 + 4 * lam_seq[-1] ** 2)) / 2)
-    alpha = np.zeros_like(ag.params["alpha"])
-    alpha[0, 0] = 1.0                                      # x_1 = y_1
-    for i in range(1, steps):                              # x_{i+1} = (1 − γ_i)y_{i+1} + γ_i y_i
-        gamma = (1 - lam_seq[i]) / lam_seq[i + 1]
-        alpha[i, i], alpha[i, i - 1] = 1 - gamma, gamma
-    ag.set_coefficients(alpha, np.zeros_like(alpha))
-    # the block's states are Nesterov's y_t (outputs of gradient steps) in x coordinates
+    ag.set_coefficients(*algorithm_coefficients(ag))
     z_ag = nesterov(grad, z0, lipschitz=1.0, iterations=steps).x
     np.testing.assert_allclose(ag.forward(x0[None])[0], np.linalg.solve(u, z_ag), atol=1e-12)
 

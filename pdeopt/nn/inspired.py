@@ -30,7 +30,7 @@ from .activations import get_activation
 from .layers import Dense, Flatten, Layer
 from .model import Sequential
 
-__all__ = ["OptimizationBlock", "inspired_net", "INSPIRED_KINDS"]
+__all__ = ["OptimizationBlock", "inspired_net", "algorithm_coefficients", "INSPIRED_KINDS"]
 
 INSPIRED_KINDS = ("gd", "hb", "agd", "admm")
 
@@ -120,7 +120,10 @@ class OptimizationBlock(Layer):
 
     def init_params(self, rng):
         d = self.input_shape[0]
-        self.params["W"][...] = rng.normal(0.0, np.sqrt(2.0 / d), self.params["W"].shape)
+        # He scaling for the plain net; with skips, He/√steps so that the sum of `steps`
+        # branches x + T(x) + ... keeps the activations O(1) at any depth (Fixup-like)
+        var = 2.0 / d if self.method == "gd" else 2.0 / (d * self.steps)
+        self.params["W"][...] = rng.normal(0.0, np.sqrt(var), self.params["W"].shape)
         self.params["b"][...] = 0.0
         self.set_coefficients(*self.default_coefficients())
 
@@ -138,16 +141,26 @@ class OptimizationBlock(Layer):
                     beta[i, self.skip_mask[i]] = 1.0 / self.skip_mask[i].sum()
         return alpha, beta
 
+    #: α, β are stored divided by this scale: a step of size lr on the stored values moves
+    #: the coefficients by scale²·lr, so a few scalars that multiply whole layers do not
+    #: swing the network when the weights' learning rate is used for them too
+    coef_scale = 0.1
+
     def set_coefficients(self, alpha, beta):
         """Write α and β (only the entries the method has are kept)."""
-        self.params["alpha"][...] = np.where(self.mix_mask, alpha, 0.0)
-        self.params["beta"][...] = np.where(self.skip_mask, beta, 0.0)
+        self.params["alpha"][...] = np.where(self.mix_mask, alpha, 0.0) / self.coef_scale
+        self.params["beta"][...] = np.where(self.skip_mask, beta, 0.0) / self.coef_scale
+
+    def coefficients(self):
+        """The current α, β."""
+        return (self.coef_scale * self.params["alpha"] * self.mix_mask,
+                self.coef_scale * self.params["beta"] * self.skip_mask)
 
     def _mix(self):
-        return self.mix_fixed + self.params["alpha"] * self.mix_mask
+        return self.mix_fixed + self.coefficients()[0]
 
     def forward(self, x, train=False):
-        mix, skip = self._mix(), self.params["beta"] * self.skip_mask
+        mix, skip = self._mix(), self.coefficients()[1]
         w, b = self.params["W"], self.params["b"]
         states, cache = [x], []
         for i, (k, _, _) in enumerate(self.nodes):
@@ -163,7 +176,7 @@ class OptimizationBlock(Layer):
         return states[self.out_state]
 
     def backward(self, dout):
-        mix, skip = self._mix(), self.params["beta"] * self.skip_mask
+        mix, skip = self._mix(), self.coefficients()[1]
         w = self.params["W"]
         grads = {key: self.grads[key] for key in ("W", "b", "alpha", "beta")}
         for g in grads.values():
@@ -176,7 +189,7 @@ class OptimizationBlock(Layer):
             u, act = self._cache[i]
             for j in range(i + 1):
                 if self.skip_mask[i, j]:
-                    grads["beta"][i, j] = np.sum(g * self._states[j])
+                    grads["beta"][i, j] = self.coef_scale * np.sum(g * self._states[j])
                     d_states[j] += skip[i, j] * g
             dz = act.backward(g)
             grads["W"][k] += dz.T @ u
@@ -184,13 +197,42 @@ class OptimizationBlock(Layer):
             du = dz @ w[k]
             for j in range(i + 1):
                 if self.mix_mask[i, j]:
-                    grads["alpha"][i, j] = np.sum(du * self._states[j])
+                    grads["alpha"][i, j] = self.coef_scale * np.sum(du * self._states[j])
                 if mix[i, j] != 0:
                     d_states[j] += mix[i, j] * du
         return d_states[0]
 
     def __repr__(self):
         return f"OptimizationBlock({self.method!r}, steps={self.steps})"
+
+
+def algorithm_coefficients(block, *, momentum=0.5):
+    """α, β that make a weight-tied ``block`` (W_k = W, b_k = 0) run the algorithm itself.
+
+    ``gd``: x_{k+1} = Φ(Wx_k). ``hb``: x_{k+1} = Φ(Wx_k) + β(x_k − x_{k−1}) with
+    β = ``momentum``. ``agd``: Nesterov in the seed's form, the states being its y_t:
+    y_{t+1} = Φ(W((1 − γ_t)y_t + γ_t y_{t−1})), γ_t = (1 − λ_t)/λ_{t+1}, γ_1 = 0.
+    By Lemma 4 these are U⁻¹ times the iterates of the method on f with unit step.
+    """
+    alpha = np.zeros(block.skip_mask.shape)
+    beta = np.zeros(block.skip_mask.shape)
+    steps = block.steps
+    if block.method == "hb":
+        for i in range(steps):
+            beta[i, i] += momentum
+            beta[i, max(i - 1, 0)] -= momentum
+    elif block.method == "agd":
+        lam = [0.0]
+        for _ in range(steps + 1):
+            lam.append((1 + np.sqrt(1 + 4 * lam[-1] ** 2)) / 2)
+        alpha[0, 0] = 1.0
+        for i in range(1, steps):
+            gamma = (1 - lam[i]) / lam[i + 1]
+            alpha[i, i], alpha[i, i - 1] = 1 - gamma, gamma
+    elif block.method == "admm":
+        raise ValueError("algorithm_coefficients covers gd, hb and agd; the ADMM block is "
+                         "the relaxed (learnable) form only")
+    return alpha, beta
 
 
 def inspired_net(kind, *, width=32, steps=4, activation="relu", input_shape=(8, 8),
