@@ -91,6 +91,7 @@ def test_bad_input_is_refused(digits):
         lpom_solve(x, y + 20, w)
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered")
 def test_divergence_names_the_step(digits):
     # μ_3/μ_2·β²‖W²‖² ≫ 1: the fixed point for X^2 blows up; the error says where and why
     w = init_weights([64, 32, 10], seed=0)
