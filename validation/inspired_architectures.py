@@ -102,8 +102,8 @@ def inspired_architectures(ctx):
         means = [errors[k, steps].mean() for k in INSPIRED_KINDS]
         stds = [errors[k, steps].std() for k in INSPIRED_KINDS]
         ax.bar(pos, means, width, yerr=stds, capsize=3, label=f"{steps} steps")
-    ax.set_xticks(np.arange(len(INSPIRED_KINDS)), [NAMES[k] for k in INSPIRED_KINDS],
-                  fontsize=7)
+    ax.set_xticks(np.arange(len(INSPIRED_KINDS)),
+                  [NAMES[k].replace(" (", "\n(") for k in INSPIRED_KINDS], fontsize=8)
     ax.set(ylabel="test error (%)", title=f"digits, mean ± std over {seeds} seeds")
     ax.legend()
     ctx.save_figure(fig)
