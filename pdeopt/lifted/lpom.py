@@ -67,9 +67,15 @@ class _Lifted:
     def n_w(self):
         return len(self.w)
 
-    def pre(self, k, w=None):
+    def pre(self, k):
         """W^k X̃^k (pre-activation of layer k+1)."""
-        return (self.w[k] if w is None else w) @ augment(self.xs[k], self.bias)
+        return self.affine(k, self.xs[k])
+
+    def affine(self, k, x):
+        """W^k [x; 1] without forming the augmented copy of x."""
+        if self.bias:
+            return _mm(self.w[k][:, :-1], x) + self.w[k][:, -1:]
+        return _mm(self.w[k], x)
 
     def linear_part(self, k):
         """W^k without its bias column, the part that multiplies X^k."""
@@ -80,8 +86,7 @@ class _Lifted:
         """One fixed-point step for X^k given the others ``xs`` and base = W^{k−1}X̃^{k−1}."""
         if k == self.n_w:
             return self.act.phi(base - loss_grad(self.loss, xk, self.t) / self.mu[k - 1])
-        back = _mm(self.linear_part(k).T,
-                   self.act.phi(_mm(self.w[k], augment(xk, self.bias))) - xs[k + 1])
+        back = _mm(self.linear_part(k).T, self.act.phi(self.affine(k, xk)) - xs[k + 1])
         return self.act.phi(base - (self.mu[k] / self.mu[k - 1]) * back)
 
     def solve_x(self, k, xs, iters, tol):
@@ -90,7 +95,7 @@ class _Lifted:
         The factor is the largest ratio ‖X_{t+1} − X_t‖ / ‖X_t − X_{t−1}‖ seen.
         """
         x = xs[k]
-        base = _mm(self.w[k - 1], augment(xs[k - 1], self.bias))   # fixed during the iteration
+        base = self.affine(k - 1, xs[k - 1])        # fixed during the iteration
         prev_step, factor = None, 0.0
         for _ in range(iters):
             x_new = self.x_map(k, x, xs, base)
