@@ -2,3 +2,6 @@
 
 Sources: Oberman (2017); Dinh & Xin (2020).
 """
+from .entropy_sgd import HJ, EntropySGD, Heat, HeatEntropySGD, relaxation_optimizer
+
+__all__ = ["EntropySGD", "HJ", "Heat", "HeatEntropySGD", "relaxation_optimizer"]
