@@ -2,6 +2,8 @@
 
 Sources: Oberman (2017); Dinh & Xin (2020).
 """
+from .elastic import demo_problem, elastic_averaging
 from .entropy_sgd import HJ, EntropySGD, Heat, HeatEntropySGD, relaxation_optimizer
 
-__all__ = ["EntropySGD", "HJ", "Heat", "HeatEntropySGD", "relaxation_optimizer"]
+__all__ = ["EntropySGD", "HJ", "Heat", "HeatEntropySGD", "demo_problem", "elastic_averaging",
+           "relaxation_optimizer"]
