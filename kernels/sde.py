@@ -29,6 +29,7 @@ import math
 
 import numba
 import numpy as np
+from numba import cuda  # importing needs no GPU; the simulator swaps this global
 
 from ._registry import njit, pnjit, register
 
@@ -221,8 +222,6 @@ def _cuda_kernels():
     """Compile the CUDA kernels on first use (importing this module needs no GPU)."""
     if _CUDA:
         return _CUDA
-    from numba import cuda
-
     splitmix_d = cuda.jit(device=True)(_splitmix_scalar)
     normal_d = cuda.jit(device=True)(_make_normal_scalar(splitmix_d))
     path_d = cuda.jit(device=True)(_make_em_exit_path(normal_d))
@@ -239,7 +238,6 @@ def _cuda_kernels():
 
 
 def _em_exit_cuda(x, paths, coeffs, dt, sigma, step0, n_steps, threshold, seed):
-    from numba import cuda
     kernel = _cuda_kernels()["em_exit"]
     x = np.ascontiguousarray(x, np.float64)
     x_out = cuda.device_array(x.shape, np.float64)

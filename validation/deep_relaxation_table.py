@@ -18,10 +18,9 @@ epoch they reach it, or by how much they miss.
 
 Hyper-parameters (ours, not tuned per method beyond a stable learning rate):
 batch 64 (128 on MNIST), Nesterov momentum 0.9 for every outer step; ESGD/HJ/
-H-ESGD: γ₀ = 0.03, γ₁ = 1e-3, L = 5, η′ = 0.1 with inner Nesterov momentum 0.9,
+H-ESGD: γ₀ = 0.03, γ₁ = 1e-3, L = 5, η′ = 0.1 (no inner momentum),
 outer lr = 1/γ₀ (the outer step moves x to the average μ, as in the Entropy-SGD
-code), HJ with inner momentum 0.5 (it uses the last inner iterate, not an
-average); SGD lr 0.1 (mnistfc) or 0.05 (LeNet); HEAT: lr 0.05, L = 2, τ₀ = 1e-3;
+code), HJ with inner Nesterov momentum 0.5; SGD lr 0.1 (mnistfc) or 0.05 (LeNet); HEAT: lr 0.05, L = 2, τ₀ = 1e-3;
 H-ESGD: τ₀ = 1e-4. Quick mode runs mnistfc only.
 """
 import numpy as np
@@ -43,7 +42,7 @@ SEED_TABLE = {  # Oberman 2017, Table 1: error % @ effective epochs
 
 def make_optimizer(method, sgd_lr, seed):
     gamma = 0.03
-    relaxed = dict(gamma=gamma, scoping=1e-3, L=5, inner_lr=0.1, inner_momentum=0.9,
+    relaxed = dict(gamma=gamma, scoping=1e-3, L=5, inner_lr=0.1, inner_momentum=0.0,
                    momentum=0.9, seed=seed)
     if method == "SGD":
         return SGD(sgd_lr, momentum=0.9, nesterov=True)

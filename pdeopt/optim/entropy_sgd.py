@@ -142,6 +142,9 @@ class EntropySGD(_Relaxed):
         Langevin steps per outer step (≥ 1); costs L gradient evaluations.
     inner_lr : float
         SGLD step size η′ > 0.
+    inner_momentum : float
+        Nesterov momentum m′ in [0, 1) of the inner steps (0, the default, is
+        Algorithm 1's plain SGLD; the Entropy-SGD code uses 0.9).
     noise : float
         Thermal noise ε ≥ 0.
     alpha : float
@@ -160,7 +163,7 @@ class EntropySGD(_Relaxed):
 
     method = "ESGD"
 
-    def __init__(self, lr, *, gamma=0.03, scoping=1e-3, L=20, inner_lr=0.1, inner_momentum=0.9,
+    def __init__(self, lr, *, gamma=0.03, scoping=1e-3, L=20, inner_lr=0.1, inner_momentum=0.0,
                  noise=1e-4, alpha=0.75, momentum=0.9, nesterov=True, weight_decay=0.0,
                  schedule=None, seed=None, rng=None):
         super().__init__(lr, gamma=gamma, scoping=scoping, L=L, momentum=momentum,
@@ -185,7 +188,7 @@ class EntropySGD(_Relaxed):
         amp = math.sqrt(self.inner_lr) * self.noise
         for ell in range(self.L):
             g = self._gradient(x, self._probe(y), oracle, ell, self._given(grad))
-            y -=  self.inner_lr * (g - gamma * (x - y))
+            self._inner_step(y, g - gamma * (x - y))
             if amp > 0:
                 y += amp * self.rng.standard_normal(y.shape)
             mu += self.alpha * (y - mu)
@@ -300,6 +303,17 @@ class HJ(_Relaxed):
 
     then the outer Nesterov SGD step; γ_k = γ₀(1+γ₁)^k.
 
+    Parameters
+    ----------
+    lr : float
+        Outer learning rate η > 0.
+    gamma, scoping, L : float, float, int
+        γ₀ > 0, γ₁ ≥ 0, inner steps L ≥ 1 (L gradient evaluations per step).
+    inner_lr, inner_momentum : float
+        η′ > 0 and the inner Nesterov momentum m′ in [0, 1).
+    momentum, nesterov, weight_decay, schedule
+        The outer SGD step's.
+
     References
     ----------
     Chaudhari, Oberman, Osher, Soatto, Carlier, "Deep relaxation", Res. Math.
@@ -308,7 +322,7 @@ class HJ(_Relaxed):
 
     method = "HJ"
 
-    def __init__(self, lr, *, gamma=0.03, scoping=1e-3, L=20, inner_lr=0.1, inner_momentum=0.9,
+    def __init__(self, lr, *, gamma=0.03, scoping=1e-3, L=20, inner_lr=0.1, inner_momentum=0.0,
                  momentum=0.9, nesterov=True, weight_decay=0.0, schedule=None, seed=None,
                  rng=None):
         super().__init__(lr, gamma=gamma, scoping=scoping, L=L, momentum=momentum,
