@@ -6,7 +6,8 @@ Every path integrates the Itô SDE
 
 by Euler–Maruyama, x_{k+1} = x_k + b(x_k, t_k) Δt + σ √Δt z_{k, p}, where the
 standard normal z_{k, p} of path ``p`` at step ``k`` is a *counter-based* random
-number: a SplitMix64 hash of (seed, p, k) turned into a Gaussian by Box–Muller.
+number: a SplitMix64 hash of (seed, p, ⌊k/2⌋) turned into a Gaussian pair by
+Box–Muller (r cos θ for even k, r sin θ for odd k).
 It depends on nothing but its counters, so the NumPy twin, the parallel CPU loop
 and the CUDA threads draw identical noise in any order, any chunking of the
 steps, and any split of the paths (which is what makes the backends comparable
@@ -52,14 +53,19 @@ def _splitmix_numpy(z):
 
 
 def _normal_numpy(seed, path, step):
-    """z(seed, path, step) for integer arrays ``path``, ``step`` (broadcast)."""
+    """z(seed, path, step) for integer arrays ``path``, ``step`` (broadcast).
+
+    Steps 2j and 2j+1 share one Box–Muller pair: r cos θ and r sin θ.
+    """
+    step = np.asarray(step).astype(np.uint64)
     with np.errstate(over="ignore"):
         key = (np.uint64(seed) ^ (np.asarray(path).astype(np.uint64) * _PATH))
-        h1 = _splitmix_numpy(_splitmix_numpy(key) + np.asarray(step).astype(np.uint64))
+        h1 = _splitmix_numpy(_splitmix_numpy(key) + (step >> np.uint64(1)))
         h2 = _splitmix_numpy(h1)
     u1 = ((h1 >> _S11).astype(np.float64) + 0.5) * _TWO53
     u2 = ((h2 >> _S11).astype(np.float64) + 0.5) * _TWO53
-    return np.sqrt(-2.0 * np.log(u1)) * np.cos(_TWO_PI * u2)
+    radius, angle = np.sqrt(-2.0 * np.log(u1)), _TWO_PI * u2
+    return radius * np.where(step & np.uint64(1), np.sin(angle), np.cos(angle))
 
 
 def _horner_numpy(coeffs, x):
@@ -117,28 +123,37 @@ def _splitmix_scalar(z):
     return z ^ (z >> np.uint64(31))
 
 
-def _make_normal_scalar(splitmix):
-    def normal(seed, path, step):
+def _make_pair_scalar(splitmix):
+    def pair(seed, path, step):
+        """Box–Muller (r, θ) shared by steps 2j and 2j+1 (j = step // 2)."""
         key = np.uint64(seed) ^ (np.uint64(path) * np.uint64(0xD1B54A32D192ED03))
-        h1 = splitmix(splitmix(key) + np.uint64(step))
+        h1 = splitmix(splitmix(key) + (np.uint64(step) >> np.uint64(1)))
         h2 = splitmix(h1)
         u1 = (np.float64(h1 >> np.uint64(11)) + 0.5) * 1.1102230246251565e-16
         u2 = (np.float64(h2 >> np.uint64(11)) + 0.5) * 1.1102230246251565e-16
-        return math.sqrt(-2.0 * math.log(u1)) * math.cos(6.283185307179586 * u2)
-    return normal
+        return math.sqrt(-2.0 * math.log(u1)), 6.283185307179586 * u2
+    return pair
 
 
-def _make_em_exit_path(normal):
+def _make_em_exit_path(pair):
     def em_exit_path(x, path, coeffs, dt, scale, step0, n_steps, threshold, seed):
-        """One path: returns (x, step of first x ≥ threshold or −1)."""
+        """One path: returns (x, step of first x ≥ threshold or −1).
+
+        The Box–Muller pair is computed once per two steps (the saving over the
+        step-by-step NumPy twin, which cannot share it).
+        """
         if x >= threshold:
             return x, step0
         m = coeffs.shape[0]
+        radius, angle = 0.0, 0.0
         for k in range(step0, step0 + n_steps):
+            if k % 2 == 0 or k == step0:
+                radius, angle = pair(seed, path, k)
+            z = radius * math.cos(angle) if k % 2 == 0 else radius * math.sin(angle)
             p = coeffs[m - 1]
             for i in range(m - 2, -1, -1):
                 p = p * x + coeffs[i]
-            x = x - p * dt + scale * normal(seed, path, k)
+            x = x - p * dt + scale * z
             if x >= threshold:
                 return x, k + 1
         return x, -1
@@ -146,8 +161,8 @@ def _make_em_exit_path(normal):
 
 
 _splitmix_jit = njit(_splitmix_scalar)
-_normal_jit = njit(_make_normal_scalar(_splitmix_jit))
-_em_exit_path_jit = njit(_make_em_exit_path(_normal_jit))
+_pair_jit = njit(_make_pair_scalar(_splitmix_jit))
+_em_exit_path_jit = njit(_make_em_exit_path(_pair_jit))
 
 
 # --------------------------------------------------------------------------- numba CPU
@@ -155,7 +170,8 @@ _em_exit_path_jit = njit(_make_em_exit_path(_normal_jit))
 @pnjit
 def _normal_numba_loop(seed, paths, steps, out):
     for i in numba.prange(paths.size):
-        out[i] = _normal_jit(seed, paths[i], steps[i])
+        radius, angle = _pair_jit(seed, paths[i], steps[i])
+        out[i] = radius * (math.cos(angle) if steps[i] % 2 == 0 else math.sin(angle))
 
 
 def _normal_numba(seed, path, step):
@@ -191,13 +207,18 @@ def _em_tabulated_numba_loop(x, paths, drift, cost, x_first, dx, dt, scale, step
     for i in numba.prange(x.size):
         xi = x[i]
         acc = 0.0
+        radius, angle = 0.0, 0.0
         for k in range(n_steps):
+            step = step0 + k
+            if step % 2 == 0 or k == 0:
+                radius, angle = _pair_jit(seed, paths[i], step)
+            z = radius * math.cos(angle) if step % 2 == 0 else radius * math.sin(angle)
             s = min(max((xi - x_first) / dx, 0.0), n_grid - 1.000000001)
             j = int(s)
             w = s - j
             b = (1.0 - w) * drift[k, j] + w * drift[k, j + 1]
             acc += dt * ((1.0 - w) * cost[k, j] + w * cost[k, j + 1])
-            xi = xi + b * dt + scale * _normal_jit(seed, paths[i], step0 + k)
+            xi = xi + b * dt + scale * z
         x_out[i] = xi
         total_out[i] = acc
 
@@ -223,8 +244,8 @@ def _cuda_kernels():
     if _CUDA:
         return _CUDA
     splitmix_d = cuda.jit(device=True)(_splitmix_scalar)
-    normal_d = cuda.jit(device=True)(_make_normal_scalar(splitmix_d))
-    path_d = cuda.jit(device=True)(_make_em_exit_path(normal_d))
+    pair_d = cuda.jit(device=True)(_make_pair_scalar(splitmix_d))
+    path_d = cuda.jit(device=True)(_make_em_exit_path(pair_d))
 
     @cuda.jit
     def em_exit_k(x, paths, coeffs, dt, scale, step0, n_steps, threshold, seed, x_out, exit_out):
