@@ -12,15 +12,15 @@ MNIST with mnistfc (784-1024-1024-10) and LeNet, beside the seed's numbers.
 
 Checks: every method trains (error far below chance, 90 %); ESGD and HJ reach
 SGD's final error within at most SGD's effective epochs, up to the seed noise
-(twice SGD's standard deviation over seeds; not in quick mode, whose single
-seed gives no noise estimate). The table says at which effective
+(two standard errors of the difference of the two seed means; not in quick
+mode, whose single seed gives no noise estimate). The table says at which effective
 epoch they reach it, or by how much they miss.
 
 Hyper-parameters (ours, not tuned per method beyond a stable learning rate):
 batch 64 (128 on MNIST), Nesterov momentum 0.9 for every outer step; ESGD/HJ/
-H-ESGD: γ₀ = 0.03, γ₁ = 1e-3, L = 5, η′ = 0.1 (no inner momentum),
+H-ESGD: γ₀ = 0.03, γ₁ = 1e-3, L = 5, η′ = SGD's lr (no inner momentum),
 outer lr = 1/γ₀ (the outer step moves x to the average μ, as in the Entropy-SGD
-code), HJ with inner Nesterov momentum 0.5; SGD lr 0.1 (mnistfc) or 0.05 (LeNet); HEAT: lr 0.05, L = 2, τ₀ = 1e-3;
+code); SGD lr 0.1 (mnistfc) or 0.05 (LeNet); HEAT: lr 0.05, L = 2, τ₀ = 1e-3;
 H-ESGD: τ₀ = 1e-4. Quick mode runs mnistfc only.
 """
 import numpy as np
@@ -42,7 +42,7 @@ SEED_TABLE = {  # Oberman 2017, Table 1: error % @ effective epochs
 
 def make_optimizer(method, sgd_lr, seed):
     gamma = 0.03
-    relaxed = dict(gamma=gamma, scoping=1e-3, L=5, inner_lr=0.1, inner_momentum=0.0,
+    relaxed = dict(gamma=gamma, scoping=1e-3, L=5, inner_lr=sgd_lr, inner_momentum=0.0,
                    momentum=0.9, seed=seed)
     if method == "SGD":
         return SGD(sgd_lr, momentum=0.9, nesterov=True)
@@ -50,8 +50,8 @@ def make_optimizer(method, sgd_lr, seed):
         return Heat(0.05, heat=1e-3, L=2, momentum=0.9, seed=seed)
     if method == "ESGD":
         return EntropySGD(1.0 / gamma, **relaxed)
-    if method == "HJ":  # no averaging: a gentler inner momentum keeps y_L from overshooting
-        return HJ(1.0 / gamma, **{**relaxed, "inner_momentum": 0.5})
+    if method == "HJ":
+        return HJ(1.0 / gamma, **relaxed)
     return HeatEntropySGD(1.0 / gamma, heat=1e-4, **relaxed)
 
 
@@ -87,10 +87,10 @@ def deep_relaxation_table(ctx):
         ds = load_digits()
         shape, batch = (8, 8), 64
         nets = {"mnistfc": (lambda s: mnistfc(hidden=128, input_shape=shape, seed=s), 0.1,
-                            ctx.pick(quick=4, default=15)),
+                            ctx.pick(quick=4, default=30)),
                 "LeNet": (lambda s: lenet(channels=(8, 16), hidden=64, kernel_size=3,
                                           input_shape=shape, seed=s), 0.05,
-                          ctx.pick(quick=None, default=8))}
+                          ctx.pick(quick=None, default=16))}
         nets = {k: v for k, v in nets.items() if v[2] is not None}  # quick: mnistfc only
     data = (ds.x_train, ds.y_train, ds.x_test, ds.y_test)
     chance = 0.9
@@ -109,20 +109,22 @@ def deep_relaxation_table(ctx):
             ctx.check(f"{net} {method} trains: final error vs chance", mean[-1], chance / 3,
                       comparison="le", note=f"chance {chance:.0%}")
         sgd = stats["SGD"]
-        target, noise = sgd["mean"][-1], sgd["std"][-1]
+        target = sgd["mean"][-1]
         cells = {}
         for method, s in stats.items():
             cells[method] = (f"{100 * s['mean'][s['best']]:.2f} ± {100 * s['std'][s['best']]:.2f} "
                              f"@ {s['eff'][s['best']]:.0f}")
         for method in ("ESGD", "HJ") if len(seeds) > 1 else ():  # one seed: no noise estimate
             s = stats[method]
-            hit = np.flatnonzero(s["mean"] <= target + 2 * noise)
+            # 2 sigma of a difference of two means over the seeds
+            tol = 2 * np.hypot(sgd["std"][-1], s["std"][s["best"]]) / np.sqrt(len(seeds))
+            hit = np.flatnonzero(s["mean"] <= target)
             note = (f"reaches SGD's {100 * target:.2f}% at {s['eff'][hit[0]]:.1f} effective epochs "
                     f"(SGD: {sgd['eff'][-1]:.1f})" if hit.size else
                     f"misses SGD's {100 * target:.2f}% by {100 * (s['mean'].min() - target):.2f} "
                     f"points within {sgd['eff'][-1]:.1f} effective epochs")
             ctx.check(f"{net}: {method}'s best error within SGD's budget vs SGD's final",
-                      s["mean"].min(), target, tol=2 * noise, comparison="le", note=note)
+                      s["mean"].min(), target, tol=tol, comparison="le", note=note)
         rows.append((net, cells))
 
     lines = ["| net | " + " | ".join(METHODS) + " |", "|---" * (len(METHODS) + 1) + "|"]
