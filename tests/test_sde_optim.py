@@ -1,15 +1,14 @@
 """pdeopt.optim: the Entropy-SGD family on a NumPy test function and on a net; elastic averaging."""
 import os
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from pdeopt.optim import (HJ, EntropySGD, Heat, HeatEntropySGD, demo_problem, elastic_averaging,
                           relaxation_optimizer)
+from pdeopt.optim.elastic_mpi import find_mpiexec
 
 A = 2.0  # f(y) = A|y|²/2
 
@@ -140,19 +139,8 @@ def test_elastic_averaging_is_reproducible_and_descends():
     assert c.history["objective"][-1] < c.history["objective"][0]
 
 
-def _mpiexec():
-    try:
-        import mpi4py  # noqa: F401
-    except ImportError:
-        return None, "mpi4py is not installed (pip install mpi4py mpich)"
-    exe = shutil.which("mpiexec") or shutil.which("mpiexec", path=str(Path(sys.executable).parent))
-    if exe is None:
-        return None, "mpiexec is not on PATH (pip install mpich)"
-    return exe, ""
-
-
 def test_two_rank_mpi_run_equals_the_in_process_run(tmp_path):
-    exe, why = _mpiexec()
+    exe, why = find_mpiexec()
     if exe is None:
         pytest.skip(why)
     out = tmp_path / "mpi.npz"

@@ -16,7 +16,6 @@ mpi4py are installed, a 2-rank MPI run (one replica per rank, coupling by
 Allreduce) reproduces the in-process trajectory bitwise.
 """
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from pdeopt.optim import demo_problem, elastic_averaging
+from pdeopt.optim.elastic_mpi import find_mpiexec
 from pdeopt.sde import gradient_flow
 
 from ._harness import validation
@@ -41,15 +41,11 @@ def grad_oracle(y, rng):
     return 2.0 * y * (y ** 2 - 1.0) + 0.3
 
 
-def mpi_matches_in_process(ctx, steps=60, seed=3):
-    """Run the demo problem on 2 MPI ranks and in-process; ``None`` when MPI is absent."""
-    mpiexec = shutil.which("mpiexec") or shutil.which("mpiexec", path=str(Path(sys.executable).parent))
-    try:
-        import mpi4py  # noqa: F401
-    except ImportError:
-        mpiexec = None
+def mpi_matches_in_process(steps=60, seed=3):
+    """Run the demo problem on 2 MPI ranks and in-process; ``(None, reason)`` without MPI."""
+    mpiexec, why = find_mpiexec()
     if mpiexec is None:
-        return None
+        return None, why
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "mpi.npz"
         subprocess.run([mpiexec, "-n", "2", sys.executable, "-m", "pdeopt.optim.elastic_mpi",
@@ -61,7 +57,7 @@ def mpi_matches_in_process(ctx, steps=60, seed=3):
         ref = elastic_averaging(oracle, x0, replicas=2, gamma=1.0, lr=0.05, steps=steps,
                                 objective=objective, seed=seed)
         return bool(np.array_equal(mpi["x"], ref.x)
-                    and np.array_equal(mpi["objective"], ref.history["objective"]))
+                    and np.array_equal(mpi["objective"], ref.history["objective"])), ""
 
 
 @validation("elastic-averaging",
@@ -99,10 +95,9 @@ def elastic_averaging_validation(ctx):
     ctx.check("log-log slope of gap vs p", slope, -0.3, comparison="le",
               note="theory -0.5 (independent replicas)")
 
-    same = mpi_matches_in_process(ctx)
+    same, why = mpi_matches_in_process()
     if same is None:
-        ctx.progress("mpiexec or mpi4py not installed: the MPI comparison is skipped "
-                     "(pip install mpi4py mpich)")
+        ctx.progress(f"the MPI comparison is skipped: {why}")
     else:
         ctx.check("2-rank MPI trajectory equals the in-process one (bitwise)", same, True,
                   comparison="true")

@@ -1,5 +1,9 @@
 """Optimizers acting on a flat weight vector: the Entropy-SGD family, elastic averaging, RVSCGD.
 
+``entropy_sgd``  Entropy-SGD (Algorithm 1), HEAT, HJ, H-ESGD on the ``pdeopt.nn`` optimizer API
+``elastic``      elastic averaging of p replicas, in-process or one MPI rank per replica
+``elastic_mpi``  its command line: ``mpiexec -n 4 python -m pdeopt.optim.elastic_mpi``
+
 Sources: Oberman (2017); Dinh & Xin (2020).
 """
 from .elastic import demo_problem, elastic_averaging

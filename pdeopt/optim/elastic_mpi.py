@@ -7,11 +7,25 @@ Without ``mpiexec`` (or with one rank) it runs ``--replicas`` replicas in-proces
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+from pathlib import Path
 
 import numpy as np
 
 from .elastic import demo_problem, elastic_averaging
+
+
+def find_mpiexec():
+    """``(path to mpiexec, "")``, or ``(None, reason)`` when mpiexec or mpi4py is missing."""
+    try:
+        import mpi4py  # noqa: F401
+    except ImportError:
+        return None, "mpi4py is not installed (pip install mpi4py mpich)"
+    exe = shutil.which("mpiexec") or shutil.which("mpiexec", path=str(Path(sys.executable).parent))
+    if exe is None:
+        return None, "mpiexec is not on PATH (pip install mpich)"
+    return exe, ""
 
 
 def main(argv=None):
