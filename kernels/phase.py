@@ -210,10 +210,12 @@ def _r_factor_numba(xhat, magnitudes, known):
 # --- numba.cuda: the same sweeps, one thread per pixel; NumPy arrays in and out -------------
 
 _CUDA = {}
+cuda = None  # numba.cuda, imported on first use (a module global: the simulator patches it)
 
 
 def _cuda_kernels():
     """Compile the CUDA kernels on first use (importing numba.cuda is slow)."""
+    global cuda
     if _CUDA:
         return _CUDA
     from numba import cuda

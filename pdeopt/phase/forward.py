@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from .._checks import as_float_array, as_rng, check_choice, check_nonnegative, check_positive
+from .._checks import as_float_array, as_rng, check_nonnegative, check_positive
 from .fourier import fft2
 
 __all__ = ["simulate", "central_speckle", "oversampling_ratio",
@@ -64,7 +64,7 @@ def oversampling_ratio(support) -> tuple:
         other = tuple(a for a in range(s.ndim) if a != axis)
         idx = np.flatnonzero(s.any(axis=other))
         extent = idx[-1] - idx[0] + 1 if idx.size else 0
-        out.append(s.shape[axis] / extent if extent else np.inf)
+        out.append(float(s.shape[axis] / extent) if extent else np.inf)
     return tuple(out)
 
 
@@ -129,7 +129,8 @@ def simulate(obj, *, noise=None, flux=None, noise_level=None, missing_radius=0.0
         warnings.warn(f"obj fills more than half of the grid in some dimension (oversampling "
                       f"{tuple(round(r, 2) for r in ratio)} < 2): pad it with zeros",
                       UserWarning, stacklevel=2)
-    check_choice(noise, "noise", (None, "gaussian", "poisson"))
+    if noise not in (None, "gaussian", "poisson"):
+        raise ValueError(f"noise must be one of None, 'gaussian', 'poisson', got {noise!r}")
     rng = as_rng(rng, seed)
     exact = np.abs(fft2(u))
     if noise == "poisson":

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_choice, check_integer, check_nonnegative, check_positive
+from .._checks import check_integer, check_nonnegative, check_positive
 from .._result import Recorder
 from ._common import Monitor, check_common, finish, initial_fourier, prepare
 from .fourier import frequency_radius
@@ -120,7 +120,9 @@ def pdhg(magnitudes, support, n_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, t=
     """
     sigma = check_nonnegative(sigma, "sigma")
     s, t = check_positive(s, "s"), check_positive(t, "t")
-    check_choice(smoothing, "smoothing", SMOOTHING)
+    if smoothing not in SMOOTHING:   # (check_choice sorts its choices: None does not sort)
+        raise ValueError(f"smoothing must be one of None, 'dr1', 'dr2', 'dr3', "
+                         f"got {smoothing!r}")
     tol = check_common(monitor_every, tol)
     p = prepare(magnitudes, support, n_iter, missing=missing, nonnegative=nonnegative,
                 backend=backend, workers=workers)
