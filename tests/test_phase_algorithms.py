@@ -43,9 +43,9 @@ def test_noise_free_reconstruction(problem, algorithm, params):
 def test_error_reduction_stagnates_above_hio():
     p = ph.vesicle(64, oversampling=3)
     m = ph.simulate(p.object)
-    er = ph.error_reduction(m, p.support, 300, rng=2)
-    hio = ph.hio(m, p.support, 300, rng=2)
-    assert er.history["r_factor"][-1] > 10 * hio.history["r_factor"][-1]
+    er = [ph.error_reduction(m, p.support, 300, rng=s).history["r_factor"][-1] for s in range(5)]
+    hio = [ph.hio(m, p.support, 300, rng=s).history["r_factor"][-1] for s in range(5)]
+    assert np.median(er) > 10 * np.median(hio)        # over starts: ER stalls, HIO does not
 
 
 def _douglas_rachford(m, support, z0, n_iter):
