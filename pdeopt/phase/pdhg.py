@@ -13,7 +13,7 @@ __all__ = ["pdhg", "gamma_schedule", "smoothing_filters"]
 SMOOTHING = (None, "dr1", "dr2", "dr3")
 
 
-def gamma_schedule(shape, n_stages=10, *, s=1.0):
+def gamma_schedule(n_stages=10, *, s=1.0):
     """Increasing smoothing parameters γ_1 < … < γ_n (the seed: "as in OSS, increasing").
 
     γ_j = 1/(8π²s·a_j²) with a_j from 2 down to 0.2 (linearly): the DR1 filter
@@ -49,6 +49,20 @@ def smoothing_filters(shape, support, gamma, s, smoothing):
         x = 2 * np.pi * (np.arange(shape[1]) - cx) / shape[1]
         weight = 1.0 / (1.0 + s * gamma * (y[:, None] ** 2 + x[None, :] ** 2))
     return fourier_filter, np.ascontiguousarray(weight)
+
+
+def pdhg_step(p, z, yhat, x, weight, fourier_filter, s, t, sigma):
+    """One PDHG iteration: z updated in place, x ← P_X(d); returns the new F y."""
+    k = p.kernels
+    # z ← prox_{t g_σ}(z − t F y); yhat ← F d = F y + s(2z⁺ − z)
+    k["pdhg_fourier"](z, yhat, p.magnitudes, p.known, t, s, sigma)
+    d = p.ifft(yhat, overwrite=True)
+    # x ← P_X(d) (the estimate); d ← weight·P_X*(d) = y (DR2 damping)
+    k["pdhg_dual"](d, x, p.support, weight, p.nonnegative)
+    yhat = p.fft(d)
+    if fourier_filter is not None:
+        k["multiply"](yhat, fourier_filter)          # DR1: heat kernel on F y
+    return yhat
 
 
 def pdhg(magnitudes, support, n_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, t=1.0,
@@ -129,9 +143,8 @@ def pdhg(magnitudes, support, n_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, t=
     if smoothing is None:
         gammas = [0.0]
     elif gammas is None:
-        gammas = gamma_schedule(p.shape, s=s)
+        gammas = gamma_schedule(s=s)
     gammas = [check_nonnegative(g, "gammas") for g in np.atleast_1d(gammas)]
-    k = p.kernels
     z = np.ascontiguousarray(initial_fourier(p, x0, rng))
     yhat = np.zeros_like(z)                      # F y, y⁰ = 0
     x = np.empty_like(z)
@@ -149,14 +162,7 @@ def pdhg(magnitudes, support, n_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, t=
                                                            s, smoothing)
                 if restart_best and monitor.best_state is not None:
                     z[...], yhat[...] = monitor.best_state
-            # z ← prox_{t g_σ}(z − t F y); yhat ← F d = F y + s(2z⁺ − z)
-            k["pdhg_fourier"](z, yhat, p.magnitudes, p.known, t, s, sigma)
-            d = p.ifft(yhat, overwrite=True)
-            # x ← P_X(d) (the estimate); d ← weight·P_X*(d) (DR2 damping)
-            k["pdhg_dual"](d, x, p.support, weight, p.nonnegative)
-            yhat = p.fft(d)
-            if fourier_filter is not None:
-                k["multiply"](yhat, fourier_filter)          # DR1: heat kernel on F y
+            yhat = pdhg_step(p, z, yhat, x, weight, fourier_filter, s, t, sigma)
             if monitor.due(it) and monitor.update(it, x, (z, yhat)):
                 converged = True
                 break

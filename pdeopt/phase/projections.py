@@ -19,6 +19,15 @@ from .fourier import frequency_radius
 __all__ = ["error_reduction", "hio", "oss"]
 
 
+def projection_step(p, u, x, beta, error_reduction):
+    """One ER/HIO iteration in place: two FFTs and two fused sweeps; x ← P_X(u′)."""
+    k = p.kernels
+    z = p.fft(u)
+    k["magnitude_prox"](z, p.magnitudes, p.known, 1.0, 0.0)
+    u_prime = p.ifft(z, overwrite=True)
+    k["object_step"](u, u_prime, x, p.support, beta, p.nonnegative, error_reduction)
+
+
 def _run(name, magnitudes, support, n_iter, *, x0, rng, beta, error_reduction, alphas,
          missing, nonnegative, monitor_every, tol, backend, workers):
     tol = check_common(monitor_every, tol)
@@ -43,10 +52,7 @@ def _run(name, magnitudes, support, n_iter, *, x0, rng, beta, error_reduction, a
                 filt = np.exp(-0.5 * (radius / alphas[stage]) ** 2)
                 if monitor.best_state is not None:
                     u[...] = monitor.best_state[0]
-            z = p.fft(u)
-            k["magnitude_prox"](z, p.magnitudes, p.known, 1.0, 0.0)
-            u_prime = p.ifft(z, overwrite=True)
-            k["object_step"](u, u_prime, x, p.support, beta, p.nonnegative, error_reduction)
+            projection_step(p, u, x, beta, error_reduction)
             if alphas is not None:
                 # smooth the exterior of the support with a Gaussian filter in Fourier space
                 v = p.fft(np.where(outside, u, 0.0))
