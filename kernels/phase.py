@@ -295,65 +295,56 @@ def _cuda_kernels():
     return _CUDA
 
 
-def _launch(name, inout, inputs, *scalars):
-    """Copy arrays to the device, run kernel ``name`` per pixel, copy ``inout`` back in place."""
+def _launch(name, arrays, outputs, *scalars):
+    """Copy ``arrays`` to the device, run kernel ``name`` per pixel, copy ``outputs`` back.
+
+    ``arrays`` are in the kernel's argument order; ``outputs`` are the indices of
+    those updated in place, which are written back into the host arrays.
+    """
     k = _cuda_kernels()
-    cuda = k["cuda"]
-    dev_inout = [cuda.to_device(a.reshape(-1)) for a in inout]
-    dev_in = [cuda.to_device(np.ascontiguousarray(a).reshape(-1)) for a in inputs]
-    n = inout[0].size
+    dev = [cuda.to_device(np.ascontiguousarray(a).reshape(-1)) for a in arrays]
     threads = 128
-    k[name][math.ceil(n / threads), threads](*dev_inout, *dev_in, *scalars)
-    for host, dev in zip(inout, dev_inout):
-        host.reshape(-1)[...] = dev.copy_to_host()
+    k[name][math.ceil(arrays[0].size / threads), threads](*dev, *scalars)
+    for i in outputs:
+        arrays[i].reshape(-1)[...] = dev[i].copy_to_host()
 
 
 def _magnitude_prox_cuda(z, magnitudes, known, t, sigma):
-    _launch("magnitude_prox", [z], [magnitudes, known], float(t), float(sigma))
+    _launch("magnitude_prox", [z, magnitudes, known], [0], float(t), float(sigma))
     return z
 
 
 def _pdhg_fourier_cuda(z, yhat, magnitudes, known, t, s, sigma):
-    _launch("pdhg_fourier", [z, yhat], [magnitudes, known], float(t), float(s), float(sigma))
+    _launch("pdhg_fourier", [z, yhat, magnitudes, known], [0, 1], float(t), float(s),
+            float(sigma))
     return z, yhat
 
 
 def _pdhg_dual_cuda(u, x, support, weight, nonnegative):
-    _launch("pdhg_dual", [u, x], [support, weight], bool(nonnegative))
+    _launch("pdhg_dual", [u, x, support, weight], [0, 1], bool(nonnegative))
     return u, x
 
 
 def _object_step_cuda(u, u_prime, x, support, beta, nonnegative, error_reduction):
-    k = _cuda_kernels()
-    cuda = k["cuda"]
-    du, dp, dx, ds = (cuda.to_device(a.reshape(-1)) for a in (u, u_prime, x, support))
-    threads = 128
-    k["object_step"][math.ceil(u.size / threads), threads](
-        du, dp, dx, ds, float(beta), bool(nonnegative), bool(error_reduction))
-    u.reshape(-1)[...] = du.copy_to_host()
-    x.reshape(-1)[...] = dx.copy_to_host()
+    _launch("object_step", [u, u_prime, x, support], [0, 2], float(beta), bool(nonnegative),
+            bool(error_reduction))
     return u, x
 
 
 def _replace_outside_cuda(u, v, support):
-    _launch("replace_outside", [u], [v, support])
+    _launch("replace_outside", [u, v, support], [0])
     return u
 
 
 def _multiply_cuda(a, h):
-    _launch("multiply", [a], [h])
+    _launch("multiply", [a, h], [0])
     return a
 
 
 def _r_factor_cuda(xhat, magnitudes, known):
-    out = np.zeros(1)
-    k = _cuda_kernels()
-    cuda = k["cuda"]
-    d_out = cuda.to_device(out)
-    args = [cuda.to_device(np.ascontiguousarray(a).reshape(-1)) for a in (xhat, magnitudes, known)]
-    threads = 128
-    k["r_factor"][math.ceil(xhat.size / threads), threads](*args, d_out)
-    return float(d_out.copy_to_host()[0])
+    total = np.zeros(1)
+    _launch("r_factor", [xhat, magnitudes, known, total], [3])
+    return float(total[0])
 
 
 register("phase.magnitude_prox", numpy=_magnitude_prox_numpy, numba=_magnitude_prox_numba,

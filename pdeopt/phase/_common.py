@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import as_rng, check_choice, check_integer, check_nonnegative
+from .._checks import as_rng, check_integer, check_nonnegative
 from ..kernels import select
 from .forward import check_magnitudes, check_support
 from .fourier import default_workers, fft2, ifft2
@@ -39,12 +39,6 @@ class Problem:
     def r_factor(self, x):
         """R-factor of a real-space estimate x (one FFT and one kernel sweep)."""
         return self.kernels["r_factor"](self.fft(x), self.magnitudes, self.known) / self.norm
-
-    def project(self, u):
-        """P_X(u), the object constraint, as a new array (real when ``nonnegative``)."""
-        if self.nonnegative:
-            return np.where(self.support, np.maximum(u.real, 0.0), 0.0)
-        return np.where(self.support, u, 0.0)
 
 
 def prepare(magnitudes, support, n_iter, *, missing=None, nonnegative=True, backend="auto",
@@ -138,7 +132,3 @@ def finish(problem: Problem, rec, monitor: Monitor, x, *, use_best, converged, *
     return rec.result(x, converged=bool(converged), best_r_factor=float(monitor.best_r),
                       best_iteration=int(monitor.best_iteration), returned="best" if use_best
                       else "final", **info)
-
-
-def check_backend(backend):
-    return check_choice(backend, "backend", ("auto", "numpy", "numba", "cuda"))
