@@ -65,7 +65,7 @@ def phase_statistics(ctx):
         ("nanorice1", 1e7, rice1), ("nanorice2", 1e7, rice2)]
     variants = {"DR3": {"smoothing": "dr3"}} if ctx.quick else {
         "DR1": {"smoothing": "dr1"}, "DR2": {"smoothing": "dr2"}, "DR3": {"smoothing": "dr3"}}
-    sigmas = ctx.pick(quick=[0.1], default=[0.1], full=[0.03, 0.1, 0.3])
+    sigmas = ctx.pick(quick=[0.1], default=[0.1], full=[0.1, 0.3])
     seed = int(ctx.rng.integers(2 ** 31))
 
     fig_h, axes_h = plt.subplots(2, len(configs), figsize=(3.2 * len(configs), 5.5),
@@ -162,10 +162,12 @@ def phase_statistics(ctx):
             i = int(np.argmin(r[key]))
             radius, frc = ph.fourier_ring_correlation(runs[key][i].x, phantom.object)
             res = ph.frc_resolution(radius, frc)
-            ax.plot(radius, frc, color=color, lw=1, label=f"{key} (0.5 at {res:.2f})")
+            # 1 − FRC on a log scale: at these fluxes the FRC stays close to 1
+            ax.semilogy(radius, np.maximum(1 - frc, 1e-8), color=color, lw=1,
+                        label=f"{key} (FRC = 0.5 at {res:.2f})")
         ax.axhline(0.5, color="k", ls=":", lw=1)
-        ax.set(xlabel="spatial frequency / Nyquist", ylim=(-0.1, 1.05),
-               title=f"{tag}: FRC of the best run")
+        ax.set(xlabel="spatial frequency / Nyquist", ylabel="1 − FRC (vs the truth)",
+               title=f"{tag}: best run")
         ax.legend(fontsize=7)
 
     ctx.table("\n".join(["| case | noise floor | OSS mean ± std | PDHG mean ± std | "
