@@ -122,6 +122,15 @@ def pdhg(magnitudes, support, n_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, t=
     pdeopt.Result
         ``x`` the estimate P_X(d) (best or final), ``history["r_factor"]``.
 
+    Examples
+    --------
+    >>> from pdeopt import phase
+    >>> truth = phase.nanorice(64, variant=2)
+    >>> data = phase.simulate(truth.object, noise="poisson", flux=1e8, rng=0)
+    >>> res = phase.pdhg(data, truth.support, 300, rng=1, sigma=0.1, smoothing="dr3")
+    >>> bool(res.info["best_r_factor"] < 0.05)
+    True
+
     References
     ----------
     .. [1] M. Pham, P. Yin, A. Rana, S. Osher, J. Miao, "Generalized proximal

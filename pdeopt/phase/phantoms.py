@@ -71,7 +71,7 @@ def vesicle(n=128, *, oversampling=2.0, seed=0) -> Phantom:
         Seed of the interior texture.
     """
     n, oversampling = _check_size(n, oversampling)
-    rng = as_rng(seed=seed) if not isinstance(seed, np.random.Generator) else seed
+    rng = as_rng(seed=seed)
     h = int(n // oversampling)
     w = int(round(0.6 * h))
     a, b = h / 2.0 - 1.0, w / 2.0 - 1.0

@@ -105,6 +105,16 @@ def error_reduction(magnitudes, support, n_iter, *, x0=None, rng=None, missing=N
         ``x`` the final estimate P_X(u′); ``history["r_factor"]`` the R-factor
         Σ| |F x| − M | / ΣM of the estimate at each recorded iteration.
 
+    Examples
+    --------
+    >>> from pdeopt import phase
+    >>> truth = phase.vesicle(64, oversampling=3)
+    >>> data = phase.simulate(truth.object)
+    >>> er = phase.error_reduction(data, truth.support, 200, rng=0)
+    >>> hio = phase.hio(data, truth.support, 200, rng=0)
+    >>> bool(hio.history["r_factor"][-1] < er.history["r_factor"][-1])
+    True
+
     References
     ----------
     .. [1] J. R. Fienup, "Phase retrieval algorithms: a comparison", Appl. Opt. 21,
