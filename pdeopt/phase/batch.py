@@ -27,8 +27,9 @@ def reconstruct_many(algorithm, magnitudes, support, n_iter, n_runs, *, seed=0, 
         In run order.
     """
     n_runs = check_integer(n_runs, "n_runs", minimum=1)
-    threads = os.cpu_count() or 1 if threads is None else check_integer(threads, "threads",
-                                                                          minimum=1)
+    if threads is None:
+        threads = os.cpu_count() or 1
+    threads = check_integer(threads, "threads", minimum=1)
     seeds = np.random.SeedSequence(seed).spawn(n_runs)
     params.setdefault("workers", 1)
     # the kernel registry loads lazily and not thread-safely: load it before the threads start
