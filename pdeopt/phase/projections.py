@@ -71,8 +71,8 @@ def error_reduction(magnitudes, support, n_iter, *, x0=None, rng=None, missing=N
 
     Iterates u ← P_X(F⁻¹ P_M F u), i.e. u′ = F⁻¹ P_M F u and then u = u′ on the
     pixels that satisfy the object constraint (in D and, for a non-negative object,
-    Re u′ ≥ 0), 0 elsewhere. It decreases the R-factor monotonically and then
-    stagnates in a local minimum (Fienup 1982).
+    Re u′ ≥ 0), 0 elsewhere. It never increases the squared Fourier-magnitude
+    error Σ(|F u| − M)² and stagnates in a local minimum (Fienup 1982).
 
     Parameters
     ----------
