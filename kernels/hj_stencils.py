@@ -20,6 +20,9 @@ In 2-D, H is separable, so each scheme's numerical Hamiltonian is the sum of the
 two nearest nodes (u_{−k} = u_0 − k(u_1 − u_0)), i.e. zero second derivative;
 on an outflow boundary this is consistent to first order.
 
+The 1-D numba kernels are serial (a step is memory traffic; thread start-up
+would dominate), the 2-D ones run rows in parallel (serially below
+``PARALLEL_MIN_SIZE`` points).
 Kernels assume a stable ``dt`` (the public API in :mod:`pdeopt.hj` chooses it).
 Every kernel returns a new array; the CUDA versions take and return NumPy arrays.
 """
@@ -118,29 +121,31 @@ def godunov_step_2d_numpy(u, dx0, dx1, dt, order):
 
 # ------------------------------------------------ scalar point functions (numba and CUDA)
 # Leaf functions (no calls to other Python functions), compiled once for the CPU with
-# njit and once as CUDA device functions from the same source.
+# njit and once as CUDA device functions from the same source. They take 1/h:
+# a division per point would cost more than the memory traffic.
 
-def _viscous_point(um1, u0, up1, h, eps):
-    p = (up1 - um1) / (2.0 * h)
-    return 0.5 * p * p - 0.5 * eps * (up1 - 2.0 * u0 + um1) / (h * h)
+def _viscous_point(um1, u0, up1, inv_h, eps):
+    p = (up1 - um1) * (0.5 * inv_h)
+    return 0.5 * p * p - 0.5 * eps * (up1 - 2.0 * u0 + um1) * (inv_h * inv_h)
 
 
-def _lax_friedrichs_point(um1, u0, up1, h, alpha):
-    p_minus = (u0 - um1) / h
-    p_plus = (up1 - u0) / h
+def _lax_friedrichs_point(um1, u0, up1, inv_h, alpha):
+    p_minus = (u0 - um1) * inv_h
+    p_plus = (up1 - u0) * inv_h
     p = 0.5 * (p_minus + p_plus)
     return 0.5 * p * p - 0.5 * alpha * (p_plus - p_minus)
 
 
-def _godunov_point(um2, um1, u0, up1, up2, h, order):
-    p_minus = (u0 - um1) / h
-    p_plus = (up1 - u0) / h
+def _godunov_point(um2, um1, u0, up1, up2, inv_h, order):
+    p_minus = (u0 - um1) * inv_h
+    p_plus = (up1 - u0) * inv_h
     if order == 2:
-        d2_left = (um2 - 2.0 * um1 + u0) / (h * h)
-        d2_mid = (um1 - 2.0 * u0 + up1) / (h * h)
-        d2_right = (u0 - 2.0 * up1 + up2) / (h * h)
-        p_minus += 0.5 * h * (d2_left if abs(d2_left) <= abs(d2_mid) else d2_mid)
-        p_plus -= 0.5 * h * (d2_mid if abs(d2_mid) <= abs(d2_right) else d2_right)
+        # (h/2)·D²u = ½(second difference)/h
+        d2_left = um2 - 2.0 * um1 + u0
+        d2_mid = um1 - 2.0 * u0 + up1
+        d2_right = u0 - 2.0 * up1 + up2
+        p_minus += 0.5 * inv_h * (d2_left if abs(d2_left) <= abs(d2_mid) else d2_mid)
+        p_plus -= 0.5 * inv_h * (d2_mid if abs(d2_mid) <= abs(d2_right) else d2_right)
     a = max(p_minus, 0.0)
     b = min(p_plus, 0.0)
     return 0.5 * max(a * a, b * b)
@@ -175,76 +180,147 @@ _g1_nb = njit(_ghost_1d)
 _g2_nb = njit(_ghost_2d)
 
 # --------------------------------------------------------------------------- numba CPU
+# scheme codes: 0 viscous (param = ε), 1 Lax–Friedrichs (param = α), 2 Godunov (param = order);
+# the h, h0, h1 arguments below are reciprocal spacings 1/h.
+
+#: Grids with fewer points run serially: below this, thread start-up costs more than the step.
+PARALLEL_MIN_SIZE = 1 << 16
+
+
+@njit
+def _rate_1d(u, i, n, h, param, scheme):
+    if scheme == 0:
+        return _viscous_nb(_g1_nb(u, i - 1, n), u[i], _g1_nb(u, i + 1, n), h, param)
+    if scheme == 1:
+        return _lf_nb(_g1_nb(u, i - 1, n), u[i], _g1_nb(u, i + 1, n), h, param)
+    return _godunov_nb(_g1_nb(u, i - 2, n), _g1_nb(u, i - 1, n), u[i], _g1_nb(u, i + 1, n),
+                       _g1_nb(u, i + 2, n), h, int(param))
+
+
+@njit
+def _interior_1d(u, out, lo, hi, h, dt, param, scheme):
+    # direct indexing, no ghost logic: this loop is where the time goes
+    if scheme == 0:
+        for i in range(lo, hi):
+            out[i] = u[i] - dt * _viscous_nb(u[i - 1], u[i], u[i + 1], h, param)
+    elif scheme == 1:
+        for i in range(lo, hi):
+            out[i] = u[i] - dt * _lf_nb(u[i - 1], u[i], u[i + 1], h, param)
+    else:
+        order = int(param)
+        for i in range(lo, hi):
+            out[i] = u[i] - dt * _godunov_nb(u[i - 2], u[i - 1], u[i], u[i + 1], u[i + 2], h,
+                                             order)
+
+
+@njit
+def _step_1d(u, h, dt, param, scheme):
+    n = u.size
+    out = np.empty_like(u)
+    lo, hi = min(2, n), max(n - 2, min(2, n))
+    _interior_1d(u, out, lo, hi, h, dt, param, scheme)
+    for i in range(lo):
+        out[i] = u[i] - dt * _rate_1d(u, i, n, h, param, scheme)
+    for i in range(hi, n):
+        out[i] = u[i] - dt * _rate_1d(u, i, n, h, param, scheme)
+    return out
+
+
+@njit
+def _ghost_row(u, out, i, j_lo, j_hi, h0, h1, dt, p0, p1, scheme):
+    n0, n1 = u.shape
+    for j in range(j_lo, j_hi):
+        c = u[i, j]
+        if scheme == 0:
+            r = (_viscous_nb(_g2_nb(u, i - 1, j, n0, n1), c, _g2_nb(u, i + 1, j, n0, n1), h0, p0)
+                 + _viscous_nb(_g2_nb(u, i, j - 1, n0, n1), c, _g2_nb(u, i, j + 1, n0, n1), h1, p1))
+        elif scheme == 1:
+            r = (_lf_nb(_g2_nb(u, i - 1, j, n0, n1), c, _g2_nb(u, i + 1, j, n0, n1), h0, p0)
+                 + _lf_nb(_g2_nb(u, i, j - 1, n0, n1), c, _g2_nb(u, i, j + 1, n0, n1), h1, p1))
+        else:
+            k = int(p0)
+            r = (_godunov_nb(_g2_nb(u, i - 2, j, n0, n1), _g2_nb(u, i - 1, j, n0, n1), c,
+                             _g2_nb(u, i + 1, j, n0, n1), _g2_nb(u, i + 2, j, n0, n1), h0, k)
+                 + _godunov_nb(_g2_nb(u, i, j - 2, n0, n1), _g2_nb(u, i, j - 1, n0, n1), c,
+                               _g2_nb(u, i, j + 1, n0, n1), _g2_nb(u, i, j + 2, n0, n1), h1, k))
+        out[i, j] = c - dt * r
+
+
+@njit
+def _interior_row(u, out, i, j_lo, j_hi, h0, h1, dt, p0, p1, scheme):
+    if scheme == 0:
+        for j in range(j_lo, j_hi):
+            c = u[i, j]
+            out[i, j] = c - dt * (_viscous_nb(u[i - 1, j], c, u[i + 1, j], h0, p0)
+                                  + _viscous_nb(u[i, j - 1], c, u[i, j + 1], h1, p1))
+    elif scheme == 1:
+        for j in range(j_lo, j_hi):
+            c = u[i, j]
+            out[i, j] = c - dt * (_lf_nb(u[i - 1, j], c, u[i + 1, j], h0, p0)
+                                  + _lf_nb(u[i, j - 1], c, u[i, j + 1], h1, p1))
+    else:
+        k = int(p0)
+        for j in range(j_lo, j_hi):
+            c = u[i, j]
+            out[i, j] = c - dt * (
+                _godunov_nb(u[i - 2, j], u[i - 1, j], c, u[i + 1, j], u[i + 2, j], h0, k)
+                + _godunov_nb(u[i, j - 2], u[i, j - 1], c, u[i, j + 1], u[i, j + 2], h1, k))
+
+
+@njit
+def _step_row(u, out, i, h0, h1, dt, p0, p1, scheme):
+    n0, n1 = u.shape
+    if 2 <= i < n0 - 2 and n1 > 4:
+        _ghost_row(u, out, i, 0, 2, h0, h1, dt, p0, p1, scheme)
+        _interior_row(u, out, i, 2, n1 - 2, h0, h1, dt, p0, p1, scheme)
+        _ghost_row(u, out, i, n1 - 2, n1, h0, h1, dt, p0, p1, scheme)
+    else:
+        _ghost_row(u, out, i, 0, n1, h0, h1, dt, p0, p1, scheme)
+
+
+@njit
+def _step_2d_serial(u, h0, h1, dt, p0, p1, scheme):
+    out = np.empty_like(u)
+    for i in range(u.shape[0]):
+        _step_row(u, out, i, h0, h1, dt, p0, p1, scheme)
+    return out
 
 
 @pnjit
+def _step_2d_parallel(u, h0, h1, dt, p0, p1, scheme):
+    out = np.empty_like(u)
+    for i in prange(u.shape[0]):
+        _step_row(u, out, i, h0, h1, dt, p0, p1, scheme)
+    return out
+
+
+def _step_2d(u, h0, h1, dt, p0, p1, scheme):
+    run = _step_2d_parallel if u.size >= PARALLEL_MIN_SIZE else _step_2d_serial
+    return run(u, 1.0 / h0, 1.0 / h1, float(dt), float(p0), float(p1), scheme)
+
+
 def viscous_step_1d_numba(u, dx, dt, eps):
-    n = u.size
-    out = np.empty_like(u)
-    for i in prange(n):
-        out[i] = u[i] - dt * _viscous_nb(_g1_nb(u, i - 1, n), u[i], _g1_nb(u, i + 1, n), dx, eps)
-    return out
+    return _step_1d(u, 1.0 / dx, float(dt), float(eps), 0)
 
 
-@pnjit
 def viscous_step_2d_numba(u, dx0, dx1, dt, eps):
-    n0, n1 = u.shape
-    out = np.empty_like(u)
-    for i in prange(n0):
-        for j in range(n1):
-            r = _viscous_nb(_g2_nb(u, i - 1, j, n0, n1), u[i, j], _g2_nb(u, i + 1, j, n0, n1),
-                            dx0, eps)
-            r += _viscous_nb(_g2_nb(u, i, j - 1, n0, n1), u[i, j], _g2_nb(u, i, j + 1, n0, n1),
-                             dx1, eps)
-            out[i, j] = u[i, j] - dt * r
-    return out
+    return _step_2d(u, dx0, dx1, dt, eps, eps, 0)
 
 
-@pnjit
 def lax_friedrichs_step_1d_numba(u, dx, dt, alpha):
-    n = u.size
-    out = np.empty_like(u)
-    for i in prange(n):
-        out[i] = u[i] - dt * _lf_nb(_g1_nb(u, i - 1, n), u[i], _g1_nb(u, i + 1, n), dx, alpha)
-    return out
+    return _step_1d(u, 1.0 / dx, float(dt), float(alpha), 1)
 
 
-@pnjit
 def lax_friedrichs_step_2d_numba(u, dx0, dx1, dt, alpha0, alpha1):
-    n0, n1 = u.shape
-    out = np.empty_like(u)
-    for i in prange(n0):
-        for j in range(n1):
-            r = _lf_nb(_g2_nb(u, i - 1, j, n0, n1), u[i, j], _g2_nb(u, i + 1, j, n0, n1),
-                       dx0, alpha0)
-            r += _lf_nb(_g2_nb(u, i, j - 1, n0, n1), u[i, j], _g2_nb(u, i, j + 1, n0, n1),
-                        dx1, alpha1)
-            out[i, j] = u[i, j] - dt * r
-    return out
+    return _step_2d(u, dx0, dx1, dt, alpha0, alpha1, 1)
 
 
-@pnjit
 def godunov_step_1d_numba(u, dx, dt, order):
-    n = u.size
-    out = np.empty_like(u)
-    for i in prange(n):
-        out[i] = u[i] - dt * _godunov_nb(_g1_nb(u, i - 2, n), _g1_nb(u, i - 1, n), u[i],
-                                         _g1_nb(u, i + 1, n), _g1_nb(u, i + 2, n), dx, order)
-    return out
+    return _step_1d(u, 1.0 / dx, float(dt), float(order), 2)
 
 
-@pnjit
 def godunov_step_2d_numba(u, dx0, dx1, dt, order):
-    n0, n1 = u.shape
-    out = np.empty_like(u)
-    for i in prange(n0):
-        for j in range(n1):
-            r = _godunov_nb(_g2_nb(u, i - 2, j, n0, n1), _g2_nb(u, i - 1, j, n0, n1), u[i, j],
-                            _g2_nb(u, i + 1, j, n0, n1), _g2_nb(u, i + 2, j, n0, n1), dx0, order)
-            r += _godunov_nb(_g2_nb(u, i, j - 2, n0, n1), _g2_nb(u, i, j - 1, n0, n1), u[i, j],
-                             _g2_nb(u, i, j + 1, n0, n1), _g2_nb(u, i, j + 2, n0, n1), dx1, order)
-            out[i, j] = u[i, j] - dt * r
-    return out
+    return _step_2d(u, dx0, dx1, dt, order, order, 2)
 
 
 # --------------------------------------------------------------------------- numba.cuda
@@ -299,7 +375,7 @@ def _run_cuda_1d(u, h, dt, param, scheme):
     d_u = cuda.to_device(np.ascontiguousarray(u))
     d_out = cuda.device_array_like(d_u)
     threads = 128
-    step_1d[(u.size + threads - 1) // threads, threads](d_u, d_out, float(h), float(dt),
+    step_1d[(u.size + threads - 1) // threads, threads](d_u, d_out, 1.0 / h, float(dt),
                                                         float(param), scheme)
     return d_out.copy_to_host()
 
@@ -310,7 +386,7 @@ def _run_cuda_2d(u, h0, h1, dt, param0, param1, scheme):
     d_out = cuda.device_array_like(d_u)
     threads = (16, 16)
     blocks = tuple((s + t - 1) // t for s, t in zip(u.shape, threads))
-    step_2d[blocks, threads](d_u, d_out, float(h0), float(h1), float(dt), float(param0),
+    step_2d[blocks, threads](d_u, d_out, 1.0 / h0, 1.0 / h1, float(dt), float(param0),
                              float(param1), scheme)
     return d_out.copy_to_host()
 
