@@ -32,7 +32,7 @@ def hj_cole_hopf(ctx):
     import matplotlib.pyplot as plt
 
     t, length = 1.0, 8.0
-    sizes = ctx.pick(quick=[101, 201, 401], default=[201, 401, 801, 1601])
+    sizes = ctx.pick(quick=[201, 401, 801], default=[201, 401, 801, 1601])
     methods = ("explicit", "crank-nicolson")
 
     # The reference: local entropy on the same grid; its own quadrature error is
