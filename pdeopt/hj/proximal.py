@@ -21,7 +21,8 @@ def step_schedule(n_steps, step_size=1.0, growth=1.0):
     return step_size * growth ** np.arange(n_steps)
 
 
-def proximal_point(f, x0, steps, *, grid=None, grad=None, prox=None, tol=0.0, backend="auto"):
+def proximal_point(f, x0, steps, *, grid=None, grad=None, prox=None, tol=0.0, keep_path=False,
+                   backend="auto"):
     r"""Proximal point iteration x_{k+1} = prox_{Δt_k f}(x_k) (backward Euler on x' = −∇f).
 
     .. math::
@@ -58,13 +59,16 @@ def proximal_point(f, x0, steps, *, grid=None, grad=None, prox=None, tol=0.0, ba
     prox : callable, optional
     tol : float
         Stop (converged) once |x_{k+1} − x_k| ≤ tol.
+    keep_path : bool
+        Also return every iterate in ``info["path"]``, shape (iterations + 1, d).
     backend : {"auto", "numpy", "numba"}
         For the grid mode's :func:`hopf_lax`.
 
     Returns
     -------
     pdeopt.Result
-        ``x`` the last iterate, ``history`` as above, ``info["iterations"]``.
+        ``x`` the last iterate, ``history`` as above, ``info["iterations"]`` (and
+        ``info["path"]`` with ``keep_path=True``).
 
     References
     ----------
@@ -122,6 +126,7 @@ def proximal_point(f, x0, steps, *, grid=None, grad=None, prox=None, tol=0.0, ba
             return y, value(y) + float(np.sum((y - xk) ** 2)) / (2 * dt)
     shape = np.shape(x0) if np.ndim(x0) else ()
     converged = False
+    path = [x.copy()]
     with rec.running():
         rec.log(f=value(x), step=np.nan, envelope=np.nan, moved=np.nan, grad_norm=np.nan,
                 time=0.0)
@@ -133,10 +138,14 @@ def proximal_point(f, x0, steps, *, grid=None, grad=None, prox=None, tol=0.0, ba
             rec.log(f=value(y), step=dt, envelope=env, moved=moved, grad_norm=moved / dt,
                     time=total)
             x = y
+            if keep_path:
+                path.append(x.copy())
             if moved <= tol:
                 converged = True
                 break
     final = x.reshape(shape) if shape else float(x[0]) if x.size == 1 else x
+    if keep_path:
+        rec.info["path"] = np.array(path)
     return rec.result(final,
                       iterations=len(rec) - 1, converged=converged,
                       backend=backend if grid is not None else "python")
