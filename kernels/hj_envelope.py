@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._registry import pnjit, register
+from ._registry import njit, pnjit, register
 
 _CHUNK_ELEMENTS = 1 << 22
 
@@ -38,40 +38,56 @@ def lower_envelope_numpy(F, x, t):
     return u, arg
 
 
-@pnjit
-def lower_envelope_numba(F, x, t):
-    m, n = F.shape
-    u = np.empty_like(F)
-    arg = np.empty((m, n), dtype=np.int64)
-    two_t = 2.0 * t
-    for r in prange(m):
-        f = F[r]
-        v = np.empty(n, dtype=np.int64)      # parabolas of the envelope, left to right
-        z = np.empty(n + 1)                  # z[k], z[k+1]: where parabola v[k] is lowest
-        k = 0
-        v[0] = 0
-        z[0] = -np.inf
-        z[1] = np.inf
-        for q in range(1, n):
-            # pop the parabolas that q's parabola hides (z[0] = −inf stops the loop)
+@njit
+def _envelope_row(f, x, t, u, arg):
+    n = f.size
+    v = np.empty(n, dtype=np.int64)      # parabolas of the envelope, left to right
+    z = np.empty(n + 1)                  # parabola v[k] is lowest on [z[k], z[k+1]]
+    k = 0
+    v[0] = 0
+    z[0] = -np.inf
+    z[1] = np.inf
+    for q in range(1, n):
+        # pop the parabolas that q's parabola hides (z[0] = −inf stops the loop)
+        p = v[k]
+        s = t * (f[q] - f[p]) / (x[q] - x[p]) + 0.5 * (x[q] + x[p])
+        while s <= z[k]:
+            k -= 1
             p = v[k]
             s = t * (f[q] - f[p]) / (x[q] - x[p]) + 0.5 * (x[q] + x[p])
-            while s <= z[k]:
-                k -= 1
-                p = v[k]
-                s = t * (f[q] - f[p]) / (x[q] - x[p]) + 0.5 * (x[q] + x[p])
+        k += 1
+        v[k] = q
+        z[k] = s
+        z[k + 1] = np.inf
+    k = 0
+    two_t = 2.0 * t
+    for i in range(n):
+        while z[k + 1] < x[i]:
             k += 1
-            v[k] = q
-            z[k] = s
-            z[k + 1] = np.inf
-        k = 0
-        for i in range(n):
-            while z[k + 1] < x[i]:
-                k += 1
-            j = v[k]
-            d = x[i] - x[j]
-            u[r, i] = f[j] + d * d / two_t
-            arg[r, i] = j
+        j = v[k]
+        d = x[i] - x[j]
+        u[i] = f[j] + d * d / two_t
+        arg[i] = j
+
+
+@njit
+def _envelope_serial(F, x, t, u, arg):
+    for r in range(F.shape[0]):
+        _envelope_row(F[r], x, t, u[r], arg[r])
+
+
+@pnjit
+def _envelope_parallel(F, x, t, u, arg):
+    for r in prange(F.shape[0]):
+        _envelope_row(F[r], x, t, u[r], arg[r])
+
+
+def lower_envelope_numba(F, x, t):
+    u = np.empty_like(F)
+    arg = np.empty(F.shape, dtype=np.int64)
+    # rows in parallel only when there are enough of them to pay for the threads
+    run = _envelope_parallel if F.shape[0] >= 8 else _envelope_serial
+    run(F, x, float(t), u, arg)
     return u, arg
 
 

@@ -24,7 +24,10 @@ The 1-D numba kernels are serial (a step is memory traffic; thread start-up
 would dominate), the 2-D ones run rows in parallel (serially below
 ``PARALLEL_MIN_SIZE`` points).
 Kernels assume a stable ``dt`` (the public API in :mod:`pdeopt.hj` chooses it).
-Every kernel returns a new array; the CUDA versions take and return NumPy arrays.
+Every kernel takes an optional ``out=`` array (not aliasing ``u``) and returns the
+new values (in ``out`` when given: time stepping reuses two buffers, since a fresh
+large array per step costs more in page faults than the step itself); the CUDA
+versions take and return NumPy arrays.
 """
 from __future__ import annotations
 
@@ -95,28 +98,35 @@ def _godunov_rate_numpy(u, spacings, order):
     return rate
 
 
-def viscous_step_1d_numpy(u, dx, dt, eps):
-    return u - dt * _viscous_rate_numpy(u, (dx,), eps)
+def _store(result, out):
+    if out is None:
+        return result
+    out[...] = result
+    return out
 
 
-def viscous_step_2d_numpy(u, dx0, dx1, dt, eps):
-    return u - dt * _viscous_rate_numpy(u, (dx0, dx1), eps)
+def viscous_step_1d_numpy(u, dx, dt, eps, out=None):
+    return _store(u - dt * _viscous_rate_numpy(u, (dx,), eps), out)
 
 
-def lax_friedrichs_step_1d_numpy(u, dx, dt, alpha):
-    return u - dt * _lax_friedrichs_rate_numpy(u, (dx,), (alpha,))
+def viscous_step_2d_numpy(u, dx0, dx1, dt, eps, out=None):
+    return _store(u - dt * _viscous_rate_numpy(u, (dx0, dx1), eps), out)
 
 
-def lax_friedrichs_step_2d_numpy(u, dx0, dx1, dt, alpha0, alpha1):
-    return u - dt * _lax_friedrichs_rate_numpy(u, (dx0, dx1), (alpha0, alpha1))
+def lax_friedrichs_step_1d_numpy(u, dx, dt, alpha, out=None):
+    return _store(u - dt * _lax_friedrichs_rate_numpy(u, (dx,), (alpha,)), out)
 
 
-def godunov_step_1d_numpy(u, dx, dt, order):
-    return u - dt * _godunov_rate_numpy(u, (dx,), order)
+def lax_friedrichs_step_2d_numpy(u, dx0, dx1, dt, alpha0, alpha1, out=None):
+    return _store(u - dt * _lax_friedrichs_rate_numpy(u, (dx0, dx1), (alpha0, alpha1)), out)
 
 
-def godunov_step_2d_numpy(u, dx0, dx1, dt, order):
-    return u - dt * _godunov_rate_numpy(u, (dx0, dx1), order)
+def godunov_step_1d_numpy(u, dx, dt, order, out=None):
+    return _store(u - dt * _godunov_rate_numpy(u, (dx,), order), out)
+
+
+def godunov_step_2d_numpy(u, dx0, dx1, dt, order, out=None):
+    return _store(u - dt * _godunov_rate_numpy(u, (dx0, dx1), order), out)
 
 
 # ------------------------------------------------ scalar point functions (numba and CUDA)
@@ -184,7 +194,7 @@ _g2_nb = njit(_ghost_2d)
 # the h, h0, h1 arguments below are reciprocal spacings 1/h.
 
 #: Grids with fewer points run serially: below this, thread start-up costs more than the step.
-PARALLEL_MIN_SIZE = 1 << 16
+PARALLEL_MIN_SIZE = 1 << 18
 
 
 @njit
@@ -214,9 +224,8 @@ def _interior_1d(u, out, lo, hi, h, dt, param, scheme):
 
 
 @njit
-def _step_1d(u, h, dt, param, scheme):
+def _step_1d(u, out, h, dt, param, scheme):
     n = u.size
-    out = np.empty_like(u)
     lo, hi = min(2, n), max(n - 2, min(2, n))
     _interior_1d(u, out, lo, hi, h, dt, param, scheme)
     for i in range(lo):
@@ -279,48 +288,52 @@ def _step_row(u, out, i, h0, h1, dt, p0, p1, scheme):
 
 
 @njit
-def _step_2d_serial(u, h0, h1, dt, p0, p1, scheme):
-    out = np.empty_like(u)
+def _step_2d_serial(u, out, h0, h1, dt, p0, p1, scheme):
     for i in range(u.shape[0]):
         _step_row(u, out, i, h0, h1, dt, p0, p1, scheme)
     return out
 
 
 @pnjit
-def _step_2d_parallel(u, h0, h1, dt, p0, p1, scheme):
-    out = np.empty_like(u)
+def _step_2d_parallel(u, out, h0, h1, dt, p0, p1, scheme):
     for i in prange(u.shape[0]):
         _step_row(u, out, i, h0, h1, dt, p0, p1, scheme)
     return out
 
 
-def _step_2d(u, h0, h1, dt, p0, p1, scheme):
+def _out(u, out):
+    return np.empty_like(u) if out is None else out
+
+
+def _step_2d(u, out, h0, h1, dt, p0, p1, scheme):
+    out = _out(u, out)
     run = _step_2d_parallel if u.size >= PARALLEL_MIN_SIZE else _step_2d_serial
-    return run(u, 1.0 / h0, 1.0 / h1, float(dt), float(p0), float(p1), scheme)
+    run(u, out, 1.0 / h0, 1.0 / h1, float(dt), float(p0), float(p1), scheme)
+    return out
 
 
-def viscous_step_1d_numba(u, dx, dt, eps):
-    return _step_1d(u, 1.0 / dx, float(dt), float(eps), 0)
+def viscous_step_1d_numba(u, dx, dt, eps, out=None):
+    return _step_1d(u, _out(u, out), 1.0 / dx, float(dt), float(eps), 0)
 
 
-def viscous_step_2d_numba(u, dx0, dx1, dt, eps):
-    return _step_2d(u, dx0, dx1, dt, eps, eps, 0)
+def viscous_step_2d_numba(u, dx0, dx1, dt, eps, out=None):
+    return _step_2d(u, out, dx0, dx1, dt, eps, eps, 0)
 
 
-def lax_friedrichs_step_1d_numba(u, dx, dt, alpha):
-    return _step_1d(u, 1.0 / dx, float(dt), float(alpha), 1)
+def lax_friedrichs_step_1d_numba(u, dx, dt, alpha, out=None):
+    return _step_1d(u, _out(u, out), 1.0 / dx, float(dt), float(alpha), 1)
 
 
-def lax_friedrichs_step_2d_numba(u, dx0, dx1, dt, alpha0, alpha1):
-    return _step_2d(u, dx0, dx1, dt, alpha0, alpha1, 1)
+def lax_friedrichs_step_2d_numba(u, dx0, dx1, dt, alpha0, alpha1, out=None):
+    return _step_2d(u, out, dx0, dx1, dt, alpha0, alpha1, 1)
 
 
-def godunov_step_1d_numba(u, dx, dt, order):
-    return _step_1d(u, 1.0 / dx, float(dt), float(order), 2)
+def godunov_step_1d_numba(u, dx, dt, order, out=None):
+    return _step_1d(u, _out(u, out), 1.0 / dx, float(dt), float(order), 2)
 
 
-def godunov_step_2d_numba(u, dx0, dx1, dt, order):
-    return _step_2d(u, dx0, dx1, dt, order, order, 2)
+def godunov_step_2d_numba(u, dx0, dx1, dt, order, out=None):
+    return _step_2d(u, out, dx0, dx1, dt, order, order, 2)
 
 
 # --------------------------------------------------------------------------- numba.cuda
@@ -370,17 +383,17 @@ def _cuda_kernels():
     return step_1d, step_2d
 
 
-def _run_cuda_1d(u, h, dt, param, scheme):
+def _run_cuda_1d(u, h, dt, param, scheme, out=None):
     step_1d, _ = _cuda_kernels()
     d_u = cuda.to_device(np.ascontiguousarray(u))
     d_out = cuda.device_array_like(d_u)
     threads = 128
     step_1d[(u.size + threads - 1) // threads, threads](d_u, d_out, 1.0 / h, float(dt),
                                                         float(param), scheme)
-    return d_out.copy_to_host()
+    return _store(d_out.copy_to_host(), out)
 
 
-def _run_cuda_2d(u, h0, h1, dt, param0, param1, scheme):
+def _run_cuda_2d(u, h0, h1, dt, param0, param1, scheme, out=None):
     _, step_2d = _cuda_kernels()
     d_u = cuda.to_device(np.ascontiguousarray(u))
     d_out = cuda.device_array_like(d_u)
@@ -388,31 +401,31 @@ def _run_cuda_2d(u, h0, h1, dt, param0, param1, scheme):
     blocks = tuple((s + t - 1) // t for s, t in zip(u.shape, threads))
     step_2d[blocks, threads](d_u, d_out, 1.0 / h0, 1.0 / h1, float(dt), float(param0),
                              float(param1), scheme)
-    return d_out.copy_to_host()
+    return _store(d_out.copy_to_host(), out)
 
 
-def viscous_step_1d_cuda(u, dx, dt, eps):
-    return _run_cuda_1d(u, dx, dt, eps, 0)
+def viscous_step_1d_cuda(u, dx, dt, eps, out=None):
+    return _run_cuda_1d(u, dx, dt, eps, 0, out)
 
 
-def viscous_step_2d_cuda(u, dx0, dx1, dt, eps):
-    return _run_cuda_2d(u, dx0, dx1, dt, eps, eps, 0)
+def viscous_step_2d_cuda(u, dx0, dx1, dt, eps, out=None):
+    return _run_cuda_2d(u, dx0, dx1, dt, eps, eps, 0, out)
 
 
-def lax_friedrichs_step_1d_cuda(u, dx, dt, alpha):
-    return _run_cuda_1d(u, dx, dt, alpha, 1)
+def lax_friedrichs_step_1d_cuda(u, dx, dt, alpha, out=None):
+    return _run_cuda_1d(u, dx, dt, alpha, 1, out)
 
 
-def lax_friedrichs_step_2d_cuda(u, dx0, dx1, dt, alpha0, alpha1):
-    return _run_cuda_2d(u, dx0, dx1, dt, alpha0, alpha1, 1)
+def lax_friedrichs_step_2d_cuda(u, dx0, dx1, dt, alpha0, alpha1, out=None):
+    return _run_cuda_2d(u, dx0, dx1, dt, alpha0, alpha1, 1, out)
 
 
-def godunov_step_1d_cuda(u, dx, dt, order):
-    return _run_cuda_1d(u, dx, dt, order, 2)
+def godunov_step_1d_cuda(u, dx, dt, order, out=None):
+    return _run_cuda_1d(u, dx, dt, order, 2, out)
 
 
-def godunov_step_2d_cuda(u, dx0, dx1, dt, order):
-    return _run_cuda_2d(u, dx0, dx1, dt, order, order, 2)
+def godunov_step_2d_cuda(u, dx0, dx1, dt, order, out=None):
+    return _run_cuda_2d(u, dx0, dx1, dt, order, order, 2, out)
 
 
 for _name in ("viscous_step_1d", "viscous_step_2d", "lax_friedrichs_step_1d",

@@ -97,6 +97,15 @@ def test_explicit_step_refused_beyond_cfl_and_backends_agree():
     assert np.all(np.isfinite(ok))
 
 
+def test_solvers_leave_their_input_alone():
+    f = F.copy()
+    for scheme in SCHEMES:
+        solve_hj(f, X, 0.3, scheme=scheme)
+    solve_viscous_hj(f, X, 0.3)
+    solve_viscous_hj(f, X, 0.3, method="crank-nicolson")
+    np.testing.assert_array_equal(f, F)
+
+
 # ------------------------------------------------------------------ inviscid schemes
 
 

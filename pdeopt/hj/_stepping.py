@@ -21,7 +21,11 @@ def max_slopes(u, spacings):
 
 
 def march(u, t, dt_stable, step, *, dt=None, what="solver"):
-    """Advance ``u`` to time ``t`` by ``u ← step(u, dt)``.
+    """Advance ``u`` to time ``t`` by ``u ← step(u, dt, out)``.
+
+    ``step`` may write the new values into ``out`` (a spare buffer of u's shape
+    that never aliases u) and return it, or return a new array; ``u`` itself is
+    never modified.
 
     With ``dt=None`` the interval is divided into the fewest equal steps no longer
     than ``dt_stable`` (automatic sub-stepping). A given ``dt`` larger than
@@ -43,8 +47,12 @@ def march(u, t, dt_stable, step, *, dt=None, what="solver"):
         limit = dt_stable
     n = max(1, math.ceil(t / limit * (1 - 1e-12))) if np.isfinite(limit) else 1
     h = t / n
+    u, spare = u.copy(), np.empty_like(u)
     for k in range(n):
-        u = step(u, h)
+        new = step(u, h, spare)
+        if new is spare:
+            spare = u
+        u = new
         if (k % 64 == 63 or k == n - 1) and not np.all(np.isfinite(u)):
             raise FloatingPointError(f"{what} produced NaN/inf at step {k + 1} of {n} "
                                      f"(dt={h:.3g}); the step is unstable for these data")

@@ -1,6 +1,8 @@
 """Monotone and ENO schemes for the inviscid HJ equation u_t + ½|∇u|² = 0."""
 from __future__ import annotations
 
+import numpy as np
+
 from .._checks import check_choice, check_nonnegative, check_positive
 from ..kernels import BACKENDS
 from ._grid import as_grid_function
@@ -76,16 +78,22 @@ def solve_hj(f, x, t, *, scheme="godunov", dt=None, cfl=0.5, backend="auto"):
         # α ≥ max|H'(p)| = max|p|, at least a little above 0 to keep the scheme monotone
         alphas = [max(p, 1e-12) for p in slopes]
 
-        def step(u, k):
-            return kernel(u, *spacings, k, *alphas)
+        def step(u, k, out):
+            return kernel(u, *spacings, k, *alphas, out=out)
     else:
         kernel = stencil("godunov_step", dim, backend)
         if scheme == "godunov":
-            def step(u, k):
-                return kernel(u, *spacings, k, 1)
+            def step(u, k, out):
+                return kernel(u, *spacings, k, 1, out=out)
         else:
-            def step(u, k):
-                u1 = kernel(u, *spacings, k, 2)
-                return 0.5 * (u + kernel(u1, *spacings, k, 2))
+            stage = np.empty_like(f)
+
+            def step(u, k, out):
+                # Heun / TVD-RK2: u_new = ½(u + E(E(u)))
+                kernel(u, *spacings, k, 2, out=stage)
+                kernel(stage, *spacings, k, 2, out=out)
+                out += u
+                out *= 0.5
+                return out
     u, _ = march(f, t, dt_stable, step, dt=dt, what=f"{scheme} scheme")
     return u

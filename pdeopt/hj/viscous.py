@@ -90,8 +90,8 @@ def solve_viscous_hj(f, x, t, viscosity=1.0, *, method="explicit", dt=None, cfl=
         diffusion = 1.0 / sum(eps / h**2 for h in spacings)
         advection = eps / sum(p**2 for p in slopes) if any(slopes) else np.inf
         dt_stable = cfl * min(diffusion, advection)
-        u, _ = march(f, t, dt_stable, lambda u, k: kernel(u, *spacings, k, eps), dt=dt,
-                     what="explicit viscous HJ step")
+        u, _ = march(f, t, dt_stable, lambda u, k, out: kernel(u, *spacings, k, eps, out=out),
+                     dt=dt, what="explicit viscous HJ step")
         return u
     godunov = stencil("godunov_step", dim, backend)
     rate = sum(p / h for p, h in zip(slopes, spacings))
@@ -108,7 +108,7 @@ def solve_viscous_hj(f, x, t, viscosity=1.0, *, method="explicit", dt=None, cfl=
         lu, rhs = solvers[k]
         return lu.solve(rhs @ u.ravel()).reshape(u.shape)
 
-    def strang(u, k):
+    def strang(u, k, out):
         u = diffuse(u, 0.5 * k)
         u1 = godunov(u, *spacings, k, 2)
         u = 0.5 * (u + godunov(u1, *spacings, k, 2))
