@@ -171,6 +171,19 @@ def test_proximal_point_grid_energy_inequality():
     assert res.info["iterations"] == len(f) - 1
 
 
+def test_proximal_point_grid_2d():
+    x0, x1 = np.linspace(-3, 3, 61), np.linspace(-3, 3, 61)
+    f = (0.25 * (x0[:, None] ** 2 + x1[None, :] ** 2)
+         + np.cos(2 * x0[:, None]) + np.cos(2 * x1[None, :]))
+    res = proximal_point(f, [2.9, -2.9], step_schedule(10, 0.05, 1.5), grid=(x0, x1),
+                         keep_path=True)
+    fk, env = res.history["f"], res.history["envelope"]
+    assert np.all(env[1:] <= fk[:-1] + 1e-12)
+    assert res.info["path"].shape[1] == 2 and res.x.shape == (2,)
+    i, j = np.argmin(np.abs(x0 - res.x[0])), np.argmin(np.abs(x1 - res.x[1]))
+    assert fk[-1] == pytest.approx(f[i, j])
+
+
 def test_proximal_point_callable_and_prox_modes():
     def fn(z):
         return float(np.sum(0.25 * z**2 + 1.5 * np.cos(2 * z)))
