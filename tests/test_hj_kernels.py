@@ -80,3 +80,14 @@ def test_lower_envelope_ties_give_same_values():
     i = np.nonzero(j_fast != j_ref)
     np.testing.assert_allclose(f[i[0], j_fast[i]] + (x[i[1]] - x[j_fast[i]]) ** 2,
                                f[i[0], j_ref[i]] + (x[i[1]] - x[j_ref[i]]) ** 2)
+
+
+@pytest.mark.cuda
+def test_solvers_run_on_cuda_backend():
+    from pdeopt.hj import solve_hj, solve_viscous_hj
+    x = np.linspace(-2, 2, 24)
+    f = np.cos(2 * x) + x**2 / 4
+    np.testing.assert_allclose(solve_hj(f, x, 0.05, scheme="eno2", backend="cuda"),
+                               solve_hj(f, x, 0.05, scheme="eno2", backend="numpy"), atol=1e-13)
+    np.testing.assert_allclose(solve_viscous_hj(f, x, 0.002, backend="cuda"),
+                               solve_viscous_hj(f, x, 0.002, backend="numpy"), atol=1e-13)
