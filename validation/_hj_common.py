@@ -13,9 +13,9 @@ def observed_orders(spacings, errors):
     return np.log(e[:-1] / e[1:]) / np.log(h[:-1] / h[1:])
 
 
-def order_table(title, spacings, columns):
-    """Markdown table: h, then for each named error list its values and observed orders."""
-    head = "| h | " + " | ".join(f"{name} error | order" for name in columns) + " |"
+def order_table(title, spacings, columns, parameter="h"):
+    """Markdown table: h (or ``parameter``), then each named error list and observed orders."""
+    head = f"| {parameter} | " + " | ".join(f"{name} error | order" for name in columns) + " |"
     rule = "|---|" + "---|---|" * len(columns)
     rows = []
     orders = {name: observed_orders(spacings, errs) for name, errs in columns.items()}
