@@ -6,7 +6,7 @@ The slow variable of the two-scale system (``pdeopt.sde.two_scale_esgd``)
 
 converges as ε → 0 to the homogenized dynamics dx̄ = −∇f_γ(x̄) ds (Theorem 15 of
 the seed), the gradient flow of the local entropy. The reference flow is RK4 on
-the exact ∇f_γ (quadrature, tabulated on a fine grid). The gap is the largest
+the exact ∇f_γ (``pdeopt.hj.local_entropy``, tabulated on a fine grid). The gap is the largest
 over time of the root-mean-square distance between the paths' x and x̄. Its
 leading part is the fluctuation of x, which averages the fast noise over O(γ)
 time: variance O(ε), so gap ∝ ε^{1/2}. Checks: the gap decreases at every
@@ -41,7 +41,7 @@ def homogenization(ctx):
     n_paths = ctx.pick(quick=60, default=100)
     horizon, x0 = 3.0, 2.0
 
-    # Reference: ∇f_γ tabulated on a fine grid, then the flow by RK4.
+    # Reference: ∇f_γ from pdeopt.hj.local_entropy tabulated on a fine grid, then RK4.
     axis = np.linspace(-7.0, 7.0, 4001)
     table_x = np.linspace(-3.0, 3.0, 1201)
     table = exact_local_entropy_gradient(f(axis), [axis], GAMMA, table_x[:, None])[:, 0]

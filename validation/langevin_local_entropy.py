@@ -2,8 +2,9 @@
 
 Lemma 4 of the seed: ∇f_γ(x) = (x − ⟨y⟩)/γ with ⟨y⟩ the mean of
 ρ(y; x) ∝ exp(−f(y) − |x − y|²/(2γ)). The exact value comes from the local entropy
-f_γ = −log(G_γ * e^{−f}) computed by quadrature on a grid (the reference
-``exact_local_entropy_gradient`` below); the estimate is the time average of an
+f_γ = −log(G_γ * e^{−f}) computed on a grid (the reference
+``pdeopt.hj.local_entropy``, a log-sum-exp Gaussian convolution on a fine grid);
+the estimate is the time average of an
 unadjusted Langevin chain (``pdeopt.sde.local_entropy_gradient``), many
 independent chains at once, whose spread gives the Monte Carlo standard error
 (SE).
@@ -17,6 +18,7 @@ that the bias is seen to grow at the larger step (the test can tell).
 """
 import numpy as np
 
+from pdeopt.hj import local_entropy
 from pdeopt.sde import local_entropy_gradient
 
 from ._harness import validation
@@ -43,15 +45,12 @@ def grad2(y):
 
 
 def exact_local_entropy_gradient(f_values, axes, gamma, points):
-    """∇f_γ at ``points`` by the rectangle rule of ⟨y⟩ on the grid (spectrally accurate)."""
-    grids = np.meshgrid(*axes, indexing="ij")
-    nodes = np.stack([g.ravel() for g in grids], axis=1)
-    out = []
-    for p in np.atleast_2d(points):
-        logw = -f_values.ravel() - np.sum((nodes - p) ** 2, axis=1) / (2 * gamma)
-        w = np.exp(logw - logw.max())
-        out.append((p - w @ nodes / w.sum()) / gamma)
-    return np.array(out)
+    """∇f_γ at ``points`` (shape (m, d)) by ``pdeopt.hj.local_entropy`` on the grid ``axes``."""
+    points = np.atleast_2d(points)
+    grid = axes[0] if len(axes) == 1 else tuple(axes)
+    at = points[:, 0] if len(axes) == 1 else points
+    _, grad = local_entropy(f_values, grid, gamma, grad=True, points=at)
+    return np.asarray(grad).reshape(points.shape)
 
 
 @validation("langevin-local-entropy",
@@ -111,7 +110,7 @@ def langevin_local_entropy(ctx):
     fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(15, 4.2))
     xx = np.linspace(-2.2, 2.2, 400)
     ax1.plot(xx, exact_local_entropy_gradient(f1(axis), [axis], GAMMA, xx[:, None])[:, 0],
-             "k-", label=r"exact $\nabla f_\gamma$ (quadrature)")
+             "k-", label=r"exact $\nabla f_\gamma$ (pdeopt.hj.local_entropy)")
     ax1.plot(xx, grad1(xx), "C7--", lw=1, label=r"$\nabla f$")
     ax1.errorbar(xs1, est1, yerr=4 * se1, fmt="o", color="C3", capsize=3,
                  label="Langevin estimate ± 4 SE")
