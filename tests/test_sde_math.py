@@ -115,6 +115,7 @@ def test_bad_input_is_refused_with_the_argument_named(call, match):
         call()
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_a_diverging_chain_names_the_step_and_keeps_its_history():
     with pytest.raises(FloatingPointError, match="diverged at step") as info:
         local_entropy_gradient(lambda y: y ** 3, [3.0], 1.0, steps=200, step_size=0.5, seed=0)

@@ -108,6 +108,7 @@ def test_a_diverging_inner_loop_names_the_steps_and_parameters():
         HJ(1.0, L=2).step(np.ones(2), np.ones(2))
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_diverging_elastic_averaging_keeps_history():
     with pytest.raises(FloatingPointError, match="elastic_averaging diverged at step") as info:
         elastic_averaging(lambda y, r: y ** 3, [5.0], replicas=2, gamma=1.0, lr=0.5, steps=50,
