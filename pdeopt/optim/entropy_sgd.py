@@ -86,18 +86,36 @@ class _Relaxed(Optimizer):
             raise ValueError(f"inner_momentum must be in [0, 1), got {inner_momentum}")
         self._inner_velocity = None
 
+    def _buffer(self, name, like):
+        """A work array kept between steps: the inner loops allocate no temporaries."""
+        buf = self.__dict__.get(name)
+        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
+            buf = np.empty_like(like)
+            self.__dict__[name] = buf
+        return buf
+
+    def _coupled_direction(self, g, y, x, gamma):
+        """d = ∇f(y) + γ(y − x), in a work array."""
+        d = np.subtract(y, x, out=self._buffer("_direction", y))
+        d *= gamma
+        d += g
+        return d
+
     def _inner_step(self, y, direction):
-        """y ← y − η′(d + m′v), v ← m′v + d: the inner loop's Nesterov step (v kept across steps)."""
+        """y ← y − η′(d + m′v), v ← m′v + d: the inner loop's Nesterov step (v kept across steps).
+
+        ``direction`` is overwritten.
+        """
         m = self.inner_momentum
-        if m == 0:
-            y -= self.inner_lr * direction
-            return
-        if self._inner_velocity is None or self._inner_velocity.shape != y.shape:
-            self._inner_velocity = np.zeros_like(y)
-        v = self._inner_velocity
-        v *= m
-        v += direction
-        y -= self.inner_lr * (direction + m * v)
+        if m > 0:
+            if self._inner_velocity is None or self._inner_velocity.shape != y.shape:
+                self._inner_velocity = np.zeros_like(y)
+            v = self._inner_velocity
+            v *= m
+            v += direction
+            direction += m * v
+        direction *= self.inner_lr
+        y -= direction
 
     def _diverged(self, ell, what):
         raise FloatingPointError(f"{self!r} diverged at outer step {self.steps}, inner step "
@@ -185,14 +203,21 @@ class EntropySGD(_Relaxed):
         x = params
         y = x.copy()
         mu = x.copy()
+        work = self._buffer("_work", y)
         amp = math.sqrt(self.inner_lr) * self.noise
         for ell in range(self.L):
             g = self._gradient(x, self._probe(y), oracle, ell, self._given(grad))
-            self._inner_step(y, g - gamma * (x - y))
+            self._inner_step(y, self._coupled_direction(g, y, x, gamma))
             if amp > 0:
-                y += amp * self.rng.standard_normal(y.shape)
-            mu += self.alpha * (y - mu)
-        return gamma * (x - mu)
+                self.rng.standard_normal(dtype=work.dtype, out=work)  # float32 or float64
+                work *= amp
+                y += work
+            np.subtract(y, mu, out=work)
+            work *= self.alpha
+            mu += work
+        np.subtract(x, mu, out=mu)
+        mu *= gamma
+        return mu
 
     def _probe(self, y):
         """Where the inner gradient is taken: at y itself."""
@@ -339,8 +364,10 @@ class HJ(_Relaxed):
         y = params.copy()
         for ell in range(self.L):
             g = self._gradient(params, y, oracle, ell, grad)
-            self._inner_step(y, g + gamma * (y - params))
-        return gamma * (params - y)
+            self._inner_step(y, self._coupled_direction(g, y, params, gamma))
+        np.subtract(params, y, out=y)
+        y *= gamma
+        return y
 
 
 _METHODS = {"esgd": EntropySGD, "heat": Heat, "hj": HJ, "h-esgd": HeatEntropySGD}
