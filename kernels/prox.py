@@ -111,39 +111,55 @@ def quant_combine_numpy(y, scale, threshold, levels, weight):
 
 
 # --------------------------------------------------------------------------- numba CPU
+# One loop body, compiled serial and parallel: below PARALLEL_MIN elements the
+# thread start-up costs more than the loop (a 50-weight layer took 1 ms in parallel).
+
+PARALLEL_MIN = 1 << 16
 
 
-@pnjit
-def soft_numba(x, lam):
+def _soft_loop(x, lam):
     out = np.empty_like(x)
     for i in numba.prange(x.size):
         out[i] = _soft_cpu(x[i], lam)
     return out
 
 
-@pnjit
-def hard_numba(x, thresh):
+def _hard_loop(x, thresh):
     out = np.empty_like(x)
     for i in numba.prange(x.size):
         out[i] = _hard_cpu(x[i], thresh)
     return out
 
 
-@pnjit
-def tl1_numba(x, lam, a, thresh):
+def _tl1_loop(x, lam, a, thresh):
     out = np.empty_like(x)
     for i in numba.prange(x.size):
         out[i] = _tl1_cpu(x[i], lam, a, thresh)
     return out
 
 
-@pnjit
-def quant_combine_numba(y, scale, threshold, levels, weight):
+def _combine_loop(y, scale, threshold, levels, weight):
     out = np.empty_like(y)
     for i in numba.prange(y.size):
         p = scale * _code_cpu(y[i], scale, threshold, levels)
         out[i] = weight * p + (1.0 - weight) * y[i]
     return out
+
+
+def _by_size(loop):
+    serial, parallel = njit(loop), pnjit(loop)
+
+    def run(x, *args):
+        return (parallel if x.size >= PARALLEL_MIN else serial)(x, *args)
+    run.__name__ = loop.__name__.replace("_loop", "_numba")
+    run.__doc__ = f"numba CPU version of {loop.__name__} (parallel above {PARALLEL_MIN} elements)"
+    return run
+
+
+soft_numba = _by_size(_soft_loop)
+hard_numba = _by_size(_hard_loop)
+tl1_numba = _by_size(_tl1_loop)
+quant_combine_numba = _by_size(_combine_loop)
 
 
 # --------------------------------------------------------------------------- numba.cuda
