@@ -2,3 +2,8 @@
 
 Sources: Oberman (2017); Dinh & Xin (2020).
 """
+from .rvscgd import (RVSCGD, admm_sparse, angle, expected_coarse_gradient, population_loss,
+                     rvscgd, sample_inputs, sample_loss_and_coarse_gradient)
+
+__all__ = ["RVSCGD", "admm_sparse", "angle", "expected_coarse_gradient", "population_loss",
+           "rvscgd", "sample_inputs", "sample_loss_and_coarse_gradient"]
