@@ -59,19 +59,6 @@ def _round_half_even(v):
 _soft_cpu = njit(_soft_scalar)
 _hard_cpu = njit(_hard_scalar)
 _tl1_cpu = njit(_tl1_scalar)
-_round_half_even_cpu = njit(_round_half_even)
-
-
-@njit
-def _code_cpu(y, scale, threshold, levels):
-    if levels == 0:
-        return 1.0 if y >= 0 else -1.0
-    if levels == 1:
-        if abs(y) > threshold:
-            return 1.0 if y > 0 else -1.0
-        return 0.0
-    q = _round_half_even_cpu(y / scale)
-    return min(float(levels), max(-float(levels), q))
 
 
 # --------------------------------------------------------------------------- NumPy twins
@@ -139,10 +126,22 @@ def _tl1_loop(x, lam, a, thresh):
 
 
 def _combine_loop(y, scale, threshold, levels, weight):
+    # one branch-free loop per code rule, so each vectorizes
     out = np.empty_like(y)
-    for i in numba.prange(y.size):
-        p = scale * _code_cpu(y[i], scale, threshold, levels)
-        out[i] = weight * p + (1.0 - weight) * y[i]
+    w1 = 1.0 - weight
+    ws = weight * scale
+    if levels == 0:
+        for i in numba.prange(y.size):
+            out[i] = (ws if y[i] >= 0 else -ws) + w1 * y[i]
+    elif levels == 1:
+        for i in numba.prange(y.size):
+            q = (1.0 if y[i] > 0 else -1.0) if abs(y[i]) > threshold else 0.0
+            out[i] = ws * q + w1 * y[i]
+    else:
+        top = float(levels)
+        for i in numba.prange(y.size):
+            q = min(top, max(-top, np.rint(y[i] / scale)))
+            out[i] = ws * q + w1 * y[i]
     return out
 
 

@@ -57,7 +57,7 @@ def bench(ctx):
 
     hard = backends("prox.hard", float(np.sqrt(2 * lam)))
     if pp is not None:
-        l0 = pp.L0(sigma=lam)
+        l0 = pp.L0(sigma=float(np.sqrt(2 * lam)))  # its threshold is sigma·tau
         hard["pyproximal"] = lambda: l0.prox(x, 1.0)
     row = ctx.compare("hard threshold", hard, bytes_moved=nbytes, size=size, check=_max_diff)
     ctx.metric("hard numba, fraction of a copy", row["fraction_of_copy"]["numba"], goal="≥ 0.6")

@@ -104,11 +104,12 @@ def _bits_scale_exact(a, levels):
     and the best s there is A/B clipped to the interval, with objective
     −2sA + s²B (+‖a‖²). O(nM log nM).
     """
-    a = a[a > 0]
+    a = np.sort(a[a > 0])[::-1]
     k = np.arange(levels)
-    bp = (a[:, None] / (k[None, :] + 0.5)).ravel()
-    dA = np.repeat(a, levels)
-    dB = np.tile(2 * k + 1, a.size).astype(float)
+    # row k holds a/(k + ½), each row decreasing: a stable sort merges M sorted runs
+    bp = (a[None, :] / (k[:, None] + 0.5)).ravel()
+    dA = np.tile(a, levels)
+    dB = np.repeat(2.0 * k + 1, a.size)
     order = np.argsort(-bp, kind="stable")
     bp, A, B = bp[order], np.cumsum(dA[order]), np.cumsum(dB[order])
     lower = np.append(bp[1:], 0.0)
