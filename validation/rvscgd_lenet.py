@@ -11,7 +11,7 @@ negative and pass no coarse gradient.
 
 RVSCGD (ℓ0) on the same recipe: u = hard-threshold of the weight tensors at
 √(2λ/β), w ← w − γ(g + β(w − u)); the sparse net is u (biases and BN parameters
-from w). Reported: test accuracy of the base net and of the sparse net u, and the
+from w, BN running statistics re-estimated for u by three train-mode passes). Reported: test accuracy of the base net and of the sparse net u, and the
 sparsity (share of zero weights), beside the paper's MNIST numbers (base 89.13%,
 RVSCGD 84.74% at 83.76% sparsity, i.e. 4.39 points lost).
 """
@@ -20,6 +20,18 @@ import numpy as np
 from ._harness import validation
 
 PAPER = {"base": 89.13, "sparsity": 83.76, "loss": 4.39}
+
+
+def _recalibrate_batch_norm(model, x, rng, passes=3, batch=128):
+    """Re-estimate BN running statistics for the thresholded weights u (train-mode passes).
+
+    Thresholding changes every pre-activation's distribution, so the running
+    means/variances learnt with w would mis-normalise u's activations.
+    """
+    for _ in range(passes):
+        order = rng.permutation(len(x))
+        for start in range(0, len(x), batch):
+            model.forward(x[order[start:start + batch]], train=True)
 
 
 @validation("rvscgd-lenet",
@@ -42,7 +54,7 @@ def rvscgd_lenet(ctx):
     seeds = list(range(ctx.pick(quick=1, default=2, full=2)))
     channels, hidden = ctx.pick(quick=((8, 16), 64), default=((20, 50), 128),
                                 full=((20, 50), 500))
-    lam, beta, lr = 1e-2, 1.0, 1e-2
+    lam, beta, lr = 1e-2, 5.0, 1e-2  # threshold √(2λ/β) = 0.063
     schedule = step_schedule({max(1, int(0.6 * epochs)): 0.1})
 
     def net(seed):
@@ -69,6 +81,7 @@ def rvscgd_lenet(ctx):
         weights = np.concatenate([u[s] for _, s in layers])
         sparsity.append(float(np.mean(weights == 0)))
         model.params[...] = u
+        _recalibrate_batch_norm(model, data.x_train, ctx.rng)
         acc["RVSCGD u"].append(1 - model.error(data.x_test, data.y_test))
         ctx.progress(f"seed {seed}: SGD {acc['SGD'][-1]:.4f}, RVSCGD u {acc['RVSCGD u'][-1]:.4f} "
                      f"at sparsity {sparsity[-1]:.3f}")

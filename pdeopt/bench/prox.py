@@ -32,7 +32,7 @@ def bench(ctx):
     from pdeopt.kernels import available_backends, select
     from pdeopt.prox import tl1_threshold_value
 
-    n = ctx.pick(200_000, 10_000_000)
+    n = ctx.pick(50_000, 10_000_000)
     x = ctx.rng.normal(scale=2.0, size=n)
     nbytes = 2 * x.nbytes
     lam, a = 0.8, 0.5

@@ -271,6 +271,10 @@ class RVSCGD:
         self.schedule = schedule
         self._velocity = None
 
+    def __repr__(self):
+        return (f"RVSCGD(lr={self.base_lr}, lam={self.lam}, beta={self.beta}, "
+                f"penalty_kind={self.penalty_kind!r}, momentum={self.momentum})")
+
     def on_epoch(self, epoch):
         if self.schedule is not None:
             self.lr = self.base_lr * float(self.schedule(epoch))

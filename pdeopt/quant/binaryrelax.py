@@ -81,6 +81,12 @@ class BinaryRelax:
         self.y = None
         self._velocity = None
 
+    def __repr__(self):
+        name = type(self).__name__
+        relax = "" if self.phase2_epoch == 0 else (f", lam={self.lam:.3g}, rho={self.rho}, "
+                                                   f"phase2_epoch={self.phase2_epoch}")
+        return f"{name}(lr={self.base_lr}, Q={self.Q!r}{relax}, momentum={self.momentum})"
+
     @property
     def phase(self) -> int:
         """1 while relaxing, 2 once the exact projection is used."""
