@@ -49,8 +49,9 @@ def rvscgd_validation(ctx):
     k, d, beta, lam, lr = 20, 50, 4e-3, 1e-4, 5.0
     rng = ctx.rng
 
-    # 1. Closed forms vs Monte Carlo, at random w of random norm.
-    n_mc, chunk = ctx.pick(quick=20_000, default=100_000, full=400_000), 10_000
+    # 1. Closed forms vs Monte Carlo, at random w of random norm. The standard errors
+    #    come from batch means: the spread of n_batch independent chunk averages.
+    n_mc, n_batch = ctx.pick(quick=20_000, default=60_000, full=400_000), 20
     # 6 nonzeros of magnitude ≥ 0.9/(√6·1.1) = 0.334: above τ/f₂ ≈ 0.32, the largest
     # teacher entry a start can trap below the threshold τ (off ū's support the
     # limit is w̄_i = f₂w*_i with f₂ = c/(c + β − C) ≈ 0.7)
@@ -58,25 +59,21 @@ def rvscgd_validation(ctx):
     worst_loss_z, worst_grad_z = 0.0, 0.0
     for _ in range(3):
         w = rng.normal(size=d) * rng.uniform(0.5, 3)
-        loss_s, grad_s = [], []
-        for _ in range(n_mc // chunk):
-            Z = sample_inputs(chunk, k, d, rng=rng)
-            act = Z @ w > 0
-            diff = act.mean(1) - (Z @ w_star > 0).mean(1)
-            loss_s.append(0.5 * diff ** 2)
-            grad_s.append(np.einsum("m,mk,mkd->md", diff, act.astype(float), Z) / k)
-            np.testing.assert_allclose(sample_loss_and_coarse_gradient(w, Z, w_star)[1],
-                                       grad_s[-1].mean(0), rtol=1e-9, atol=1e-14)
-        loss_s, grad_s = np.concatenate(loss_s), np.concatenate(grad_s)
-        se = np.sqrt(n_mc)
-        worst_loss_z = max(worst_loss_z, abs(loss_s.mean() - population_loss(w, w_star, k))
-                           / (loss_s.std() / se))
-        worst_grad_z = max(worst_grad_z, np.max(np.abs(grad_s.mean(0) - expected_coarse_gradient(
-            w, w_star, k)) / (grad_s.std(0) / se)))
+        means = [sample_loss_and_coarse_gradient(w, sample_inputs(n_mc // n_batch, k, d, rng=rng),
+                                                 w_star) for _ in range(n_batch)]
+        loss_b = np.array([m[0] for m in means])
+        grad_b = np.array([m[1] for m in means])
+        se_loss = loss_b.std(ddof=1) / np.sqrt(n_batch)
+        se_grad = grad_b.std(axis=0, ddof=1) / np.sqrt(n_batch)
+        worst_loss_z = max(worst_loss_z, abs(loss_b.mean() - population_loss(w, w_star, k))
+                           / se_loss)
+        worst_grad_z = max(worst_grad_z, np.max(np.abs(grad_b.mean(0) - expected_coarse_gradient(
+            w, w_star, k)) / se_grad))
+    # batch-means z-scores follow Student's t with 19 degrees of freedom: P(|t| > 4) ≈ 8e-4
     ctx.check("population loss vs Monte Carlo (standard errors)", worst_loss_z, 0.0, tol=4.0,
               comparison="le", note=f"{n_mc} samples, 3 points")
-    ctx.check("expected coarse gradient vs MC (max |z| of 150)", worst_grad_z, 0.0, tol=4.5,
-              comparison="le", note="P(max |z| > 4.5) ≈ 1e-3 for 150 Gaussian z")
+    ctx.check("expected coarse gradient vs MC (max |t| of 150)", worst_grad_z, 0.0, tol=5.5,
+              comparison="le", note="P(max |t₁₉| > 5.5 of 150) ≈ 4e-3")
 
     # 2. Population RVSCGD from several random starts.
     n_starts = ctx.pick(quick=2, default=5, full=20)
@@ -115,7 +112,7 @@ def rvscgd_validation(ctx):
             r = fn(w0, w_c, k, lam=lm, beta=beta, lr=lr, n_iter=n_iter, penalty_kind="l0")
             u = r.info["u"]
             pareto[name].append((np.count_nonzero(u), population_loss(u, w_c, k)))
-        rows.append(f"| {lm:.0e} | {pareto['RVSCGD'][-1][0]} | {pareto['ADMM'][-1][0]} | "
+        rows.append(f"| {lm:.1e} | {pareto['RVSCGD'][-1][0]} | {pareto['ADMM'][-1][0]} | "
                     f"{pareto['RVSCGD'][-1][1]:.2e} | {pareto['ADMM'][-1][1]:.2e} |")
     nnz_r = np.array([p[0] for p in pareto["RVSCGD"]])
     nnz_a = np.array([p[0] for p in pareto["ADMM"]])
@@ -123,11 +120,18 @@ def rvscgd_validation(ctx):
               comparison="le", tol=-1, note="strictly sparser")
     ctx.check("lambdas where RVSCGD is at least as sparse as ADMM", np.sum(nnz_r <= nnz_a),
               len(lams), comparison="ge")
+    # At equal loss: where the sparsity ranges overlap, RVSCGD's loss-vs-nnz curve lies
+    # on or below ADMM's, i.e. the same loss needs no more nonzeros.
+    order = np.argsort(nnz_r)
+    f_r = np.array([p[1] for p in pareto["RVSCGD"]])[order]
+    overlap = [(n_a, f_a) for n_a, f_a in pareto["ADMM"] if nnz_r.min() <= n_a <= nnz_r.max()]
+    gap = max(np.interp(n_a, nnz_r[order], f_r) - f_a for n_a, f_a in overlap)
+    ctx.check("max over ADMM points: f_RVSCGD(nnz) - f_ADMM at equal nnz", gap, 0.0,
+              comparison="le", note=f"{len(overlap)} ADMM points in RVSCGD's nnz range")
     ctx.table("| λ | nnz(ū) RVSCGD | nnz(u) ADMM | f(ū) RVSCGD | f(u) ADMM |\n"
               "| --- | --- | --- | --- | --- |\n" + "\n".join(rows) +
-              "\n\nAt equal λ RVSCGD's limit is sparser; at equal sparsity the losses of "
-              "f(u) are close (figure), so 'sparser at equal loss' holds only as much as the "
-              "loss-vs-nnz curves differ.")
+              "\n\nAt equal λ RVSCGD's limit is sparser; at equal nnz its loss f(u) is no "
+              "higher (figure, bottom right).")
 
     # Figure 4 of the paper: Lagrangian and angle vs iteration; the limit vs the teacher.
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))

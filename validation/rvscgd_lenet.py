@@ -47,7 +47,7 @@ def rvscgd_lenet(ctx):
     from pdeopt.nn import SGD, lenet, step_schedule, train
     from pdeopt.optim import RVSCGD
 
-    mnist = ctx.full and ctx.data_dir is not None
+    mnist = ctx.full  # --full runs on MNIST (skips when the files are absent)
     data = ctx.mnist() if mnist else load_digits()
     shape = data.x_train.shape[1:]
     epochs = ctx.pick(quick=4, default=12, full=30)
