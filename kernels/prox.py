@@ -105,30 +105,23 @@ def quant_combine_numpy(y, scale, threshold, levels, weight):
 PARALLEL_MIN = 1 << 16
 
 
-def _soft_loop(x, lam):
-    out = np.empty_like(x)
+def _soft_loop(x, lam, out):
     for i in numba.prange(x.size):
         out[i] = _soft_cpu(x[i], lam)
-    return out
 
 
-def _hard_loop(x, thresh):
-    out = np.empty_like(x)
+def _hard_loop(x, thresh, out):
     for i in numba.prange(x.size):
         out[i] = _hard_cpu(x[i], thresh)
-    return out
 
 
-def _tl1_loop(x, lam, a, thresh):
-    out = np.empty_like(x)
+def _tl1_loop(x, lam, a, thresh, out):
     for i in numba.prange(x.size):
         out[i] = _tl1_cpu(x[i], lam, a, thresh)
-    return out
 
 
-def _combine_loop(y, scale, threshold, levels, weight):
+def _combine_loop(y, scale, threshold, levels, weight, out):
     # one branch-free loop per code rule, so each vectorizes
-    out = np.empty_like(y)
     w1 = 1.0 - weight
     ws = weight * scale
     if levels == 0:
@@ -143,7 +136,6 @@ def _combine_loop(y, scale, threshold, levels, weight):
         for i in numba.prange(y.size):
             q = min(top, max(-top, np.rint(y[i] / scale)))
             out[i] = ws * q + w1 * y[i]
-    return out
 
 
 def _renamed(func, suffix):
@@ -163,7 +155,11 @@ def _by_size(loop):
     serial, parallel = njit(_renamed(loop, "_serial")), pnjit(_renamed(loop, "_parallel"))
 
     def run(x, *args):
-        return (parallel if x.size >= PARALLEL_MIN else serial)(x, *args)
+        # NumPy allocates the output: its large allocations use huge pages, while an
+        # allocation inside numba faults in 4 KiB pages (80 ms vs 12 ms for 10⁷ doubles)
+        out = np.empty_like(x)
+        (parallel if x.size >= PARALLEL_MIN else serial)(x, *args, out)
+        return out
     run.__name__ = loop.__name__.replace("_loop", "_numba")
     run.__doc__ = f"numba CPU version of {loop.__name__} (parallel above {PARALLEL_MIN} elements)"
     return run
