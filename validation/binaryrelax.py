@@ -109,7 +109,8 @@ def binaryrelax_validation(ctx):
     ctx.table(f"{'MNIST' if mnist else 'digits'} test accuracy (%), {len(seeds)} seed(s), "
               f"{epochs} epochs\n\n"
               "| net | Float | Binary: BWN | Binary: BinaryRelax | Ternary: TWN | "
-              "Ternary: BinaryRelax | 4-bit: BinaryRelax |\n| --- | --- | --- | --- | --- | --- | --- |\n"
+              "Ternary: BinaryRelax | 4-bit: BinaryRelax |\n"
+              "| --- | --- | --- | --- | --- | --- | --- |\n"
               + rows + "\n\nSeed (CIFAR-10, VGG-16): 93.59 | 91.60 | 91.98 | 92.75 | 93.20 | —")
 
     # Validation-accuracy curves as in the seed's Figure 1.

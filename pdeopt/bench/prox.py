@@ -23,7 +23,8 @@ def _pyproximal():
 
 def _max_diff(outputs):
     ref = outputs["numpy"]
-    return f"max |out - numpy| = {max(float(np.max(np.abs(o - ref))) for o in outputs.values()):.2e}"
+    worst = max(float(np.max(np.abs(o - ref))) for o in outputs.values())
+    return f"max |out - numpy| = {worst:.2e}"
 
 
 @benchmark("prox", description="soft/hard/Tℓ1 thresholding and the BinaryRelax combine step: "
@@ -66,7 +67,8 @@ def bench(ctx):
     if pp is not None:
         tl1["pyproximal L1 (no Tl1)"] = soft["pyproximal"]
     row = ctx.compare("transformed-l1 threshold", tl1, bytes_moved=nbytes, size=size,
-                      check=lambda out: _max_diff({k: v for k, v in out.items() if "pyprox" not in k}))
+                      check=lambda out: _max_diff({k: v for k, v in out.items()
+                                                   if "pyprox" not in k}))
     ctx.metric("Tl1 numba, fraction of a copy", row["fraction_of_copy"]["numba"], goal="≥ 0.6")
     if pp is not None:
         ctx.metric("Tl1 numba speed-up over pyproximal's L1 prox",

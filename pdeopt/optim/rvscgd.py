@@ -190,7 +190,8 @@ def rvscgd(w0, w_star, k, *, lam, beta, lr, n_iter, penalty_kind="l0", a=1.0, Z=
 
 def _log(rec, w, u, w_star, k, lam, beta, kind, a, loss_fn):
     f_pop = angle(w, w_star) / (2 * np.pi * k)
-    lagr = f_pop + lam * float(np.sum(penalty(u, kind, a=a))) + 0.5 * beta * float(np.sum((w - u) ** 2))
+    lagr = (f_pop + lam * float(np.sum(penalty(u, kind, a=a)))
+            + 0.5 * beta * float(np.sum((w - u) ** 2)))
     rec.log(lagrangian=lagr, loss=loss_fn(w), angle=angle(w, w_star),
             angle_u=angle(u, w_star) if np.any(u) else np.pi / 2, nnz=int(np.count_nonzero(u)))
 

@@ -7,6 +7,6 @@ from .threshold import (PENALTIES, hard_threshold, l0_penalty, l1_penalty, morea
                         penalty, soft_threshold, threshold, tl1_penalty, tl1_threshold,
                         tl1_threshold_value)
 
-__all__ = ["basis_pursuit_lp", "linearized_bregman", "PENALTIES", "hard_threshold", "l0_penalty", "l1_penalty", "moreau_envelope",
-           "penalty", "soft_threshold", "threshold", "tl1_penalty", "tl1_threshold",
-           "tl1_threshold_value"]
+__all__ = ["PENALTIES", "basis_pursuit_lp", "hard_threshold", "l0_penalty", "l1_penalty",
+           "linearized_bregman", "moreau_envelope", "penalty", "soft_threshold", "threshold",
+           "tl1_penalty", "tl1_threshold", "tl1_threshold_value"]

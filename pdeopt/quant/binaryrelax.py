@@ -133,7 +133,7 @@ class BinaryConnect(BinaryRelax):
 
 
 def bwn(lr, layers=None, **kw):
-    """BWN baseline: BinaryConnect with the exact binary projection s = mean|y| (Rastegari et al.)."""
+    """BWN baseline: BinaryConnect with the exact binary projection, s = mean|y| (XNOR-Net)."""
     return BinaryConnect(lr, QuantizedSet("binary", layers=layers), **kw)
 
 
