@@ -53,8 +53,8 @@ def rvscgd_lenet(ctx):
     mnist = ctx.full  # --full runs on MNIST (skips when the files are absent)
     data = ctx.mnist() if mnist else load_digits()
     shape = data.x_train.shape[1:]
-    epochs = ctx.pick(quick=12, default=12, full=30)
-    seeds = list(range(ctx.pick(quick=1, default=2, full=2)))
+    epochs = ctx.pick(quick=12, default=12, full=15)  # full: ~2 h on 2 cores
+    seeds = list(range(ctx.pick(quick=1, default=2, full=1)))
     channels, hidden = ctx.pick(quick=((12, 24), 64), default=((20, 50), 128),
                                 full=((20, 50), 500))
     lam, beta, lr = 1e-2, 5.0, 1e-2  # threshold √(2λ/β) = 0.063
