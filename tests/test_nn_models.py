@@ -83,6 +83,18 @@ def test_flat_parameter_vector_is_shared_by_the_layers():
     assert model.params[0] == 3 and not np.allclose(before, model.forward(x))
 
 
+def test_copy_and_pickle_keep_one_flat_vector():
+    import pickle
+    model = lenet(channels=(2, 3), hidden=4, input_shape=(8, 8), batch_norm=True, seed=0)
+    x = np.random.default_rng(0).random((2, 8, 8))
+    for clone in (model.copy(), pickle.loads(pickle.dumps(model))):
+        assert not np.shares_memory(clone.params, model.params)
+        np.testing.assert_array_equal(clone.forward(x), model.forward(x))
+        clone.params[...] = 0
+        assert all(np.shares_memory(v, clone.params) for _, v in clone.param_views())
+        assert np.all(clone.forward(x) == 0) and np.any(model.forward(x) != 0)
+
+
 def test_seed_reproducible_and_float32():
     a, b = lenet(input_shape=(8, 8), seed=3), lenet(input_shape=(8, 8), seed=3)
     np.testing.assert_array_equal(a.params, b.params)

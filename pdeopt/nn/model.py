@@ -85,13 +85,27 @@ class Sequential:
                 offset += size
         self._params = np.zeros(offset, dtype=self.dtype)
         self._grad = np.zeros(offset, dtype=self.dtype)
-        for _, sl, pshape, layer, suffix in self._slices:
-            layer.params[suffix] = self._params[sl].reshape(pshape)
-            layer.grads[suffix] = self._grad[sl].reshape(pshape)
+        self._bind()
         rng = as_rng(rng, seed)
         for _, layer in self._named:
             layer.init_params(rng)
         self.reseed(rng)
+
+    def _bind(self):
+        """Point every layer's parameter and gradient dicts at slices of the flat vectors."""
+        for _, sl, pshape, layer, suffix in self._slices:
+            layer.params[suffix] = self._params[sl].reshape(pshape)
+            layer.grads[suffix] = self._grad[sl].reshape(pshape)
+
+    def __setstate__(self, state):
+        # copying or unpickling turns the views into separate arrays: re-point them
+        self.__dict__.update(state)
+        self._bind()
+
+    def copy(self) -> "Sequential":
+        """An independent deep copy (its own flat vector, layers and random streams)."""
+        import copy
+        return copy.deepcopy(self)
 
     # ---- the flat parameter vector ------------------------------------------------
     @property
