@@ -87,7 +87,7 @@ def nn_digits(ctx):
 
         # Draw what was checked.
         ax_loss.semilogy(h["epoch"], h["loss"], "o-", ms=3, label=name)
-        ax_err.plot(h["epoch"], 100 * h["val_error"], "o-", ms=3, label=f"{name} validation")
+        ax_err.semilogy(h["epoch"], 100 * h["val_error"], "o-", ms=3, label=f"{name} validation")
         ax_err.plot(h["epoch"], 100 * h["train_error"], "--", lw=1, label=f"{name} train (minibatches)")
     ax_err.axhline(100 * min(limits[n] for n in nets), color="k", lw=0.8, ls=":",
                    label="checked level")

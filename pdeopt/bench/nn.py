@@ -21,7 +21,7 @@ def _fwd_bwd(model, x, y):
 @benchmark("nn", description="forward+backward of LeNet and mnistfc at batch 128; conv layer "
                              "time vs the time of its matrix products")
 def bench(ctx):
-    from pdeopt.nn import Conv2D, build_layer, lenet, mnistfc
+    from pdeopt.nn import Conv2D, lenet, mnistfc
 
     batch = ctx.pick(16, 128)
     for dtype in (np.float64, np.float32):
@@ -33,32 +33,36 @@ def bench(ctx):
             ctx.compare(f"{name} forward+backward", {"numpy": _fwd_bwd(model, x, y)},
                         size=f"batch {batch}, {dt}, {model.n_params} params")
 
-    # Each LeNet convolution alone (forward + backward with ∂L/∂x) vs its three products.
-    x = ctx.rng.random((batch, 1, 28, 28))
-    for label, (c, hw, filters) in {"conv0 1->20 28x28": (1, 28, 20),
-                                    "conv1 20->50 12x12": (20, 12, 50)}.items():
-        layer = build_layer(Conv2D(filters, 5), (c, hw, hw), seed=0)
-        inp = ctx.rng.random((batch, c, hw, hw))
-        out = layer.forward(inp, True)
-        dout = ctx.rng.random(out.shape)
+    # Each LeNet convolution alone, as the net runs it (the first one needs no ∂L/∂x),
+    # vs the matrix products it performs on the same operands.
+    model = lenet(seed=0)
+    inp = ctx.rng.random((batch, 1, 28, 28))
+    for layer in model.layers:
+        if isinstance(layer, Conv2D):
+            c, hw = layer.input_shape[:2]
+            label = f"lenet conv {c}->{layer.filters} {hw}x{hw}"
+            out = layer.forward(inp, True)
+            dout = ctx.rng.random(out.shape)
+            n = inp.shape[0]
+            cols = layer.im2col(inp).reshape(n, -1, layer.kernel_matrix().shape[1])
+            wmat, d3 = layer.kernel_matrix(), dout.reshape(n, layer.filters, -1)
 
-        def layer_pass():
-            layer.forward(inp, True)
-            return layer.backward(dout)
+            def layer_pass(layer=layer, inp=inp, dout=dout):
+                layer.forward(inp, True)
+                return layer.backward(dout)
 
-        cols = layer.im2col(inp)
-        wmat = layer.params["W"].reshape(filters, -1)
-        d2 = np.ascontiguousarray(dout.transpose(0, 2, 3, 1).reshape(-1, filters))
+            def products(cols=cols, wmat=wmat, d3=d3, dx=layer.need_input_grad):
+                np.matmul(wmat, cols.transpose(0, 2, 1))                  # forward
+                np.matmul(d3, cols)                                       # ∂L/∂W (per sample)
+                return np.matmul(d3.transpose(0, 2, 1), wmat) if dx else None  # ∂L/∂windows
 
-        def products():
-            cols @ wmat.T
-            d2.T @ cols
-            return d2 @ wmat
-
-        row = ctx.compare(f"{label} forward+backward", {"layer": layer_pass, "matmuls": products},
-                          baseline="matmuls", size=f"batch {batch}, float64")
-        flops = 3 * 2 * cols.shape[0] * cols.shape[1] * filters
-        ctx.metric(f"{label}: layer time / matmul time",
-                   row["seconds"]["layer"] / row["seconds"]["matmuls"], goal="≤ 2×")
-        ctx.metric(f"{label}: matmul GFLOP/s", flops / row["seconds"]["matmuls"] / 1e9,
-                   unit="GFLOP/s")
+            n_products = 3 if layer.need_input_grad else 2
+            row = ctx.compare(f"{label} forward+backward ({n_products} products)",
+                              {"layer": layer_pass, "matmuls": products}, baseline="matmuls",
+                              size=f"batch {batch}, float64")
+            flops = n_products * 2 * cols.size * layer.filters
+            ctx.metric(f"{label}: layer time / matmul time",
+                       row["seconds"]["layer"] / row["seconds"]["matmuls"], goal="≤ 2×")
+            ctx.metric(f"{label}: matmul rate", flops / row["seconds"]["matmuls"] / 1e9,
+                       unit="GFLOP/s")
+        inp = layer.forward(inp, True)

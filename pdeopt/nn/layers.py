@@ -166,9 +166,10 @@ class Conv2D(Layer):
     """2-D convolution (cross-correlation) with stride and zero padding, via im2col.
 
     ``y[n, f, i, j] = b[f] + Σ_{c,p,q} W[f, c, p, q] · x_pad[n, c, s_h i + p, s_w j + q]``.
-    Forward is one matrix product ``cols @ W.reshape(F, -1).T`` of the
-    ``(n·Ho·Wo, C·kh·kw)`` window matrix; backward is ``dW = doutᵀ cols`` and
-    ``dcols = dout W`` scattered back onto the input (col2im).
+    The windows are gathered into a ``(n, Ho·Wo, K)`` matrix stack (K = kh·kw·C);
+    forward is the product ``W cols_nᵀ`` per sample, which lands directly in the
+    (n, F, Ho·Wo) layout; backward is ``dW = Σ_n dout_n cols_n`` and
+    ``dcols_n = dout_nᵀ W``, scattered back onto the input (col2im).
 
     Parameters
     ----------
@@ -205,6 +206,7 @@ class Conv2D(Layer):
         self.input_shape = input_shape
         self.output_shape = (self.filters, *self.out_hw)
         self.param_specs = [("W", (self.filters, c, kh, kw))]
+        self._k = c * kh * kw
         if self.bias:
             self.param_specs.append(("b", (self.filters,)))
         return self.output_shape
@@ -226,7 +228,7 @@ class Conv2D(Layer):
             xt = np.pad(xt, ((0, 0), (ph, ph), (pw, pw), (0, 0)))
         win = _windows(xt, self.kernel_size, self.stride, self.out_hw, axis=(1, 2))
         # (n, Ho, Wo, C, kh, kw) -> rows (n, Ho, Wo), columns (kh, kw, C)
-        return win.transpose(0, 1, 2, 4, 5, 3).reshape(-1, win.shape[3] * win.shape[4] * win.shape[5])
+        return win.transpose(0, 1, 2, 4, 5, 3).reshape(-1, self._k)
 
     def kernel_matrix(self):
         """W as an (F, kh·kw·C) matrix with the column order of :meth:`im2col`."""
@@ -234,26 +236,28 @@ class Conv2D(Layer):
 
     def forward(self, x, train=False):
         n = x.shape[0]
-        cols = self.im2col(x)
-        self._cols, self._n = cols, n
+        # per sample: out_n (F, Ho·Wo) = W (F, K) · cols_nᵀ (K, Ho·Wo), already NCHW
+        cols = self.im2col(x).reshape(n, -1, self._k)
+        self._cols = cols
         self._wmat = self.kernel_matrix()
-        out = cols @ self._wmat.T
+        out = np.matmul(self._wmat, cols.transpose(0, 2, 1))
         if self.bias:
-            out += self.params["b"]
-        return np.ascontiguousarray(out.reshape(n, *self.out_hw, self.filters).transpose(0, 3, 1, 2))
+            out += self.params["b"][:, None]
+        return out.reshape(n, self.filters, *self.out_hw)
 
     def backward(self, dout):
-        f = self.filters
+        f, n = self.filters, dout.shape[0]
         c, h, w = self.input_shape
         (kh, kw), (ph, pw) = self.kernel_size, self.padding
-        d2 = dout.transpose(0, 2, 3, 1).reshape(-1, f)
-        dw = d2.T @ self._cols
+        d3 = dout.reshape(n, f, -1)                          # (n, F, Ho·Wo)
+        dw = np.matmul(d3, self._cols).sum(axis=0)           # Σ_n dout_n · cols_n
         self.grads["W"][...] = dw.reshape(f, kh, kw, c).transpose(0, 3, 1, 2)
         if self.bias:
-            np.sum(d2, axis=0, out=self.grads["b"])
+            np.sum(d3, axis=(0, 2), out=self.grads["b"])
         if not self.need_input_grad:
             return None
-        dcols = (d2 @ self._wmat).reshape(self._n, *self.out_hw, kh, kw, c)
+        dcols = np.matmul(d3.transpose(0, 2, 1), self._wmat)  # (n, Ho·Wo, K)
+        dcols = dcols.reshape(n, *self.out_hw, kh, kw, c)
         dx = _scatter_windows(dcols, self.kernel_size, self.stride, (h + 2 * ph, w + 2 * pw))
         return dx[:, :, ph:ph + h, pw:pw + w]
 

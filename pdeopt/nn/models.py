@@ -122,7 +122,8 @@ def allcnn(*, channels=(32, 64), dropout=0.0, batch_norm=True, activation="relu"
     return Sequential(layers, input_shape=(c, h, w), dtype=dtype, rng=rng, seed=seed)
 
 
-def nonoverlap_cnn(k, d, *, surrogate="relu", dtype=np.float64, rng=None, seed=None):
+def nonoverlap_cnn(k, d, *, surrogate="relu", input_shape=None, n_classes=1, dtype=np.float64,
+                   rng=None, seed=None):
     """The one-hidden-layer non-overlapping conv net of RVSCGD (Dinh & Xin 2020).
 
     ``h(Z, w) = (1/k) Σᵢ σ(Zᵢᵀ w)`` for an input Z ∈ R^{k×d} (k non-overlapping
@@ -131,10 +132,15 @@ def nonoverlap_cnn(k, d, *, surrogate="relu", dtype=np.float64, rng=None, seed=N
     Conv2D(1 filter, 1×d, stride d, no bias) → BinaryReLU → AvgPool over the k
     patches → Flatten; ``model.params`` is w (initialised with |w| = 1). Train it
     with ``loss="squared"`` against teacher outputs h(Z, w*); the output has shape
-    (n, 1).
+    (n, 1). ``input_shape`` (if given) must be ``(k, d)`` and ``n_classes`` 1: they
+    are accepted for the factories' common signature.
     """
     k = check_integer(k, "k", minimum=1)
     d = check_integer(d, "d", minimum=1)
+    if input_shape is not None and tuple(input_shape) not in ((k, d), (1, k, d)):
+        raise ValueError(f"input_shape must be (k, d) = ({k}, {d}), got {input_shape!r}")
+    if n_classes != 1:
+        raise ValueError(f"n_classes must be 1 (one real output h(Z, w)), got {n_classes!r}")
     layers = [Conv2D(1, (1, d), stride=(1, d), bias=False), BinaryReLU(surrogate),
               AvgPool2D((k, 1)), Flatten()]
     model = Sequential(layers, input_shape=(1, k, d), dtype=dtype, rng=rng, seed=seed)

@@ -8,18 +8,15 @@ import numpy as np
 
 from .._checks import as_rng, check_integer
 from .._result import Recorder
+from ..data import minibatches
 
 __all__ = ["train", "batch_stream"]
 
 
 def batch_stream(x, y, batch_size, rng):
     """Endless minibatches: successive passes over ``(x, y)``, each in a fresh random order."""
-    n = x.shape[0]
     while True:
-        order = rng.permutation(n)
-        for start in range(0, n, batch_size):
-            idx = order[start:start + batch_size]
-            yield x[idx], y[idx]
+        yield from minibatches(x, y, batch_size, rng=rng)
 
 
 def _unpack(data):
