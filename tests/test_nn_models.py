@@ -37,7 +37,7 @@ def test_model_gradients_cross_entropy(name, seed):
     assert gradient_check(model, x, y, n_directions=6, seed=seed % 1000) < TOL
 
 
-@pytest.mark.parametrize("name", ["mlp_tanh", "lenet_same", "allcnn"])
+@pytest.mark.parametrize("name", ["mlp_tanh", "lenet_same"])
 def test_model_gradients_every_coordinate(name):
     model = FACTORIES[name](0)
     x, y = _data(model, 3, 1)
@@ -148,3 +148,25 @@ def test_bad_input():
         Sequential([Flatten(), Dense(2)], input_shape=(0, 3))
     with pytest.raises(TypeError, match="layers"):
         Sequential([ReLU, Dense(2)], input_shape=(3,))
+
+
+def test_nested_parameter_names_and_batchnorm_names():
+    from pdeopt.nn import BatchNorm, Residual, Tanh
+    model = Sequential([Dense(4), Residual([Dense(4), Tanh(), BatchNorm()]), Dense(2)],
+                       input_shape=(3,), seed=0)
+    assert [n for n, _ in model.param_views()] == [
+        "dense0.W", "dense0.b", "residual0.dense0.W", "residual0.dense0.b",
+        "residual0.bn0.gamma", "residual0.bn0.beta", "dense1.W", "dense1.b"]
+
+
+def test_squared_loss_targets():
+    model = mlp([3], input_shape=(2,), n_classes=3, seed=0)
+    x = np.ones((2, 2))
+    out = model.forward(x)
+    loss, _ = model.loss_and_grad(x, [0, 2], loss="squared")       # labels -> one-hot
+    onehot = np.array([[1, 0, 0], [0, 0, 1]])
+    assert loss == pytest.approx(0.5 * np.sum((out - onehot) ** 2) / 2)
+    single = nonoverlap_cnn(2, 3, seed=0)
+    z = np.ones((2, 2, 3))
+    loss, _ = single.loss_and_grad(z, np.array([1, 0]), loss="squared")  # one output: values
+    assert loss == pytest.approx(0.5 * np.sum((single.forward(z)[:, 0] - [1, 0]) ** 2) / 2)

@@ -179,7 +179,8 @@ class Sequential:
         if arr.shape[:1] != (n,):
             raise ValueError(f"{name} must have {n} entries (one per sample), got shape {arr.shape}")
         k = self.output_shape[0]
-        if loss == "cross_entropy" or np.issubdtype(arr.dtype, np.integer):
+        # squared loss: integer labels mean one-hot targets, except for a single output
+        if loss == "cross_entropy" or (np.issubdtype(arr.dtype, np.integer) and k > 1):
             if arr.ndim != 1 or not (np.issubdtype(arr.dtype, np.integer)
                                      or (np.issubdtype(arr.dtype, np.floating)
                                          and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)))):
