@@ -170,3 +170,11 @@ def test_squared_loss_targets():
     z = np.ones((2, 2, 3))
     loss, _ = single.loss_and_grad(z, np.array([1, 0]), loss="squared")  # one output: values
     assert loss == pytest.approx(0.5 * np.sum((single.forward(z)[:, 0] - [1, 0]) ** 2) / 2)
+
+
+def test_features_are_the_last_layers_input():
+    model = mlp([5], input_shape=(3,), seed=0)
+    x = np.random.default_rng(0).random((4, 3))
+    f = model.features(x)
+    assert f.shape == (4, 5)
+    np.testing.assert_allclose(model.layers[-1].forward(f), model.forward(x))

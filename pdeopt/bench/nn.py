@@ -24,6 +24,13 @@ def bench(ctx):
     from pdeopt.nn import Conv2D, lenet, mnistfc
 
     batch = ctx.pick(16, 128)
+    try:  # small products are sensitive to BLAS threading on a busy machine: say what ran
+        from threadpoolctl import threadpool_info
+        blas = [f"{i['internal_api']} {i['num_threads']} thread(s)" for i in threadpool_info()
+                if i.get("user_api") == "blas"]
+        ctx.note("BLAS: " + (", ".join(blas) or "unknown"))
+    except ImportError:
+        pass
     for dtype in (np.float64, np.float32):
         x = ctx.rng.random((batch, 1, 28, 28)).astype(dtype)
         y = ctx.rng.integers(0, 10, batch)

@@ -47,6 +47,17 @@ class Sequential:
     accepted where ``input_shape = (1, H, W)``, and a model that begins by
     flattening (``Flatten`` or ``Dense`` first) accepts ``(n, d)`` or ``(n, H, W)``
     with the same number of entries per sample.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pdeopt.nn import Sequential, Dense, ReLU, Flatten
+    >>> net = Sequential([Flatten(), Dense(16), ReLU(), Dense(10)], input_shape=(8, 8), seed=0)
+    >>> x, y = np.random.default_rng(0).random((4, 8, 8)), np.array([0, 1, 2, 3])
+    >>> loss, grad = net.loss_and_grad(x, y)
+    >>> net.params -= 0.1 * grad                   # one SGD step on every layer at once
+    >>> [name for name, _ in net.param_views()]
+    ['dense0.W', 'dense0.b', 'dense1.W', 'dense1.b']
     """
 
     def __init__(self, layers, *, input_shape, dtype=np.float64, rng=None, seed=None):
@@ -210,6 +221,14 @@ class Sequential:
     def forward(self, x, *, train=False) -> np.ndarray:
         """The network's outputs (logits) ``(n, n_outputs)`` for a batch ``x``."""
         return self._forward(self.check_inputs(x), train)
+
+    def features(self, x, *, upto=-1, train=False) -> np.ndarray:
+        """The activations entering layer ``upto`` (default: the last layer's input,
+        i.e. the penultimate features that a replacement output layer would see)."""
+        x = self.check_inputs(x)
+        for layer in self.layers[:upto]:
+            x = layer.forward(x, train)
+        return x
 
     def _loss_and_grad(self, x, y, loss="cross_entropy"):
         """Unchecked: (loss, grad buffer (not a copy), outputs)."""

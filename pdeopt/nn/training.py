@@ -81,6 +81,14 @@ def train(model, optimizer, data, *, epochs, batch_size=128, seed=0, max_evals=N
     FloatingPointError
         When the loss becomes NaN or inf; the message names the epoch and step, and
         the exception's ``.result`` holds the history up to the previous epoch.
+
+    References
+    ----------
+    .. [1] P. Chaudhari, A. Choromanska, S. Soatto, Y. LeCun, C. Baldassi, C. Borgs,
+       J. Chayes, L. Sagun, R. Zecchina, "Entropy-SGD: biasing gradient descent into
+       wide valleys", ICLR 2017 (effective epochs).
+    .. [2] P. Chaudhari, A. Oberman, S. Osher, S. Soatto, G. Carlier, "Deep relaxation:
+       partial differential equations for optimizing deep neural networks", 2018.
     """
     x_tr, y_tr, x_val, y_val = _unpack(data)
     epochs = check_integer(epochs, "epochs", minimum=0)
