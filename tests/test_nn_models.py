@@ -178,3 +178,12 @@ def test_features_are_the_last_layers_input():
     f = model.features(x)
     assert f.shape == (4, 5)
     np.testing.assert_allclose(model.layers[-1].forward(f), model.forward(x))
+
+
+def test_softmax_cross_entropy_is_stable_and_precise():
+    from pdeopt.nn import softmax_cross_entropy
+    z = np.array([[1000.0, 0.0, -1000.0], [0.0, 40.0, 0.0]])
+    loss, grad = softmax_cross_entropy(z, np.array([0, 1]))
+    # exact: row 1 loses log(1 + e^-1000 + e^-2000) ≈ 0, row 2 loses log1p(2e^-40) ≈ 2e^-40
+    assert loss == pytest.approx(np.exp(-40.0), rel=1e-12)
+    assert np.all(np.isfinite(grad)) and np.allclose(grad.sum(axis=1), 0)
