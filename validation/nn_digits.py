@@ -92,14 +92,14 @@ def nn_digits(ctx):
 
         # Draw what was checked.
         ax_loss.semilogy(h["epoch"], h["loss"], "o-", ms=3, label=name)
-        ax_err.semilogy(h["epoch"], 100 * h["val_error"], "o-", ms=3, label=f"{name} validation")
+        ax_err.plot(h["epoch"], 100 * h["val_error"], "o-", ms=3, label=f"{name} validation")
         ax_err.plot(h["epoch"], 100 * h["train_error"], "--", lw=1, label=f"{name} train (minibatches)")
     ax_err.axhline(100 * min(limits[n] for n in nets), color="k", lw=0.8, ls=":",
                    label="checked level")
     ax_loss.set(title="training loss (mean over the epoch's minibatches)", xlabel="epoch",
                 ylabel="cross-entropy")
-    ax_err.set(title=f"error on {'MNIST' if ctx.full else 'digits'}", xlabel="epoch",
-               ylabel="error (%)")
+    ax_err.set(title=f"error on {'MNIST' if ctx.full else 'digits'} (first epochs off scale)",
+               xlabel="epoch", ylabel="error (%)", ylim=(0, 300 * min(limits.values())))
     ax_loss.legend(fontsize=8)
     ax_err.legend(fontsize=8)
     ctx.table("| net | parameters | epochs | final loss | train err % | val err % | time s |\n"
