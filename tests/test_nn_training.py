@@ -124,3 +124,17 @@ def test_train_bad_input(digits):
               epochs=1)
     with pytest.raises(TypeError, match="data"):
         train(model, SGD(0.1), digits.x_train, epochs=1)
+
+
+def test_train_squared_loss_regression_on_the_rvscgd_net():
+    from pdeopt.nn import nonoverlap_cnn
+    rng = np.random.default_rng(0)
+    k, d = 4, 6
+    teacher = nonoverlap_cnn(k, d, seed=1)
+    z = rng.standard_normal((512, k, d))
+    t = teacher.forward(z)[:, 0]
+    student = nonoverlap_cnn(k, d, seed=2)
+    res = train(student, SGD(0.5), (z, t), epochs=15, batch_size=64, loss="squared")
+    assert np.isnan(res.history["train_error"]).all() and np.isnan(res.history["val_error"]).all()
+    cos = student.params @ teacher.params / np.linalg.norm(student.params)
+    assert res.history["loss"][-1] < res.history["loss"][0] and cos > 0.9

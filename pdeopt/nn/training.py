@@ -8,18 +8,15 @@ import numpy as np
 
 from .._checks import as_rng, check_integer
 from .._result import Recorder
+from ..data import minibatches
 
 __all__ = ["train", "batch_stream"]
 
 
 def batch_stream(x, y, batch_size, rng):
     """Endless minibatches: successive passes over ``(x, y)``, each in a fresh random order."""
-    n = x.shape[0]
     while True:
-        order = rng.permutation(n)
-        for start in range(0, n, batch_size):
-            idx = order[start:start + batch_size]
-            yield x[idx], y[idx]
+        yield from minibatches(x, y, batch_size, rng=rng)
 
 
 def _unpack(data):
@@ -84,6 +81,14 @@ def train(model, optimizer, data, *, epochs, batch_size=128, seed=0, max_evals=N
     FloatingPointError
         When the loss becomes NaN or inf; the message names the epoch and step, and
         the exception's ``.result`` holds the history up to the previous epoch.
+
+    References
+    ----------
+    .. [1] P. Chaudhari, A. Choromanska, S. Soatto, Y. LeCun, C. Baldassi, C. Borgs,
+       J. Chayes, L. Sagun, R. Zecchina, "Entropy-SGD: biasing gradient descent into
+       wide valleys", ICLR 2017 (effective epochs).
+    .. [2] P. Chaudhari, A. Oberman, S. Osher, S. Soatto, G. Carlier, "Deep relaxation:
+       partial differential equations for optimizing deep neural networks", 2018.
     """
     x_tr, y_tr, x_val, y_val = _unpack(data)
     epochs = check_integer(epochs, "epochs", minimum=0)
