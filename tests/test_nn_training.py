@@ -111,6 +111,22 @@ def test_nan_loss_stops_with_history(digits):
     assert len(info.value.result.history["loss"]) == 1
 
 
+def test_optimizer_divergence_keeps_history(digits):
+    class Diverging(SGD):
+        def step(self, params, grad, oracle=None):
+            if self.calls == 5:
+                raise FloatingPointError("inner loop diverged at step 5")
+            self.calls += 1
+            super().step(params, grad, oracle)
+
+    opt = Diverging(0.1)
+    opt.calls = 0
+    model = mlp([8], input_shape=(8, 8), seed=0)
+    with pytest.raises(FloatingPointError, match="inner loop diverged") as info:
+        train(model, opt, digits, epochs=3, batch_size=len(digits.x_train) // 2 + 1)
+    assert len(info.value.result.history["loss"]) == 2  # two whole epochs finished
+
+
 def test_train_bad_input(digits):
     model = mlp([4], input_shape=(8, 8), seed=0)
     x, y = digits.x_train[:10].copy(), digits.y_train[:10].copy()

@@ -28,6 +28,14 @@ def _unpack(data):
                     "y_val])")
 
 
+def _diverged(exc, rec, model, evals):
+    """Attach the history so far to ``exc`` as ``.result`` (unless it carries one)."""
+    if getattr(exc, "result", None) is None:
+        exc.result = rec.result(model.get_params(), converged=False, evaluations=evals,
+                                message=str(exc))
+    return exc
+
+
 def train(model, optimizer, data, *, epochs, batch_size=128, seed=0, max_evals=None,
           callback=None, progress=None, loss="cross_entropy"):
     """Train ``model`` by ``optimizer`` on minibatches; record per-epoch history.
@@ -136,13 +144,15 @@ def train(model, optimizer, data, *, epochs, batch_size=128, seed=0, max_evals=N
                 value, grad, out = model._loss_and_grad(xb, yb, loss)
                 evals += 1
                 if not math.isfinite(value):
-                    err = FloatingPointError(
+                    raise _diverged(FloatingPointError(
                         f"train: the loss is {value} at epoch {epoch}, step {step} "
-                        f"(optimizer {optimizer!r}); the result so far is in .result")
-                    err.result = rec.result(model.get_params(), converged=False,
-                                            evaluations=evals, message=str(err))
-                    raise err
-                optimizer.step(model.params, grad.copy(), oracle)
+                        f"(optimizer {optimizer!r}); the result so far is in .result"),
+                        rec, model, evals)
+                try:
+                    optimizer.step(model.params, grad.copy(), oracle)
+                except (FloatingPointError, ValueError) as exc:
+                    # an inner loop (Entropy-SGD, HJ...) diverged: keep the history too
+                    raise _diverged(exc, rec, model, evals) from None
                 losses.append(value)
                 if labels:
                     wrong += int(np.count_nonzero(out.argmax(axis=1) != yb))
