@@ -22,6 +22,12 @@ no simulator, ``NUMBA_ENABLE_CUDASIM=1``) is present raises
 :class:`BackendUnavailableError` with the reason. Kernels assume clean input:
 the public functions validate arguments first.
 
+Two numba traps: do not wrap one Python function with both ``njit`` and ``pnjit``
+(with ``cache=True`` both compilations share one cache entry, and the serial one
+may load the parallel machine code): write a serial and a parallel function, or
+a renamed copy. And let NumPy allocate large outputs (pass ``out``): allocating
+inside a kernel is several times slower for arrays of 10⁷ elements.
+
 Example
 -------
 In ``kernels/my_area.py``::

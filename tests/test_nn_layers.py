@@ -1,7 +1,7 @@
 """Every layer's backward pass against central finite differences (float64, rel. err < 1e-6)."""
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from pdeopt.nn import (ELU, AvgPool2D, BatchNorm, BinaryReLU, Conv2D, Dense, Dropout, Flatten,
                        GlobalAvgPool2D, LeakyReLU, MaxPool2D, ReLU, Residual, Sigmoid, Softplus,
@@ -56,6 +56,7 @@ def test_activations(seed, act):
     check(act(), (7,), seed)
 
 
+@settings(max_examples=10)
 @given(seed=seeds)
 def test_misc_layers(seed):
     check(Flatten(), (2, 3, 2), seed)

@@ -111,6 +111,22 @@ def test_nan_loss_stops_with_history(digits):
     assert len(info.value.result.history["loss"]) == 1
 
 
+def test_optimizer_divergence_keeps_history(digits):
+    class Diverging(SGD):
+        def step(self, params, grad, oracle=None):
+            if self.calls == 5:
+                raise FloatingPointError("inner loop diverged at step 5")
+            self.calls += 1
+            super().step(params, grad, oracle)
+
+    opt = Diverging(0.1)
+    opt.calls = 0
+    model = mlp([8], input_shape=(8, 8), seed=0)
+    with pytest.raises(FloatingPointError, match="inner loop diverged") as info:
+        train(model, opt, digits, epochs=3, batch_size=len(digits.x_train) // 2 + 1)
+    assert len(info.value.result.history["loss"]) == 2  # two whole epochs finished
+
+
 def test_train_bad_input(digits):
     model = mlp([4], input_shape=(8, 8), seed=0)
     x, y = digits.x_train[:10].copy(), digits.y_train[:10].copy()
@@ -124,3 +140,17 @@ def test_train_bad_input(digits):
               epochs=1)
     with pytest.raises(TypeError, match="data"):
         train(model, SGD(0.1), digits.x_train, epochs=1)
+
+
+def test_train_squared_loss_regression_on_the_rvscgd_net():
+    from pdeopt.nn import nonoverlap_cnn
+    rng = np.random.default_rng(0)
+    k, d = 4, 6
+    teacher = nonoverlap_cnn(k, d, seed=1)
+    z = rng.standard_normal((512, k, d))
+    t = teacher.forward(z)[:, 0]
+    student = nonoverlap_cnn(k, d, seed=2)
+    res = train(student, SGD(0.5), (z, t), epochs=15, batch_size=64, loss="squared")
+    assert np.isnan(res.history["train_error"]).all() and np.isnan(res.history["val_error"]).all()
+    cos = student.params @ teacher.params / np.linalg.norm(student.params)
+    assert res.history["loss"][-1] < res.history["loss"][0] and cos > 0.9

@@ -141,3 +141,11 @@ def test_bad_input_is_refused():
         hard_threshold(np.array([1.0, np.nan]), 1.0)
     with pytest.raises(ValueError, match="penalty must be one of"):
         threshold(np.ones(2), 1.0, "l2")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_parallel_numba_path_equals_numpy_twin(kind):
+    from pdeopt.kernels.prox import PARALLEL_MIN
+    x = np.random.default_rng(5).normal(scale=2, size=PARALLEL_MIN + 7)
+    np.testing.assert_allclose(threshold(x, 0.8, kind, a=0.5, backend="numba"),
+                               threshold(x, 0.8, kind, a=0.5, backend="numpy"), rtol=1e-13, atol=1e-13)

@@ -129,21 +129,28 @@ class Dense(Layer):
         return dout @ self.params["W"] if self.need_input_grad else None
 
 
-def _windows(x, size, stride, out_hw):
-    """View of the (kh, kw) windows of x (n, C, H, W) at the given stride: (n, C, Ho, Wo, kh, kw)."""
+def _windows(x, size, stride, out_hw, axis=(2, 3)):
+    """View of the (kh, kw) windows of x along ``axis`` at the given stride:
+    (n, C, Ho, Wo, kh, kw) for NCHW x, (n, Ho, Wo, C, kh, kw) for NHWC x with axis=(1, 2)."""
     (kh, kw), (sh, sw), (ho, wo) = size, stride, out_hw
-    return sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, :(ho - 1) * sh + 1:sh,
-                                                         :(wo - 1) * sw + 1:sw]
+    win = sliding_window_view(x, (kh, kw), axis=axis)
+    index = [slice(None)] * win.ndim
+    index[axis[0]] = slice(0, (ho - 1) * sh + 1, sh)
+    index[axis[1]] = slice(0, (wo - 1) * sw + 1, sw)
+    return win[tuple(index)]
 
 
 def _scatter_windows(dwin, size, stride, padded_hw):
-    """Adjoint of :func:`_windows` for dwin laid out (n, Ho, Wo, C, kh, kw): sum into (n, C, H, W)."""
-    n, ho, wo, c = dwin.shape[:4]
+    """Adjoint of the window gather: dwin (n, Ho, Wo, kh, kw, C) summed into (n, C, H, W).
+
+    Accumulates in NHWC, where each window offset (i, j) adds contiguous runs of C."""
+    n, ho, wo = dwin.shape[:3]
+    c = dwin.shape[-1]
     (kh, kw), (sh, sw) = size, stride
-    dx = np.zeros((n, padded_hw[0], padded_hw[1], c), dtype=dwin.dtype)  # NHWC: no transposes
+    dx = np.zeros((n, padded_hw[0], padded_hw[1], c), dtype=dwin.dtype)
     for i in range(kh):
         for j in range(kw):
-            dx[:, i:i + (ho - 1) * sh + 1:sh, j:j + (wo - 1) * sw + 1:sw, :] += dwin[..., i, j]
+            dx[:, i:i + (ho - 1) * sh + 1:sh, j:j + (wo - 1) * sw + 1:sw, :] += dwin[:, :, :, i, j]
     return dx.transpose(0, 3, 1, 2)
 
 
@@ -159,9 +166,10 @@ class Conv2D(Layer):
     """2-D convolution (cross-correlation) with stride and zero padding, via im2col.
 
     ``y[n, f, i, j] = b[f] + Σ_{c,p,q} W[f, c, p, q] · x_pad[n, c, s_h i + p, s_w j + q]``.
-    Forward is one matrix product ``cols @ W.reshape(F, -1).T`` of the
-    ``(n·Ho·Wo, C·kh·kw)`` window matrix; backward is ``dW = doutᵀ cols`` and
-    ``dcols = dout W`` scattered back onto the input (col2im).
+    The windows are gathered into a ``(n, Ho·Wo, K)`` matrix stack (K = kh·kw·C);
+    forward is the product ``W cols_nᵀ`` per sample, which lands directly in the
+    (n, F, Ho·Wo) layout; backward is ``dW = Σ_n dout_n cols_n`` and
+    ``dcols_n = dout_nᵀ W``, scattered back onto the input (col2im).
 
     Parameters
     ----------
@@ -198,6 +206,7 @@ class Conv2D(Layer):
         self.input_shape = input_shape
         self.output_shape = (self.filters, *self.out_hw)
         self.param_specs = [("W", (self.filters, c, kh, kw))]
+        self._k = c * kh * kw
         if self.bias:
             self.param_specs.append(("b", (self.filters,)))
         return self.output_shape
@@ -209,34 +218,46 @@ class Conv2D(Layer):
             self.params["b"][...] = 0.0
 
     def im2col(self, x):
-        """The window matrix (n·Ho·Wo, C·kh·kw) of a batch x (n, C, H, W)."""
+        """The window matrix (n·Ho·Wo, kh·kw·C) of a batch x (n, C, H, W).
+
+        Gathered from the NHWC layout, so each copied run is a contiguous channel vector;
+        the columns are ordered (kh, kw, C), matching :meth:`kernel_matrix`."""
         ph, pw = self.padding
+        xt = x.transpose(0, 2, 3, 1)
         if ph or pw:
-            x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-        win = _windows(x, self.kernel_size, self.stride, self.out_hw)
-        # (n, C, Ho, Wo, kh, kw) -> rows (n, Ho, Wo), columns (C, kh, kw), matching W's layout
-        return win.transpose(0, 2, 3, 1, 4, 5).reshape(-1, int(np.prod(self.param_specs[0][1][1:])))
+            xt = np.pad(xt, ((0, 0), (ph, ph), (pw, pw), (0, 0)))
+        win = _windows(xt, self.kernel_size, self.stride, self.out_hw, axis=(1, 2))
+        # (n, Ho, Wo, C, kh, kw) -> rows (n, Ho, Wo), columns (kh, kw, C)
+        return win.transpose(0, 1, 2, 4, 5, 3).reshape(-1, self._k)
+
+    def kernel_matrix(self):
+        """W as an (F, kh·kw·C) matrix with the column order of :meth:`im2col`."""
+        return self.params["W"].transpose(0, 2, 3, 1).reshape(self.filters, -1)
 
     def forward(self, x, train=False):
         n = x.shape[0]
-        cols = self.im2col(x)
-        self._cols, self._n = cols, n
-        out = cols @ self.params["W"].reshape(self.filters, -1).T
+        # per sample: out_n (F, Ho·Wo) = W (F, K) · cols_nᵀ (K, Ho·Wo), already NCHW
+        cols = self.im2col(x).reshape(n, -1, self._k)
+        self._cols = cols
+        self._wmat = self.kernel_matrix()
+        out = np.matmul(self._wmat, cols.transpose(0, 2, 1))
         if self.bias:
-            out += self.params["b"]
-        return np.ascontiguousarray(out.reshape(n, *self.out_hw, self.filters).transpose(0, 3, 1, 2))
+            out += self.params["b"][:, None]
+        return out.reshape(n, self.filters, *self.out_hw)
 
     def backward(self, dout):
-        f = self.filters
-        d2 = dout.transpose(0, 2, 3, 1).reshape(-1, f)
-        np.matmul(d2.T, self._cols, out=self.grads["W"].reshape(f, -1))
-        if self.bias:
-            np.sum(d2, axis=0, out=self.grads["b"])
-        if not self.need_input_grad:
-            return None
+        f, n = self.filters, dout.shape[0]
         c, h, w = self.input_shape
         (kh, kw), (ph, pw) = self.kernel_size, self.padding
-        dcols = (d2 @ self.params["W"].reshape(f, -1)).reshape(self._n, *self.out_hw, c, kh, kw)
+        d3 = dout.reshape(n, f, -1)                          # (n, F, Ho·Wo)
+        dw = np.matmul(d3, self._cols).sum(axis=0)           # Σ_n dout_n · cols_n
+        self.grads["W"][...] = dw.reshape(f, kh, kw, c).transpose(0, 3, 1, 2)
+        if self.bias:
+            np.sum(d3, axis=(0, 2), out=self.grads["b"])
+        if not self.need_input_grad:
+            return None
+        dcols = np.matmul(d3.transpose(0, 2, 1), self._wmat)  # (n, Ho·Wo, K)
+        dcols = dcols.reshape(n, *self.out_hw, kh, kw, c)
         dx = _scatter_windows(dcols, self.kernel_size, self.stride, (h + 2 * ph, w + 2 * pw))
         return dx[:, :, ph:ph + h, pw:pw + w]
 
@@ -271,20 +292,24 @@ class MaxPool2D(_Pool2D):
     def forward(self, x, train=False):
         n, c = x.shape[:2]
         kk = self.pool_size[0] * self.pool_size[1]
-        win = _windows(x, self.pool_size, self.stride, self.out_hw)
-        flat = win.transpose(0, 2, 3, 1, 4, 5).reshape(n, *self.out_hw, c, kk)
+        win = _windows(x, self.pool_size, self.stride, self.out_hw)   # (n, C, Ho, Wo, kh, kw)
+        flat = win.reshape(n, c, *self.out_hw, kk)
         self._arg = flat.argmax(axis=-1)
-        out = np.take_along_axis(flat, self._arg[..., None], axis=-1)[..., 0]
-        return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
+        return np.take_along_axis(flat, self._arg[..., None], axis=-1)[..., 0]
 
     def backward(self, dout):
         kh, kw = self.pool_size
-        d = dout.transpose(0, 2, 3, 1)  # (n, Ho, Wo, C)
-        dwin = np.zeros((*d.shape, kh * kw), dtype=dout.dtype)
-        np.put_along_axis(dwin, self._arg[..., None], d[..., None], axis=-1)
+        n, c, ho, wo = dout.shape
+        dwin = np.zeros((n, c, ho, wo, kh * kw), dtype=dout.dtype)
+        np.put_along_axis(dwin, self._arg[..., None], dout[..., None], axis=-1)
         h, w = self.input_shape[1:]
-        dx = _scatter_windows(dwin.reshape(*d.shape, kh, kw), self.pool_size, self.stride, (h, w))
-        return dx
+        if self.stride == self.pool_size:  # disjoint windows: a reshape puts them back
+            dx = np.zeros((n, c, h, w), dtype=dout.dtype)
+            dx[:, :, :ho * kh, :wo * kw] = (dwin.reshape(n, c, ho, wo, kh, kw)
+                                            .transpose(0, 1, 2, 4, 3, 5).reshape(n, c, ho * kh, wo * kw))
+            return dx
+        dwin = dwin.reshape(n, c, ho, wo, kh, kw).transpose(0, 2, 3, 4, 5, 1)
+        return _scatter_windows(dwin, self.pool_size, self.stride, (h, w))
 
 
 class AvgPool2D(_Pool2D):
@@ -298,8 +323,8 @@ class AvgPool2D(_Pool2D):
 
     def backward(self, dout):
         kh, kw = self.pool_size
-        d = dout.transpose(0, 2, 3, 1) / (kh * kw)
-        dwin = np.broadcast_to(d[..., None, None], (*d.shape, kh, kw))
+        d = dout.transpose(0, 2, 3, 1) / (kh * kw)                      # (n, Ho, Wo, C)
+        dwin = np.broadcast_to(d[:, :, :, None, None, :], (*d.shape[:3], kh, kw, d.shape[3]))
         h, w = self.input_shape[1:]
         return _scatter_windows(dwin, self.pool_size, self.stride, (h, w))
 

@@ -7,9 +7,16 @@ __all__ = ["softmax_cross_entropy", "squared_error", "log_softmax", "LOSSES"]
 
 
 def log_softmax(logits):
-    """log softmax along the last axis, shifted by the row maximum (no overflow)."""
+    """log softmax along the last axis: ``z − max z − log1p(Σ_{j ≠ argmax} e^{z_j − max z})``.
+
+    Shifting by the row maximum prevents overflow; ``log1p`` of the sum without the
+    maximum's term keeps full relative precision for confident predictions, where
+    the loss is tiny (``log(1 + s)`` would round s below ~1e-16 away).
+    """
     shifted = logits - logits.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    e = np.exp(shifted)
+    np.put_along_axis(e, shifted.argmax(axis=-1)[..., None], 0, axis=-1)
+    return shifted - np.log1p(e.sum(axis=-1, keepdims=True))
 
 
 def softmax_cross_entropy(logits, y):

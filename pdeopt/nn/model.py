@@ -47,6 +47,17 @@ class Sequential:
     accepted where ``input_shape = (1, H, W)``, and a model that begins by
     flattening (``Flatten`` or ``Dense`` first) accepts ``(n, d)`` or ``(n, H, W)``
     with the same number of entries per sample.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pdeopt.nn import Sequential, Dense, ReLU, Flatten
+    >>> net = Sequential([Flatten(), Dense(16), ReLU(), Dense(10)], input_shape=(8, 8), seed=0)
+    >>> x, y = np.random.default_rng(0).random((4, 8, 8)), np.array([0, 1, 2, 3])
+    >>> loss, grad = net.loss_and_grad(x, y)
+    >>> net.params -= 0.1 * grad                   # one SGD step on every layer at once
+    >>> [name for name, _ in net.param_views()]
+    ['dense0.W', 'dense0.b', 'dense1.W', 'dense1.b']
     """
 
     def __init__(self, layers, *, input_shape, dtype=np.float64, rng=None, seed=None):
@@ -85,13 +96,27 @@ class Sequential:
                 offset += size
         self._params = np.zeros(offset, dtype=self.dtype)
         self._grad = np.zeros(offset, dtype=self.dtype)
-        for _, sl, pshape, layer, suffix in self._slices:
-            layer.params[suffix] = self._params[sl].reshape(pshape)
-            layer.grads[suffix] = self._grad[sl].reshape(pshape)
+        self._bind()
         rng = as_rng(rng, seed)
         for _, layer in self._named:
             layer.init_params(rng)
         self.reseed(rng)
+
+    def _bind(self):
+        """Point every layer's parameter and gradient dicts at slices of the flat vectors."""
+        for _, sl, pshape, layer, suffix in self._slices:
+            layer.params[suffix] = self._params[sl].reshape(pshape)
+            layer.grads[suffix] = self._grad[sl].reshape(pshape)
+
+    def __setstate__(self, state):
+        # copying or unpickling turns the views into separate arrays: re-point them
+        self.__dict__.update(state)
+        self._bind()
+
+    def copy(self) -> "Sequential":
+        """An independent deep copy (its own flat vector, layers and random streams)."""
+        import copy
+        return copy.deepcopy(self)
 
     # ---- the flat parameter vector ------------------------------------------------
     @property
@@ -165,7 +190,8 @@ class Sequential:
         if arr.shape[:1] != (n,):
             raise ValueError(f"{name} must have {n} entries (one per sample), got shape {arr.shape}")
         k = self.output_shape[0]
-        if loss == "cross_entropy" or np.issubdtype(arr.dtype, np.integer):
+        # squared loss: integer labels mean one-hot targets, except for a single output
+        if loss == "cross_entropy" or (np.issubdtype(arr.dtype, np.integer) and k > 1):
             if arr.ndim != 1 or not (np.issubdtype(arr.dtype, np.integer)
                                      or (np.issubdtype(arr.dtype, np.floating)
                                          and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)))):
@@ -195,6 +221,14 @@ class Sequential:
     def forward(self, x, *, train=False) -> np.ndarray:
         """The network's outputs (logits) ``(n, n_outputs)`` for a batch ``x``."""
         return self._forward(self.check_inputs(x), train)
+
+    def features(self, x, *, upto=-1, train=False) -> np.ndarray:
+        """The activations entering layer ``upto`` (default: the last layer's input,
+        i.e. the penultimate features that a replacement output layer would see)."""
+        x = self.check_inputs(x)
+        for layer in self.layers[:upto]:
+            x = layer.forward(x, train)
+        return x
 
     def _loss_and_grad(self, x, y, loss="cross_entropy"):
         """Unchecked: (loss, grad buffer (not a copy), outputs)."""

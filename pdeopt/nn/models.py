@@ -47,6 +47,11 @@ def mlp(sizes, *, activation="relu", input_shape=(28, 28), n_classes=10, dropout
     dropout, input_dropout : float
         Dropout rate after each hidden layer / on the inputs.
     batch_norm : bool
+
+    References
+    ----------
+    .. [1] J. Li, C. Fang, Z. Lin, "Lifted proximal operator machines", AAAI 2019
+       (the widths of :data:`LPOM_WIDTHS`).
     """
     try:
         sizes = [check_integer(s, "sizes", minimum=1) for s in sizes]
@@ -70,6 +75,11 @@ def mnistfc(*, hidden=1024, dropout=0.2, batch_norm=False, input_shape=(28, 28),
     Chaudhari et al. (2017) apply dropout to the input and after each hidden
     layer (and batch normalization, here ``batch_norm=True``); ``hidden`` scales
     the two hidden widths down for CPU runs.
+
+    References
+    ----------
+    .. [1] P. Chaudhari et al., "Entropy-SGD: biasing gradient descent into wide
+       valleys", ICLR 2017.
     """
     hidden = check_integer(hidden, "hidden", minimum=1)
     return mlp([hidden, hidden], activation="relu", input_shape=input_shape,
@@ -85,6 +95,11 @@ def lenet(*, channels=(20, 50), hidden=500, kernel_size=5, padding="auto", dropo
 
     ``padding="auto"`` uses no padding when the valid convolutions fit (28×28:
     28→24→12→8→4) and "same" padding on small images (8×8 digits: 8→8→4→4→2).
+
+    References
+    ----------
+    .. [1] Y. LeCun, L. Bottou, Y. Bengio, P. Haffner, "Gradient-based learning applied
+       to document recognition", Proc. IEEE 86 (1998).
     """
     c, h, w = _image_shape(input_shape)
     k = check_integer(kernel_size, "kernel_size", minimum=1)
@@ -107,6 +122,11 @@ def allcnn(*, channels=(32, 64), dropout=0.0, batch_norm=True, activation="relu"
     conv c1 ×2 → conv c1 stride 2 → conv c2 ×2 → conv c2 stride 2 → conv c2 3×3 →
     conv c2 1×1 → conv n_classes 1×1 → global average. The original uses
     c = (96, 192) on CIFAR-10; the defaults here are scaled for CPU runs.
+
+    References
+    ----------
+    .. [1] J. T. Springenberg, A. Dosovitskiy, T. Brox, M. Riedmiller, "Striving for
+       simplicity: the all convolutional net", ICLR workshop 2015.
     """
     c, h, w = _image_shape(input_shape)
     c1, c2 = (check_integer(v, "channels", minimum=1) for v in channels)
@@ -122,7 +142,8 @@ def allcnn(*, channels=(32, 64), dropout=0.0, batch_norm=True, activation="relu"
     return Sequential(layers, input_shape=(c, h, w), dtype=dtype, rng=rng, seed=seed)
 
 
-def nonoverlap_cnn(k, d, *, surrogate="relu", dtype=np.float64, rng=None, seed=None):
+def nonoverlap_cnn(k, d, *, surrogate="relu", input_shape=None, n_classes=1, dtype=np.float64,
+                   rng=None, seed=None):
     """The one-hidden-layer non-overlapping conv net of RVSCGD (Dinh & Xin 2020).
 
     ``h(Z, w) = (1/k) Σᵢ σ(Zᵢᵀ w)`` for an input Z ∈ R^{k×d} (k non-overlapping
@@ -131,10 +152,21 @@ def nonoverlap_cnn(k, d, *, surrogate="relu", dtype=np.float64, rng=None, seed=N
     Conv2D(1 filter, 1×d, stride d, no bias) → BinaryReLU → AvgPool over the k
     patches → Flatten; ``model.params`` is w (initialised with |w| = 1). Train it
     with ``loss="squared"`` against teacher outputs h(Z, w*); the output has shape
-    (n, 1).
+    (n, 1). ``input_shape`` (if given) must be ``(k, d)`` and ``n_classes`` 1: they
+    are accepted for the factories' common signature.
+
+    References
+    ----------
+    .. [1] T. Dinh, J. Xin, "Convergence of a relaxed variable splitting coarse gradient
+       descent method for learning sparse weight binarized activation neural network",
+       Front. Appl. Math. Stat. (2020).
     """
     k = check_integer(k, "k", minimum=1)
     d = check_integer(d, "d", minimum=1)
+    if input_shape is not None and tuple(input_shape) not in ((k, d), (1, k, d)):
+        raise ValueError(f"input_shape must be (k, d) = ({k}, {d}), got {input_shape!r}")
+    if n_classes != 1:
+        raise ValueError(f"n_classes must be 1 (one real output h(Z, w)), got {n_classes!r}")
     layers = [Conv2D(1, (1, d), stride=(1, d), bias=False), BinaryReLU(surrogate),
               AvgPool2D((k, 1)), Flatten()]
     model = Sequential(layers, input_shape=(1, k, d), dtype=dtype, rng=rng, seed=seed)

@@ -63,6 +63,13 @@ class SGD(Optimizer):
         λ ≥ 0 (an ℓ2 penalty λ|x|²/2 added to the loss).
     schedule : callable, optional
         epoch → factor multiplying ``lr`` (see :func:`step_schedule`).
+
+    References
+    ----------
+    .. [1] B. T. Polyak, "Some methods of speeding up the convergence of iteration
+       methods", USSR Comput. Math. Math. Phys. 4 (1964).
+    .. [2] I. Sutskever, J. Martens, G. Dahl, G. Hinton, "On the importance of
+       initialization and momentum in deep learning", ICML 2013.
     """
 
     def __init__(self, lr, *, momentum=0.0, nesterov=False, weight_decay=0.0, schedule=None):

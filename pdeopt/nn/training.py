@@ -8,18 +8,15 @@ import numpy as np
 
 from .._checks import as_rng, check_integer
 from .._result import Recorder
+from ..data import minibatches
 
 __all__ = ["train", "batch_stream"]
 
 
 def batch_stream(x, y, batch_size, rng):
     """Endless minibatches: successive passes over ``(x, y)``, each in a fresh random order."""
-    n = x.shape[0]
     while True:
-        order = rng.permutation(n)
-        for start in range(0, n, batch_size):
-            idx = order[start:start + batch_size]
-            yield x[idx], y[idx]
+        yield from minibatches(x, y, batch_size, rng=rng)
 
 
 def _unpack(data):
@@ -29,6 +26,14 @@ def _unpack(data):
         return tuple(data) + (None, None) if len(data) == 2 else tuple(data)
     raise TypeError("data must be a pdeopt.data.Dataset or a tuple (x_train, y_train[, x_val, "
                     "y_val])")
+
+
+def _diverged(exc, rec, model, evals):
+    """Attach the history so far to ``exc`` as ``.result`` (unless it carries one)."""
+    if getattr(exc, "result", None) is None:
+        exc.result = rec.result(model.get_params(), converged=False, evaluations=evals,
+                                message=str(exc))
+    return exc
 
 
 def train(model, optimizer, data, *, epochs, batch_size=128, seed=0, max_evals=None,
@@ -84,6 +89,14 @@ def train(model, optimizer, data, *, epochs, batch_size=128, seed=0, max_evals=N
     FloatingPointError
         When the loss becomes NaN or inf; the message names the epoch and step, and
         the exception's ``.result`` holds the history up to the previous epoch.
+
+    References
+    ----------
+    .. [1] P. Chaudhari, A. Choromanska, S. Soatto, Y. LeCun, C. Baldassi, C. Borgs,
+       J. Chayes, L. Sagun, R. Zecchina, "Entropy-SGD: biasing gradient descent into
+       wide valleys", ICLR 2017 (effective epochs).
+    .. [2] P. Chaudhari, A. Oberman, S. Osher, S. Soatto, G. Carlier, "Deep relaxation:
+       partial differential equations for optimizing deep neural networks", 2018.
     """
     x_tr, y_tr, x_val, y_val = _unpack(data)
     epochs = check_integer(epochs, "epochs", minimum=0)
@@ -131,13 +144,15 @@ def train(model, optimizer, data, *, epochs, batch_size=128, seed=0, max_evals=N
                 value, grad, out = model._loss_and_grad(xb, yb, loss)
                 evals += 1
                 if not math.isfinite(value):
-                    err = FloatingPointError(
+                    raise _diverged(FloatingPointError(
                         f"train: the loss is {value} at epoch {epoch}, step {step} "
-                        f"(optimizer {optimizer!r}); the result so far is in .result")
-                    err.result = rec.result(model.get_params(), converged=False,
-                                            evaluations=evals, message=str(err))
-                    raise err
-                optimizer.step(model.params, grad.copy(), oracle)
+                        f"(optimizer {optimizer!r}); the result so far is in .result"),
+                        rec, model, evals)
+                try:
+                    optimizer.step(model.params, grad.copy(), oracle)
+                except (FloatingPointError, ValueError) as exc:
+                    # an inner loop (Entropy-SGD, HJ...) diverged: keep the history too
+                    raise _diverged(exc, rec, model, evals) from None
                 losses.append(value)
                 if labels:
                     wrong += int(np.count_nonzero(out.argmax(axis=1) != yb))

@@ -1,0 +1,385 @@
+"""The Entropy-SGD family on the ``pdeopt.nn`` optimizer API: ESGD, HEAT, HJ and H-ESGD.
+
+Each method replaces the gradient of the loss f by the gradient of a relaxed loss,
+estimated by an inner loop of L steps that evaluates stochastic gradients through
+the ``oracle`` (each call is one gradient evaluation, so ``train`` reports
+*effective epochs*), then takes a Nesterov-momentum SGD step with that gradient.
+
+The relaxation strength is the coupling γ of the seed's Algorithm 1, which is the
+inverse of the PDE time: the relaxed loss is u(·, t) with t = 1/γ. Scoping grows
+the coupling, γ_k = γ₀(1 + γ₁)^k after k outer steps, so the relaxation fades
+and the methods end as SGD on f.
+
+==========  ==============================================================  ==============
+method      inner loop (y₀ = x, ℓ = 0 … L−1)                                relaxed gradient
+==========  ==============================================================  ==============
+ESGD        y ← y − η′(∇f(y) + γ(y − x)) + √η′ ε ξ;  μ ← (1−α)μ + αy        γ(x − μ)
+HEAT        g ← g + ∇f(x + √τ ξ)/L  (τ the smoothing variance)             g
+HJ          y ← y − η′(∇f(y) + γ(y − x))  (no noise: the proximal point)    γ(x − y_L)
+H-ESGD      ESGD with ∇f taken at y + √τ ξ (the heat-smoothed loss)          γ(x − μ)
+==========  ==============================================================  ==============
+
+ESGD estimates ∇f_{1/γ} of the local entropy (viscous HJ, Lemma 4 of the seed),
+HEAT the gradient of G_τ * f (the heat equation), HJ the gradient of the Moreau
+envelope (inviscid HJ: ∇u = (x − prox_{f/γ}(x))·γ), H-ESGD the local entropy of
+G_τ * f.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._checks import as_rng, check_integer, check_nonnegative, check_positive
+from ..nn.optimizers import SGD, Optimizer
+
+__all__ = ["EntropySGD", "Heat", "HJ", "HeatEntropySGD", "relaxation_optimizer"]
+
+
+class _Relaxed(Optimizer):
+    """Shared part: scoping, the outer Nesterov step, evaluation counting, divergence."""
+
+    method = "relaxed"
+
+    def __init__(self, lr, *, gamma, scoping, L, momentum, nesterov, weight_decay, schedule,
+                 seed, rng):
+        super().__init__(lr, schedule=schedule)
+        self.gamma0 = check_positive(gamma, "gamma")
+        self.scoping = check_nonnegative(scoping, "scoping")
+        self.L = check_integer(L, "L", minimum=1)
+        self.rng = as_rng(rng, seed)
+        self._outer = SGD(lr, momentum=momentum, nesterov=nesterov and momentum > 0,
+                          weight_decay=weight_decay)
+        self.steps = 0          # outer steps taken
+        self.evaluations = 0    # gradient evaluations, the given one included
+
+    @property
+    def gamma(self) -> float:
+        """The current coupling γ_k = γ₀(1 + γ₁)^k."""
+        return self.gamma0 * (1.0 + self.scoping) ** self.steps
+
+    def _params(self) -> dict:
+        return {"lr": self.lr, "gamma": self.gamma, "L": self.L}
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(" + ", ".join(f"{k}={v:g}" if isinstance(v, float)
+                                                      else f"{k}={v}"
+                                                      for k, v in self._params().items()) + ")")
+
+    def _gradient(self, x, y, oracle, ell, given):
+        """∇f at y: the given gradient when y is x at ℓ = 0, else one oracle call."""
+        if ell == 0 and given is not None:
+            return given
+        if oracle is None:
+            raise TypeError(f"{type(self).__name__}.step needs the oracle (an inner loop "
+                            "evaluates gradients at other points)")
+        value, g = oracle(y)
+        self.evaluations += 1
+        if not (math.isfinite(value) and np.all(np.isfinite(g))):
+            self._diverged(ell, f"the loss at the inner iterate is {value}")
+        return g
+
+    def _set_inner(self, inner_lr, inner_momentum):
+        self.inner_lr = check_positive(inner_lr, "inner_lr")
+        self.inner_momentum = check_nonnegative(inner_momentum, "inner_momentum")
+        if self.inner_momentum >= 1:
+            raise ValueError(f"inner_momentum must be in [0, 1), got {inner_momentum}")
+        self._inner_velocity = None
+
+    def _buffer(self, name, like):
+        """A work array kept between steps: the inner loops allocate no temporaries."""
+        buf = self.__dict__.get(name)
+        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
+            buf = np.empty_like(like)
+            self.__dict__[name] = buf
+        return buf
+
+    def _coupled_direction(self, g, y, x, gamma):
+        """d = ∇f(y) + γ(y − x), in a work array."""
+        d = np.subtract(y, x, out=self._buffer("_direction", y))
+        d *= gamma
+        d += g
+        return d
+
+    def _inner_step(self, y, direction):
+        """y ← y − η′(d + m′v), v ← m′v + d: the inner loop's Nesterov step (v kept across steps).
+
+        ``direction`` is overwritten.
+        """
+        m = self.inner_momentum
+        if m > 0:
+            if self._inner_velocity is None or self._inner_velocity.shape != y.shape:
+                self._inner_velocity = np.zeros_like(y)
+            v = self._inner_velocity
+            v *= m
+            v += direction
+            direction += m * v
+        direction *= self.inner_lr
+        y -= direction
+
+    def _diverged(self, ell, what):
+        raise FloatingPointError(f"{self!r} diverged at outer step {self.steps}, inner step "
+                                 f"{ell}: {what}; reduce lr or the inner step size")
+
+    def relaxed_gradient(self, params, grad, oracle):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def step(self, params, grad, oracle=None):
+        self.evaluations += 1
+        g = self.relaxed_gradient(params, grad, oracle)
+        if not np.all(np.isfinite(g)):
+            self._diverged(self.L, "the relaxed gradient is not finite")
+        self._outer.lr = self.lr
+        self._outer.step(params, g)
+        self.steps += 1
+
+
+class EntropySGD(_Relaxed):
+    r"""Entropy-SGD, Algorithm 1 of the seed: SGD on the local entropy estimated by SGLD.
+
+    Inner loop (ℓ = 0 … L−1, y₀ = μ₀ = x, the given gradient used at ℓ = 0):
+
+    .. math::
+
+        y &\leftarrow y - \eta'\big(\nabla f(y; \Xi^\ell) - \gamma (x - y)\big)
+              + \sqrt{\eta'}\,\varepsilon\, N(0, I), \\
+        \mu &\leftarrow (1 - \alpha)\mu + \alpha y,
+
+    then the outer step x ← x − η·(γ(x − μ)) with Nesterov momentum; γ_k = γ₀(1+γ₁)^k.
+    γ(x − μ) estimates ∇f_{1/γ}(x) of the local entropy (at temperature ε²/2).
+
+    Parameters
+    ----------
+    lr : float
+        Outer learning rate η > 0.
+    gamma : float
+        Initial coupling ("scope") γ₀ > 0.
+    scoping : float
+        γ₁ ≥ 0.
+    L : int
+        Langevin steps per outer step (≥ 1); costs L gradient evaluations.
+    inner_lr : float
+        SGLD step size η′ > 0.
+    inner_momentum : float
+        Nesterov momentum m′ in [0, 1) of the inner steps (0, the default, is
+        Algorithm 1's plain SGLD; the Entropy-SGD code uses 0.9).
+    noise : float
+        Thermal noise ε ≥ 0.
+    alpha : float
+        Averaging weight α in (0, 1].
+    momentum, nesterov, weight_decay, schedule
+        The outer SGD step's (see :class:`pdeopt.nn.SGD`).
+    seed, rng
+        For the Langevin noise.
+
+    References
+    ----------
+    Chaudhari et al., "Entropy-SGD: biasing gradient descent into wide valleys",
+    ICLR 2017. Oberman, "Deep relaxation: PDEs for optimizing deep neural
+    networks", slides, 2017 (Algorithm 1).
+    """
+
+    method = "ESGD"
+
+    def __init__(self, lr, *, gamma=0.03, scoping=1e-3, L=20, inner_lr=0.1, inner_momentum=0.0,
+                 noise=1e-4, alpha=0.75, momentum=0.9, nesterov=True, weight_decay=0.0,
+                 schedule=None, seed=None, rng=None):
+        super().__init__(lr, gamma=gamma, scoping=scoping, L=L, momentum=momentum,
+                         nesterov=nesterov, weight_decay=weight_decay, schedule=schedule,
+                         seed=seed, rng=rng)
+        self._set_inner(inner_lr, inner_momentum)
+        self.noise = check_nonnegative(noise, "noise")
+        self.alpha = check_positive(alpha, "alpha")
+        if self.alpha > 1:
+            raise ValueError(f"alpha must be in (0, 1], got {alpha}")
+
+    def _params(self):
+        return {**super()._params(), "inner_lr": self.inner_lr,
+                "inner_momentum": self.inner_momentum, "noise": self.noise,
+                "alpha": self.alpha}
+
+    def relaxed_gradient(self, params, grad, oracle):
+        gamma = self.gamma
+        x = params
+        y = x.copy()
+        mu = x.copy()
+        work = self._buffer("_work", y)
+        amp = math.sqrt(self.inner_lr) * self.noise
+        for ell in range(self.L):
+            g = self._gradient(x, self._probe(y), oracle, ell, self._given(grad))
+            self._inner_step(y, self._coupled_direction(g, y, x, gamma))
+            if amp > 0:
+                self.rng.standard_normal(dtype=work.dtype, out=work)  # float32 or float64
+                work *= amp
+                y += work
+            np.subtract(y, mu, out=work)
+            work *= self.alpha
+            mu += work
+        np.subtract(x, mu, out=mu)
+        mu *= gamma
+        return mu
+
+    def _probe(self, y):
+        """Where the inner gradient is taken: at y itself."""
+        return y
+
+    def _given(self, grad):
+        """The gradient at x that may serve the first inner step."""
+        return grad
+
+
+class HeatEntropySGD(EntropySGD):
+    r"""H-ESGD: Entropy-SGD on the heat-smoothed loss G_τ * f.
+
+    The ESGD inner loop with every gradient taken at a Gaussian perturbation of
+    the inner iterate, ∇f(y + √τ ξ), ξ ~ N(0, I): an unbiased estimate of
+    ∇(G_τ * f)(y). τ is scoped with the coupling, τ_k = τ₀/(1 + γ₁)^k. The seed's
+    H-ESGD combines HEAT and ESGD; this is that combination as the composition of
+    the two relaxations (viscous HJ on top of the heat equation). Costs L + 1
+    evaluations per step (the given gradient, at the unperturbed x, is not used).
+
+    Parameters
+    ----------
+    heat : float
+        τ₀ > 0, the smoothing variance.
+    others
+        As :class:`EntropySGD`.
+    """
+
+    method = "H-ESGD"
+
+    def __init__(self, lr, *, heat=1e-4, **kwargs):
+        super().__init__(lr, **kwargs)
+        self.heat0 = check_positive(heat, "heat")
+
+    @property
+    def heat(self):
+        return self.heat0 / (1.0 + self.scoping) ** self.steps
+
+    def _probe(self, y):
+        return y + math.sqrt(self.heat) * self.rng.standard_normal(y.shape)
+
+    def _given(self, grad):
+        return None
+
+    def _params(self):
+        return {**super()._params(), "heat": self.heat}
+
+
+class Heat(_Relaxed):
+    r"""HEAT: SGD on the heat-smoothed loss G_τ * f, its gradient estimated by sampling.
+
+    .. math::
+
+        \nabla (G_\tau * f)(x) = \mathbb{E}_\xi\,\nabla f(x + \sqrt{\tau}\,\xi)
+        \approx \frac1L \sum_{\ell=1}^{L} \nabla f(x + \sqrt{\tau}\,\xi_\ell;\ \Xi^\ell),
+
+    u = G_τ * f solving the heat equation u_t = ½Δu up to time τ; scoping
+    τ_k = τ₀/(1 + γ₁)^k. Then the outer Nesterov SGD step. L + 1 evaluations per
+    step (the given gradient, at the unperturbed x, is not used).
+
+    Parameters
+    ----------
+    lr : float
+    heat : float
+        τ₀ > 0, the smoothing variance.
+    scoping : float
+        γ₁ ≥ 0.
+    L : int
+        Samples per step.
+    """
+
+    method = "HEAT"
+
+    def __init__(self, lr, *, heat=1e-4, scoping=1e-3, L=5, momentum=0.9, nesterov=True,
+                 weight_decay=0.0, schedule=None, seed=None, rng=None):
+        super().__init__(lr, gamma=1.0, scoping=scoping, L=L, momentum=momentum,
+                         nesterov=nesterov, weight_decay=weight_decay, schedule=schedule,
+                         seed=seed, rng=rng)
+        self.heat0 = check_positive(heat, "heat")
+
+    @property
+    def heat(self):
+        return self.heat0 / (1.0 + self.scoping) ** self.steps
+
+    def _params(self):
+        return {"lr": self.lr, "heat": self.heat, "L": self.L}
+
+    def relaxed_gradient(self, params, grad, oracle):
+        scale = math.sqrt(self.heat)
+        total = np.zeros_like(params)
+        for ell in range(self.L):
+            total += self._gradient(params, params + scale * self.rng.standard_normal(params.shape),
+                                    oracle, ell, None)
+        return total / self.L
+
+
+class HJ(_Relaxed):
+    r"""HJ: SGD on the Moreau envelope (inviscid Hamilton–Jacobi), via an inner proximal loop.
+
+    u(x, t) = min_y f(y) + |x − y|²/(2t) solves u_t + ½|∇u|² = 0 and
+    ∇u(x, t) = (x − prox_{tf}(x))/t. With t = 1/γ the proximal point is found by L
+    gradient steps (no noise) on f(y) + γ|x − y|²/2:
+
+    .. math::
+
+        y \leftarrow y - \eta'\big(\nabla f(y; \Xi^\ell) + \gamma (y - x)\big),
+        \qquad \text{relaxed gradient} = \gamma (x - y_L),
+
+    then the outer Nesterov SGD step; γ_k = γ₀(1+γ₁)^k.
+
+    Parameters
+    ----------
+    lr : float
+        Outer learning rate η > 0.
+    gamma, scoping, L : float, float, int
+        γ₀ > 0, γ₁ ≥ 0, inner steps L ≥ 1 (L gradient evaluations per step).
+    inner_lr, inner_momentum : float
+        η′ > 0 and the inner Nesterov momentum m′ in [0, 1).
+    momentum, nesterov, weight_decay, schedule
+        The outer SGD step's.
+
+    References
+    ----------
+    Chaudhari, Oberman, Osher, Soatto, Carlier, "Deep relaxation", Res. Math.
+    Sci. 2018; Osher, slides 2018 (Hopf–Lax, proximal point).
+    """
+
+    method = "HJ"
+
+    def __init__(self, lr, *, gamma=0.03, scoping=1e-3, L=20, inner_lr=0.1, inner_momentum=0.0,
+                 momentum=0.9, nesterov=True, weight_decay=0.0, schedule=None, seed=None,
+                 rng=None):
+        super().__init__(lr, gamma=gamma, scoping=scoping, L=L, momentum=momentum,
+                         nesterov=nesterov, weight_decay=weight_decay, schedule=schedule,
+                         seed=seed, rng=rng)
+        self._set_inner(inner_lr, inner_momentum)
+
+    def _params(self):
+        return {**super()._params(), "inner_lr": self.inner_lr,
+                "inner_momentum": self.inner_momentum}
+
+    def relaxed_gradient(self, params, grad, oracle):
+        gamma = self.gamma
+        y = params.copy()
+        for ell in range(self.L):
+            g = self._gradient(params, y, oracle, ell, grad)
+            self._inner_step(y, self._coupled_direction(g, y, params, gamma))
+        np.subtract(params, y, out=y)
+        y *= gamma
+        return y
+
+
+_METHODS = {"esgd": EntropySGD, "heat": Heat, "hj": HJ, "h-esgd": HeatEntropySGD}
+
+
+def relaxation_optimizer(name, lr, **options):
+    """Build an optimizer by name: ``"sgd"`` (Nesterov), ``"esgd"``, ``"heat"``, ``"hj"``, ``"h-esgd"``."""
+    key = str(name).lower()
+    if key == "sgd":
+        options.setdefault("momentum", 0.9)
+        options.setdefault("nesterov", True)
+        return SGD(lr, **options)
+    if key not in _METHODS:
+        raise ValueError(f"name must be one of ['esgd', 'h-esgd', 'heat', 'hj', 'sgd'], got {name!r}")
+    return _METHODS[key](lr, **options)

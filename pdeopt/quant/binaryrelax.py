@@ -1,0 +1,191 @@
+"""BinaryRelax and BinaryConnect as optimizers on a flat weight vector (the ``nn`` optimizer API)."""
+from __future__ import annotations
+
+import numpy as np
+
+from pdeopt._checks import (as_float_array, check_integer, check_nonnegative, check_positive)
+from pdeopt._result import Recorder
+
+from .qset import QuantizedSet
+
+__all__ = ["BinaryRelax", "BinaryConnect", "bwn", "twn", "minimize_quantized"]
+
+
+class BinaryRelax:
+    r"""BinaryRelax: relaxed quantization by the Moreau envelope of χ_Q, then BinaryConnect.
+
+    Minimises f(x) + (λ/2)·dist(x, Q)² with growing λ (Phase I), then f over Q
+    (Phase II). The optimizer keeps the float weights y; the model's parameters
+    (``params``) are the nearly quantized weights x at which gradients are taken:
+
+    Phase I (``epoch < phase2_epoch``)::
+
+        y ← y − γ ∇f(x)
+        x = (λ·proj_Q(y) + y)/(λ + 1)
+        λ ← ρλ
+
+    Phase II (``epoch ≥ phase2_epoch``; BinaryConnect)::
+
+        y ← y − γ ∇f(x)
+        x = proj_Q(y)
+
+    With ``momentum`` > 0 the y-step is heavy-ball SGD on y. ``weight_decay``
+    adds μ·y to the gradient.
+
+    Parameters
+    ----------
+    lr : float
+        Step size γ > 0.
+    Q : QuantizedSet
+        The (layer-wise) quantized set.
+    lam : float
+        Initial relaxation weight λ₀ > 0.
+    rho : float
+        Growth factor ρ ≥ 1 of λ per step.
+    phase2_epoch : int or None
+        Epoch at which Phase II (exact projection) starts; ``None`` never (then
+        call :meth:`finalize` to quantize). 0 is BinaryConnect from the start.
+    momentum, weight_decay : float
+    schedule : callable, optional
+        epoch → factor of ``lr`` (as in ``pdeopt.nn.SGD``).
+
+    Notes
+    -----
+    The optimizer follows ``pdeopt.nn``'s API: ``step(params, grad, oracle=None)``
+    updates ``params`` in place; ``on_epoch(epoch)`` is called at each epoch start.
+
+    References
+    ----------
+    .. [1] P. Yin, S. Zhang, J. Lyu, S. Osher, Y. Qi, J. Xin, "BinaryRelax: a relaxation
+       approach for training deep neural networks with quantized weights", SIAM J.
+       Imaging Sci. 11 (2018) 2205–2223.
+    .. [2] M. Courbariaux, Y. Bengio, J.-P. David, "BinaryConnect", NIPS 2015.
+    """
+
+    def __init__(self, lr, Q, *, lam=1.0, rho=1.0, phase2_epoch=None, momentum=0.0,
+                 weight_decay=0.0, schedule=None):
+        if not isinstance(Q, QuantizedSet):
+            raise TypeError(f"Q must be a QuantizedSet, got {type(Q).__name__}")
+        self.base_lr = self.lr = check_positive(lr, "lr")
+        self.Q = Q
+        self.lam = check_positive(lam, "lam")
+        self.rho = check_positive(rho, "rho")
+        if self.rho < 1:
+            raise ValueError(f"rho must be >= 1, got {rho}")
+        self.phase2_epoch = None if phase2_epoch is None else check_integer(
+            phase2_epoch, "phase2_epoch", minimum=0)
+        self.momentum = check_nonnegative(momentum, "momentum")
+        self.weight_decay = check_nonnegative(weight_decay, "weight_decay")
+        self.schedule = schedule
+        self.epoch = 0
+        self.y = None
+        self._velocity = None
+
+    def __repr__(self):
+        name = type(self).__name__
+        relax = "" if self.phase2_epoch == 0 else (f", lam={self.lam:.3g}, rho={self.rho}, "
+                                                   f"phase2_epoch={self.phase2_epoch}")
+        return f"{name}(lr={self.base_lr}, Q={self.Q!r}{relax}, momentum={self.momentum})"
+
+    @property
+    def phase(self) -> int:
+        """1 while relaxing, 2 once the exact projection is used."""
+        if self.phase2_epoch is not None and self.epoch >= self.phase2_epoch:
+            return 2
+        return 1
+
+    def on_epoch(self, epoch):
+        self.epoch = int(epoch)
+        if self.schedule is not None:
+            self.lr = self.base_lr * float(self.schedule(epoch))
+
+    def step(self, params, grad, oracle=None):
+        """One step: float weights y move along −∇f(x); x = params is recomputed from y."""
+        if self.y is None:  # the float weights start at the model's initial weights
+            self.y = np.array(params, dtype=float)
+            self._velocity = np.zeros_like(self.y)
+        g = grad + self.weight_decay * self.y if self.weight_decay else grad
+        if self.momentum:
+            self._velocity *= self.momentum
+            self._velocity += g
+            g = self._velocity
+        self.y -= self.lr * g
+        if self.phase == 1:
+            params[...] = self.Q.relax(self.y, self.lam)
+            self.lam *= self.rho
+        else:
+            params[...] = self.Q.project(self.y)
+
+    def finalize(self, params):
+        """Write proj_Q(y) into ``params`` (the quantized model after training)."""
+        if self.y is not None:
+            params[...] = self.Q.project(self.y)
+        else:
+            params[...] = self.Q.project(np.asarray(params, dtype=float))
+
+
+class BinaryConnect(BinaryRelax):
+    """BinaryConnect: y ← y − γ∇f(x), x = proj_Q(y) from the first step (BinaryRelax's Phase II)."""
+
+    def __init__(self, lr, Q, *, momentum=0.0, weight_decay=0.0, schedule=None):
+        super().__init__(lr, Q, phase2_epoch=0, momentum=momentum, weight_decay=weight_decay,
+                         schedule=schedule)
+
+
+def bwn(lr, layers=None, **kw):
+    """BWN baseline: BinaryConnect with the exact binary projection, s = mean|y| (XNOR-Net)."""
+    return BinaryConnect(lr, QuantizedSet("binary", layers=layers), **kw)
+
+
+def twn(lr, layers=None, **kw):
+    """TWN baseline: BinaryConnect with TWN's ternary heuristic δ = 0.7·mean|y| (Li et al.)."""
+    return BinaryConnect(lr, QuantizedSet("twn", layers=layers), **kw)
+
+
+def minimize_quantized(loss_and_grad, x0, Q, n_iter, *, lr, method="binaryrelax", lam=1.0,
+                       rho=1.0, phase2_iter=None, momentum=0.0):
+    r"""Minimise f over the quantized set Q with BinaryRelax or BinaryConnect (full gradients).
+
+    The iterations of :class:`BinaryRelax` with one step per "epoch", so
+    ``phase2_iter`` is the iteration at which Phase II starts.
+
+    Parameters
+    ----------
+    loss_and_grad : callable
+        x ↦ (f(x), ∇f(x)).
+    x0 : array_like
+        Initial float weights (1-D).
+    Q : QuantizedSet
+    n_iter : int
+    lr : float
+    method : {"binaryrelax", "binaryconnect"}
+    lam, rho, phase2_iter, momentum
+        As in :class:`BinaryRelax`; ``phase2_iter=None`` means n_iter // 2.
+
+    Returns
+    -------
+    Result
+        ``x`` = proj_Q(y) at the end (in Q); history ``loss`` (f at the iterate x
+        used for the gradient), ``dist`` (dist(x, Q)), ``lam``.
+    """
+    x = as_float_array(x0, "x0", ndim=1, copy=True)
+    n_iter = check_integer(n_iter, "n_iter", minimum=1)
+    if method == "binaryconnect":
+        opt = BinaryConnect(lr, Q, momentum=momentum)
+    elif method == "binaryrelax":
+        opt = BinaryRelax(lr, Q, lam=lam, rho=rho, momentum=momentum,
+                          phase2_epoch=n_iter // 2 if phase2_iter is None else phase2_iter)
+    else:
+        raise ValueError(f"method must be 'binaryrelax' or 'binaryconnect', got {method!r}")
+    rec = Recorder(method=method, lr=lr, lam=lam, rho=rho, phase2_iter=opt.phase2_epoch)
+    with rec.running():
+        for k in range(n_iter):
+            opt.on_epoch(k)
+            loss, grad = loss_and_grad(x)
+            if not np.isfinite(loss):
+                raise FloatingPointError(f"{method}: loss is {loss} at iteration {k} (lr={lr})")
+            rec.log(loss=float(loss), dist=Q.dist(x), lam=opt.lam if opt.phase == 1 else np.inf)
+            opt.step(x, grad)
+    opt.finalize(x)
+    final_loss, _ = loss_and_grad(x)
+    return rec.result(x, converged=True, y=opt.y, final_loss=float(final_loss))

@@ -1,0 +1,159 @@
+"""pdeopt.optim: the Entropy-SGD family on a NumPy test function and on a net; elastic averaging."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from pdeopt.optim import (HJ, EntropySGD, Heat, HeatEntropySGD, demo_problem, elastic_averaging,
+                          relaxation_optimizer)
+from pdeopt.optim.elastic_mpi import find_mpiexec
+
+A = 2.0  # f(y) = A|y|²/2
+
+
+def quadratic_oracle(counter=None):
+    def oracle(w):
+        if counter is not None:
+            counter.append(1)
+        return 0.5 * A * float(w @ w), A * w
+    return oracle
+
+
+def test_hj_inner_loop_finds_the_moreau_envelope_gradient():
+    # prox of f/γ at x: y* = γx/(A + γ); ∇u = γ(x − y*) = Aγx/(A + γ)
+    x = np.array([1.0, -2.0])
+    opt = HJ(1.0, gamma=0.5, L=200, inner_lr=0.2, inner_momentum=0.0, scoping=0.0)
+    g = opt.relaxed_gradient(x, A * x, quadratic_oracle())
+    np.testing.assert_allclose(g, A * 0.5 * x / (A + 0.5), rtol=1e-8)
+
+
+def test_esgd_without_noise_and_averaging_is_hj():
+    x = np.array([0.7, 0.1, -1.0])
+    common = dict(gamma=0.3, L=7, inner_lr=0.1, inner_momentum=0.5, scoping=0.0)
+    e = EntropySGD(1.0, noise=0.0, alpha=1.0, **common).relaxed_gradient(x, A * x,
+                                                                          quadratic_oracle())
+    h = HJ(1.0, **common).relaxed_gradient(x, A * x, quadratic_oracle())
+    np.testing.assert_allclose(e, h)
+
+
+def test_heat_gradient_of_a_quadratic_is_unbiased():
+    x = np.array([1.0, -1.0])
+    opt = Heat(1.0, heat=0.1, L=4000, seed=0)
+    g = opt.relaxed_gradient(x, None, quadratic_oracle())
+    np.testing.assert_allclose(g, A * x, atol=4 * A * np.sqrt(0.1 / 4000))
+
+
+@pytest.mark.parametrize("cls, kw, evals", [
+    (EntropySGD, dict(L=5), 5), (HJ, dict(L=4), 4), (Heat, dict(L=3), 4),
+    (HeatEntropySGD, dict(L=5), 6)])
+def test_every_gradient_evaluation_is_counted(cls, kw, evals):
+    calls = []
+    opt = cls(0.1, seed=0, **kw)
+    x = np.ones(3)
+    opt.step(x, A * x, quadratic_oracle(calls))
+    assert opt.evaluations == evals == len(calls) + 1
+    assert opt.steps == 1
+
+
+@pytest.mark.parametrize("name", ["sgd", "esgd", "heat", "hj", "h-esgd"])
+def test_each_method_minimizes_a_quadratic(name):
+    options = {} if name == "sgd" else dict(seed=0)
+    lr = 0.05 if name in ("sgd", "heat") else 5.0
+    opt = relaxation_optimizer(name, lr, **options)
+    x = np.array([3.0, -2.0])
+    oracle = quadratic_oracle()
+    for epoch in range(60):
+        opt.on_epoch(epoch)
+        opt.step(x, A * x, oracle)
+    assert np.linalg.norm(x) < 0.05
+
+
+def test_scoping_grows_the_coupling():
+    opt = EntropySGD(1.0, gamma=0.1, scoping=0.5, L=1, seed=0)
+    x = np.ones(2)
+    for _ in range(3):
+        opt.step(x, A * x, quadratic_oracle())
+    assert opt.gamma == pytest.approx(0.1 * 1.5 ** 3)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: EntropySGD(1.0, gamma=0.0), "gamma"), (lambda: EntropySGD(1.0, gamma=-1), "gamma"),
+    (lambda: EntropySGD(1.0, L=0), "L"), (lambda: HJ(1.0, inner_lr=-0.1), "inner_lr"),
+    (lambda: EntropySGD(-1.0), "lr"), (lambda: EntropySGD(1.0, alpha=1.5), "alpha"),
+    (lambda: Heat(1.0, heat=0.0), "heat"), (lambda: EntropySGD(1.0, noise=-1), "noise"),
+    (lambda: relaxation_optimizer("adam", 0.1), "name"),
+    (lambda: elastic_averaging(lambda y, r: y, [0.0], replicas=2, gamma=0, lr=0.1, steps=3),
+     "gamma"),
+    (lambda: elastic_averaging(lambda y, r: y, [0.0], replicas=2, gamma=1, lr=0.1, steps=-3),
+     "steps"),
+    (lambda: elastic_averaging(lambda y, r: y, [0.0], replicas=0, gamma=1, lr=0.1, steps=3),
+     "replicas"),
+    (lambda: elastic_averaging(lambda y, r: y, [0.0], replicas=2, gamma=1, lr=0.1, steps=3,
+                               inner="entropy-sgd", L=0), "L"),
+])
+def test_bad_input_is_refused(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_a_diverging_inner_loop_names_the_steps_and_parameters():
+    def bad_oracle(w):
+        return float("nan"), w
+    opt = EntropySGD(1.0, gamma=0.05, L=3, seed=0)
+    with pytest.raises(FloatingPointError, match=r"gamma=0.05.*diverged at outer step 0, inner step 1"):
+        opt.step(np.ones(2), np.ones(2), bad_oracle)
+    with pytest.raises(TypeError, match="needs the oracle"):
+        HJ(1.0, L=2).step(np.ones(2), np.ones(2))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_diverging_elastic_averaging_keeps_history():
+    with pytest.raises(FloatingPointError, match="elastic_averaging diverged at step") as info:
+        elastic_averaging(lambda y, r: y ** 3, [5.0], replicas=2, gamma=1.0, lr=0.5, steps=50,
+                          objective=lambda x: x[0])
+    assert info.value.result.history["spread"].size >= 1
+
+
+def test_effective_epochs_of_entropy_sgd_in_train():
+    from pdeopt.nn import mlp, train
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 6))
+    y = (x[:, 0] > 0).astype(np.int64)
+    model = mlp([8], input_shape=(6,), n_classes=2, seed=0)
+    res = train(model, EntropySGD(10.0, gamma=0.1, L=3, seed=0), (x, y, x, y), epochs=4,
+                batch_size=16)
+    np.testing.assert_allclose(res.history["effective_epochs"], 3.0 * np.arange(1, 5))
+    assert res.history["loss"][-1] < res.history["loss"][0]
+
+
+def test_elastic_averaging_is_reproducible_and_descends():
+    objective, oracle, x0 = demo_problem(dim=4)
+    kw = dict(replicas=3, gamma=1.0, lr=0.05, steps=100, objective=objective, seed=5)
+    a = elastic_averaging(oracle, x0, **kw)
+    b = elastic_averaging(oracle, x0, **kw)
+    np.testing.assert_array_equal(a.x, b.x)
+    assert a.info["replicas"].shape == (3, 4)
+    assert a.history["objective"][-1] < a.history["objective"][0]
+    c = elastic_averaging(oracle, x0, inner="entropy-sgd", L=3, inner_lr=0.02, **kw)
+    assert c.history["objective"][-1] < c.history["objective"][0]
+
+
+def test_two_rank_mpi_run_equals_the_in_process_run(tmp_path):
+    exe, why = find_mpiexec()
+    if exe is None:
+        pytest.skip(why)
+    out = tmp_path / "mpi.npz"
+    for inner in ("sgd", "entropy-sgd"):
+        proc = subprocess.run(
+            [exe, "-n", "2", sys.executable, "-m", "pdeopt.optim.elastic_mpi", "--steps", "40",
+             "--seed", "9", "--inner", inner, "--out", str(out)],
+            capture_output=True, text=True, timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"})
+        assert proc.returncode == 0, proc.stderr
+        mpi = np.load(out)
+        objective, oracle, x0 = demo_problem()
+        ref = elastic_averaging(oracle, x0, replicas=2, gamma=1.0, lr=0.05, steps=40,
+                                inner=inner, objective=objective, seed=9)
+        np.testing.assert_array_equal(mpi["x"], ref.x)
+        np.testing.assert_array_equal(mpi["objective"], ref.history["objective"])
