@@ -39,6 +39,14 @@ __all__ = ["lpom_train", "lpom_solve", "lpom_objective", "lpom_optimality", "che
 _mm = np.matmul
 
 
+def _spectral_norm2(mat) -> float:
+    """‖M‖₂², the largest eigenvalue of the smaller Gram matrix (MMᵀ or MᵀM)."""
+    from scipy.linalg import eigh
+    gram = mat @ mat.T if mat.shape[0] <= mat.shape[1] else mat.T @ mat
+    n = gram.shape[0]
+    return float(eigh(gram, eigvals_only=True, subset_by_index=[n - 1, n - 1])[0])
+
+
 def check_mu(mu, n_layers: int) -> np.ndarray:
     """μ_2..μ_n as an array of length ``n_layers``; each must be > 0."""
     arr = np.atleast_1d(np.asarray(mu, dtype=float))
@@ -117,15 +125,15 @@ class _Lifted:
         target = self.xs[k + 1]
         beta = self.act.lipschitz
         m, d = xa.shape[1], xa.shape[0]
-        gram = _mm(xa, xa.T) if d <= m else _mm(xa.T, xa)
         if metric == "pinv":
+            gram = _mm(xa, xa.T) if d <= m else _mm(xa.T, xa)
             ridge = 1e-6 * np.trace(gram) / gram.shape[0] + 1e-12
             if d <= m:    # X^† = Xᵀ(XXᵀ)^{-1}
                 precond = np.linalg.solve(xa @ xa.T + ridge * np.eye(d), xa).T / beta
             else:         # X^† = (XᵀX)^{-1}Xᵀ
                 precond = np.linalg.solve(xa.T @ xa + ridge * np.eye(m), xa.T) / beta
         else:
-            lam = float(np.linalg.eigvalsh(gram)[-1])
+            lam = _spectral_norm2(xa)
             precond = xa.T / (beta * max(lam, 1e-12))
         w_prev = w = self.w[k]
         t = 1.0
@@ -170,7 +178,7 @@ class _Lifted:
         bounds = [beta / self.mu[-1]]
         for k in range(1, self.n_w):
             bounds.append(self.mu[k] / self.mu[k - 1] * beta ** 2
-                          * np.linalg.norm(self.linear_part(k), 2) ** 2)
+                          * _spectral_norm2(self.linear_part(k)))
         return float(max(bounds))
 
     def objective(self):
@@ -259,7 +267,7 @@ def _contracting_mu(weights, act, mu_out, rho, bias):
     mu[-1] = mu_out
     for k in range(len(weights) - 1, 0, -1):
         lin = weights[k][:, :-1] if bias else weights[k]
-        norm2 = np.linalg.norm(lin, 2) ** 2
+        norm2 = _spectral_norm2(lin)
         mu[k - 1] = mu[k] * max(act.lipschitz ** 2 * norm2 / rho, 1.0)
     return mu
 

@@ -113,7 +113,7 @@ def lista_train(a, lam, *, layers=16, steps=2000, batch_size=64, lr=1e-3, sparsi
     >>> rng = np.random.default_rng(0)
     >>> a = rng.normal(size=(20, 40)) / np.sqrt(20)
     >>> res = lista_train(a, 0.05, layers=4, steps=50, seed=0)
-    >>> res.history["loss"][-1] < res.history["loss"][0]
+    >>> bool(res.history["loss"][-1] < res.history["loss"][0])
     True
     """
     rng = as_rng(rng, seed)
