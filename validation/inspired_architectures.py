@@ -23,6 +23,7 @@ import numpy as np
 from pdeopt.data import load_digits
 from pdeopt.lifted import layer_objective
 from pdeopt.lifted.accelerated import gradient_descent, heavy_ball, nesterov
+from pdeopt.lifted.mlp import blas_threads_limit
 from pdeopt.nn import SGD, build_layer, train
 from pdeopt.nn.inspired import (INSPIRED_KINDS, OptimizationBlock, algorithm_coefficients,
                                 inspired_net)
@@ -74,8 +75,9 @@ def inspired_architectures(ctx):
             errs = []
             for s in range(seeds):
                 model = inspired_net(kind, width=32, steps=steps, seed=ctx.seed * 100 + s)
-                res = train(model, SGD(0.02, momentum=0.9), data, epochs=epochs, batch_size=50,
-                            seed=ctx.seed * 100 + s)
+                with blas_threads_limit(1):   # 32-wide layers: threads only add waiting
+                    res = train(model, SGD(0.02, momentum=0.9), data, epochs=epochs,
+                                batch_size=50, seed=ctx.seed * 100 + s)
                 errs.append(100 * res.history["val_error"][-1])
             errors[kind, steps] = np.array(errs)
             n_params[kind, steps] = model.n_params

@@ -27,6 +27,7 @@ import numpy as np
 
 from pdeopt.data import load_digits
 from pdeopt.lifted import admm_train, init_weights, lpom_solve, lpom_train, mlp_error
+from pdeopt.lifted.mlp import blas_threads_limit
 
 from ._harness import validation
 
@@ -39,7 +40,9 @@ def _sgd(data, hidden, epochs, seed, activation="relu"):
     from pdeopt.nn import SGD, mlp, train
     model = mlp(list(hidden), activation=activation, input_shape=data.x_train.shape[1:],
                 seed=seed)
-    res = train(model, SGD(0.05, momentum=0.9), data, epochs=epochs, batch_size=50, seed=seed)
+    with blas_threads_limit(1):     # small products: one BLAS thread, as LPOM and ADMM use
+        res = train(model, SGD(0.05, momentum=0.9), data, epochs=epochs, batch_size=50,
+                    seed=seed)
     return 1 - np.asarray(res.history["val_error"])
 
 

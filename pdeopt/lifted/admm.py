@@ -27,7 +27,8 @@ from scipy.special import softmax
 from .._checks import as_float_array, as_rng, check_integer, check_nonnegative, check_positive
 from .._result import Recorder
 from .activations import get_activation
-from .mlp import augment, check_loss, check_weights, init_weights, layer_sizes, mlp_error, one_hot
+from .mlp import (augment, blas_threads_limit, check_loss, check_weights, init_weights,
+                  layer_sizes, mlp_error, one_hot)
 
 __all__ = ["admm_train"]
 
@@ -60,7 +61,8 @@ def _z_output(loss, targets, lam, m, beta, iters=30):
 
 def admm_train(x, y, hidden, *, activation="relu", alpha=None, beta=1.0, gamma=100.0,
                loss="squared", iterations=30, warm_start=5, ridge=1e-6, bias=True, weights=None,
-               n_classes=None, x_val=None, y_val=None, rng=None, seed=None, progress=None):
+               n_classes=None, x_val=None, y_val=None, rng=None, seed=None, progress=None,
+               blas_threads=1):
     """Train an MLP by ADMM with closed-form block updates (Taylor et al. 2016).
 
     Parameters
@@ -77,6 +79,8 @@ def admm_train(x, y, hidden, *, activation="relu", alpha=None, beta=1.0, gamma=1
         Initial iterations without the multiplier update, as in the paper.
     ridge : float ≥ 0
         Relative ridge in the least-squares weight update.
+    blas_threads : int or None
+        BLAS threads while training (default 1; ``None`` leaves BLAS as it is).
 
     Returns
     -------
@@ -115,7 +119,7 @@ def admm_train(x, y, hidden, *, activation="relu", alpha=None, beta=1.0, gamma=1
     lam = np.zeros_like(z[-1])
     kw = dict(activation=act, bias=bias, linear_output=True)
     rec = Recorder(method="admm", beta=beta, gamma=gamma, activation=act.name, loss=loss)
-    with rec.running():
+    with rec.running(), blas_threads_limit(blas_threads):
         for it in range(iterations):
             t0 = time.perf_counter()
             for k in range(n_w - 1):

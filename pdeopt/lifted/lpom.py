@@ -30,8 +30,8 @@ import numpy as np
 from .._checks import (as_float_array, as_rng, check_choice, check_integer, check_positive)
 from .._result import Recorder
 from .activations import check_lpom_activation
-from .mlp import (augment, check_loss, check_weights, init_weights, layer_sizes, loss_grad,
-                  loss_value, mlp_error, one_hot)
+from .mlp import (augment, blas_threads_limit, check_loss, check_weights, init_weights,
+                  layer_sizes, loss_grad, loss_value, mlp_error, one_hot)
 
 __all__ = ["lpom_train", "lpom_solve", "lpom_objective", "lpom_optimality", "check_mu"]
 
@@ -41,10 +41,8 @@ _mm = np.matmul
 
 def _spectral_norm2(mat) -> float:
     """‖M‖₂², the largest eigenvalue of the smaller Gram matrix (MMᵀ or MᵀM)."""
-    from scipy.linalg import eigh
     gram = mat @ mat.T if mat.shape[0] <= mat.shape[1] else mat.T @ mat
-    n = gram.shape[0]
-    return float(eigh(gram, eigvals_only=True, subset_by_index=[n - 1, n - 1])[0])
+    return float(np.linalg.eigvalsh(gram)[-1])
 
 
 def check_mu(mu, n_layers: int) -> np.ndarray:
@@ -283,7 +281,7 @@ def _checked_options(order, x_iters, x_tol, w_iters, w_metric, n_jobs):
 
 def lpom_solve(x, y, weights, *, mu=1.0, activation="relu", alpha=None, loss="squared",
                bias=True, sweeps=50, order="serial", x_iters=100, x_tol=1e-6, w_iters=50,
-               w_metric="lipschitz", n_jobs=1):
+               w_metric="lipschitz", n_jobs=1, blas_threads=1):
     """Block coordinate descent on the LPOM objective of one fixed batch.
 
     The X^i start at the forward pass and persist across sweeps, so each sweep
@@ -306,7 +304,8 @@ def lpom_solve(x, y, weights, *, mu=1.0, activation="relu", alpha=None, loss="sq
     sweeps = check_integer(sweeps, "sweeps", minimum=1)
     state = _Lifted(ws, x.T, targets, act=act, mu=mu, loss=loss, bias=bias)
     rec = Recorder(method="lpom_solve", mu=mu.tolist(), activation=act.name, **opts)
-    with ThreadPoolExecutor(n_jobs) if n_jobs > 1 else _nullpool() as pool, rec.running():
+    with ThreadPoolExecutor(n_jobs) if n_jobs > 1 else _nullpool() as pool, rec.running(), \
+            blas_threads_limit(blas_threads):
         rec.log(objective=state.objective(), contraction=np.nan,
                 contraction_bound=state.contraction_bound(),
                 optimality=float(state.optimality().max()))
@@ -330,7 +329,7 @@ def lpom_train(x, y, hidden, *, activation="relu", alpha=None, mu="auto", loss="
                epochs=10, batch_size=50, sweeps=1, order="serial", x_iters=40, x_tol=1e-3,
                w_iters=20, w_metric="lipschitz", n_jobs=1, bias=True, weights=None,
                n_classes=None, x_val=None, y_val=None, rng=None, seed=None, progress=None,
-               callback=None, record_objective=True, auto_contraction=0.9):
+               callback=None, record_objective=True, auto_contraction=0.9, blas_threads=1):
     """Train an MLP with LPOM: minibatch block coordinate descent, no backpropagation.
 
     For each minibatch the lifted X^i start at the forward pass, ``sweeps`` block
@@ -360,6 +359,9 @@ def lpom_train(x, y, hidden, *, activation="relu", alpha=None, mu="auto", loss="
         Fixed-point iterations per block and the relative change that stops them.
     w_iters : int
         APG iterations per weight block; ``w_metric`` as in the module docstring.
+    blas_threads : int or None
+        BLAS threads while training (default 1: the products are small; parallelism
+        comes from ``n_jobs`` in the parallel order). ``None`` leaves BLAS as it is.
 
     Returns
     -------
@@ -410,7 +412,8 @@ def lpom_train(x, y, hidden, *, activation="relu", alpha=None, mu="auto", loss="
                    sweeps=sweeps, **opts)
     import time
     m = x.shape[0]
-    with ThreadPoolExecutor(n_jobs) if n_jobs > 1 else _nullpool() as pool, rec.running():
+    with ThreadPoolExecutor(n_jobs) if n_jobs > 1 else _nullpool() as pool, rec.running(), \
+            blas_threads_limit(blas_threads):
         for epoch in range(epochs):
             t0 = time.perf_counter()
             order_idx = rng.permutation(m)
