@@ -17,7 +17,7 @@ int64 CSR index arrays, C-contiguous blocks, σ_i > 0, d_i > 0.
 import math
 
 import numpy as np
-from numba import prange
+from numba import cuda, prange
 
 from ._registry import njit, pnjit, register
 
@@ -73,7 +73,6 @@ def _spmm_numba(indptr, indices, data, x):
 
 
 def _spmm_cuda(indptr, indices, data, x):
-    from numba import cuda
     kernel = _cuda_spmm_kernel()
     n_rows, m = indptr.size - 1, x.shape[1]
     d_y = cuda.device_array((n_rows, m), np.float64)
@@ -86,23 +85,24 @@ def _spmm_cuda(indptr, indices, data, x):
     return d_y.copy_to_host()
 
 
+def _spmm_cuda_body(indptr, indices, data, x, y):
+    # thread (i, c) computes y[i, c]; `cuda` is the module global, which the
+    # simulator (NUMBA_ENABLE_CUDASIM=1) swaps for its own
+    i, c = cuda.grid(2)
+    if i < y.shape[0] and c < y.shape[1]:
+        acc = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            acc += data[p] * x[indices[p], c]
+        y[i, c] = acc
+
+
 _CUDA_CACHE = {}
 
 
 def _cuda_spmm_kernel():
-    # compiled lazily: importing this module must not need a GPU
+    # compiled on first use: importing this module must not need a GPU
     if "spmm" not in _CUDA_CACHE:
-        from numba import cuda
-
-        @cuda.jit
-        def spmm(indptr, indices, data, x, y):
-            i, c = cuda.grid(2)
-            if i < y.shape[0] and c < y.shape[1]:
-                acc = 0.0
-                for p in range(indptr[i], indptr[i + 1]):
-                    acc += data[p] * x[indices[p], c]
-                y[i, c] = acc
-        _CUDA_CACHE["spmm"] = spmm
+        _CUDA_CACHE["spmm"] = cuda.jit(_spmm_cuda_body)
     return _CUDA_CACHE["spmm"]
 
 

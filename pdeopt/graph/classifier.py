@@ -155,4 +155,5 @@ class WNLLClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """Labels of new points: the class of largest interpolated score."""
+        self._check_fitted()
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
