@@ -161,6 +161,32 @@ def _laplacian_apply(indptr, indices, data, diag, p, out):
 
 
 @njit
+def _laplacian_apply_serial(indptr, indices, data, diag, p, out):
+    # the same, serial: small systems, where threads cost more than they save
+    n, m = p.shape
+    for i in range(n):
+        for c in range(m):
+            out[i, c] = diag[i] * p[i, c]
+        for q in range(indptr[i], indptr[i + 1]):
+            a = data[q]
+            j = indices[q]
+            for c in range(m):
+                out[i, c] -= a * p[j, c]
+
+
+@njit
+def _apply(indptr, indices, data, diag, p, out, parallel):
+    if parallel:
+        _laplacian_apply(indptr, indices, data, diag, p, out)
+    else:
+        _laplacian_apply_serial(indptr, indices, data, diag, p, out)
+
+
+#: Below this many multiply-adds per product the CG loop runs on one thread.
+PARALLEL_MIN_WORK = 1_000_000
+
+
+@njit
 def _column_dots(a, b, out):
     n, m = a.shape
     for c in range(m):
@@ -173,9 +199,10 @@ def _column_dots(a, b, out):
 @njit
 def _pcg_numba(indptr, indices, data, diag, b, x0, tol, maxiter):
     n, m = b.shape
+    parallel = indices.size * m >= PARALLEL_MIN_WORK
     x = x0.copy()
     r = np.empty((n, m))
-    _laplacian_apply(indptr, indices, data, diag, x, r)
+    _apply(indptr, indices, data, diag, x, r, parallel)
     for i in range(n):
         for c in range(m):
             r[i, c] = b[i, c] - r[i, c]
@@ -208,7 +235,7 @@ def _pcg_numba(indptr, indices, data, diag, b, x0, tol, maxiter):
     it = 0
     while it < maxiter and active.any():
         it += 1
-        _laplacian_apply(indptr, indices, data, diag, p, q)
+        _apply(indptr, indices, data, diag, p, q, parallel)
         _column_dots(p, q, pq)
         for c in range(m):
             alpha[c] = rz[c] / pq[c] if (active[c] and pq[c] > 0) else 0.0
