@@ -2,3 +2,6 @@
 
 Sources: Osher (2018), Deep Relaxation part; Oberman (2017).
 """
+from .local_entropy import local_entropy
+
+__all__ = ["local_entropy"]

@@ -1,0 +1,172 @@
+"""Elementwise activations σ with their derivatives, as layers.
+
+Each activation has ``value(z)`` (σ) and ``derivative(z)`` (σ′, or the chosen
+surrogate for the binarized ReLU); as a layer, ``forward`` is σ(z) and
+``backward`` multiplies the incoming gradient by ``derivative(z)``.
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from .._checks import check_positive
+from .layers import Layer
+
+__all__ = ["Activation", "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "Softplus",
+           "BinaryReLU", "Identity", "ACTIVATIONS", "get_activation"]
+
+
+class Activation(Layer):
+    """Base of the elementwise activations."""
+
+    kind = "act"
+
+    def value(self, z):
+        raise NotImplementedError
+
+    def derivative(self, z):
+        raise NotImplementedError
+
+    def forward(self, x, train=False):
+        self._z = x
+        return self.value(x)
+
+    def backward(self, dout):
+        return dout * self.derivative(self._z)
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class Identity(Activation):
+    """σ(z) = z."""
+
+    def value(self, z):
+        return z
+
+    def derivative(self, z):
+        return np.ones_like(z)
+
+
+class ReLU(Activation):
+    """σ(z) = max(z, 0); σ′(z) = 1{z > 0}."""
+
+    def value(self, z):
+        return np.maximum(z, 0)
+
+    def derivative(self, z):
+        return (z > 0).astype(z.dtype)
+
+    def backward(self, dout):
+        return np.where(self._z > 0, dout, 0)
+
+
+class LeakyReLU(Activation):
+    """σ(z) = z for z > 0, αz otherwise."""
+
+    def __init__(self, alpha=0.01):
+        super().__init__()
+        self.alpha = check_positive(alpha, "alpha")
+
+    def value(self, z):
+        return np.where(z > 0, z, self.alpha * z)
+
+    def derivative(self, z):
+        return np.where(z > 0, 1.0, self.alpha).astype(z.dtype)
+
+
+class ELU(Activation):
+    """σ(z) = z for z > 0, α(eᶻ − 1) otherwise."""
+
+    def __init__(self, alpha=1.0):
+        super().__init__()
+        self.alpha = check_positive(alpha, "alpha")
+
+    def value(self, z):
+        return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0)))
+
+    def derivative(self, z):
+        return np.where(z > 0, 1.0, self.alpha * np.exp(np.minimum(z, 0))).astype(z.dtype)
+
+
+class Sigmoid(Activation):
+    """σ(z) = 1/(1 + e⁻ᶻ) (evaluated without overflow); σ′ = σ(1 − σ)."""
+
+    def value(self, z):
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+
+    def derivative(self, z):
+        s = self.value(z)
+        return s * (1 - s)
+
+
+class Tanh(Activation):
+    """σ(z) = tanh z; σ′ = 1 − tanh² z."""
+
+    def value(self, z):
+        return np.tanh(z)
+
+    def derivative(self, z):
+        return 1 - np.tanh(z) ** 2
+
+
+class Softplus(Activation):
+    """σ(z) = log(1 + eᶻ) (as ``logaddexp(0, z)``); σ′ = sigmoid(z)."""
+
+    def value(self, z):
+        return np.logaddexp(0, z).astype(z.dtype, copy=False)
+
+    def derivative(self, z):
+        return Sigmoid().value(z)
+
+
+class BinaryReLU(Activation):
+    """Binarized ReLU σ(z) = 1{z > 0} with a straight-through (coarse) derivative.
+
+    The true derivative is zero almost everywhere; backward uses instead the
+    derivative of a proxy function (Yin et al. 2019, "Understanding straight-through
+    estimator in training activation quantized neural nets"):
+
+    - ``"relu"``: μ′(z) = 1{z > 0} (ReLU's derivative),
+    - ``"clipped_relu"``: μ′(z) = 1{0 < z < 1} (derivative of min(max(z, 0), 1)),
+    - ``"identity"``: μ′(z) = 1 (the classical straight-through estimator).
+    """
+
+    SURROGATES = ("relu", "clipped_relu", "identity")
+
+    def __init__(self, surrogate="relu"):
+        super().__init__()
+        if surrogate not in self.SURROGATES:
+            raise ValueError(f"surrogate must be one of {list(self.SURROGATES)}, got {surrogate!r}")
+        self.surrogate = surrogate
+
+    def value(self, z):
+        return (z > 0).astype(z.dtype)
+
+    def derivative(self, z):
+        if self.surrogate == "relu":
+            return (z > 0).astype(z.dtype)
+        if self.surrogate == "clipped_relu":
+            return ((z > 0) & (z < 1)).astype(z.dtype)
+        return np.ones_like(z)
+
+    def __repr__(self):
+        return f"BinaryReLU(surrogate={self.surrogate!r})"
+
+
+ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "elu": ELU, "sigmoid": Sigmoid,
+               "tanh": Tanh, "softplus": Softplus, "binary_relu": BinaryReLU,
+               "identity": Identity}
+
+
+def get_activation(activation) -> Activation:
+    """A fresh activation layer from a name in :data:`ACTIVATIONS`, a class, or an instance."""
+    if isinstance(activation, Activation):
+        return copy.copy(activation)  # a layer keeps per-call state: never share one
+    if isinstance(activation, type) and issubclass(activation, Activation):
+        return activation()
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    return ACTIVATIONS[activation]()

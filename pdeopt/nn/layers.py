@@ -1,0 +1,481 @@
+"""Layers with explicit forward and backward passes.
+
+Every layer works on a minibatch: ``forward(x, train)`` maps an array of shape
+``(n, *in_shape)`` to ``(n, *out_shape)`` and keeps what its backward pass needs;
+``backward(dout)`` receives ∂L/∂out, writes ∂L/∂θ into the layer's gradient views
+(``self.grads``) and returns ∂L/∂x. Parameters are not owned by the layer: a
+:class:`~pdeopt.nn.model.Sequential` allocates one flat vector and hands each
+layer views into it (``self.params``), so the whole weight vector is one array.
+
+Images are ``(n, C, H, W)`` (channels first). Convolution is im2col: the input
+windows are gathered with ``numpy.lib.stride_tricks.sliding_window_view`` into a
+``(n·Ho·Wo, C·kh·kw)`` matrix, and the layer is one BLAS matrix product forward
+and two backward.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .._checks import check_integer, check_nonnegative
+
+__all__ = ["Layer", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D",
+           "Flatten", "Dropout", "BatchNorm", "Residual"]
+
+
+def _pair(value, name, *, minimum):
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be an int or a pair, got {value!r}")
+        return tuple(check_integer(v, name, minimum=minimum) for v in value)
+    v = check_integer(value, name, minimum=minimum)
+    return (v, v)
+
+
+class Layer:
+    """Base class: a layer without parameters that passes ``x`` through.
+
+    Subclasses set ``param_specs`` (a list of ``(suffix, shape)``) in :meth:`build`
+    and fill ``self.params[suffix]`` in :meth:`init_params`.
+    """
+
+    #: prefix of the layer's parameter names (``dense0.W``)
+    kind = "layer"
+    #: whether backward must return ∂L/∂x (the first layer of a model skips it)
+    need_input_grad = True
+
+    def __init__(self):
+        self.param_specs: list[tuple[str, tuple]] = []
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.input_shape = None
+        self.output_shape = None
+
+    def build(self, input_shape: tuple) -> tuple:
+        """Fix the per-sample input shape; return the per-sample output shape."""
+        self.input_shape = self.output_shape = tuple(input_shape)
+        return self.output_shape
+
+    def init_params(self, rng: np.random.Generator) -> None:
+        """Fill the parameter views with their initial values."""
+
+    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        return x
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout
+
+    def children(self) -> list:
+        """Sub-layers whose parameters this layer holds (containers only)."""
+        return []
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.input_shape} -> {self.output_shape})"
+
+
+class Dense(Layer):
+    """Affine layer ``y = x Wᵀ + b`` with ``W`` of shape ``(units, n_in)``.
+
+    Parameters
+    ----------
+    units : int
+        Output width.
+    bias : bool
+        Whether to add ``b``.
+    init : {"he", "glorot"}
+        Initial weights ~ N(0, 2/n_in) (He, for ReLU nets) or N(0, 2/(n_in+units)).
+    """
+
+    kind = "dense"
+
+    def __init__(self, units, *, bias=True, init="he"):
+        super().__init__()
+        self.units = check_integer(units, "units", minimum=1)
+        self.bias = bool(bias)
+        if init not in ("he", "glorot"):
+            raise ValueError(f"init must be 'he' or 'glorot', got {init!r}")
+        self.init = init
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        if len(input_shape) != 1:
+            raise ValueError(f"Dense expects flat inputs (n, d); got per-sample shape "
+                             f"{input_shape} (put a Flatten layer before it)")
+        self.input_shape = input_shape
+        self.output_shape = (self.units,)
+        self.param_specs = [("W", (self.units, input_shape[0]))]
+        if self.bias:
+            self.param_specs.append(("b", (self.units,)))
+        return self.output_shape
+
+    def init_params(self, rng):
+        n_in = self.input_shape[0]
+        var = 2.0 / n_in if self.init == "he" else 2.0 / (n_in + self.units)
+        self.params["W"][...] = rng.normal(0.0, np.sqrt(var), self.params["W"].shape)
+        if self.bias:
+            self.params["b"][...] = 0.0
+
+    def forward(self, x, train=False):
+        self._x = x
+        out = x @ self.params["W"].T
+        if self.bias:
+            out += self.params["b"]
+        return out
+
+    def backward(self, dout):
+        np.matmul(dout.T, self._x, out=self.grads["W"])
+        if self.bias:
+            np.sum(dout, axis=0, out=self.grads["b"])
+        return dout @ self.params["W"] if self.need_input_grad else None
+
+
+def _windows(x, size, stride, out_hw):
+    """View of the (kh, kw) windows of x (n, C, H, W) at the given stride: (n, C, Ho, Wo, kh, kw)."""
+    (kh, kw), (sh, sw), (ho, wo) = size, stride, out_hw
+    return sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, :(ho - 1) * sh + 1:sh,
+                                                         :(wo - 1) * sw + 1:sw]
+
+
+def _scatter_windows(dwin, size, stride, padded_hw):
+    """Adjoint of :func:`_windows` for dwin laid out (n, Ho, Wo, C, kh, kw): sum into (n, C, H, W)."""
+    n, ho, wo, c = dwin.shape[:4]
+    (kh, kw), (sh, sw) = size, stride
+    dx = np.zeros((n, padded_hw[0], padded_hw[1], c), dtype=dwin.dtype)  # NHWC: no transposes
+    for i in range(kh):
+        for j in range(kw):
+            dx[:, i:i + (ho - 1) * sh + 1:sh, j:j + (wo - 1) * sw + 1:sw, :] += dwin[..., i, j]
+    return dx.transpose(0, 3, 1, 2)
+
+
+def _conv_out(size, kernel, stride, pad, name):
+    out = (size + 2 * pad - kernel) // stride + 1
+    if out < 1:
+        raise ValueError(f"{name}: a {kernel}-wide window does not fit an input of size {size} "
+                         f"with padding {pad}")
+    return out
+
+
+class Conv2D(Layer):
+    """2-D convolution (cross-correlation) with stride and zero padding, via im2col.
+
+    ``y[n, f, i, j] = b[f] + Σ_{c,p,q} W[f, c, p, q] · x_pad[n, c, s_h i + p, s_w j + q]``.
+    Forward is one matrix product ``cols @ W.reshape(F, -1).T`` of the
+    ``(n·Ho·Wo, C·kh·kw)`` window matrix; backward is ``dW = doutᵀ cols`` and
+    ``dcols = dout W`` scattered back onto the input (col2im).
+
+    Parameters
+    ----------
+    filters : int
+        Number of output channels F.
+    kernel_size : int or (int, int)
+    stride : int or (int, int)
+    padding : int or (int, int) or "same"
+        Zeros added on each side ("same" keeps H, W at stride 1 for odd kernels).
+    bias : bool
+    """
+
+    kind = "conv"
+
+    def __init__(self, filters, kernel_size, *, stride=1, padding=0, bias=True):
+        super().__init__()
+        self.filters = check_integer(filters, "filters", minimum=1)
+        self.kernel_size = _pair(kernel_size, "kernel_size", minimum=1)
+        self.stride = _pair(stride, "stride", minimum=1)
+        if padding == "same":
+            self.padding = tuple(k // 2 for k in self.kernel_size)
+        else:
+            self.padding = _pair(padding, "padding", minimum=0)
+        self.bias = bool(bias)
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        if len(input_shape) != 3:
+            raise ValueError(f"Conv2D expects images (n, C, H, W); got per-sample shape "
+                             f"{input_shape}")
+        c, h, w = input_shape
+        (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
+        self.out_hw = (_conv_out(h, kh, sh, ph, "Conv2D"), _conv_out(w, kw, sw, pw, "Conv2D"))
+        self.input_shape = input_shape
+        self.output_shape = (self.filters, *self.out_hw)
+        self.param_specs = [("W", (self.filters, c, kh, kw))]
+        if self.bias:
+            self.param_specs.append(("b", (self.filters,)))
+        return self.output_shape
+
+    def init_params(self, rng):
+        fan_in = int(np.prod(self.params["W"].shape[1:]))
+        self.params["W"][...] = rng.normal(0.0, np.sqrt(2.0 / fan_in), self.params["W"].shape)
+        if self.bias:
+            self.params["b"][...] = 0.0
+
+    def im2col(self, x):
+        """The window matrix (n·Ho·Wo, C·kh·kw) of a batch x (n, C, H, W)."""
+        ph, pw = self.padding
+        if ph or pw:
+            x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+        win = _windows(x, self.kernel_size, self.stride, self.out_hw)
+        # (n, C, Ho, Wo, kh, kw) -> rows (n, Ho, Wo), columns (C, kh, kw), matching W's layout
+        return win.transpose(0, 2, 3, 1, 4, 5).reshape(-1, int(np.prod(self.param_specs[0][1][1:])))
+
+    def forward(self, x, train=False):
+        n = x.shape[0]
+        cols = self.im2col(x)
+        self._cols, self._n = cols, n
+        out = cols @ self.params["W"].reshape(self.filters, -1).T
+        if self.bias:
+            out += self.params["b"]
+        return np.ascontiguousarray(out.reshape(n, *self.out_hw, self.filters).transpose(0, 3, 1, 2))
+
+    def backward(self, dout):
+        f = self.filters
+        d2 = dout.transpose(0, 2, 3, 1).reshape(-1, f)
+        np.matmul(d2.T, self._cols, out=self.grads["W"].reshape(f, -1))
+        if self.bias:
+            np.sum(d2, axis=0, out=self.grads["b"])
+        if not self.need_input_grad:
+            return None
+        c, h, w = self.input_shape
+        (kh, kw), (ph, pw) = self.kernel_size, self.padding
+        dcols = (d2 @ self.params["W"].reshape(f, -1)).reshape(self._n, *self.out_hw, c, kh, kw)
+        dx = _scatter_windows(dcols, self.kernel_size, self.stride, (h + 2 * ph, w + 2 * pw))
+        return dx[:, :, ph:ph + h, pw:pw + w]
+
+
+class _Pool2D(Layer):
+    def __init__(self, pool_size=2, *, stride=None):
+        super().__init__()
+        self.pool_size = _pair(pool_size, "pool_size", minimum=1)
+        self.stride = self.pool_size if stride is None else _pair(stride, "stride", minimum=1)
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        if len(input_shape) != 3:
+            raise ValueError(f"{type(self).__name__} expects images (n, C, H, W); got "
+                             f"per-sample shape {input_shape}")
+        c, h, w = input_shape
+        (kh, kw), (sh, sw) = self.pool_size, self.stride
+        self.out_hw = (_conv_out(h, kh, sh, 0, type(self).__name__),
+                       _conv_out(w, kw, sw, 0, type(self).__name__))
+        self.input_shape, self.output_shape = input_shape, (c, *self.out_hw)
+        return self.output_shape
+
+
+class MaxPool2D(_Pool2D):
+    """Max pooling over ``pool_size`` windows (stride defaults to the window: no overlap).
+
+    Backward routes each output's gradient to the position of its window's maximum.
+    """
+
+    kind = "maxpool"
+
+    def forward(self, x, train=False):
+        n, c = x.shape[:2]
+        kk = self.pool_size[0] * self.pool_size[1]
+        win = _windows(x, self.pool_size, self.stride, self.out_hw)
+        flat = win.transpose(0, 2, 3, 1, 4, 5).reshape(n, *self.out_hw, c, kk)
+        self._arg = flat.argmax(axis=-1)
+        out = np.take_along_axis(flat, self._arg[..., None], axis=-1)[..., 0]
+        return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
+
+    def backward(self, dout):
+        kh, kw = self.pool_size
+        d = dout.transpose(0, 2, 3, 1)  # (n, Ho, Wo, C)
+        dwin = np.zeros((*d.shape, kh * kw), dtype=dout.dtype)
+        np.put_along_axis(dwin, self._arg[..., None], d[..., None], axis=-1)
+        h, w = self.input_shape[1:]
+        dx = _scatter_windows(dwin.reshape(*d.shape, kh, kw), self.pool_size, self.stride, (h, w))
+        return dx
+
+
+class AvgPool2D(_Pool2D):
+    """Average pooling over ``pool_size`` windows (stride defaults to the window)."""
+
+    kind = "avgpool"
+
+    def forward(self, x, train=False):
+        win = _windows(x, self.pool_size, self.stride, self.out_hw)
+        return win.mean(axis=(-2, -1))
+
+    def backward(self, dout):
+        kh, kw = self.pool_size
+        d = dout.transpose(0, 2, 3, 1) / (kh * kw)
+        dwin = np.broadcast_to(d[..., None, None], (*d.shape, kh, kw))
+        h, w = self.input_shape[1:]
+        return _scatter_windows(dwin, self.pool_size, self.stride, (h, w))
+
+
+class GlobalAvgPool2D(Layer):
+    """Mean over the spatial axes: (n, C, H, W) → (n, C)."""
+
+    kind = "gap"
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        if len(input_shape) != 3:
+            raise ValueError(f"GlobalAvgPool2D expects images; got per-sample shape {input_shape}")
+        self.input_shape, self.output_shape = input_shape, (input_shape[0],)
+        return self.output_shape
+
+    def forward(self, x, train=False):
+        return x.mean(axis=(2, 3))
+
+    def backward(self, dout):
+        c, h, w = self.input_shape
+        return np.broadcast_to((dout / (h * w))[:, :, None, None], (dout.shape[0], c, h, w))
+
+
+class Flatten(Layer):
+    """(n, *shape) → (n, prod(shape))."""
+
+    kind = "flatten"
+
+    def build(self, input_shape):
+        self.input_shape = tuple(input_shape)
+        self.output_shape = (int(np.prod(input_shape)),)
+        return self.output_shape
+
+    def forward(self, x, train=False):
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout):
+        return dout.reshape(dout.shape[0], *self.input_shape)
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, zero each unit with probability ``rate`` and scale
+    the others by 1/(1 − rate); the identity in evaluation mode.
+
+    The mask is drawn from ``self.rng`` (set by the model from its seed).
+    """
+
+    kind = "dropout"
+
+    def __init__(self, rate=0.5):
+        super().__init__()
+        rate = check_nonnegative(rate, "rate")
+        if rate >= 1:
+            raise ValueError(f"rate must be < 1, got {rate}")
+        self.rate = rate
+        self.rng = np.random.default_rng(0)
+
+    def forward(self, x, train=False):
+        if not train or self.rate == 0:
+            self._mask = None
+            return x
+        keep = 1.0 - self.rate
+        self._mask = (self.rng.random(x.shape) < keep).astype(x.dtype) / x.dtype.type(keep)
+        return x * self._mask
+
+    def backward(self, dout):
+        return dout if self._mask is None else dout * self._mask
+
+
+class BatchNorm(Layer):
+    """Batch normalization: ``y = γ (x − μ)/√(σ² + ε) + β`` per feature (dense) or per
+    channel (images).
+
+    In training, μ and σ² are the minibatch's (biased) mean and variance, and the
+    running estimates are updated as ``r ← (1 − momentum) r + momentum · batch``; in
+    evaluation mode the running estimates are used (Ioffe & Szegedy 2015).
+    """
+
+    kind = "bn"
+
+    def __init__(self, *, momentum=0.1, eps=1e-5):
+        super().__init__()
+        self.momentum = check_nonnegative(momentum, "momentum")
+        if self.momentum > 1:
+            raise ValueError(f"momentum must be in [0, 1], got {momentum}")
+        self.eps = check_nonnegative(eps, "eps")
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        if len(input_shape) not in (1, 3):
+            raise ValueError(f"BatchNorm expects (n, d) or (n, C, H, W); got per-sample shape "
+                             f"{input_shape}")
+        self.input_shape = self.output_shape = input_shape
+        c = input_shape[0]
+        self.axes = (0,) if len(input_shape) == 1 else (0, 2, 3)
+        self.bshape = (1, c) if len(input_shape) == 1 else (1, c, 1, 1)
+        self.param_specs = [("gamma", (c,)), ("beta", (c,))]
+        self.running_mean = np.zeros(c)
+        self.running_var = np.ones(c)
+        return self.output_shape
+
+    def init_params(self, rng):
+        self.params["gamma"][...] = 1.0
+        self.params["beta"][...] = 0.0
+
+    def forward(self, x, train=False):
+        gamma = self.params["gamma"].reshape(self.bshape)
+        beta = self.params["beta"].reshape(self.bshape)
+        if train:
+            mean = x.mean(axis=self.axes, keepdims=True)
+            var = x.var(axis=self.axes, keepdims=True)
+            m = x.size // x.shape[1]
+            mom = self.momentum
+            self.running_mean = (1 - mom) * self.running_mean + mom * mean.ravel()
+            # the running variance is the unbiased estimate, as in the usual implementations
+            self.running_var = (1 - mom) * self.running_var + mom * var.ravel() * m / max(m - 1, 1)
+        else:
+            mean = self.running_mean.reshape(self.bshape).astype(x.dtype)
+            var = self.running_var.reshape(self.bshape).astype(x.dtype)
+        self._inv_std = 1.0 / np.sqrt(var + self.eps)
+        self._xhat = (x - mean) * self._inv_std
+        self._train = train
+        return gamma * self._xhat + beta
+
+    def backward(self, dout):
+        xhat, ax = self._xhat, self.axes
+        self.grads["gamma"][...] = np.sum(dout * xhat, axis=ax)
+        self.grads["beta"][...] = np.sum(dout, axis=ax)
+        dxhat = dout * self.params["gamma"].reshape(self.bshape)
+        if not self._train:  # fixed statistics: an affine map
+            return dxhat * self._inv_std
+        m = dout.size // dout.shape[1]
+        return (self._inv_std / m) * (m * dxhat - dxhat.sum(axis=ax, keepdims=True)
+                                      - xhat * np.sum(dxhat * xhat, axis=ax, keepdims=True))
+
+
+class Residual(Layer):
+    """Residual block ``y = x + F(x)`` where F is a list of layers that keeps the shape.
+
+    Its sub-layers' parameters are named ``residual0.conv0.W`` etc.
+    """
+
+    kind = "residual"
+
+    def __init__(self, layers):
+        super().__init__()
+        self.layers = list(layers)
+        if not self.layers or not all(isinstance(l, Layer) for l in self.layers):
+            raise TypeError("layers must be a non-empty list of Layer objects")
+
+    def children(self):
+        return self.layers
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self.layers:
+            shape = layer.build(shape)
+        if shape != tuple(input_shape):
+            raise ValueError(f"Residual: the branch maps shape {tuple(input_shape)} to {shape}; "
+                             "a residual add needs them equal")
+        self.input_shape = self.output_shape = shape
+        return shape
+
+    def init_params(self, rng):
+        for layer in self.layers:
+            layer.init_params(rng)
+
+    def forward(self, x, train=False):
+        out = x
+        for layer in self.layers:
+            out = layer.forward(out, train)
+        return x + out
+
+    def backward(self, dout):
+        d = dout
+        for layer in reversed(self.layers):
+            d = layer.backward(d)
+        return dout + d

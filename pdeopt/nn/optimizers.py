@@ -1,0 +1,126 @@
+"""Optimizers acting in place on a flat parameter vector, and learning-rate schedules.
+
+An optimizer is a small object with ``step(params, grad, oracle=None)`` that
+updates ``params`` in place, a current learning rate ``.lr``, and
+``on_epoch(epoch)`` (called by :func:`~pdeopt.nn.train` at the start of each
+epoch, numbered from 0) which applies its schedule. ``oracle(w) -> (loss, grad)``
+evaluates the loss and gradient at any point on the next minibatch; plain
+first-order methods ignore it, inner-loop methods (Entropy-SGD, HEAT, HJ) call it.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._checks import check_integer, check_nonnegative, check_positive
+
+__all__ = ["Optimizer", "SGD", "step_schedule", "exponential_schedule", "cosine_schedule"]
+
+
+class Optimizer:
+    """Base class: keeps the base learning rate, the schedule and the current ``lr``."""
+
+    def __init__(self, lr, *, schedule=None):
+        self.base_lr = check_positive(lr, "lr")
+        self.lr = self.base_lr
+        if schedule is not None and not callable(schedule):
+            raise TypeError("schedule must be a callable epoch -> factor")
+        self.schedule = schedule
+        self.epoch = 0
+
+    def on_epoch(self, epoch: int) -> None:
+        """Set ``lr = base_lr · schedule(epoch)`` at the start of ``epoch``."""
+        self.epoch = epoch
+        if self.schedule is not None:
+            factor = float(self.schedule(epoch))
+            if not (factor > 0 and math.isfinite(factor)):
+                raise ValueError(f"schedule({epoch}) must be a positive finite factor, got {factor}")
+            self.lr = self.base_lr * factor
+
+    def step(self, params, grad, oracle=None) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional heavy-ball or Nesterov momentum.
+
+    With g = ∇f(x) + λx (λ the weight decay) and momentum μ:
+
+    - plain (μ = 0): ``x ← x − η g``;
+    - heavy ball: ``v ← μ v + g``, ``x ← x − η v`` (Polyak);
+    - Nesterov: ``v ← μ v + g``, ``x ← x − η (g + μ v)`` (Sutskever et al. 2013's
+      reformulation, as in the Entropy-SGD code).
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate η (> 0).
+    momentum : float
+        μ in [0, 1).
+    nesterov : bool
+    weight_decay : float
+        λ ≥ 0 (an ℓ2 penalty λ|x|²/2 added to the loss).
+    schedule : callable, optional
+        epoch → factor multiplying ``lr`` (see :func:`step_schedule`).
+    """
+
+    def __init__(self, lr, *, momentum=0.0, nesterov=False, weight_decay=0.0, schedule=None):
+        super().__init__(lr, schedule=schedule)
+        self.momentum = check_nonnegative(momentum, "momentum")
+        if self.momentum >= 1:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+        if nesterov and self.momentum == 0:
+            raise ValueError("nesterov=True needs momentum > 0")
+        self.nesterov = bool(nesterov)
+        self.weight_decay = check_nonnegative(weight_decay, "weight_decay")
+        self.velocity = None
+
+    def step(self, params, grad, oracle=None):
+        g = grad + self.weight_decay * params if self.weight_decay else grad
+        if self.momentum == 0:
+            params -= self.lr * g
+            return
+        if self.velocity is None or self.velocity.shape != params.shape:
+            self.velocity = np.zeros_like(params)
+        v = self.velocity
+        v *= self.momentum
+        v += g
+        if self.nesterov:
+            params -= self.lr * (g + self.momentum * v)
+        else:
+            params -= self.lr * v
+
+    def __repr__(self):
+        return (f"SGD(lr={self.lr:g}, momentum={self.momentum:g}, nesterov={self.nesterov}, "
+                f"weight_decay={self.weight_decay:g})")
+
+
+def step_schedule(drops):
+    """Piecewise-constant schedule: ``factor(epoch) = Π_{e ≤ epoch} drops[e]``.
+
+    ``step_schedule({10: 0.1, 20: 0.1})`` divides the rate by 10 at epochs 10 and 20.
+    """
+    try:
+        items = sorted((check_integer(e, "drops epoch", minimum=0),
+                        check_positive(f, "drops factor")) for e, f in dict(drops).items())
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"drops must map epochs to positive factors: {exc}") from None
+
+    def schedule(epoch):
+        return float(np.prod([f for e, f in items if e <= epoch]))
+    return schedule
+
+
+def exponential_schedule(gamma):
+    """``factor(epoch) = γ^epoch`` (γ > 0)."""
+    gamma = check_positive(gamma, "gamma")
+    return lambda epoch: gamma ** epoch
+
+
+def cosine_schedule(epochs, *, floor=0.0):
+    """Cosine annealing over ``epochs``: ``factor = floor + (1 − floor)(1 + cos(π e/epochs))/2``."""
+    epochs = check_integer(epochs, "epochs", minimum=1)
+    floor = check_nonnegative(floor, "floor")
+    return lambda epoch: floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(epoch, epochs - 1)
+                                                                  / epochs))

@@ -1,0 +1,143 @@
+"""Thresholding operators: true minimisers (dense search), symmetry, monotonicity, limits, backends."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pdeopt.prox import (hard_threshold, moreau_envelope, penalty, soft_threshold, threshold,
+                         tl1_threshold, tl1_threshold_value)
+
+KINDS = ("l1", "l0", "tl1")
+xs = st.floats(-20, 20, allow_nan=False)
+lams = st.floats(0.0, 5.0)
+avals = st.floats(0.05, 20.0)
+
+
+def _objective(u, x, lam, kind, a):
+    return lam * penalty(u, kind, a=a) + 0.5 * (u - x) ** 2
+
+
+def _dense_min(x, lam, kind, a, n=200_001):
+    """min over a fine grid of u (with 0 and x on it) of λP(u) + ½(u − x)²."""
+    r = abs(x) + 1.0
+    u = np.concatenate([np.linspace(-r, r, n), [0.0, x]])
+    f = _objective(u, x, lam, kind, a)
+    j = np.argmin(f)
+    return f[j], u[j], 2 * r / (n - 1)
+
+
+@given(x=xs, lam=lams, a=avals, kind=st.sampled_from(KINDS))
+def test_output_is_the_true_minimiser(x, lam, kind, a):
+    p = threshold(np.array([x]), lam, kind, a=a)[0]
+    fmin, umin, h = _dense_min(x, lam, kind, a)
+    fp = _objective(np.array([p]), x, lam, kind, a)[0]
+    # the grid minimum overestimates the true one by at most h²/2 (curvature ≤ 1 near the
+    # minimiser once the penalty's concave part is added), so p must be at least as good
+    assert fp <= fmin + 1e-10 * (1 + abs(fmin))
+    # and p is (one of) the minimisers: near the grid's argmin unless two minimisers tie
+    f_at_grid = _objective(np.array([umin]), x, lam, kind, a)[0]
+    assert abs(p - umin) <= 1e-3 * (1 + abs(x)) or abs(fp - f_at_grid) <= 1e-6
+
+
+@given(x=st.lists(xs, min_size=1, max_size=30), lam=lams, a=avals,
+       kind=st.sampled_from(KINDS))
+def test_odd_symmetry_and_monotonicity(x, lam, kind, a):
+    x = np.sort(np.array(x))
+    p = threshold(x, lam, kind, a=a)
+    assert np.array_equal(threshold(-x, lam, kind, a=a), -p)
+    assert np.all(np.diff(p) >= -1e-12)
+    assert np.all(np.abs(p) <= np.abs(x) + 1e-12)  # every prox of an even penalty shrinks
+
+
+@given(x=st.lists(xs, min_size=1, max_size=30), lam=st.floats(0.01, 5.0))
+def test_tl1_limits_are_l0_and_l1(x, lam):
+    x = np.array(x)
+    # a → 0: ρ_a → ‖·‖₀; away from the jump at √(2λ) the maps agree to O(a)
+    a = 1e-7
+    far = np.abs(np.abs(x) - np.sqrt(2 * lam)) > 1e-3
+    diff = np.abs(tl1_threshold(x, lam, a) - hard_threshold(x, lam))[far]
+    assert np.all(diff <= 1e-4 * (1 + np.abs(x[far])))
+    # a → ∞: ρ_a → |·| with error O(|u|/a)
+    np.testing.assert_allclose(tl1_threshold(x, lam, 1e8), soft_threshold(x, lam), atol=1e-5)
+
+
+def test_tl1_threshold_regimes():
+    a = 1.0
+    lam_small, lam_big = 0.2, 2.0  # a²/(2(a+1)) = 0.25 separates them
+    assert tl1_threshold_value(lam_small, a) == pytest.approx(0.4)
+    assert tl1_threshold_value(lam_big, a) == pytest.approx(np.sqrt(8) - 0.5)
+    # continuous regime: the map leaves 0 continuously at t
+    t = tl1_threshold_value(lam_small, a)
+    assert abs(tl1_threshold([t + 1e-9], lam_small, a)[0]) < 1e-6
+    # jump regime: at t the nonzero root and 0 have equal objective
+    t = tl1_threshold_value(lam_big, a)
+    g = tl1_threshold([t + 1e-12], lam_big, a)[0]
+    assert g > 0.5
+    assert _objective(np.array([g]), t, lam_big, "tl1", a)[0] == pytest.approx(
+        _objective(np.array([0.0]), t, lam_big, "tl1", a)[0], abs=1e-9)
+
+
+@given(x=xs, lam=lams, a=avals, kind=st.sampled_from(KINDS))
+def test_moreau_envelope_is_the_minimum_value(x, lam, kind, a):
+    fmin, _, _ = _dense_min(x, lam, kind, a)
+    e = moreau_envelope(np.array([x]), lam, kind, a=a)[0]
+    assert e <= fmin + 1e-10 * (1 + abs(fmin))
+    assert e >= fmin - 1e-4 * (1 + abs(x)) ** 2  # grid error of the dense search
+
+
+def test_moreau_envelope_closed_forms():
+    x = np.linspace(-4, 4, 81)
+    lam = 1.3
+    huber = np.where(np.abs(x) <= lam, x ** 2 / 2, lam * np.abs(x) - lam ** 2 / 2)
+    np.testing.assert_allclose(moreau_envelope(x, lam, "l1"), huber, atol=1e-14)
+    np.testing.assert_allclose(moreau_envelope(x, lam, "l0"), np.minimum(x ** 2 / 2, lam),
+                               atol=1e-14)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@given(x=st.lists(xs, min_size=1, max_size=200), lam=lams, a=avals)
+def test_numba_equals_numpy_twin(kind, x, lam, a):
+    x = np.array(x)
+    np.testing.assert_allclose(threshold(x, lam, kind, a=a, backend="numba"),
+                               threshold(x, lam, kind, a=a, backend="numpy"),
+                               rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("kind", KINDS)
+def test_cuda_equals_numpy_twin(kind):
+    x = np.random.default_rng(0).normal(scale=3, size=37)
+    np.testing.assert_allclose(threshold(x, 1.1, kind, a=0.7, backend="cuda"),
+                               threshold(x, 1.1, kind, a=0.7, backend="numpy"),
+                               rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_shapes_dtypes_and_integer_promotion(kind):
+    x = np.arange(-6, 6).reshape(3, 4)  # integers: promoted, never truncated
+    out = threshold(x, 0.3, kind, a=2.0)
+    assert out.shape == (3, 4) and out.dtype == np.float64
+    if kind != "l0":  # hard thresholding keeps integers; the others shrink by 0.3
+        assert np.any(out != np.round(out))  # non-integer results survive
+    x32 = np.linspace(-3, 3, 10, dtype=np.float32)
+    assert threshold(x32, 0.5, kind, a=2.0).dtype == np.float32
+    assert threshold(x, 0.3, kind, a=2.0) is not x
+
+
+@pytest.mark.parametrize("fn", [lambda x: soft_threshold(x, -0.1),
+                                lambda x: hard_threshold(x, -1),
+                                lambda x: tl1_threshold(x, -1, 1.0)])
+def test_negative_lambda_is_refused(fn):
+    with pytest.raises(ValueError, match="lam must be >= 0"):
+        fn(np.ones(3))
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError, match="a must be > 0"):
+        tl1_threshold(np.ones(3), 1.0, 0.0)
+    with pytest.raises(ValueError, match="x must not be empty"):
+        soft_threshold(np.array([]), 1.0)
+    with pytest.raises(ValueError, match="NaN"):
+        hard_threshold(np.array([1.0, np.nan]), 1.0)
+    with pytest.raises(ValueError, match="penalty must be one of"):
+        threshold(np.ones(2), 1.0, "l2")
