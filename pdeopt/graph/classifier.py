@@ -83,7 +83,7 @@ class WNLLClassifier(ClassifierMixin, BaseEstimator):
     transduction_ : ndarray, shape (n,)
         The label of every fitted point (the given one where labeled).
     label_distributions_ : ndarray, shape (n, n_classes)
-        The harmonic scores (rows sum to 1).
+        The harmonic scores (rows sum to 1 up to the CG tolerance).
     result_ : pdeopt.Result
         What :func:`harmonic_extension` returned (residual history, iterations).
 
@@ -148,10 +148,15 @@ class WNLLClassifier(ClassifierMixin, BaseEstimator):
             raise RuntimeError("this WNLLClassifier is not fitted yet: call fit(X, y) first")
 
     def predict_proba(self, X):
-        """Scores of new points by :func:`interpolate` (rows sum to 1)."""
+        """Scores of new points by :func:`interpolate`, normalised to sum to 1 per row.
+
+        (The harmonic scores sum to 1 exactly only up to the CG tolerance.)
+        """
         self._check_fitted()
-        return interpolate(self.X_fit_, self.label_distributions_, X,
-                           n_neighbors=self.n_neighbors, k_sigma=self.k_sigma)
+        u = interpolate(self.X_fit_, self.label_distributions_, X,
+                        n_neighbors=self.n_neighbors, k_sigma=self.k_sigma)
+        u = np.clip(u, 0.0, None)
+        return u / u.sum(axis=1, keepdims=True)
 
     def predict(self, X):
         """Labels of new points: the class of largest interpolated score."""

@@ -113,7 +113,8 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
     Returns
     -------
     pdeopt.Result
-        ``x``: scores u, shape (n, C) (rows sum to 1: the constant is harmonic);
+        ``x``: scores u, shape (n, C) (rows sum to 1 up to the solver's
+        tolerance: the constant is harmonic);
         ``info["labels"]``: argmax of the scores (the predicted class of every
         point, the given one on S); ``info["unreached"]``: how many points lie in
         components without a labeled point; ``history["residual"]``: the largest
