@@ -44,9 +44,7 @@ def interpolate(X_fit, scores, X_new, *, n_neighbors=15, k_sigma=None):
     k_sigma = (k + 1) // 2 if k_sigma is None else min(k_sigma, k)
     neighbors = brute_force_neighbors(X_new, X_fit, k)
     distances = pair_distances(X_new, X_fit, neighbors)
-    distances.sort(axis=1)  # only the k_sigma-th distance is read in sorted order
-    sigma, _ = self_tuning_sigma(distances, k_sigma)
-    distances = pair_distances(X_new, X_fit, neighbors)
+    sigma, _ = self_tuning_sigma(np.sort(distances, axis=1), k_sigma)
     w = np.exp(-(distances / sigma[:, None]) ** 2)
     return np.einsum("ij,ijc->ic", w, scores[neighbors]) / w.sum(axis=1, keepdims=True)
 
