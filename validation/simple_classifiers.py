@@ -13,7 +13,7 @@ labeled, the test set the unlabeled part (WNLL interpolating over the graph of
 train + test, i.e. transductively). The 1-NN entry is the odd one: 96.40 % is
 what 30 000–40 000 training points give (or a different distance).
 
-Default mode runs that protocol on scikit-learn's digits (1348 labeled, 449
+Default mode runs that protocol on scikit-learn's digits (1350 labeled, 447
 test), and the same with only 10 labels per class, where a graph method should
 matter most; ``--full`` adds the MNIST row (slow: SVC on 60 000 points).
 
@@ -83,7 +83,7 @@ def simple_classifiers(ctx):
 
     # Set up: the seed's protocol on digits, all training labels, then 10 per class.
     data = load_digits()
-    settings = [("digits, all 1348 training labels", None)]
+    settings = [(f"digits, all {len(data.y_train)} training labels", None)]
     if not ctx.quick:
         settings.append(("digits, 10 labels per class", 10))
     results = {}

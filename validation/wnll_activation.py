@@ -8,7 +8,7 @@ vanilla ones at every training-set size (e.g. ResNet20: 9.06 → 7.09 % on all
 data, 34.90 → 29.91 % on 1000 images; median of 5 trials).
 
 Here: a small conv net (conv 8@3×3, max-pool, buffer Dense(32)+ReLU, Dense(10))
-on scikit-learn's digits with 300 and all 1348 training images (MNIST with
+on scikit-learn's digits with 300 and all 1350 training images (MNIST with
 1000 / 5000 / all in ``--full``); vanilla = the same net trained with softmax
 for as many epochs as the three steps together; test error of each, median over
 seeds; the WNLL head labels test points from a template of all training points.
