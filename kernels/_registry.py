@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import threading
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -33,6 +34,7 @@ class Kernel:
 
 _KERNELS: dict[str, Kernel] = {}
 _LOADED = False
+_LOAD_LOCK = threading.Lock()
 
 
 def register(name: str, *, numpy: Callable, numba: Callable | None = None,
@@ -44,14 +46,18 @@ def register(name: str, *, numpy: Callable, numba: Callable | None = None,
 
 
 def _load_all() -> None:
-    # Each module of this package registers its kernels on import.
+    # Each module of this package registers its kernels on import. The lock makes
+    # threads that ask first wait until every module is imported.
     global _LOADED
     if _LOADED:
         return
-    _LOADED = True
-    for mod in pkgutil.iter_modules(_package_path()):
-        if not mod.name.startswith("_"):
-            importlib.import_module(f"{__package__}.{mod.name}")
+    with _LOAD_LOCK:
+        if _LOADED:
+            return
+        for mod in pkgutil.iter_modules(_package_path()):
+            if not mod.name.startswith("_"):
+                importlib.import_module(f"{__package__}.{mod.name}")
+        _LOADED = True
 
 
 def _package_path():

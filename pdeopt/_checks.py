@@ -119,7 +119,8 @@ def check_uniform_grid(x, name: str = "x", *, rtol=1e-6) -> float:
 def check_choice(value, name: str, choices) -> str:
     """Raise ``ValueError`` unless ``value`` is one of ``choices``."""
     if value not in choices:
-        raise ValueError(f"{name} must be one of {sorted(choices)!r}, got {value!r}")
+        listed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {listed}; got {value!r}")
     return value
 
 

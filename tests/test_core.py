@@ -89,3 +89,10 @@ def test_rng_is_a_generator_and_reproducible():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         as_rng(None)
+
+
+def test_check_choice_lists_choices_including_none():
+    from pdeopt._checks import check_choice
+    assert check_choice(None, "smoothing", ("dr1", None)) is None
+    with pytest.raises(ValueError, match="smoothing must be one of 'dr1', None; got 'x'"):
+        check_choice("x", "smoothing", ("dr1", None))

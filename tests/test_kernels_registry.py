@@ -56,3 +56,22 @@ def test_every_registered_kernel_has_a_numpy_twin():
     for name in kernels.kernel_names():
         assert callable(_KERNELS[name].numpy), name
     assert np.all(select("test.twice")(np.arange(3)) == [0, 2, 4])
+
+
+def test_first_select_from_many_threads_sees_every_kernel(monkeypatch):
+    import threading
+    from pdeopt.kernels import _registry
+    monkeypatch.setattr(_registry, "_LOADED", False)
+    names, errors = [], []
+
+    def ask():
+        try:
+            names.append(len(kernels.kernel_names()))
+        except Exception as exc:  # pragma: no cover - the failure being tested
+            errors.append(exc)
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(set(names)) == 1

@@ -1,0 +1,442 @@
+"""Explicit stencil steps for u_t + ½|∇u|² = (ε/2)Δu on uniform 1-D and 2-D grids.
+
+One forward-Euler step ``u_new = u − dt·Ĥ(u)`` of three schemes (Osher & Sethian
+1988; Osher & Shu 1991), for the Hamiltonian H(p) = ½|p|² of the Deep
+Relaxation papers:
+
+viscous (central)
+    Ĥ = ½((u_{i+1} − u_{i−1})/(2h))² − (ε/2)(u_{i+1} − 2u_i + u_{i−1})/h²
+    (second order in space; summed over the axes in 2-D).
+Lax–Friedrichs
+    Ĥ = ½((p⁻ + p⁺)/2)² − (α/2)(p⁺ − p⁻), p^± the one-sided differences,
+    α ≥ max|H'(p)| = max|p| (monotone for α·dt/h ≤ 1).
+Godunov
+    Ĥ = ½ max(max(p⁻, 0)², min(p⁺, 0)²), the exact Riemann-solver Hamiltonian of
+    the convex H; ``order=2`` uses the ENO2 one-sided derivatives
+    p^∓ = D^∓u ± (h/2)·m(D²u_{i∓1}, D²u_i), m choosing the smaller in magnitude.
+
+In 2-D, H is separable, so each scheme's numerical Hamiltonian is the sum of the
+1-D ones along both axes. Boundary: ghost values by linear extrapolation of the
+two nearest nodes (u_{−k} = u_0 − k(u_1 − u_0)), i.e. zero second derivative;
+on an outflow boundary this is consistent to first order.
+
+The 1-D numba kernels are serial (a step is memory traffic; thread start-up
+would dominate), the 2-D ones run rows in parallel (serially below
+``PARALLEL_MIN_SIZE`` points).
+Kernels assume a stable ``dt`` (the public API in :mod:`pdeopt.hj` chooses it).
+Every kernel takes an optional ``out=`` array (not aliasing ``u``) and returns the
+new values (in ``out`` when given: time stepping reuses two buffers, since a fresh
+large array per step costs more in page faults than the step itself); the CUDA
+versions take and return NumPy arrays.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from numba import cuda, prange
+
+from ._registry import njit, pnjit, register
+
+# --------------------------------------------------------------------------- NumPy twins
+
+
+def _pad(u, width=2):
+    """Extend ``u`` by ``width`` ghost values on each side of every axis, linearly."""
+    for axis in range(u.ndim):
+        u = np.moveaxis(u, axis, 0)
+        k = np.arange(1, width + 1, dtype=u.dtype).reshape((-1,) + (1,) * (u.ndim - 1))
+        left = u[0] - k[::-1] * (u[1] - u[0])
+        right = u[-1] + k * (u[-1] - u[-2])
+        u = np.moveaxis(np.concatenate([left, u, right]), 0, axis)
+    return u
+
+
+def _shift(v, axis, k, width=2):
+    """The interior of padded ``v`` shifted by ``k`` along ``axis`` (u_{i+k})."""
+    idx = [slice(width, v.shape[a] - width) for a in range(v.ndim)]
+    idx[axis] = slice(width + k, v.shape[axis] - width + k)
+    return v[tuple(idx)]
+
+
+def _viscous_rate_numpy(u, spacings, eps):
+    v = _pad(u, 1)
+    rate = np.zeros_like(u)
+    for axis, h in enumerate(spacings):
+        um, up = _shift(v, axis, -1, 1), _shift(v, axis, 1, 1)
+        rate += 0.5 * ((up - um) / (2 * h)) ** 2 - 0.5 * eps * (up - 2 * u + um) / h**2
+    return rate
+
+
+def _lax_friedrichs_rate_numpy(u, spacings, alphas):
+    v = _pad(u, 1)
+    rate = np.zeros_like(u)
+    for axis, (h, alpha) in enumerate(zip(spacings, alphas)):
+        p_minus = (u - _shift(v, axis, -1, 1)) / h
+        p_plus = (_shift(v, axis, 1, 1) - u) / h
+        rate += 0.5 * (0.5 * (p_minus + p_plus)) ** 2 - 0.5 * alpha * (p_plus - p_minus)
+    return rate
+
+
+def _eno_choice(a, b):
+    """The second difference of smaller magnitude (ENO's smoothest stencil)."""
+    return np.where(np.abs(a) <= np.abs(b), a, b)
+
+
+def _godunov_rate_numpy(u, spacings, order):
+    v = _pad(u, 2)
+    rate = np.zeros_like(u)
+    for axis, h in enumerate(spacings):
+        um2, um1, up1, up2 = (_shift(v, axis, k) for k in (-2, -1, 1, 2))
+        p_minus, p_plus = (u - um1) / h, (up1 - u) / h
+        if order == 2:
+            d2_left, d2_mid, d2_right = ((a - 2 * b + c) / h**2 for a, b, c in
+                                         ((um2, um1, u), (um1, u, up1), (u, up1, up2)))
+            p_minus = p_minus + 0.5 * h * _eno_choice(d2_left, d2_mid)
+            p_plus = p_plus - 0.5 * h * _eno_choice(d2_mid, d2_right)
+        rate += 0.5 * np.maximum(np.maximum(p_minus, 0) ** 2, np.minimum(p_plus, 0) ** 2)
+    return rate
+
+
+def _store(result, out):
+    if out is None:
+        return result
+    out[...] = result
+    return out
+
+
+def viscous_step_1d_numpy(u, dx, dt, eps, out=None):
+    return _store(u - dt * _viscous_rate_numpy(u, (dx,), eps), out)
+
+
+def viscous_step_2d_numpy(u, dx0, dx1, dt, eps, out=None):
+    return _store(u - dt * _viscous_rate_numpy(u, (dx0, dx1), eps), out)
+
+
+def lax_friedrichs_step_1d_numpy(u, dx, dt, alpha, out=None):
+    return _store(u - dt * _lax_friedrichs_rate_numpy(u, (dx,), (alpha,)), out)
+
+
+def lax_friedrichs_step_2d_numpy(u, dx0, dx1, dt, alpha0, alpha1, out=None):
+    return _store(u - dt * _lax_friedrichs_rate_numpy(u, (dx0, dx1), (alpha0, alpha1)), out)
+
+
+def godunov_step_1d_numpy(u, dx, dt, order, out=None):
+    return _store(u - dt * _godunov_rate_numpy(u, (dx,), order), out)
+
+
+def godunov_step_2d_numpy(u, dx0, dx1, dt, order, out=None):
+    return _store(u - dt * _godunov_rate_numpy(u, (dx0, dx1), order), out)
+
+
+# ------------------------------------------------ scalar point functions (numba and CUDA)
+# Leaf functions (no calls to other Python functions), compiled once for the CPU with
+# njit and once as CUDA device functions from the same source. They take 1/h:
+# a division per point would cost more than the memory traffic.
+
+def _viscous_point(um1, u0, up1, inv_h, eps):
+    p = (up1 - um1) * (0.5 * inv_h)
+    return 0.5 * p * p - 0.5 * eps * (up1 - 2.0 * u0 + um1) * (inv_h * inv_h)
+
+
+def _lax_friedrichs_point(um1, u0, up1, inv_h, alpha):
+    p_minus = (u0 - um1) * inv_h
+    p_plus = (up1 - u0) * inv_h
+    p = 0.5 * (p_minus + p_plus)
+    return 0.5 * p * p - 0.5 * alpha * (p_plus - p_minus)
+
+
+def _godunov_point(um2, um1, u0, up1, up2, inv_h, order):
+    p_minus = (u0 - um1) * inv_h
+    p_plus = (up1 - u0) * inv_h
+    if order == 2:
+        # (h/2)·D²u = ½(second difference)/h
+        d2_left = um2 - 2.0 * um1 + u0
+        d2_mid = um1 - 2.0 * u0 + up1
+        d2_right = u0 - 2.0 * up1 + up2
+        p_minus += 0.5 * inv_h * (d2_left if abs(d2_left) <= abs(d2_mid) else d2_mid)
+        p_plus -= 0.5 * inv_h * (d2_mid if abs(d2_mid) <= abs(d2_right) else d2_right)
+    a = max(p_minus, 0.0)
+    b = min(p_plus, 0.0)
+    return 0.5 * max(a * a, b * b)
+
+
+def _ghost_1d(u, i, n):
+    """u[i] with linear extrapolation for i outside [0, n)."""
+    if i < 0:
+        return u[0] + i * (u[1] - u[0])
+    if i >= n:
+        return u[n - 1] + (i - n + 1) * (u[n - 1] - u[n - 2])
+    return u[i]
+
+
+def _ghost_2d(u, i, j, n0, n1):
+    """u[i, j] with linear extrapolation along whichever index is outside the grid."""
+    if i < 0:
+        return u[0, j] + i * (u[1, j] - u[0, j])
+    if i >= n0:
+        return u[n0 - 1, j] + (i - n0 + 1) * (u[n0 - 1, j] - u[n0 - 2, j])
+    if j < 0:
+        return u[i, 0] + j * (u[i, 1] - u[i, 0])
+    if j >= n1:
+        return u[i, n1 - 1] + (j - n1 + 1) * (u[i, n1 - 1] - u[i, n1 - 2])
+    return u[i, j]
+
+
+_viscous_nb = njit(_viscous_point)
+_lf_nb = njit(_lax_friedrichs_point)
+_godunov_nb = njit(_godunov_point)
+_g1_nb = njit(_ghost_1d)
+_g2_nb = njit(_ghost_2d)
+
+# --------------------------------------------------------------------------- numba CPU
+# scheme codes: 0 viscous (param = ε), 1 Lax–Friedrichs (param = α), 2 Godunov (param = order);
+# the h, h0, h1 arguments below are reciprocal spacings 1/h.
+
+#: Grids with fewer points run serially: below this, thread start-up costs more than the step.
+PARALLEL_MIN_SIZE = 1 << 18
+
+
+@njit
+def _rate_1d(u, i, n, h, param, scheme):
+    if scheme == 0:
+        return _viscous_nb(_g1_nb(u, i - 1, n), u[i], _g1_nb(u, i + 1, n), h, param)
+    if scheme == 1:
+        return _lf_nb(_g1_nb(u, i - 1, n), u[i], _g1_nb(u, i + 1, n), h, param)
+    return _godunov_nb(_g1_nb(u, i - 2, n), _g1_nb(u, i - 1, n), u[i], _g1_nb(u, i + 1, n),
+                       _g1_nb(u, i + 2, n), h, int(param))
+
+
+@njit
+def _interior_1d(u, out, h, dt, param, scheme):
+    # Direct indexing, written with a loop counter k ≥ 0 and indices k, k + 1, ...:
+    # LLVM then sees that no index is negative, drops numba's wraparound checks and
+    # vectorises (a loop starting at 2 with u[i − 2] runs several times slower).
+    n = u.size
+    if scheme == 0:
+        for k in range(n - 2):
+            out[k + 1] = u[k + 1] - dt * _viscous_nb(u[k], u[k + 1], u[k + 2], h, param)
+    elif scheme == 1:
+        for k in range(n - 2):
+            out[k + 1] = u[k + 1] - dt * _lf_nb(u[k], u[k + 1], u[k + 2], h, param)
+    else:
+        order = int(param)
+        for k in range(n - 4):
+            out[k + 2] = u[k + 2] - dt * _godunov_nb(u[k], u[k + 1], u[k + 2], u[k + 3],
+                                                     u[k + 4], h, order)
+
+
+@njit
+def _step_1d(u, out, h, dt, param, scheme):
+    n = u.size
+    if n > 4:
+        _interior_1d(u, out, h, dt, param, scheme)
+        edges = (0, 1, n - 2, n - 1)
+    else:
+        edges = (0, 1, 2, 3)
+    for i in edges:
+        if i < n:
+            out[i] = u[i] - dt * _rate_1d(u, i, n, h, param, scheme)
+    return out
+
+
+@njit
+def _ghost_row(u, out, i, j_lo, j_hi, h0, h1, dt, p0, p1, scheme):
+    n0, n1 = u.shape
+    for j in range(j_lo, j_hi):
+        c = u[i, j]
+        if scheme == 0:
+            r = (_viscous_nb(_g2_nb(u, i - 1, j, n0, n1), c, _g2_nb(u, i + 1, j, n0, n1), h0, p0)
+                 + _viscous_nb(_g2_nb(u, i, j - 1, n0, n1), c, _g2_nb(u, i, j + 1, n0, n1), h1, p1))
+        elif scheme == 1:
+            r = (_lf_nb(_g2_nb(u, i - 1, j, n0, n1), c, _g2_nb(u, i + 1, j, n0, n1), h0, p0)
+                 + _lf_nb(_g2_nb(u, i, j - 1, n0, n1), c, _g2_nb(u, i, j + 1, n0, n1), h1, p1))
+        else:
+            k = int(p0)
+            r = (_godunov_nb(_g2_nb(u, i - 2, j, n0, n1), _g2_nb(u, i - 1, j, n0, n1), c,
+                             _g2_nb(u, i + 1, j, n0, n1), _g2_nb(u, i + 2, j, n0, n1), h0, k)
+                 + _godunov_nb(_g2_nb(u, i, j - 2, n0, n1), _g2_nb(u, i, j - 1, n0, n1), c,
+                               _g2_nb(u, i, j + 1, n0, n1), _g2_nb(u, i, j + 2, n0, n1), h1, k))
+        out[i, j] = c - dt * r
+
+
+@njit
+def _interior_row(u, out, i, h0, h1, dt, p0, p1, scheme):
+    # 2 ≤ i < n0 − 2: whole-row views and a counter k ≥ 0 (see _interior_1d)
+    n1 = u.shape[1]
+    below2, below, row, above, above2, dst = u[i - 2], u[i - 1], u[i], u[i + 1], u[i + 2], out[i]
+    if scheme == 0:
+        for k in range(n1 - 4):
+            c = row[k + 2]
+            dst[k + 2] = c - dt * (_viscous_nb(below[k + 2], c, above[k + 2], h0, p0)
+                                   + _viscous_nb(row[k + 1], c, row[k + 3], h1, p1))
+    elif scheme == 1:
+        for k in range(n1 - 4):
+            c = row[k + 2]
+            dst[k + 2] = c - dt * (_lf_nb(below[k + 2], c, above[k + 2], h0, p0)
+                                   + _lf_nb(row[k + 1], c, row[k + 3], h1, p1))
+    else:
+        order = int(p0)
+        for k in range(n1 - 4):
+            c = row[k + 2]
+            dst[k + 2] = c - dt * (
+                _godunov_nb(below2[k + 2], below[k + 2], c, above[k + 2], above2[k + 2], h0, order)
+                + _godunov_nb(row[k], row[k + 1], c, row[k + 3], row[k + 4], h1, order))
+
+
+@njit
+def _step_row(u, out, i, h0, h1, dt, p0, p1, scheme):
+    n0, n1 = u.shape
+    if 2 <= i < n0 - 2 and n1 > 4:
+        _ghost_row(u, out, i, 0, 2, h0, h1, dt, p0, p1, scheme)
+        _interior_row(u, out, i, h0, h1, dt, p0, p1, scheme)
+        _ghost_row(u, out, i, n1 - 2, n1, h0, h1, dt, p0, p1, scheme)
+    else:
+        _ghost_row(u, out, i, 0, n1, h0, h1, dt, p0, p1, scheme)
+
+
+@njit
+def _step_2d_serial(u, out, h0, h1, dt, p0, p1, scheme):
+    for i in range(u.shape[0]):
+        _step_row(u, out, i, h0, h1, dt, p0, p1, scheme)
+    return out
+
+
+@pnjit
+def _step_2d_parallel(u, out, h0, h1, dt, p0, p1, scheme):
+    for i in prange(u.shape[0]):
+        _step_row(u, out, i, h0, h1, dt, p0, p1, scheme)
+    return out
+
+
+def _out(u, out):
+    return np.empty_like(u) if out is None else out
+
+
+def _step_2d(u, out, h0, h1, dt, p0, p1, scheme):
+    out = _out(u, out)
+    run = _step_2d_parallel if u.size >= PARALLEL_MIN_SIZE else _step_2d_serial
+    run(u, out, 1.0 / h0, 1.0 / h1, float(dt), float(p0), float(p1), scheme)
+    return out
+
+
+def viscous_step_1d_numba(u, dx, dt, eps, out=None):
+    return _step_1d(u, _out(u, out), 1.0 / dx, float(dt), float(eps), 0)
+
+
+def viscous_step_2d_numba(u, dx0, dx1, dt, eps, out=None):
+    return _step_2d(u, out, dx0, dx1, dt, eps, eps, 0)
+
+
+def lax_friedrichs_step_1d_numba(u, dx, dt, alpha, out=None):
+    return _step_1d(u, _out(u, out), 1.0 / dx, float(dt), float(alpha), 1)
+
+
+def lax_friedrichs_step_2d_numba(u, dx0, dx1, dt, alpha0, alpha1, out=None):
+    return _step_2d(u, out, dx0, dx1, dt, alpha0, alpha1, 1)
+
+
+def godunov_step_1d_numba(u, dx, dt, order, out=None):
+    return _step_1d(u, _out(u, out), 1.0 / dx, float(dt), float(order), 2)
+
+
+def godunov_step_2d_numba(u, dx0, dx1, dt, order, out=None):
+    return _step_2d(u, out, dx0, dx1, dt, order, order, 2)
+
+
+# --------------------------------------------------------------------------- numba.cuda
+
+
+@functools.lru_cache(maxsize=None)
+def _cuda_kernels():
+    """Compile (lazily, on first use) the CUDA kernels from the same point functions."""
+    dev = cuda.jit(device=True)
+    visc, lf, god, g1, g2 = (dev(f) for f in (_viscous_point, _lax_friedrichs_point,
+                                              _godunov_point, _ghost_1d, _ghost_2d))
+
+    @cuda.jit
+    def step_1d(u, out, h, dt, param, scheme):
+        i = cuda.grid(1)
+        n = u.size
+        if i < n:
+            if scheme == 0:
+                r = visc(g1(u, i - 1, n), u[i], g1(u, i + 1, n), h, param)
+            elif scheme == 1:
+                r = lf(g1(u, i - 1, n), u[i], g1(u, i + 1, n), h, param)
+            else:
+                r = god(g1(u, i - 2, n), g1(u, i - 1, n), u[i], g1(u, i + 1, n),
+                        g1(u, i + 2, n), h, int(param))
+            out[i] = u[i] - dt * r
+
+    @cuda.jit
+    def step_2d(u, out, h0, h1, dt, param0, param1, scheme):
+        i, j = cuda.grid(2)
+        n0, n1 = u.shape
+        if i < n0 and j < n1:
+            c = u[i, j]
+            if scheme == 0:
+                r = (visc(g2(u, i - 1, j, n0, n1), c, g2(u, i + 1, j, n0, n1), h0, param0)
+                     + visc(g2(u, i, j - 1, n0, n1), c, g2(u, i, j + 1, n0, n1), h1, param1))
+            elif scheme == 1:
+                r = (lf(g2(u, i - 1, j, n0, n1), c, g2(u, i + 1, j, n0, n1), h0, param0)
+                     + lf(g2(u, i, j - 1, n0, n1), c, g2(u, i, j + 1, n0, n1), h1, param1))
+            else:
+                k = int(param0)
+                r = (god(g2(u, i - 2, j, n0, n1), g2(u, i - 1, j, n0, n1), c,
+                         g2(u, i + 1, j, n0, n1), g2(u, i + 2, j, n0, n1), h0, k)
+                     + god(g2(u, i, j - 2, n0, n1), g2(u, i, j - 1, n0, n1), c,
+                           g2(u, i, j + 1, n0, n1), g2(u, i, j + 2, n0, n1), h1, k))
+            out[i, j] = c - dt * r
+
+    return step_1d, step_2d
+
+
+def _run_cuda_1d(u, h, dt, param, scheme, out=None):
+    step_1d, _ = _cuda_kernels()
+    d_u = cuda.to_device(np.ascontiguousarray(u))
+    d_out = cuda.device_array_like(d_u)
+    threads = 128
+    step_1d[(u.size + threads - 1) // threads, threads](d_u, d_out, 1.0 / h, float(dt),
+                                                        float(param), scheme)
+    return _store(d_out.copy_to_host(), out)
+
+
+def _run_cuda_2d(u, h0, h1, dt, param0, param1, scheme, out=None):
+    _, step_2d = _cuda_kernels()
+    d_u = cuda.to_device(np.ascontiguousarray(u))
+    d_out = cuda.device_array_like(d_u)
+    threads = (16, 16)
+    blocks = tuple((s + t - 1) // t for s, t in zip(u.shape, threads))
+    step_2d[blocks, threads](d_u, d_out, 1.0 / h0, 1.0 / h1, float(dt), float(param0),
+                             float(param1), scheme)
+    return _store(d_out.copy_to_host(), out)
+
+
+def viscous_step_1d_cuda(u, dx, dt, eps, out=None):
+    return _run_cuda_1d(u, dx, dt, eps, 0, out)
+
+
+def viscous_step_2d_cuda(u, dx0, dx1, dt, eps, out=None):
+    return _run_cuda_2d(u, dx0, dx1, dt, eps, eps, 0, out)
+
+
+def lax_friedrichs_step_1d_cuda(u, dx, dt, alpha, out=None):
+    return _run_cuda_1d(u, dx, dt, alpha, 1, out)
+
+
+def lax_friedrichs_step_2d_cuda(u, dx0, dx1, dt, alpha0, alpha1, out=None):
+    return _run_cuda_2d(u, dx0, dx1, dt, alpha0, alpha1, 1, out)
+
+
+def godunov_step_1d_cuda(u, dx, dt, order, out=None):
+    return _run_cuda_1d(u, dx, dt, order, 2, out)
+
+
+def godunov_step_2d_cuda(u, dx0, dx1, dt, order, out=None):
+    return _run_cuda_2d(u, dx0, dx1, dt, order, order, 2, out)
+
+
+for _name in ("viscous_step_1d", "viscous_step_2d", "lax_friedrichs_step_1d",
+              "lax_friedrichs_step_2d", "godunov_step_1d", "godunov_step_2d"):
+    register(f"hj.{_name}", numpy=globals()[f"{_name}_numpy"], numba=globals()[f"{_name}_numba"],
+             cuda=globals()[f"{_name}_cuda"])

@@ -1,0 +1,361 @@
+"""Per-pixel steps of phase retrieval (ER, HIO, OSS, PDHG), fused and in place.
+
+Every iteration of a phase retrieval method is two FFTs and a few passes over the
+pixels; these kernels make each pass a single sweep that updates its arrays in
+place. Arrays are C-contiguous; Fourier arrays are complex128 in NumPy's FFT
+layout (zero frequency at index 0); ``known`` marks the measured magnitudes.
+
+``phase.magnitude_prox``     z ← (t·M·z/|z| + σ·z)/(t + σ) where known (σ = 0: projection)
+``phase.pdhg_fourier``       w = z − t·ŷ; z⁺ = prox_{t g_σ}(w); ŷ ← ŷ + s(2z⁺ − z); z ← z⁺
+``phase.pdhg_dual``          x ← P_X(u); u ← weight·(u − P_X(u))   (projection onto X*, DR2 damping)
+``phase.object_step``        the ER / HIO real-space rule, and x ← P_X(u′)
+``phase.replace_outside``    u ← v outside the support (OSS's smoothed exterior)
+``phase.multiply``           a ← a·h (a Fourier filter)
+``phase.r_factor``           Σ_known | |X| − M |  (numerator of the R-factor)
+
+P_X is the projection onto the object set X = {u = 0 off D} and, when
+``nonnegative``, {u real, u ≥ 0 in D} (Osher 2018; Pham et al., Opt. Express 2019).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._registry import njit, register
+
+__all__ = []
+
+
+# --- NumPy twins: read like the math -------------------------------------------------------
+
+def _unit_phase(z):
+    mod = np.abs(z)
+    return np.where(mod > 0, z / np.where(mod > 0, mod, 1.0), 1.0)
+
+
+def _magnitude_prox_numpy(z, magnitudes, known, t, sigma):
+    target = (t * magnitudes * _unit_phase(z) + sigma * z) / (t + sigma)
+    z[...] = np.where(known, target, z)
+    return z
+
+
+def _pdhg_fourier_numpy(z, yhat, magnitudes, known, t, s, sigma):
+    w = z - t * yhat
+    z_new = _magnitude_prox_numpy(w, magnitudes, known, t, sigma)
+    yhat += s * (2.0 * z_new - z)
+    z[...] = z_new
+    return z, yhat
+
+
+def _project_object(u, support, nonnegative):
+    if nonnegative:
+        return np.where(support, np.maximum(u.real, 0.0), 0.0).astype(u.dtype)
+    return np.where(support, u, 0.0)
+
+
+def _pdhg_dual_numpy(u, x, support, weight, nonnegative):
+    x[...] = _project_object(u, support, nonnegative)
+    u[...] = weight * (u - x)
+    return u, x
+
+
+def _object_step_numpy(u, u_prime, x, support, beta, nonnegative, error_reduction):
+    v = u_prime.real.astype(u_prime.dtype) if nonnegative else u_prime
+    good = support & (v.real >= 0.0) if nonnegative else support
+    x[...] = np.where(good, v, 0.0)
+    u[...] = x if error_reduction else np.where(good, v, u - beta * v)
+    return u, x
+
+
+def _replace_outside_numpy(u, v, support):
+    u[...] = np.where(support, u, v)
+    return u
+
+
+def _multiply_numpy(a, h):
+    a *= h
+    return a
+
+
+def _r_factor_numpy(xhat, magnitudes, known):
+    return float(np.sum(np.abs(np.abs(xhat) - magnitudes)[known]))
+
+
+# --- Numba: one sweep per step, over the flattened arrays -----------------------------------
+
+@njit
+def _magnitude_prox_core(z, m, known, t, sigma):
+    # real arithmetic: z·(t·m/|z| + σ)/(t + σ) avoids complex division and hypot
+    inv = 1.0 / (t + sigma)
+    for i in range(z.size):
+        if known[i]:
+            re, im = z[i].real, z[i].imag
+            mod = np.sqrt(re * re + im * im)
+            if mod > 0.0:
+                c = (t * m[i] / mod + sigma) * inv
+                z[i] = complex(re * c, im * c)
+            else:
+                z[i] = complex(t * m[i] * inv, 0.0)
+
+
+@njit
+def _pdhg_fourier_core(z, yhat, m, known, t, s, sigma):
+    inv = 1.0 / (t + sigma)
+    for i in range(z.size):
+        zr, zi = z[i].real, z[i].imag
+        wr, wi = zr - t * yhat[i].real, zi - t * yhat[i].imag
+        if known[i]:
+            mod = np.sqrt(wr * wr + wi * wi)
+            if mod > 0.0:
+                c = (t * m[i] / mod + sigma) * inv
+                wr, wi = wr * c, wi * c
+            else:
+                wr, wi = t * m[i] * inv, 0.0
+        yhat[i] = complex(yhat[i].real + s * (2.0 * wr - zr), yhat[i].imag + s * (2.0 * wi - zi))
+        z[i] = complex(wr, wi)
+
+
+@njit
+def _pdhg_dual_core(u, x, support, weight, nonnegative):
+    for i in range(u.size):
+        ui = u[i]
+        if not support[i]:
+            xi = 0.0 + 0.0j
+        elif nonnegative:
+            xi = max(ui.real, 0.0) + 0.0j
+        else:
+            xi = ui
+        x[i] = xi
+        u[i] = weight[i] * (ui - xi)
+
+
+@njit
+def _object_step_core(u, u_prime, x, support, beta, nonnegative, error_reduction):
+    for i in range(u.size):
+        v = u_prime[i]
+        if nonnegative:
+            v = v.real + 0.0j
+        good = support[i] and (v.real >= 0.0 or not nonnegative)
+        if good:
+            x[i] = v
+            u[i] = v
+        else:
+            x[i] = 0.0
+            u[i] = 0.0 if error_reduction else u[i] - beta * v
+
+
+@njit
+def _replace_outside_core(u, v, support):
+    for i in range(u.size):
+        if not support[i]:
+            u[i] = v[i]
+
+
+@njit
+def _multiply_core(a, h):
+    for i in range(a.size):
+        a[i] *= h[i]
+
+
+@njit
+def _r_factor_core(xhat, m, known):
+    total = 0.0
+    for i in range(xhat.size):
+        if known[i]:
+            re, im = xhat[i].real, xhat[i].imag
+            total += abs(np.sqrt(re * re + im * im) - m[i])
+    return total
+
+
+def _flat(*arrays):
+    return [a.reshape(-1) for a in arrays]
+
+
+def _magnitude_prox_numba(z, magnitudes, known, t, sigma):
+    _magnitude_prox_core(*_flat(z, magnitudes, known), float(t), float(sigma))
+    return z
+
+
+def _pdhg_fourier_numba(z, yhat, magnitudes, known, t, s, sigma):
+    _pdhg_fourier_core(*_flat(z, yhat, magnitudes, known), float(t), float(s), float(sigma))
+    return z, yhat
+
+
+def _pdhg_dual_numba(u, x, support, weight, nonnegative):
+    _pdhg_dual_core(*_flat(u, x, support, weight), bool(nonnegative))
+    return u, x
+
+
+def _object_step_numba(u, u_prime, x, support, beta, nonnegative, error_reduction):
+    _object_step_core(*_flat(u, u_prime, x, support), float(beta), bool(nonnegative),
+                      bool(error_reduction))
+    return u, x
+
+
+def _replace_outside_numba(u, v, support):
+    _replace_outside_core(*_flat(u, v, support))
+    return u
+
+
+def _multiply_numba(a, h):
+    _multiply_core(*_flat(a, h))
+    return a
+
+
+def _r_factor_numba(xhat, magnitudes, known):
+    return float(_r_factor_core(*_flat(xhat, magnitudes, known)))
+
+
+# --- numba.cuda: the same sweeps, one thread per pixel; NumPy arrays in and out -------------
+
+_CUDA = {}
+cuda = None  # numba.cuda, imported on first use (a module global: the simulator patches it)
+
+
+def _cuda_kernels():
+    """Compile the CUDA kernels on first use (importing numba.cuda is slow)."""
+    global cuda
+    if _CUDA:
+        return _CUDA
+    from numba import cuda
+
+    @cuda.jit
+    def magnitude_prox(z, m, known, t, sigma):
+        i = cuda.grid(1)
+        if i < z.size and known[i]:
+            zi = z[i]
+            mod = abs(zi)
+            ph = zi / mod if mod > 0.0 else 1.0 + 0.0j
+            z[i] = (t * m[i] * ph + sigma * zi) / (t + sigma)
+
+    @cuda.jit
+    def pdhg_fourier(z, yhat, m, known, t, s, sigma):
+        i = cuda.grid(1)
+        if i < z.size:
+            zi = z[i]
+            w = zi - t * yhat[i]
+            if known[i]:
+                mod = abs(w)
+                ph = w / mod if mod > 0.0 else 1.0 + 0.0j
+                w = (t * m[i] * ph + sigma * w) / (t + sigma)
+            yhat[i] += s * (2.0 * w - zi)
+            z[i] = w
+
+    @cuda.jit
+    def pdhg_dual(u, x, support, weight, nonnegative):
+        i = cuda.grid(1)
+        if i < u.size:
+            ui = u[i]
+            if not support[i]:
+                xi = 0.0 + 0.0j
+            elif nonnegative:
+                xi = max(ui.real, 0.0) + 0.0j
+            else:
+                xi = ui
+            x[i] = xi
+            u[i] = weight[i] * (ui - xi)
+
+    @cuda.jit
+    def object_step(u, u_prime, x, support, beta, nonnegative, error_reduction):
+        i = cuda.grid(1)
+        if i < u.size:
+            v = u_prime[i]
+            if nonnegative:
+                v = v.real + 0.0j
+            good = support[i] and (v.real >= 0.0 or not nonnegative)
+            if good:
+                x[i] = v
+                u[i] = v
+            else:
+                x[i] = 0.0
+                u[i] = 0.0 if error_reduction else u[i] - beta * v
+
+    @cuda.jit
+    def replace_outside(u, v, support):
+        i = cuda.grid(1)
+        if i < u.size and not support[i]:
+            u[i] = v[i]
+
+    @cuda.jit
+    def multiply(a, h):
+        i = cuda.grid(1)
+        if i < a.size:
+            a[i] *= h[i]
+
+    @cuda.jit
+    def r_factor(xhat, m, known, out):
+        i = cuda.grid(1)
+        if i < xhat.size and known[i]:
+            cuda.atomic.add(out, 0, abs(abs(xhat[i]) - m[i]))
+
+    _CUDA.update(cuda=cuda, magnitude_prox=magnitude_prox, pdhg_fourier=pdhg_fourier,
+                 pdhg_dual=pdhg_dual, object_step=object_step,
+                 replace_outside=replace_outside, multiply=multiply, r_factor=r_factor)
+    return _CUDA
+
+
+def _launch(name, arrays, outputs, *scalars):
+    """Copy ``arrays`` to the device, run kernel ``name`` per pixel, copy ``outputs`` back.
+
+    ``arrays`` are in the kernel's argument order; ``outputs`` are the indices of
+    those updated in place, which are written back into the host arrays.
+    """
+    k = _cuda_kernels()
+    dev = [cuda.to_device(np.ascontiguousarray(a).reshape(-1)) for a in arrays]
+    threads = 128
+    k[name][math.ceil(arrays[0].size / threads), threads](*dev, *scalars)
+    for i in outputs:
+        arrays[i].reshape(-1)[...] = dev[i].copy_to_host()
+
+
+def _magnitude_prox_cuda(z, magnitudes, known, t, sigma):
+    _launch("magnitude_prox", [z, magnitudes, known], [0], float(t), float(sigma))
+    return z
+
+
+def _pdhg_fourier_cuda(z, yhat, magnitudes, known, t, s, sigma):
+    _launch("pdhg_fourier", [z, yhat, magnitudes, known], [0, 1], float(t), float(s),
+            float(sigma))
+    return z, yhat
+
+
+def _pdhg_dual_cuda(u, x, support, weight, nonnegative):
+    _launch("pdhg_dual", [u, x, support, weight], [0, 1], bool(nonnegative))
+    return u, x
+
+
+def _object_step_cuda(u, u_prime, x, support, beta, nonnegative, error_reduction):
+    _launch("object_step", [u, u_prime, x, support], [0, 2], float(beta), bool(nonnegative),
+            bool(error_reduction))
+    return u, x
+
+
+def _replace_outside_cuda(u, v, support):
+    _launch("replace_outside", [u, v, support], [0])
+    return u
+
+
+def _multiply_cuda(a, h):
+    _launch("multiply", [a, h], [0])
+    return a
+
+
+def _r_factor_cuda(xhat, magnitudes, known):
+    total = np.zeros(1)
+    _launch("r_factor", [xhat, magnitudes, known, total], [3])
+    return float(total[0])
+
+
+register("phase.magnitude_prox", numpy=_magnitude_prox_numpy, numba=_magnitude_prox_numba,
+         cuda=_magnitude_prox_cuda)
+register("phase.pdhg_fourier", numpy=_pdhg_fourier_numpy, numba=_pdhg_fourier_numba,
+         cuda=_pdhg_fourier_cuda)
+register("phase.pdhg_dual", numpy=_pdhg_dual_numpy, numba=_pdhg_dual_numba,
+         cuda=_pdhg_dual_cuda)
+register("phase.object_step", numpy=_object_step_numpy, numba=_object_step_numba,
+         cuda=_object_step_cuda)
+register("phase.replace_outside", numpy=_replace_outside_numpy, numba=_replace_outside_numba,
+         cuda=_replace_outside_cuda)
+register("phase.multiply", numpy=_multiply_numpy, numba=_multiply_numba, cuda=_multiply_cuda)
+register("phase.r_factor", numpy=_r_factor_numpy, numba=_r_factor_numba, cuda=_r_factor_cuda)

@@ -1,0 +1,99 @@
+"""The phase kernels: every backend equals the NumPy twin on random inputs."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pdeopt.kernels import select
+
+shapes = st.tuples(st.integers(1, 9), st.integers(1, 9))
+seeds = st.integers(0, 2 ** 32 - 1)
+
+
+def _inputs(shape, seed):
+    rng = np.random.default_rng(seed)
+    c = lambda: rng.standard_normal(shape) + 1j * rng.standard_normal(shape)  # noqa: E731
+    z = c()
+    z.flat[0] = 0.0  # the phase of 0 is a special case
+    return dict(z=z, yhat=c(), u=c(), v=c(), m=rng.uniform(0, 2, shape),
+                known=rng.random(shape) < 0.8, support=rng.random(shape) < 0.5,
+                weight=rng.uniform(0.2, 1, shape), h=rng.uniform(0, 1, shape))
+
+
+def _run(backend, name, a, flags):
+    k = select(f"phase.{name}", backend)
+    a = {key: v.copy() for key, v in a.items()}
+    if name == "magnitude_prox":
+        return [k(a["z"], a["m"], a["known"], flags["t"], flags["sigma"])]
+    if name == "pdhg_fourier":
+        return list(k(a["z"], a["yhat"], a["m"], a["known"], flags["t"], flags["s"],
+                      flags["sigma"]))
+    if name == "pdhg_dual":
+        x = np.empty_like(a["u"])
+        return list(k(a["u"], x, a["support"], a["weight"], flags["nonneg"]))
+    if name == "object_step":
+        x = np.empty_like(a["u"])
+        u = a["u"].real.astype(complex) if flags["nonneg"] else a["u"]
+        return list(k(u, a["v"], x, a["support"], flags["beta"], flags["nonneg"], flags["er"]))
+    if name == "replace_outside":
+        return [k(a["u"], a["v"], a["support"])]
+    if name == "multiply":
+        return [k(a["z"], a["h"])]
+    if name == "r_factor":
+        return [np.array(k(a["z"], a["m"], a["known"]))]
+    raise AssertionError(name)
+
+
+NAMES = ["magnitude_prox", "pdhg_fourier", "pdhg_dual", "object_step", "replace_outside",
+         "multiply", "r_factor"]
+flags_st = st.fixed_dictionaries({
+    "t": st.floats(0.1, 3), "s": st.floats(0.1, 3), "sigma": st.sampled_from([0.0, 0.1, 2.0]),
+    "beta": st.floats(0, 1), "nonneg": st.booleans(), "er": st.booleans()})
+
+
+@pytest.mark.parametrize("name", NAMES)
+@given(shape=shapes, seed=seeds, flags=flags_st)
+def test_numba_equals_numpy(name, shape, seed, flags):
+    a = _inputs(shape, seed)
+    for got, want in zip(_run("numba", name, a, flags), _run("numpy", name, a, flags)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_kernels_work_in_place():
+    a = _inputs((4, 5), 0)
+    z = a["z"].copy()
+    out = select("phase.magnitude_prox", "numba")(z, a["m"], np.ones((4, 5), bool), 1.0, 0.0)
+    assert out is z
+    np.testing.assert_allclose(np.abs(z), a["m"])
+
+
+def test_magnitude_projection_keeps_phase_and_unknown_pixels():
+    a = _inputs((6, 6), 3)
+    z = a["z"].copy()
+    select("phase.magnitude_prox", "numpy")(z, a["m"], a["known"], 1.0, 0.0)
+    k = a["known"] & (np.abs(a["z"]) > 0)
+    np.testing.assert_allclose(np.abs(z[k]), a["m"][k])
+    np.testing.assert_allclose(np.angle(z[k]), np.angle(a["z"][k]))
+    np.testing.assert_array_equal(z[~a["known"]], a["z"][~a["known"]])
+
+
+def test_pdhg_dual_is_the_moreau_decomposition():
+    # u = P_X(u) + P_X*(u) for the cone X = {Re ≥ 0 real in D, 0 off D} and its polar cone
+    a = _inputs((7, 5), 1)
+    u = a["u"].copy()
+    x = np.empty_like(u)
+    select("phase.pdhg_dual", "numba")(u, x, a["support"], np.ones((7, 5)), True)
+    np.testing.assert_allclose(x + u, a["u"])
+    assert np.all(x[~a["support"]] == 0) and np.all(x.imag == 0) and np.all(x.real >= 0)
+    assert np.all(u.real[a["support"]] <= 0)                         # y ∈ X*
+    assert abs(np.vdot(x, u).real) < 1e-12                           # orthogonal parts
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("name", NAMES)
+def test_cuda_equals_numpy(name):
+    a = _inputs((4, 8), 7)
+    for flags in ({"t": 1.0, "s": 1.0, "sigma": 0.0, "beta": 0.9, "nonneg": True, "er": False},
+                  {"t": 0.5, "s": 2.0, "sigma": 0.1, "beta": 0.5, "nonneg": False, "er": True}):
+        for got, want in zip(_run("cuda", name, a, flags), _run("numpy", name, a, flags)):
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)

@@ -1,0 +1,180 @@
+"""Burgers' equation for w = u_x: characteristics, shock formation, Rankine–Hugoniot, widening.
+
+For u_t + ½u_x² = 0, w = u_x solves w_t + (w²/2)_x = 0, w(·, 0) = f' (Osher 2018,
+Deep Relaxation, "Conservation law: Burgers' equation"). With the single well
+f(x) = −exp(−x²/2): f' = x e^{−x²/2}, f'' = (1 − x²)e^{−x²/2}, min f'' = −2e^{−3/2}
+at x = ±√3, so t* = −1/min f'' = e^{3/2}/2 ≈ 2.2408.
+
+1. Before t*, w = f'(x − tw) (``burgers_characteristics``); Godunov's scheme
+   converges to it at order 1 (checked: 1 ± 0.2); ENO2 is more accurate.
+2. Shock formation time: along the characteristic from √3 the slope is
+   w_x = f''/(1 + t f''), so 1/max(−w_x) = −1/min f'' − t is linear and vanishes at
+   t*. We fit that line to the Godunov solutions at 0.25–0.75 t* and take its root,
+   on two grids, and Richardson-extrapolate (first order). Tolerance: the size of
+   the extrapolation's correction between the two finest pairs (a standard
+   conservative error estimate).
+3. After t*, a shock moves at the Rankine–Hugoniot speed (w_L + w_R)/2. The exact
+   entropy solution is w = (x − y(x, t))/t with y the Hopf–Lax minimiser
+   (``hopf_lax`` on 2·10⁵ nodes); its jump location X(t) is known to h_f/2 = 5e-5,
+   so its speed by central differences over ±δ = 0.1 is known to h_f/(2δ) = 5e-4:
+   that is the tolerance for speed vs (w_L + w_R)/2. Godunov's shock (the steepest
+   drop, located to half a cell) must sit within one cell h of X(t).
+4. The convex region of u, {w_x > 0} = (argmin w, argmax w), starts as f's
+   (−1, 1) and its right end moves outward as x₁(t) = 1 + t f'(1) (the seed's
+   derivation, p_x = 0 where x − tp = x₁). Measured as the argmax of w (three-point
+   parabola) on two grids, Richardson-extrapolated; tolerance as in 2.
+"""
+import numpy as np
+
+from pdeopt.hj import burgers_characteristics, hopf_lax, solve_burgers
+
+from ._harness import validation
+from ._hj_common import observed_orders, order_table
+
+T_STAR = np.exp(1.5) / 2
+
+
+def f(x):
+    return -np.exp(-x**2 / 2)
+
+
+def fprime(x):
+    return x * np.exp(-x**2 / 2)
+
+
+def fsecond(x):
+    return (1 - x**2) * np.exp(-x**2 / 2)
+
+
+def cells(n, length=10.0):
+    edges = np.linspace(-length, length, n + 1)
+    return 0.5 * (edges[1:] + edges[:-1])
+
+
+def shock_formation_time(x, times):
+    h = x[1] - x[0]
+    inverse_slope = [1 / np.max(-np.diff(solve_burgers(fprime(x), x, t)) / h) for t in times]
+    slope, intercept = np.polyfit(times, inverse_slope, 1)
+    return -intercept / slope, inverse_slope
+
+
+def right_endpoint(x, t):
+    """argmax of w(·, t) by a three-point parabola: the right end of u's convex region."""
+    w = solve_burgers(fprime(x), x, t)
+    i = int(np.argmax(w))
+    shift = 0.5 * (w[i - 1] - w[i + 1]) / (w[i - 1] - 2 * w[i] + w[i + 1])
+    return x[i] + shift * (x[1] - x[0])
+
+
+def exact_shock(x_fine, t):
+    """Right shock of the entropy solution from Hopf–Lax: position, w_L, w_R."""
+    _, y = hopf_lax(f(x_fine), x_fine, t)
+    w = (x_fine - y) / t
+    jumps = np.abs(np.diff(y)) * (x_fine[:-1] > 0)
+    k = int(np.argmax(jumps))
+    return 0.5 * (x_fine[k] + x_fine[k + 1]), w[k], w[k + 1]
+
+
+@validation("burgers-shock",
+            source="Osher 2018, Deep Relaxation: Burgers' equation for w = u_x, shock time "
+                   "t* = −1/min f'', convex region moving outwards",
+            description="Godunov Burgers solver vs characteristics before t*, measured shock "
+                        "time vs −1/min f'', Rankine–Hugoniot speed after, and the convex "
+                        "region's endpoint x₁ + t f'(x₁).")
+def burgers_shock(ctx):
+    import matplotlib.pyplot as plt
+
+    sizes = ctx.pick(quick=[500, 1000, 2000], default=[1000, 2000, 4000])
+
+    # 1. Before the shock: characteristic solution, order of convergence.
+    t_pre = 0.5 * T_STAR
+    errs = {"godunov": [], "eno2": []}
+    spacings = []
+    for n in sizes:
+        x = cells(n)
+        spacings.append(x[1] - x[0])
+        exact = burgers_characteristics(fprime, fsecond, x, t_pre)
+        for scheme in errs:
+            errs[scheme].append(np.max(np.abs(solve_burgers(fprime(x), x, t_pre, scheme=scheme)
+                                              - exact)))
+    ctx.table(order_table(f"Burgers vs characteristics at t = t*/2 = {t_pre:.3f}, max error",
+                          spacings, errs))
+    ctx.check("Godunov vs characteristics: observed order", observed_orders(spacings,
+              errs["godunov"])[-1], 1.0, tol=0.2)
+    ctx.check("ENO2 error below Godunov's (finest grid)", errs["eno2"][-1], errs["godunov"][-1],
+              comparison="le", tol=0)
+    ctx.progress("characteristics done")
+
+    # 2. Shock formation time, Richardson-extrapolated.
+    fit_times = np.linspace(0.25, 0.75, 6) * T_STAR
+    estimates = [shock_formation_time(cells(n), fit_times)[0] for n in sizes]
+    extrapolated = [2 * estimates[k + 1] - estimates[k] for k in range(len(sizes) - 1)]
+    ctx.table("| N | fitted t* | Richardson |\n|---|---|---|\n" + "\n".join(
+        f"| {n} | {e:.4f} | {extrapolated[k - 1]:.4f} |" if k else f"| {n} | {e:.4f} | |"
+        for k, (n, e) in enumerate(zip(sizes, estimates))) + f"\n\nexact t* = {T_STAR:.4f}")
+    ctx.check("shock formation time (extrapolated)", extrapolated[-1], T_STAR,
+              tol=abs(extrapolated[-1] - extrapolated[-2]))
+    ctx.progress("shock time done")
+
+    # 3. After the shock: Rankine–Hugoniot on the exact solution; Godunov's shock position.
+    x_fine = np.linspace(-10, 10, 200001)
+    h_fine, delta = x_fine[1] - x_fine[0], 0.1
+    x = cells(sizes[-1])
+    h = x[1] - x[0]
+    rh_err, pos_err, shock_rows = [], [], []
+    for t in (1.5 * T_STAR, 2 * T_STAR, 3 * T_STAR):
+        position, w_left, w_right = exact_shock(x_fine, t)
+        speed = (exact_shock(x_fine, t + delta)[0] - exact_shock(x_fine, t - delta)[0]) / (2 * delta)
+        rh_err.append(abs(speed - 0.5 * (w_left + w_right)))
+        w = solve_burgers(fprime(x), x, t)
+        i = int(np.argmax(-np.diff(w) * (x[:-1] > 0)))
+        pos_err.append(abs(0.5 * (x[i] + x[i + 1]) - position))
+        shock_rows.append(f"| {t:.3f} | {position:.4f} | {speed:.5f} | "
+                          f"{0.5 * (w_left + w_right):.5f} | {0.5 * (x[i] + x[i + 1]):.4f} |")
+    ctx.table("| t | exact shock X | dX/dt | (w_L + w_R)/2 | Godunov shock |\n|---|---|---|---|---|\n"
+              + "\n".join(shock_rows))
+    ctx.check("|shock speed − Rankine–Hugoniot| (exact solution)", max(rh_err), 0.0,
+              tol=h_fine / (2 * delta))
+    ctx.check("|Godunov shock position − exact| / h", max(pos_err) / h, 0.0, tol=1.0)
+    ctx.progress("shocks done")
+
+    # 4. The convex region's right end moves outward as 1 + t f'(1).
+    end_times = [0.5, 1.0, 1.5, 2.0]
+    ends = {n: np.array([right_endpoint(cells(n), t) for t in end_times]) for n in sizes[-2:]}
+    coarse, fine = ends[sizes[-2]], ends[sizes[-1]]
+    extrap = 2 * fine - coarse
+    predicted = 1 + np.array(end_times) * fprime(1.0)
+    ctx.table("| t | x₁ + t f'(x₁) | measured (finest) | extrapolated |\n|---|---|---|---|\n"
+              + "\n".join(f"| {t} | {p:.4f} | {m:.4f} | {e:.4f} |"
+                          for t, p, m, e in zip(end_times, predicted, fine, extrap)))
+    ctx.check("convex-region end moves outward (increasing in t, > 1)",
+              bool(np.all(np.diff(fine) > 0) and fine[0] > 1), True, comparison="true")
+    ctx.check("max |extrapolated end − (1 + t f'(1))|", np.max(np.abs(extrap - predicted)), 0.0,
+              tol=np.max(np.abs(extrap - fine)))
+
+    # Figure: w at several times with the characteristic solution; 1/max slope; shock path.
+    fig, (ax_w, ax_s, ax_x) = plt.subplots(1, 3, figsize=(15, 4))
+    for t in (0.0, 0.5 * T_STAR, T_STAR, 2 * T_STAR, 3 * T_STAR):
+        w = solve_burgers(fprime(x), x, t)
+        line, = ax_w.plot(x, w, lw=1.2, label=f"t = {t:.2f}")
+        if t < T_STAR:
+            ax_w.plot(x[::150], burgers_characteristics(fprime, fsecond, x[::150], t), "o",
+                      ms=3, color=line.get_color())
+    ax_w.set(xlim=(-6, 6), xlabel="x", ylabel="w = u_x",
+             title="Burgers (Godunov); dots: characteristics w = f'(x − tw)")
+    ax_w.legend(fontsize=7)
+    _, inverse_slope = shock_formation_time(x, fit_times)
+    tt = np.linspace(0, T_STAR * 1.05, 50)
+    ax_s.plot(fit_times, inverse_slope, "o", label="1/max(−w_x), Godunov")
+    ax_s.plot(tt, 1 / (2 * np.exp(-1.5)) - tt, "k--", lw=1, label="exact −1/min f'' − t")
+    ax_s.axvline(T_STAR, color="r", ls=":", label=f"t* = {T_STAR:.3f}")
+    ax_s.set(xlabel="t", title="shock formation", ylim=(0, None))
+    ax_s.legend(fontsize=7)
+    ts = np.linspace(1.05 * T_STAR, 3 * T_STAR, 12)
+    ax_x.plot(ts, [exact_shock(x_fine, t)[0] for t in ts], "k-", label="shock X(t) (Hopf–Lax)")
+    ax_x.plot(end_times, fine, "o", label="convex-region end (measured)")
+    tt = np.linspace(0, 2.2, 20)
+    ax_x.plot(tt, 1 + tt * fprime(1.0), "--", label="1 + t f'(1)")
+    ax_x.set(xlabel="t", ylabel="x", title="shock path and convex-region endpoint")
+    ax_x.legend(fontsize=7)
+    ctx.save_figure(fig)
