@@ -14,6 +14,7 @@ from .model import Sequential
 from .models import LPOM_WIDTHS, allcnn, lenet, mlp, mnistfc, nonoverlap_cnn
 from .optimizers import SGD, Optimizer, cosine_schedule, exponential_schedule, step_schedule
 from .training import batch_stream, train
+from .wnll_layer import train_wnll, wnll_error, wnll_predict
 
 __all__ = [
     "Sequential", "mlp", "mnistfc", "lenet", "allcnn", "nonoverlap_cnn", "LPOM_WIDTHS",
@@ -24,5 +25,6 @@ __all__ = [
     "softmax_cross_entropy", "squared_error", "log_softmax", "LOSSES",
     "Optimizer", "SGD", "step_schedule", "exponential_schedule", "cosine_schedule",
     "train", "batch_stream",
+    "train_wnll", "wnll_predict", "wnll_error",
     "gradient_check", "layer_gradient_check", "build_layer", "relative_error",
 ]

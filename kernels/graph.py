@@ -1,0 +1,265 @@
+"""Kernels of ``pdeopt.graph``: Gaussian weight assembly, CSR × block products, block PCG.
+
+``graph.weights``
+    Self-tuning Gaussian weights of a k-nearest-neighbour graph as a CSR triple:
+    row i holds w(x_i, x_j) = exp(−|x_i − x_j|²/σ_i²) for its k neighbours j.
+``graph.spmm``
+    Y = A X for a CSR matrix A (``indptr, indices, data``) and a dense block
+    X of shape (n_cols, m); rows are independent (parallel over rows).
+``graph.pcg``
+    Jacobi-preconditioned conjugate gradients, one independent CG per column of
+    B, for the Laplacian-type SPD system (diag(d) − W) X = B where W is a CSR
+    matrix with zero diagonal (the reduced GL/WNLL system).
+
+Every kernel assumes clean input (checked by the public API): float64 arrays,
+int64 CSR index arrays, C-contiguous blocks, σ_i > 0, d_i > 0.
+"""
+import math
+
+import numpy as np
+from numba import cuda, prange
+
+from ._registry import njit, pnjit, register
+
+__all__ = []
+
+
+# -- weight assembly ---------------------------------------------------------------------------
+
+def _weights_numpy(neighbors, distances, sigma):
+    n, k = neighbors.shape
+    data = np.exp(-(distances / sigma[:, None]) ** 2).ravel()
+    indptr = np.arange(0, n * k + 1, k, dtype=np.int64)
+    return indptr, neighbors.astype(np.int64).ravel(), data
+
+
+@pnjit
+def _weights_numba(neighbors, distances, sigma):
+    n, k = neighbors.shape
+    indptr = np.empty(n + 1, np.int64)
+    indices = np.empty(n * k, np.int64)
+    data = np.empty(n * k, np.float64)
+    indptr[n] = n * k
+    for i in prange(n):
+        indptr[i] = i * k
+        s = sigma[i]
+        for j in range(k):
+            r = distances[i, j] / s
+            indices[i * k + j] = neighbors[i, j]
+            data[i * k + j] = math.exp(-r * r)
+    return indptr, indices, data
+
+
+# -- CSR × dense block ---------------------------------------------------------------------------
+
+def _spmm_numpy(indptr, indices, data, x):
+    import scipy.sparse as sp
+    a = sp.csr_matrix((data, indices, indptr), shape=(indptr.size - 1, x.shape[0]))
+    return np.asarray(a @ x)
+
+
+@pnjit
+def _spmm_numba(indptr, indices, data, x):
+    n_rows = indptr.size - 1
+    m = x.shape[1]
+    y = np.zeros((n_rows, m), np.float64)
+    for i in prange(n_rows):
+        for p in range(indptr[i], indptr[i + 1]):
+            a = data[p]
+            j = indices[p]
+            for c in range(m):
+                y[i, c] += a * x[j, c]
+    return y
+
+
+def _spmm_cuda(indptr, indices, data, x):
+    kernel = _cuda_spmm_kernel()
+    n_rows, m = indptr.size - 1, x.shape[1]
+    d_y = cuda.device_array((n_rows, m), np.float64)
+    threads = (16, 8)
+    blocks = ((n_rows + threads[0] - 1) // threads[0], (m + threads[1] - 1) // threads[1])
+    kernel[blocks, threads](cuda.to_device(np.ascontiguousarray(indptr)),
+                            cuda.to_device(np.ascontiguousarray(indices)),
+                            cuda.to_device(np.ascontiguousarray(data, dtype=np.float64)),
+                            cuda.to_device(np.ascontiguousarray(x, dtype=np.float64)), d_y)
+    return d_y.copy_to_host()
+
+
+def _spmm_cuda_body(indptr, indices, data, x, y):
+    # thread (i, c) computes y[i, c]; `cuda` is the module global, which the
+    # simulator (NUMBA_ENABLE_CUDASIM=1) swaps for its own
+    i, c = cuda.grid(2)
+    if i < y.shape[0] and c < y.shape[1]:
+        acc = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            acc += data[p] * x[indices[p], c]
+        y[i, c] = acc
+
+
+_CUDA_CACHE = {}
+
+
+def _cuda_spmm_kernel():
+    # compiled on first use: importing this module must not need a GPU
+    if "spmm" not in _CUDA_CACHE:
+        _CUDA_CACHE["spmm"] = cuda.jit(_spmm_cuda_body)
+    return _CUDA_CACHE["spmm"]
+
+
+# -- block Jacobi-preconditioned CG ---------------------------------------------------------------
+
+def _pcg_numpy(indptr, indices, data, diag, b, x0, tol, maxiter):
+    """One CG per column of ``b`` on (diag(d) − W) x = b, preconditioner diag(d)⁻¹.
+
+    Returns ``x, iterations, residual`` with ``residual[k]`` the largest
+    relative residual |b − A x|/|b| over the columns after iteration k (entry
+    0: the start). A column stops updating once its residual is ≤ ``tol``.
+    """
+    def apply(p):
+        return diag[:, None] * p - _spmm_numpy(indptr, indices, data, p)
+
+    x = x0.copy()
+    r = b - apply(x)
+    bnorm = np.sqrt(np.sum(b * b, axis=0))
+    bnorm[bnorm == 0] = 1.0
+    z = r / diag[:, None]
+    p = z.copy()
+    rz = np.sum(r * z, axis=0)
+    history = [np.max(np.sqrt(np.sum(r * r, axis=0)) / bnorm)]
+    active = np.sqrt(np.sum(r * r, axis=0)) / bnorm > tol
+    it = 0
+    while it < maxiter and active.any():
+        it += 1
+        q = apply(p)
+        pq = np.sum(p * q, axis=0)
+        alpha = np.where(active, rz / np.where(pq > 0, pq, 1.0), 0.0)
+        x += alpha * p
+        r -= alpha * q
+        rel = np.sqrt(np.sum(r * r, axis=0)) / bnorm
+        history.append(np.max(rel))
+        active &= rel > tol
+        z = r / diag[:, None]
+        rz_new = np.sum(r * z, axis=0)
+        beta = np.where(active, rz_new / np.where(rz > 0, rz, 1.0), 0.0)
+        p = z + beta * p
+        rz = rz_new
+    return x, it, np.asarray(history)
+
+
+@pnjit
+def _laplacian_apply(indptr, indices, data, diag, p, out):
+    # out = diag(d) p − W p, parallel over rows
+    n, m = p.shape
+    for i in prange(n):
+        for c in range(m):
+            out[i, c] = diag[i] * p[i, c]
+        for q in range(indptr[i], indptr[i + 1]):
+            a = data[q]
+            j = indices[q]
+            for c in range(m):
+                out[i, c] -= a * p[j, c]
+
+
+@njit
+def _laplacian_apply_serial(indptr, indices, data, diag, p, out):
+    # the same, serial: small systems, where threads cost more than they save
+    n, m = p.shape
+    for i in range(n):
+        for c in range(m):
+            out[i, c] = diag[i] * p[i, c]
+        for q in range(indptr[i], indptr[i + 1]):
+            a = data[q]
+            j = indices[q]
+            for c in range(m):
+                out[i, c] -= a * p[j, c]
+
+
+@njit
+def _apply(indptr, indices, data, diag, p, out, parallel):
+    if parallel:
+        _laplacian_apply(indptr, indices, data, diag, p, out)
+    else:
+        _laplacian_apply_serial(indptr, indices, data, diag, p, out)
+
+
+#: Below this many multiply-adds per product the CG loop runs on one thread.
+PARALLEL_MIN_WORK = 1_000_000
+
+
+@njit
+def _column_dots(a, b, out):
+    n, m = a.shape
+    for c in range(m):
+        out[c] = 0.0
+    for i in range(n):
+        for c in range(m):
+            out[c] += a[i, c] * b[i, c]
+
+
+@njit
+def _pcg_numba(indptr, indices, data, diag, b, x0, tol, maxiter):
+    n, m = b.shape
+    parallel = indices.size * m >= PARALLEL_MIN_WORK
+    x = x0.copy()
+    r = np.empty((n, m))
+    _apply(indptr, indices, data, diag, x, r, parallel)
+    for i in range(n):
+        for c in range(m):
+            r[i, c] = b[i, c] - r[i, c]
+    bnorm = np.empty(m)
+    _column_dots(b, b, bnorm)
+    for c in range(m):
+        bnorm[c] = math.sqrt(bnorm[c]) if bnorm[c] > 0 else 1.0
+    z = np.empty((n, m))
+    for i in range(n):
+        for c in range(m):
+            z[i, c] = r[i, c] / diag[i]
+    p = z.copy()
+    q = np.empty((n, m))
+    rz = np.empty(m)
+    _column_dots(r, z, rz)
+    rr = np.empty(m)
+    _column_dots(r, r, rr)
+    history = np.empty(maxiter + 1)
+    active = np.empty(m, np.bool_)
+    worst = 0.0
+    for c in range(m):
+        rel = math.sqrt(rr[c]) / bnorm[c]
+        active[c] = rel > tol
+        worst = max(worst, rel)
+    history[0] = worst
+    pq = np.empty(m)
+    alpha = np.empty(m)
+    beta = np.empty(m)
+    rz_new = np.empty(m)
+    it = 0
+    while it < maxiter and active.any():
+        it += 1
+        _apply(indptr, indices, data, diag, p, q, parallel)
+        _column_dots(p, q, pq)
+        for c in range(m):
+            alpha[c] = rz[c] / pq[c] if (active[c] and pq[c] > 0) else 0.0
+        for i in range(n):
+            for c in range(m):
+                x[i, c] += alpha[c] * p[i, c]
+                r[i, c] -= alpha[c] * q[i, c]
+                z[i, c] = r[i, c] / diag[i]
+        _column_dots(r, r, rr)
+        _column_dots(r, z, rz_new)
+        worst = 0.0
+        for c in range(m):
+            rel = math.sqrt(rr[c]) / bnorm[c]
+            worst = max(worst, rel)
+            active[c] = active[c] and rel > tol
+            beta[c] = rz_new[c] / rz[c] if (active[c] and rz[c] > 0) else 0.0
+            rz[c] = rz_new[c]
+        history[it] = worst
+        for i in range(n):
+            for c in range(m):
+                p[i, c] = z[i, c] + beta[c] * p[i, c]
+    return x, it, history[:it + 1].copy()
+
+
+register("graph.weights", numpy=_weights_numpy, numba=_weights_numba)
+register("graph.spmm", numpy=_spmm_numpy, numba=_spmm_numba, cuda=_spmm_cuda)
+register("graph.pcg", numpy=_pcg_numpy, numba=_pcg_numba)

@@ -1,0 +1,162 @@
+"""A scikit-learn style semi-supervised classifier by GL / WNLL harmonic extension."""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from .._checks import check_choice, check_integer
+from .harmonic import harmonic_extension
+from .knn import (as_points, brute_force_neighbors, knn_graph, pair_distances,
+                  self_tuning_sigma, weight_matrix)
+
+__all__ = ["WNLLClassifier", "interpolate"]
+
+
+def interpolate(X_fit, scores, X_new, *, n_neighbors=15, k_sigma=None):
+    r"""Scores at new points from the scores of a fitted graph.
+
+    A new point x, joined to the fitted points by its k nearest neighbours
+    with the same self-tuning weights, satisfies the harmonic condition
+    Σ_y w(x,y)(u(x) − u(y)) = 0 with the fitted scores held fixed, i.e.
+
+    .. math::  u(x) = \frac{\sum_{y} w(x,y)\,u(y)}{\sum_y w(x,y)}.
+
+    Parameters
+    ----------
+    X_fit : ndarray, shape (n, d)
+        The fitted points.
+    scores : ndarray, shape (n, C)
+        Their scores (from :func:`harmonic_extension`).
+    X_new : array_like, shape (n_new, d) or (n_new, ...)
+        Points to score.
+    n_neighbors, k_sigma : int
+        As in :func:`weight_matrix` (capped at the number of fitted points).
+
+    Returns
+    -------
+    ndarray, shape (n_new, C)
+    """
+    X_new = as_points(X_new, "X")
+    if X_new.shape[1] != X_fit.shape[1]:
+        raise ValueError(f"X must have {X_fit.shape[1]} features (as in fit), got "
+                         f"{X_new.shape[1]}")
+    k = min(n_neighbors, X_fit.shape[0])
+    k_sigma = (k + 1) // 2 if k_sigma is None else min(k_sigma, k)
+    neighbors = brute_force_neighbors(X_new, X_fit, k)
+    distances = pair_distances(X_new, X_fit, neighbors)
+    sigma, _ = self_tuning_sigma(np.sort(distances, axis=1), k_sigma)
+    w = np.exp(-(distances / sigma[:, None]) ** 2)
+    return np.einsum("ij,ijc->ic", w, scores[neighbors]) / w.sum(axis=1, keepdims=True)
+
+
+class WNLLClassifier(ClassifierMixin, BaseEstimator):
+    """Semi-supervised classification by WNLL (or GL) harmonic extension on a kNN graph.
+
+    ``fit(X, y)`` takes every point, labeled or not (``y = -1`` marks the
+    unlabeled ones, scikit-learn's semi-supervised convention), builds the
+    k-nearest-neighbour graph with self-tuning Gaussian weights
+    (:func:`knn_graph`, :func:`weight_matrix`) and solves the WNLL or GL
+    equations for all classes (:func:`harmonic_extension`).
+
+    Parameters
+    ----------
+    n_neighbors : int
+        k of the kNN graph (15 in Wang et al. 2018).
+    method : {"wnll", "gl"}
+    k_sigma : int, optional
+        Neighbour that sets the scale σ(x); default ``(n_neighbors + 1) // 2``.
+    knn : {"auto", "exact", "nndescent"}
+        Neighbour search of :func:`knn_graph`.
+    solver : {"cg", "direct"}
+    tol : float
+        CG tolerance.
+    backend : {"auto", "numpy", "numba"}
+    seed : int or None
+        Seed of the approximate neighbour search.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The distinct labels of the labeled points (sorted).
+    transduction_ : ndarray, shape (n,)
+        The label of every fitted point (the given one where labeled).
+    label_distributions_ : ndarray, shape (n, n_classes)
+        The harmonic scores (rows sum to 1 up to the CG tolerance).
+    result_ : pdeopt.Result
+        What :func:`harmonic_extension` returned (residual history, iterations).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_moons
+    >>> X, y = make_moons(200, noise=0.05, random_state=0)
+    >>> y_partial = np.full_like(y, -1)
+    >>> y_partial[[np.flatnonzero(y == 0)[0], np.flatnonzero(y == 1)[0]]] = [0, 1]
+    >>> clf = WNLLClassifier(n_neighbors=10).fit(X, y_partial)
+    >>> bool((clf.transduction_ == y).mean() > 0.9)
+    True
+
+    References
+    ----------
+    Z. Shi, S. Osher, W. Zhu, J. Sci. Comput. 73 (2017); B. Wang, X. Luo, Z. Li,
+    W. Zhu, Z. Shi, S. Osher, "Deep neural nets with interpolating function as
+    output activation", NeurIPS 2018 (arXiv 1802.00168).
+    """
+
+    def __init__(self, n_neighbors=15, *, method="wnll", k_sigma=None, knn="auto", solver="cg",
+                 tol=1e-6, backend="auto", seed=0):
+        self.n_neighbors = n_neighbors
+        self.method = method
+        self.k_sigma = k_sigma
+        self.knn = knn
+        self.solver = solver
+        self.tol = tol
+        self.backend = backend
+        self.seed = seed
+
+    def fit(self, X, y):
+        """Label every point of ``X`` from those with ``y >= 0``; returns ``self``."""
+        X = as_points(X)
+        y = np.asarray(y)
+        if y.shape != (X.shape[0],):
+            raise ValueError(f"y must have shape ({X.shape[0]},), got {y.shape}")
+        if not np.issubdtype(y.dtype, np.integer):
+            if not (np.issubdtype(y.dtype, np.floating) and np.all(y == np.round(y))):
+                raise ValueError(f"y must hold integer labels (-1 = unlabeled), got dtype {y.dtype}")
+            y = y.astype(np.int64)
+        if y.min() < -1:
+            raise ValueError(f"y must be >= -1 (-1 marks unlabeled points), got {y.min()}")
+        check_choice(self.method, "method", ("wnll", "gl"))
+        k = check_integer(self.n_neighbors, "n_neighbors", minimum=1)
+        labeled = np.flatnonzero(y >= 0)
+        if labeled.size == 0:
+            raise ValueError("y has no labeled point (all are -1)")
+        self.classes_, codes = np.unique(y[labeled], return_inverse=True)
+        neighbors, distances = knn_graph(X, k, method=self.knn, seed=self.seed)
+        W = weight_matrix(neighbors, distances, k_sigma=self.k_sigma, backend=self.backend)
+        self.result_ = harmonic_extension(W, labeled, codes, method=self.method,
+                                          n_classes=self.classes_.size, solver=self.solver,
+                                          tol=self.tol, backend=self.backend)
+        self.X_fit_ = X
+        self.label_distributions_ = self.result_.x
+        self.transduction_ = self.classes_[self.result_.info["labels"]]
+        return self
+
+    def _check_fitted(self):
+        if not hasattr(self, "X_fit_"):
+            raise RuntimeError("this WNLLClassifier is not fitted yet: call fit(X, y) first")
+
+    def predict_proba(self, X):
+        """Scores of new points by :func:`interpolate`, normalised to sum to 1 per row.
+
+        (The harmonic scores sum to 1 exactly only up to the CG tolerance.)
+        """
+        self._check_fitted()
+        u = interpolate(self.X_fit_, self.label_distributions_, X,
+                        n_neighbors=self.n_neighbors, k_sigma=self.k_sigma)
+        u = np.clip(u, 0.0, None)
+        return u / u.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """Labels of new points: the class of largest interpolated score."""
+        self._check_fitted()
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]

@@ -1,0 +1,88 @@
+"""The graph kernels: every backend equals the NumPy twin (and the twin equals SciPy)."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, strategies as st
+from scipy.sparse.linalg import spsolve
+
+from pdeopt.kernels import select
+
+
+def random_csr(rng, n_rows, n_cols, density):
+    A = sp.random(n_rows, n_cols, density=density, random_state=np.random.RandomState(
+        int(rng.integers(2 ** 31))), format="csr")
+    return A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data.astype(np.float64), A
+
+
+def laplacian_system(rng, n, m):
+    """An SPD system (diag(d) − W) with W symmetric, zero diagonal and d > row sums."""
+    W = sp.random(n, n, density=min(1.0, 6 / n), random_state=np.random.RandomState(
+        int(rng.integers(2 ** 31))))
+    W = (W + W.T).tocsr()
+    W.setdiag(0)
+    W.eliminate_zeros()
+    W.sort_indices()
+    diag = np.asarray(W.sum(axis=1)).ravel() + rng.uniform(0.01, 1.0, n)
+    B = rng.standard_normal((n, m))
+    return W, diag, B
+
+
+@given(n=st.integers(1, 40), k=st.integers(1, 6), seed=st.integers(0, 2 ** 16))
+def test_weights_backends_agree(n, k, seed):
+    rng = np.random.default_rng(seed)
+    neighbors = rng.integers(0, n, (n, k))
+    distances = np.sort(rng.uniform(0, 3, (n, k)), axis=1)
+    sigma = rng.uniform(0.1, 2, n)
+    ref = select("graph.weights", "numpy")(neighbors, distances, sigma)
+    got = select("graph.weights", "numba")(neighbors, distances, sigma)
+    for a, b in zip(ref, got):
+        np.testing.assert_allclose(b, a, rtol=1e-14)
+    # the math: row i, entry j is exp(−d_ij²/σ_i²)
+    np.testing.assert_allclose(ref[2].reshape(n, k), np.exp(-distances ** 2 / sigma[:, None] ** 2))
+
+
+@given(n_rows=st.integers(1, 50), n_cols=st.integers(1, 50), m=st.integers(1, 5),
+       density=st.floats(0.0, 1.0), seed=st.integers(0, 2 ** 16))
+def test_spmm_backends_agree_with_scipy(n_rows, n_cols, m, density, seed):
+    rng = np.random.default_rng(seed)
+    indptr, indices, data, A = random_csr(rng, n_rows, n_cols, density)
+    X = rng.standard_normal((n_cols, m))
+    expected = A @ X
+    for backend in ("numpy", "numba"):
+        np.testing.assert_allclose(select("graph.spmm", backend)(indptr, indices, data, X),
+                                   expected, rtol=1e-12, atol=1e-12)
+
+
+@given(n=st.integers(2, 60), m=st.integers(1, 4), seed=st.integers(0, 2 ** 16))
+def test_pcg_backends_agree_and_solve(n, m, seed):
+    rng = np.random.default_rng(seed)
+    W, diag, B = laplacian_system(rng, n, m)
+    args = (W.indptr.astype(np.int64), W.indices.astype(np.int64), W.data, diag, B,
+            np.zeros_like(B), 1e-12, 10 * n)
+    x_np, it_np, h_np = select("graph.pcg", "numpy")(*args)
+    x_nb, it_nb, h_nb = select("graph.pcg", "numba")(*args)
+    exact = spsolve((sp.diags(diag) - W).tocsc(), B).reshape(n, m)
+    np.testing.assert_allclose(x_np, exact, rtol=1e-8, atol=1e-9 * np.abs(exact).max())
+    np.testing.assert_allclose(x_nb, x_np, rtol=1e-9, atol=1e-10 * np.abs(exact).max())
+    assert it_np == it_nb and h_np.shape == (it_np + 1,)
+    assert h_np[-1] <= 1e-12
+
+
+def test_pcg_zero_right_hand_side_is_solved_at_once():
+    W, diag, B = laplacian_system(np.random.default_rng(1), 20, 2)
+    B[:, 1] = 0.0
+    for backend in ("numpy", "numba"):
+        x, it, hist = select("graph.pcg", backend)(W.indptr.astype(np.int64),
+                                                   W.indices.astype(np.int64), W.data, diag, B,
+                                                   np.zeros_like(B), 1e-10, 200)
+        assert np.all(x[:, 1] == 0) and np.all(np.isfinite(x))
+
+
+@pytest.mark.cuda
+def test_spmm_cuda_equals_numpy():
+    rng = np.random.default_rng(3)
+    indptr, indices, data, A = random_csr(rng, 24, 16, 0.3)
+    X = rng.standard_normal((16, 3))
+    np.testing.assert_allclose(select("graph.spmm", "cuda")(indptr, indices, data, X),
+                               select("graph.spmm", "numpy")(indptr, indices, data, X),
+                               rtol=1e-12, atol=1e-12)

@@ -1,0 +1,73 @@
+"""The WNLL output layer (pdeopt.nn.wnll_layer): layout, frozen parts, three-step training."""
+import numpy as np
+import pytest
+
+from pdeopt.data import load_digits
+from pdeopt.nn import Dense, Flatten, ReLU, Sequential
+from pdeopt.nn.wnll_layer import (buffer_start, features, finetune_buffer, train_wnll,
+                                  wnll_error, wnll_predict)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    d = load_digits()
+    return d.x_train[:400], d.y_train[:400], d.x_test[:150], d.y_test[:150]
+
+
+def small_net(seed=0):
+    return Sequential([Flatten(), Dense(24), ReLU(), Dense(16), ReLU(), Dense(10)],
+                      input_shape=(8, 8), seed=seed)
+
+
+def test_buffer_block_is_found_and_required():
+    assert buffer_start(small_net()) == 3
+    with pytest.raises(ValueError, match="buffer Dense before a final Dense"):
+        buffer_start(Sequential([Flatten(), Dense(10)], input_shape=(8, 8), seed=0))
+
+
+def test_features_are_the_output_layers_inputs(digits):
+    x, *_ = digits
+    model = small_net()
+    f = features(model, x[:7])
+    assert f.shape == (7, 16) and np.all(f >= 0)  # after the buffer's ReLU
+    logits = f @ model.layers[-1].params["W"].T + model.layers[-1].params["b"]
+    np.testing.assert_allclose(logits, model.forward(x[:7]), atol=1e-10)
+
+
+def test_finetune_changes_only_the_buffer_block(digits):
+    x, y, *_ = digits
+    model = small_net()
+    before = model.get_params()
+    losses = finetune_buffer(model, x, y, epochs=1, lr=0.05, template_per_class=5,
+                             rng=np.random.default_rng(0))
+    after = model.get_params()
+    changed = before != after
+    buffer = np.zeros_like(changed)
+    for layer in model.layers[3:5]:  # Dense(16), ReLU
+        for view in layer.params.values():
+            offset = (view.__array_interface__["data"][0]
+                      - model.params.__array_interface__["data"][0]) // view.itemsize
+            buffer[offset:offset + view.size] = True
+    assert changed.any() and not changed[~buffer].any()
+    assert len(losses) == 1 and np.isfinite(losses[0])
+
+
+def test_three_step_training_records_each_phase_and_learns(digits):
+    model = small_net(1)
+    res = train_wnll(model, digits, epochs_linear=4, epochs_buffer=1, epochs_retrain=2,
+                     rounds=1, seed=0)
+    np.testing.assert_array_equal(res.history["phase"], [1, 2, 3])
+    assert np.all(res.history["val_error_wnll"] < 0.3)
+    x, y, xt, yt = digits
+    assert wnll_error(model, x, y, xt, yt) == pytest.approx(res.history["val_error_wnll"][-1])
+    assert wnll_predict(model, x, y, xt).shape == (150,)
+
+
+def test_train_wnll_rejects_bad_input(digits):
+    x, y, xt, yt = digits
+    with pytest.raises(ValueError, match="cover all 10 classes"):
+        train_wnll(small_net(), (x[y < 5], y[y < 5], xt, yt), epochs_linear=1)
+    with pytest.raises(ValueError, match="epochs_buffer must be >= 0"):
+        train_wnll(small_net(), digits, epochs_buffer=-1)
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        train_wnll(small_net(), digits, lr=0.0)
