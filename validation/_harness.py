@@ -255,10 +255,20 @@ class Outcome:
 
 
 def run_validations(names, *, mode="default", seed=0, out_dir="figures", data_dir=None,
-                    echo=print) -> list[Outcome]:
-    """Run the named validations, print their checks, write the figures and the report."""
+                    echo=print, blas_threads=1) -> list[Outcome]:
+    """Run the named validations, print their checks, write the figures and the report.
+
+    BLAS runs on ``blas_threads`` threads (``None``: as configured): validations
+    multiply small matrices, where extra BLAS threads only wait for cores.
+    """
     import matplotlib
     matplotlib.use("Agg")
+    from pdeopt._threads import blas_threads_limit
+    with blas_threads_limit(blas_threads):
+        return _run(names, mode=mode, seed=seed, out_dir=out_dir, data_dir=data_dir, echo=echo)
+
+
+def _run(names, *, mode, seed, out_dir, data_dir, echo) -> list[Outcome]:
     reg = registry()
     out_dir = Path(out_dir)
     outcomes = []

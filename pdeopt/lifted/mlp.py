@@ -13,25 +13,12 @@ from scipy.special import log_softmax, softmax
 from .._checks import as_float_array, as_rng, check_choice, check_integer
 from .activations import get_activation
 
+from .._threads import blas_threads_limit
+
 __all__ = ["init_weights", "mlp_forward", "mlp_predict", "mlp_error", "check_weights",
            "layer_sizes", "blas_threads_limit", "LOSSES"]
 
 LOSSES = ("squared", "cross_entropy")
-
-
-def blas_threads_limit(threads):
-    """A context that caps the BLAS thread pools at ``threads`` (``None``: leave them).
-
-    The lifted methods multiply many small matrices (a layer by a minibatch); a
-    multi-threaded OpenBLAS gains little there and, on a busy machine, loses 10-30×
-    to its threads waiting for cores, so the training functions default to one thread.
-    """
-    from contextlib import nullcontext
-    if threads is None:
-        return nullcontext()
-    from threadpoolctl import threadpool_limits
-    return threadpool_limits(limits=check_integer(threads, "blas_threads", minimum=1),
-                             user_api="blas")
 
 
 def layer_sizes(x_dim: int, hidden, n_classes: int) -> list[int]:

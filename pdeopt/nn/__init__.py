@@ -6,6 +6,7 @@ steps, projections, Langevin noise, elastic coupling — are one line.
 """
 from .activations import (ACTIVATIONS, ELU, Activation, BinaryReLU, Identity, LeakyReLU, ReLU,
                           Sigmoid, Softplus, Tanh, get_activation)
+from .inspired import INSPIRED_KINDS, OptimizationBlock, algorithm_coefficients, inspired_net
 from .gradcheck import build_layer, gradient_check, layer_gradient_check, relative_error
 from .layers import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool2D,
                      Layer, MaxPool2D, Residual)
@@ -26,5 +27,6 @@ __all__ = [
     "Optimizer", "SGD", "step_schedule", "exponential_schedule", "cosine_schedule",
     "train", "batch_stream",
     "train_wnll", "wnll_predict", "wnll_error",
+    "OptimizationBlock", "inspired_net", "algorithm_coefficients", "INSPIRED_KINDS",
     "gradient_check", "layer_gradient_check", "build_layer", "relative_error",
 ]
