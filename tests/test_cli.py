@@ -92,3 +92,16 @@ def test_console_script_runs_from_another_directory(tmp_path):
     out = subprocess.run([sys.executable, "-m", "pdeopt", "list"], cwd=tmp_path,
                          capture_output=True, text=True, check=True).stdout
     assert "moreau-abs" in out
+
+
+def test_bench_quick_runs_every_group_and_writes_json(tmp_path, capsys):
+    from pdeopt.bench import registry as bench_registry
+    assert main(["bench", "--quick", "--out", str(tmp_path)]) == 0
+    rows = json.loads((tmp_path / "bench.json").read_text())["rows"]
+    assert {r["group"] for r in rows} == set(bench_registry())
+    for row in rows:  # every timed comparison has positive times and its ratios
+        if "seconds" in row:
+            assert all(t > 0 for t in row["seconds"].values())
+            assert row["speedup"][row["baseline"]] == 1.0
+    assert main(["bench", "no-such-group"]) == 2
+    assert "unknown benchmark 'no-such-group'" in capsys.readouterr().err
