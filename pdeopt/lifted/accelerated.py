@@ -53,6 +53,10 @@ def gradient_descent(grad, x0, *, step, iterations, f=None):
 
     Returns a :class:`~pdeopt.Result` whose history holds ``f`` (when given) per iterate,
     the initial point included.
+
+    References
+    ----------
+    Lin 2019, Theorem 1 (gradient descent as a plain network); Lemma 4.
     """
     step = check_positive(step, "step")
 
@@ -75,6 +79,11 @@ def heavy_ball(grad, x0, *, step, momentum, iterations, f=None):
     f(x_t) − f* ≤ ‖x_0 − x*‖²/(2α_0(t + 1)) on a convex L-smooth f. With
     :func:`polyak_parameters` on a μ-strongly convex quadratic the linear rate is
     q = (√L − √μ)/(√L + √μ).
+
+    References
+    ----------
+    B. T. Polyak, USSR Comput. Math. Math. Phys. 4 (1964); Lin 2019, Theorem 2
+    (heavy ball as a ResNet-like network).
     """
     alpha = step if callable(step) else (lambda k, a=check_positive(step, "step"): a)
     beta = momentum if callable(momentum) else (lambda k, b=float(momentum): b)
@@ -97,6 +106,11 @@ def nesterov(grad, x0, *, lipschitz, iterations, f=None):
     y_{t+1} = x_t − ∇f(x_t)/β,  x_{t+1} = (1 − γ_t)y_{t+1} + γ_t y_t,  x_1 = y_1.
     Theorem 3: f(y_t) − f* ≤ 2β‖x_1 − x*‖²/t². The result's ``x`` and history ``f``
     are those of the y_t (y_1 = x_1 first).
+
+    References
+    ----------
+    Y. Nesterov, Soviet Math. Dokl. 27 (1983); S. Bubeck, Convex Optimization:
+    Algorithms and Complexity (2015); Lin 2019, Theorem 3 (AGD as a DenseNet-like network).
     """
     beta = check_positive(lipschitz, "lipschitz")
 

@@ -64,6 +64,11 @@ def ista(a, y, lam, *, iterations=100, step=None, x0=None, record=True, backend=
     Result
         ``x`` the last iterate; history ``objective`` F(x_k) for k = 0..iterations
         (when ``record``); ``info["lipschitz"]``.
+
+    References
+    ----------
+    I. Daubechies, M. Defrise, C. De Mol, Commun. Pure Appl. Math. 57 (2004);
+    A. Beck, M. Teboulle, SIAM J. Imaging Sci. 2 (2009); Lin 2019 (ISTA-Net).
     """
     a, y, lam, x = _setup(a, y, lam, x0)
     big_l = _lipschitz(a)
@@ -85,6 +90,10 @@ def fista(a, y, lam, *, iterations=100, step=None, x0=None, record=True, backend
 
     x_k = S_{λη}(v_k − ηAᵀ(Av_k − y)), t_{k+1} = (1 + √(1 + 4t_k²))/2,
     v_{k+1} = x_k + ((t_k − 1)/t_{k+1})(x_k − x_{k−1}), v_1 = x_0, t_1 = 1.
+
+    References
+    ----------
+    A. Beck, M. Teboulle, SIAM J. Imaging Sci. 2 (2009); Lin 2019 (ISTA-Net).
     """
     a, y, lam, x = _setup(a, y, lam, x0)
     big_l = _lipschitz(a)

@@ -133,12 +133,24 @@ class BinaryConnect(BinaryRelax):
 
 
 def bwn(lr, layers=None, **kw):
-    """BWN baseline: BinaryConnect with the exact binary projection, s = mean|y| (XNOR-Net)."""
+    """BWN baseline: BinaryConnect with the exact binary projection, s = mean|y| (XNOR-Net).
+
+    References
+    ----------
+    M. Courbariaux, Y. Bengio, J.-P. David, BinaryConnect, NeurIPS 2015;
+    M. Rastegari et al., XNOR-Net, ECCV 2016; Osher 2018 (BinaryRelax part).
+    """
     return BinaryConnect(lr, QuantizedSet("binary", layers=layers), **kw)
 
 
 def twn(lr, layers=None, **kw):
-    """TWN baseline: BinaryConnect with TWN's ternary heuristic δ = 0.7·mean|y| (Li et al.)."""
+    """TWN baseline: BinaryConnect with TWN's ternary heuristic δ = 0.7·mean|y| (Li et al.).
+
+    References
+    ----------
+    F. Li, B. Zhang, B. Liu, Ternary Weight Networks, arXiv 1605.04711 (2016);
+    Osher 2018 (BinaryRelax part).
+    """
     return BinaryConnect(lr, QuantizedSet("twn", layers=layers), **kw)
 
 
