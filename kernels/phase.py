@@ -89,15 +89,19 @@ def _r_factor_numpy(xhat, magnitudes, known):
 # and a parallel one (prange) for arrays of at least PARALLEL_MIN_SIZE pixels. The loops are
 # separate functions: njit and pnjit must not wrap one Python function (cache=True).
 
-#: Arrays with at least this many pixels use the parallel (prange) sweeps: below it the
-#: threads' start-up costs more than they save (the FFTs use all cores from the same size).
-PARALLEL_MIN_SIZE = 512 * 512
+#: Arrays with at least this many pixels use the parallel (prange) sweeps; None: never.
+#: Off by default: measured on 2 shared cores, one HIO/PDHG iteration at 512²–1024² cost
+#: 1.0–1.15× its two FFTs with the serial sweeps but 1.7–4× with the prange ones, whose
+#: OpenMP threads keep spinning after each sweep and slow down scipy.fft's own threads
+#: (with OMP_WAIT_POLICY=PASSIVE or the workqueue layer: no better than serial).
+PARALLEL_MIN_SIZE = None
 
 
 def _parallel(a) -> bool:
     # numba's OpenMP/workqueue pools must be entered from one thread at a time: threads of
     # reconstruct_many (or any other thread) keep to the serial sweeps
-    return a.size >= PARALLEL_MIN_SIZE and threading.current_thread() is threading.main_thread()
+    return (PARALLEL_MIN_SIZE is not None and a.size >= PARALLEL_MIN_SIZE
+            and threading.current_thread() is threading.main_thread())
 
 
 @njit

@@ -115,10 +115,13 @@ def test_parallel_numba_equals_numpy(name, shape, seed, flags):
 
 def test_parallel_path_runs_above_the_threshold_and_equals_the_twins():
     import pdeopt.kernels.phase as kp
-    shape = (1, kp.PARALLEL_MIN_SIZE)
-    a = _inputs(shape, 5)
-    assert kp._parallel(a["z"])
-    flags = {"t": 1.0, "s": 1.0, "sigma": 0.1, "beta": 0.9, "nonneg": True, "er": False}
-    for name in NAMES:
-        for got, want in zip(_run("numba", name, a, flags), _run("numpy", name, a, flags)):
-            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    old, kp.PARALLEL_MIN_SIZE = kp.PARALLEL_MIN_SIZE, 64 * 64
+    try:
+        a = _inputs((64, 64), 5)
+        assert kp._parallel(a["z"]) and not kp._parallel(a["z"][:63])
+        flags = {"t": 1.0, "s": 1.0, "sigma": 0.1, "beta": 0.9, "nonneg": True, "er": False}
+        for name in NAMES:
+            for got, want in zip(_run("numba", name, a, flags), _run("numpy", name, a, flags)):
+                np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    finally:
+        kp.PARALLEL_MIN_SIZE = old
