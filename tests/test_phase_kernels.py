@@ -97,3 +97,31 @@ def test_cuda_equals_numpy(name):
                   {"t": 0.5, "s": 2.0, "sigma": 0.1, "beta": 0.5, "nonneg": False, "er": True}):
         for got, want in zip(_run("cuda", name, a, flags), _run("numpy", name, a, flags)):
             np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@given(shape=shapes, seed=seeds, flags=flags_st)
+def test_parallel_numba_equals_numpy(name, shape, seed, flags):
+    # the prange sweeps run from PARALLEL_MIN_SIZE pixels: lower it to reach them here
+    import pdeopt.kernels.phase as kp
+    old, kp.PARALLEL_MIN_SIZE = kp.PARALLEL_MIN_SIZE, 1
+    try:
+        a = _inputs(shape, seed)
+        for got, want in zip(_run("numba", name, a, flags), _run("numpy", name, a, flags)):
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    finally:
+        kp.PARALLEL_MIN_SIZE = old
+
+
+def test_parallel_path_runs_above_the_threshold_and_equals_the_twins():
+    import pdeopt.kernels.phase as kp
+    old, kp.PARALLEL_MIN_SIZE = kp.PARALLEL_MIN_SIZE, 64 * 64
+    try:
+        a = _inputs((64, 64), 5)
+        assert kp._parallel(a["z"]) and not kp._parallel(a["z"][:63])
+        flags = {"t": 1.0, "s": 1.0, "sigma": 0.1, "beta": 0.9, "nonneg": True, "er": False}
+        for name in NAMES:
+            for got, want in zip(_run("numba", name, a, flags), _run("numpy", name, a, flags)):
+                np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    finally:
+        kp.PARALLEL_MIN_SIZE = old
