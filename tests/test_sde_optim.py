@@ -116,6 +116,42 @@ def test_diverging_elastic_averaging_keeps_history():
     assert info.value.result.history["spread"].size >= 1
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_entropy_sgd_noise_drawn_ahead_is_the_seeds_stream_of_per_step_draws(dtype):
+    import copy
+
+    def run(opt, steps=6):
+        x = np.linspace(-1, 1, 20).astype(dtype)
+        for _ in range(steps):
+            opt.step(x, A * x, lambda w: (0.5 * A * float(w @ w), A * w))
+        return x
+
+    L, noise, inner_lr = 3, 0.5, 0.1
+    ahead = EntropySGD(0.5, L=L, noise=noise, inner_lr=inner_lr, seed=7)  # background draws
+    now = EntropySGD(0.5, L=L, noise=noise, inner_lr=inner_lr, rng=np.random.default_rng(7))
+    x_ahead, x_now = run(ahead), run(now)
+    np.testing.assert_array_equal(x_ahead, x_now)
+    # the draws are those of one standard_normal(n) per inner step, in order
+    rng = np.random.default_rng(7)
+    x = np.linspace(-1, 1, 20).astype(dtype)
+    xi = np.empty_like(x)
+    amp = np.sqrt(inner_lr) * noise
+    plain = EntropySGD(0.5, L=L, noise=0.0, seed=0)
+    for _ in range(6):
+        y, mu = x.copy(), x.copy()
+        for ell in range(L):
+            y -= inner_lr * (A * y + plain.gamma * (y - x))
+            rng.standard_normal(dtype=dtype, out=xi)
+            xi *= amp
+            y += xi
+            mu += plain.alpha * (y - mu)
+        plain._outer.step(x, plain.gamma * (x - mu))
+        plain.steps += 1
+    np.testing.assert_allclose(x_ahead, x, rtol=1e-5 if dtype == np.float32 else 1e-12)
+    twin = copy.deepcopy(ahead)  # waits for the draw in flight
+    np.testing.assert_array_equal(run(ahead, 2), run(twin, 2))
+
+
 def test_effective_epochs_of_entropy_sgd_in_train():
     from pdeopt.nn import mlp, train
     rng = np.random.default_rng(0)

@@ -27,6 +27,7 @@ G_τ * f.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -34,6 +35,25 @@ from .._checks import as_rng, check_integer, check_nonnegative, check_positive
 from ..nn.optimizers import SGD, Optimizer
 
 __all__ = ["EntropySGD", "Heat", "HJ", "HeatEntropySGD", "relaxation_optimizer"]
+
+# One background thread draws the next outer step's Langevin noise while the inner
+# loop evaluates gradients (both release the GIL): drawing one normal per weight per
+# inner step otherwise costs about half a gradient evaluation on a small net.
+_NOISE_DRAWER = None
+
+
+def _noise_drawer():
+    global _NOISE_DRAWER
+    if _NOISE_DRAWER is None:
+        _NOISE_DRAWER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdeopt-noise")
+    return _NOISE_DRAWER
+
+
+def _scaled_normals(rng, out, amp):
+    """Fill ``out`` with amp·N(0, 1) draws (float32 or float64, as ``out``); returns (out, amp)."""
+    rng.standard_normal(dtype=out.dtype, out=out)
+    out *= amp
+    return out, amp
 
 
 class _Relaxed(Optimizer):
@@ -52,6 +72,9 @@ class _Relaxed(Optimizer):
                           weight_decay=weight_decay)
         self.steps = 0          # outer steps taken
         self.evaluations = 0    # gradient evaluations, the given one included
+        # draw ahead only from a Generator made here: one the caller passed may be
+        # shared, and drawing from it in the background would reorder its stream
+        self._owns_rng = rng is None
 
     @property
     def gamma(self) -> float:
@@ -198,6 +221,46 @@ class EntropySGD(_Relaxed):
                 "inner_momentum": self.inner_momentum, "noise": self.noise,
                 "alpha": self.alpha}
 
+    def __getstate__(self):
+        self._wait_for_noise()
+        return self.__dict__.copy()
+
+    def _wait_for_noise(self):
+        pending = self.__dict__.pop("_pending_noise", None)
+        if pending is not None:
+            self._ready_noise = pending.result()
+
+    @property
+    def _draws_ahead(self):
+        """Whether ξ can be drawn for the whole inner loop at once (not when probes draw too)."""
+        return type(self)._probe is EntropySGD._probe
+
+    def _langevin_noise(self, like, amp):
+        """amp·ξ for the L inner steps of this outer step: an (L, n) array, ξ ~ N(0, I), dtype of x.
+
+        The draws are those of L successive ``standard_normal(n)`` calls (one fill of
+        L·n numbers consumes the Generator identically), scaled as before. With a
+        Generator of its own (``seed=``) the optimizer then starts drawing (and
+        scaling) the next outer step's noise in a background thread, into a second
+        buffer: the stream of draws is unchanged, only drawn one outer step early.
+        """
+        shape = (self.L,) + like.shape
+        self._wait_for_noise()
+        ready = self.__dict__.pop("_ready_noise", None)
+        if ready is not None and ready[0].shape == shape and ready[0].dtype == like.dtype:
+            noise, drawn_amp = ready
+            if drawn_amp != amp:  # inner_lr or noise changed since: rescale
+                noise *= amp / drawn_amp
+        else:
+            noise = _scaled_normals(self.rng, np.empty(shape, like.dtype), amp)[0]
+        if self._owns_rng:
+            spare = self.__dict__.pop("_spare_noise", None)
+            if spare is None or spare.shape != shape or spare.dtype != like.dtype:
+                spare = np.empty_like(noise)
+            self._pending_noise = _noise_drawer().submit(_scaled_normals, self.rng, spare, amp)
+            self._spare_noise = noise  # refilled one step later, once this step is done
+        return noise
+
     def relaxed_gradient(self, params, grad, oracle):
         gamma = self.gamma
         x = params
@@ -205,13 +268,15 @@ class EntropySGD(_Relaxed):
         mu = x.copy()
         work = self._buffer("_work", y)
         amp = math.sqrt(self.inner_lr) * self.noise
+        noise = self._langevin_noise(y, amp) if amp > 0 and self._draws_ahead else None
         for ell in range(self.L):
             g = self._gradient(x, self._probe(y), oracle, ell, self._given(grad))
             self._inner_step(y, self._coupled_direction(g, y, x, gamma))
             if amp > 0:
-                self.rng.standard_normal(dtype=work.dtype, out=work)  # float32 or float64
-                work *= amp
-                y += work
+                if noise is None:  # H-ESGD: its probes draw from the same stream in between
+                    y += _scaled_normals(self.rng, work, amp)[0]
+                else:
+                    y += noise[ell]
             np.subtract(y, mu, out=work)
             work *= self.alpha
             mu += work
