@@ -86,3 +86,17 @@ def test_spmm_cuda_equals_numpy():
     np.testing.assert_allclose(select("graph.spmm", "cuda")(indptr, indices, data, X),
                                select("graph.spmm", "numpy")(indptr, indices, data, X),
                                rtol=1e-12, atol=1e-12)
+
+
+@given(n_rows=st.integers(1, 30), m=st.integers(1, 12), seed=st.integers(0, 2 ** 16))
+def test_spmm_numba_takes_scipy_int32_indices(n_rows, m, seed):
+    # SciPy's own int32 CSR indices (what the benchmark passes) give the int64 result
+    rng = np.random.default_rng(seed)
+    A = sp.random(n_rows, n_rows, density=0.4, format="csr",
+                  random_state=np.random.RandomState(seed))
+    X = rng.standard_normal((n_rows, m))
+    assert A.indices.dtype == np.int32
+    got = select("graph.spmm", "numba")(A.indptr, A.indices, A.data, X)
+    np.testing.assert_allclose(got, select("graph.spmm", "numba")(
+        A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data, X), rtol=0, atol=0)
+    np.testing.assert_allclose(got, A @ X, rtol=1e-12, atol=1e-12)
