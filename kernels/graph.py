@@ -17,12 +17,21 @@ for each), C-contiguous blocks, σ_i > 0, d_i > 0.
 """
 import math
 
+import numba
 import numpy as np
 from numba import cuda, prange
 
 from ._registry import njit, pnjit, register
 
 __all__ = []
+
+#: Below this much work (multiply-adds per product, weights per graph) the kernels
+#: run on one thread.
+PARALLEL_MIN_WORK = 1_000_000
+
+#: For the per-row bodies shared by a parallel and a serial loop: inlined in numba's IR,
+#: since an ordinary call is not inlined by LLVM here and costs ~25 % in ``graph.spmm``.
+_row_body = numba.njit(cache=True, nogil=True, inline="always")
 
 
 # -- weight assembly ---------------------------------------------------------------------------
@@ -37,24 +46,38 @@ def _weights_numpy(neighbors, distances, sigma):
 def _weights_numba(neighbors, distances, sigma):
     # NumPy allocates and takes the exponential (its SIMD exp is several times faster
     # than numba's scalar libm call, and the result is then bit-identical to the twin);
-    # one parallel pass writes the indices and the exponents −(d/σ)².
+    # one pass writes the indices and the exponents −(d/σ)², on all cores when large.
     n, k = neighbors.shape
     indices = np.empty(n * k, np.int64)
     data = np.empty(n * k, np.float64)
-    _weights_exponents(neighbors, distances, sigma, indices, data)
+    exponents = _weights_exponents if n * k >= PARALLEL_MIN_WORK else _weights_exponents_serial
+    exponents(neighbors, distances, sigma, indices, data)
     np.exp(data, out=data)
     return np.arange(0, n * k + 1, k, dtype=np.int64), indices, data
 
 
+@_row_body
+def _weights_row(neighbors, distances, sigma, indices, data, i):
+    k = neighbors.shape[1]
+    s = sigma[i]
+    for j in range(k):
+        r = distances[i, j] / s
+        indices[i * k + j] = neighbors[i, j]
+        data[i * k + j] = -(r * r)
+
+
 @pnjit
 def _weights_exponents(neighbors, distances, sigma, indices, data):
-    n, k = neighbors.shape
-    for i in prange(n):
-        s = sigma[i]
-        for j in range(k):
-            r = distances[i, j] / s
-            indices[i * k + j] = neighbors[i, j]
-            data[i * k + j] = -(r * r)
+    for i in prange(neighbors.shape[0]):
+        _weights_row(neighbors, distances, sigma, indices, data, i)
+
+
+@njit
+def _weights_exponents_serial(neighbors, distances, sigma, indices, data):
+    # small inputs: waking the thread pool costs more than it saves (and up to a
+    # scheduler tick when the other cores are busy)
+    for i in range(neighbors.shape[0]):
+        _weights_row(neighbors, distances, sigma, indices, data, i)
 
 
 # -- CSR × dense block ---------------------------------------------------------------------------
@@ -67,30 +90,42 @@ def _spmm_numpy(indptr, indices, data, x):
 
 def _spmm_numba(indptr, indices, data, x):
     y = np.empty((indptr.size - 1, x.shape[1]), np.float64)
-    _spmm_rows(indptr, indices, data, x, y)
+    rows = _spmm_rows if indices.size * x.shape[1] >= PARALLEL_MIN_WORK else _spmm_rows_serial
+    rows(indptr, indices, data, x, y)
     return y
 
 
-@pnjit
-def _spmm_rows(indptr, indices, data, x, y):
+@_row_body
+def _spmm_row(indptr, indices, data, x, y, i):
     # Two nonzeros per step: two independent row gathers in flight and half the
     # read-modify-writes of y[i] (sums a·x_j + b·x_l first: equal to the twin to
     # a few ulps, not bitwise). The row of y stays in L1 while it is summed.
     m = x.shape[1]
-    for i in prange(indptr.size - 1):
+    for c in range(m):
+        y[i, c] = 0.0
+    p, end = indptr[i], indptr[i + 1]
+    while p + 2 <= end:
+        a, j = data[p], indices[p]
+        b, l = data[p + 1], indices[p + 1]
         for c in range(m):
-            y[i, c] = 0.0
-        p, end = indptr[i], indptr[i + 1]
-        while p + 2 <= end:
-            a, j = data[p], indices[p]
-            b, l = data[p + 1], indices[p + 1]
-            for c in range(m):
-                y[i, c] += a * x[j, c] + b * x[l, c]
-            p += 2
-        if p < end:
-            a, j = data[p], indices[p]
-            for c in range(m):
-                y[i, c] += a * x[j, c]
+            y[i, c] += a * x[j, c] + b * x[l, c]
+        p += 2
+    if p < end:
+        a, j = data[p], indices[p]
+        for c in range(m):
+            y[i, c] += a * x[j, c]
+
+
+@pnjit
+def _spmm_rows(indptr, indices, data, x, y):
+    for i in prange(indptr.size - 1):
+        _spmm_row(indptr, indices, data, x, y, i)
+
+
+@njit
+def _spmm_rows_serial(indptr, indices, data, x, y):
+    for i in range(indptr.size - 1):
+        _spmm_row(indptr, indices, data, x, y, i)
 
 
 def _spmm_cuda(indptr, indices, data, x):
@@ -201,10 +236,6 @@ def _apply(indptr, indices, data, diag, p, out, parallel):
         _laplacian_apply(indptr, indices, data, diag, p, out)
     else:
         _laplacian_apply_serial(indptr, indices, data, diag, p, out)
-
-
-#: Below this many multiply-adds per product the CG loop runs on one thread.
-PARALLEL_MIN_WORK = 1_000_000
 
 
 @njit
