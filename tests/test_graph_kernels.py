@@ -86,3 +86,43 @@ def test_spmm_cuda_equals_numpy():
     np.testing.assert_allclose(select("graph.spmm", "cuda")(indptr, indices, data, X),
                                select("graph.spmm", "numpy")(indptr, indices, data, X),
                                rtol=1e-12, atol=1e-12)
+
+
+@given(n_rows=st.integers(1, 30), m=st.integers(1, 12), seed=st.integers(0, 2 ** 16))
+def test_spmm_numba_takes_scipy_int32_indices(n_rows, m, seed):
+    # SciPy's own int32 CSR indices (what the benchmark passes) give the int64 result
+    rng = np.random.default_rng(seed)
+    A = sp.random(n_rows, n_rows, density=0.4, format="csr",
+                  random_state=np.random.RandomState(seed))
+    X = rng.standard_normal((n_rows, m))
+    assert A.indices.dtype == np.int32
+    got = select("graph.spmm", "numba")(A.indptr, A.indices, A.data, X)
+    np.testing.assert_allclose(got, select("graph.spmm", "numba")(
+        A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data, X), rtol=0, atol=0)
+    np.testing.assert_allclose(got, A @ X, rtol=1e-12, atol=1e-12)
+
+
+@given(n=st.integers(1, 60), m=st.integers(1, 12), seed=st.integers(0, 2 ** 16))
+def test_parallel_prefetching_paths_equal_serial_bitwise(n, m, seed):
+    # the parallel kernels (taken above PARALLEL_MIN_WORK, with prefetching) on small inputs
+    from pdeopt.kernels import graph as kg
+    rng = np.random.default_rng(seed)
+    W, diag, P = laplacian_system(rng, n, m)
+    for indptr, indices in ((W.indptr, W.indices),
+                            (W.indptr.astype(np.int64), W.indices.astype(np.int64))):
+        y_par, y_ser = np.empty((n, m)), np.empty((n, m))
+        kg._spmm_rows(indptr, indices, W.data, P, y_par)
+        kg._spmm_rows_serial(indptr, indices, W.data, P, y_ser)
+        assert np.array_equal(y_par, y_ser)
+        np.testing.assert_allclose(y_par, W @ P, rtol=1e-12, atol=1e-12)
+        kg._laplacian_apply(indptr, indices, W.data, diag, P, y_par)
+        kg._laplacian_apply_serial(indptr, indices, W.data, diag, P, y_ser)
+        assert np.array_equal(y_par, y_ser)
+    k = int(rng.integers(1, 6))
+    neighbors, distances = rng.integers(0, n, (n, k)), rng.uniform(0, 3, (n, k))
+    sigma = rng.uniform(0.1, 2, n)
+    par = [np.empty(n * k, np.int64), np.empty(n * k)]
+    ser = [np.empty(n * k, np.int64), np.empty(n * k)]
+    kg._weights_exponents(neighbors, distances, sigma, *par)
+    kg._weights_exponents_serial(neighbors, distances, sigma, *ser)
+    assert all(np.array_equal(a, b) for a, b in zip(par, ser))
