@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array, check_uniform_grid
+from .._checks import as_float_array, check_positive, check_uniform_grid
 
 
 def as_grid_function(f, x, *, f_name="f", x_name="x"):
@@ -33,3 +33,11 @@ def as_grid_function(f, x, *, f_name="f", x_name="x"):
         raise ValueError(f"{f_name} must have shape {shape} to match the grid {x_name}, "
                          f"got {f.shape}")
     return f, axes, spacings
+
+
+def check_cfl(cfl) -> float:
+    """The CFL number of an explicit scheme: a float in (0, 1]."""
+    cfl = check_positive(cfl, "cfl")
+    if cfl > 1:
+        raise ValueError(f"cfl must be in (0, 1], got {cfl}")
+    return cfl

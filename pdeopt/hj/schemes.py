@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_choice, check_nonnegative, check_positive
+from .._checks import check_choice, check_nonnegative
 from ..kernels import BACKENDS
-from ._grid import as_grid_function
+from ._grid import as_grid_function, check_cfl
 from ._stepping import march, max_slopes, stencil
 
 __all__ = ["solve_hj", "SCHEMES"]
@@ -66,9 +66,7 @@ def solve_hj(f, x, t, *, scheme="godunov", dt=None, cfl=0.5, backend="auto"):
     t = check_nonnegative(t, "t")
     check_choice(scheme, "scheme", SCHEMES)
     check_choice(backend, "backend", BACKENDS)
-    cfl = check_positive(cfl, "cfl")
-    if cfl > 1:
-        raise ValueError(f"cfl must be in (0, 1], got {cfl}")
+    cfl = check_cfl(cfl)
     dim = len(axes)
     slopes = max_slopes(f, spacings)
     rate = sum(p / h for p, h in zip(slopes, spacings))

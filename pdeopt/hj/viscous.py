@@ -7,7 +7,7 @@ import scipy.sparse.linalg as spla
 
 from .._checks import check_choice, check_nonnegative, check_positive
 from ..kernels import BACKENDS
-from ._grid import as_grid_function
+from ._grid import as_grid_function, check_cfl
 from ._stepping import march, max_slopes, stencil
 
 __all__ = ["solve_viscous_hj"]
@@ -80,9 +80,7 @@ def solve_viscous_hj(f, x, t, viscosity=1.0, *, method="explicit", dt=None, cfl=
     eps = check_positive(viscosity, "viscosity")
     check_choice(method, "method", METHODS)
     check_choice(backend, "backend", BACKENDS)
-    cfl = check_positive(cfl, "cfl")
-    if cfl > 1:
-        raise ValueError(f"cfl must be in (0, 1], got {cfl}")
+    cfl = check_cfl(cfl)
     dim = len(axes)
     slopes = max_slopes(f, spacings)
     if method == "explicit":
