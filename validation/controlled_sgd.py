@@ -24,14 +24,7 @@ import numpy as np
 from pdeopt.sde import controlled_sgd, controlled_sgd_paths
 
 from ._harness import validation
-
-
-def f(x):
-    return 0.5 * (x ** 2 - 1.0) ** 2 + 0.3 * x
-
-
-def grad_f(x):
-    return 2.0 * x * (x ** 2 - 1.0) + 0.3
+from ._sde_common import f, grad_f
 
 
 @validation("controlled-sgd",

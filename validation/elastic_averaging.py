@@ -25,20 +25,12 @@ import numpy as np
 
 from pdeopt.optim import demo_problem, elastic_averaging
 from pdeopt.optim.elastic_mpi import find_mpiexec
-from pdeopt.sde import gradient_flow
 
 from ._harness import validation
-from .langevin_local_entropy import exact_local_entropy_gradient
-
-GAMMA = 0.5
-
-
-def f(y):
-    return 0.5 * (y ** 2 - 1.0) ** 2 + 0.3 * y
-
+from ._sde_common import GAMMA, grad_f, local_entropy_flow
 
 def grad_oracle(y, rng):
-    return 2.0 * y * (y ** 2 - 1.0) + 0.3
+    return grad_f(y)  # exact gradient: the replicas' Langevin noise is the only randomness
 
 
 def mpi_matches_in_process(steps=60, seed=3):
@@ -72,11 +64,7 @@ def elastic_averaging_validation(ctx):
     horizon, x0 = ctx.pick(quick=1.5, default=3.0), 2.0
     steps = int(round(horizon / coupling_lr))
 
-    axis = np.linspace(-7.0, 7.0, 4001)
-    table_x = np.linspace(-3.0, 3.0, 1201)
-    table = exact_local_entropy_gradient(f(axis), [axis], GAMMA, table_x[:, None])[:, 0]
-    t_ref, x_ref = gradient_flow(lambda x: np.interp(x, table_x, table), [x0], time=horizon,
-                                 dt=1e-3)
+    t_ref, x_ref = local_entropy_flow(x0, horizon)
 
     gaps, runs = [], []
     for p in counts:

@@ -14,21 +14,10 @@ smaller ε, and its log–log slope is at least 0.3 (theory 0.5).
 """
 import numpy as np
 
-from pdeopt.sde import gradient_flow, two_scale_esgd
+from pdeopt.sde import two_scale_esgd
 
 from ._harness import validation
-from .langevin_local_entropy import exact_local_entropy_gradient
-
-GAMMA = 0.5
-
-
-def f(y):
-    return 0.5 * (y ** 2 - 1.0) ** 2 + 0.3 * y
-
-
-def grad_f(y):
-    return 2.0 * y * (y ** 2 - 1.0) + 0.3
-
+from ._sde_common import GAMMA, grad_f, local_entropy_flow
 
 @validation("homogenization",
             source="Oberman 2017, Homogenization of SDEs, Theorem 15",
@@ -42,11 +31,7 @@ def homogenization(ctx):
     horizon, x0 = 3.0, 2.0
 
     # Reference: ∇f_γ from pdeopt.hj.local_entropy tabulated on a fine grid, then RK4.
-    axis = np.linspace(-7.0, 7.0, 4001)
-    table_x = np.linspace(-3.0, 3.0, 1201)
-    table = exact_local_entropy_gradient(f(axis), [axis], GAMMA, table_x[:, None])[:, 0]
-    t_ref, x_ref = gradient_flow(lambda x: np.interp(x, table_x, table), [x0], time=horizon,
-                                 dt=1e-3)
+    t_ref, x_ref = local_entropy_flow(x0, horizon)
 
     gaps, runs = [], []
     for eps in epsilons:
