@@ -6,7 +6,8 @@ place. Arrays are C-contiguous; Fourier arrays are complex128 in NumPy's FFT
 layout (zero frequency at index 0); ``known`` marks the measured magnitudes.
 
 ``phase.magnitude_prox``     z ← (t·M·z/|z| + σ·z)/(t + σ) where known (σ = 0: projection)
-``phase.pdhg_fourier``       w = z − t·ŷ; z⁺ = prox_{t g_σ}(w); ŷ ← ŷ + s(2z⁺ − z); z ← z⁺
+``phase.pdhg_fourier``       ŷ ← h·ŷ; w = z − t·ŷ; z⁺ = prox_{t g_σ}(w); ŷ ← ŷ + s(2z⁺ − z); z ← z⁺
+                             (h: the DR1 filter of the previous step, fused here; None: 1)
 ``phase.pdhg_dual``          x ← P_X(u); u ← weight·(u − P_X(u))   (projection onto X*, DR2 damping)
 ``phase.object_step``        the ER / HIO real-space rule, and x ← P_X(u′)
 ``phase.replace_outside``    u ← v outside the support (OSS's smoothed exterior)
@@ -42,7 +43,9 @@ def _magnitude_prox_numpy(z, magnitudes, known, t, sigma):
     return z
 
 
-def _pdhg_fourier_numpy(z, yhat, magnitudes, known, t, s, sigma):
+def _pdhg_fourier_numpy(z, yhat, magnitudes, known, t, s, sigma, fourier_filter=None):
+    if fourier_filter is not None:
+        yhat *= fourier_filter
     w = z - t * yhat
     z_new = _magnitude_prox_numpy(w, magnitudes, known, t, sigma)
     yhat += s * (2.0 * z_new - z)
@@ -142,18 +145,21 @@ def _pdhg_fourier_pixel(zi, yi, m, known, t, s, sigma, inv):
     return w, complex(yi.real + s * (2.0 * w.real - zi.real), yi.imag + s * (2.0 * w.imag - zi.imag))
 
 
+# h is an array or None; numba compiles one version for each and drops the dead branch
 @njit
-def _pdhg_fourier_core(z, yhat, m, known, t, s, sigma):
+def _pdhg_fourier_core(z, yhat, m, known, t, s, sigma, h):
     inv = 1.0 / (t + sigma)
     for i in range(z.size):
-        z[i], yhat[i] = _pdhg_fourier_pixel(z[i], yhat[i], m[i], known[i], t, s, sigma, inv)
+        yi = yhat[i] if h is None else yhat[i] * h[i]
+        z[i], yhat[i] = _pdhg_fourier_pixel(z[i], yi, m[i], known[i], t, s, sigma, inv)
 
 
 @pnjit
-def _pdhg_fourier_par(z, yhat, m, known, t, s, sigma):
+def _pdhg_fourier_par(z, yhat, m, known, t, s, sigma, h):
     inv = 1.0 / (t + sigma)
     for i in prange(z.size):
-        z[i], yhat[i] = _pdhg_fourier_pixel(z[i], yhat[i], m[i], known[i], t, s, sigma, inv)
+        yi = yhat[i] if h is None else yhat[i] * h[i]
+        z[i], yhat[i] = _pdhg_fourier_pixel(z[i], yi, m[i], known[i], t, s, sigma, inv)
 
 
 @njit
@@ -259,9 +265,10 @@ def _magnitude_prox_numba(z, magnitudes, known, t, sigma):
     return z
 
 
-def _pdhg_fourier_numba(z, yhat, magnitudes, known, t, s, sigma):
+def _pdhg_fourier_numba(z, yhat, magnitudes, known, t, s, sigma, fourier_filter=None):
     core = _pdhg_fourier_par if _parallel(z) else _pdhg_fourier_core
-    core(*_flat(z, yhat, magnitudes, known), float(t), float(s), float(sigma))
+    h = None if fourier_filter is None else fourier_filter.reshape(-1)
+    core(*_flat(z, yhat, magnitudes, known), float(t), float(s), float(sigma), h)
     return z, yhat
 
 
@@ -317,10 +324,12 @@ def _cuda_kernels():
             z[i] = (t * m[i] * ph + sigma * zi) / (t + sigma)
 
     @cuda.jit
-    def pdhg_fourier(z, yhat, m, known, t, s, sigma):
+    def pdhg_fourier(z, yhat, m, known, h, t, s, sigma, filtered):
         i = cuda.grid(1)
         if i < z.size:
             zi = z[i]
+            if filtered:
+                yhat[i] *= h[i]
             w = zi - t * yhat[i]
             if known[i]:
                 mod = abs(w)
@@ -401,9 +410,10 @@ def _magnitude_prox_cuda(z, magnitudes, known, t, sigma):
     return z
 
 
-def _pdhg_fourier_cuda(z, yhat, magnitudes, known, t, s, sigma):
-    _launch("pdhg_fourier", [z, yhat, magnitudes, known], [0, 1], float(t), float(s),
-            float(sigma))
+def _pdhg_fourier_cuda(z, yhat, magnitudes, known, t, s, sigma, fourier_filter=None):
+    h = np.ones(1) if fourier_filter is None else fourier_filter
+    _launch("pdhg_fourier", [z, yhat, magnitudes, known, h], [0, 1], float(t), float(s),
+            float(sigma), fourier_filter is not None)
     return z, yhat
 
 

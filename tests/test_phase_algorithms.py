@@ -115,10 +115,12 @@ def test_complex_objects_with_support_only():
     assert res.info["best_r_factor"] < 0.05
 
 
-def test_reconstruct_many_is_independent_of_threads(problem):
+def test_reconstruct_many_is_independent_of_workers(problem):
     p, m = problem
-    a = ph.reconstruct_many(ph.hio, m, p.support, 20, 3, seed=7, threads=1)
-    b = ph.reconstruct_many(ph.hio, m, p.support, 20, 3, seed=7, threads=2)
-    for x, y in zip(a, b):
+    a = ph.reconstruct_many(ph.hio, m, p.support, 20, 3, seed=7, n_jobs=1)
+    b = ph.reconstruct_many(ph.hio, m, p.support, 20, 3, seed=7, n_jobs=2)
+    c = ph.reconstruct_many(ph.hio, m, p.support, 20, 3, seed=7, n_jobs=2, executor="thread")
+    for x, y, z in zip(a, b, c):
         np.testing.assert_array_equal(x.x, y.x)
+        np.testing.assert_array_equal(x.x, z.x)
     assert not np.array_equal(a[0].x, a[1].x)

@@ -27,7 +27,7 @@ def _run(backend, name, a, flags):
         return [k(a["z"], a["m"], a["known"], flags["t"], flags["sigma"])]
     if name == "pdhg_fourier":
         return list(k(a["z"], a["yhat"], a["m"], a["known"], flags["t"], flags["s"],
-                      flags["sigma"]))
+                      flags["sigma"], a["h"] if flags["filtered"] else None))
     if name == "pdhg_dual":
         x = np.empty_like(a["u"])
         return list(k(a["u"], x, a["support"], a["weight"], flags["nonneg"]))
@@ -48,7 +48,8 @@ NAMES = ["magnitude_prox", "pdhg_fourier", "pdhg_dual", "object_step", "replace_
          "multiply", "r_factor"]
 flags_st = st.fixed_dictionaries({
     "t": st.floats(0.1, 3), "s": st.floats(0.1, 3), "sigma": st.sampled_from([0.0, 0.1, 2.0]),
-    "beta": st.floats(0, 1), "nonneg": st.booleans(), "er": st.booleans()})
+    "beta": st.floats(0, 1), "nonneg": st.booleans(), "er": st.booleans(),
+    "filtered": st.booleans()})
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -93,8 +94,8 @@ def test_pdhg_dual_is_the_moreau_decomposition():
 @pytest.mark.parametrize("name", NAMES)
 def test_cuda_equals_numpy(name):
     a = _inputs((4, 8), 7)
-    for flags in ({"t": 1.0, "s": 1.0, "sigma": 0.0, "beta": 0.9, "nonneg": True, "er": False},
-                  {"t": 0.5, "s": 2.0, "sigma": 0.1, "beta": 0.5, "nonneg": False, "er": True}):
+    for flags in ({"t": 1.0, "s": 1.0, "sigma": 0.0, "beta": 0.9, "nonneg": True, "er": False, "filtered": True},
+                  {"t": 0.5, "s": 2.0, "sigma": 0.1, "beta": 0.5, "nonneg": False, "er": True, "filtered": False}):
         for got, want in zip(_run("cuda", name, a, flags), _run("numpy", name, a, flags)):
             np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
 
@@ -119,7 +120,7 @@ def test_parallel_path_runs_above_the_threshold_and_equals_the_twins():
     try:
         a = _inputs((64, 64), 5)
         assert kp._parallel(a["z"]) and not kp._parallel(a["z"][:63])
-        flags = {"t": 1.0, "s": 1.0, "sigma": 0.1, "beta": 0.9, "nonneg": True, "er": False}
+        flags = {"t": 1.0, "s": 1.0, "sigma": 0.1, "beta": 0.9, "nonneg": True, "er": False, "filtered": True}
         for name in NAMES:
             for got, want in zip(_run("numba", name, a, flags), _run("numpy", name, a, flags)):
                 np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)

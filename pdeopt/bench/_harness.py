@@ -12,7 +12,8 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["benchmark", "registry", "BenchContext", "time_call", "run_benchmarks"]
+__all__ = ["benchmark", "registry", "BenchContext", "time_call", "time_calls",
+           "run_benchmarks"]
 
 
 @dataclass(frozen=True)
@@ -41,24 +42,44 @@ def registry() -> dict[str, Benchmark]:
     return dict(sorted(_REGISTRY.items()))
 
 
-def time_call(fn: Callable, *, repeat: int = 5, min_time: float = 0.05) -> float:
-    """Best-of-``repeat`` wall time of ``fn()`` in seconds, after one warm-up call.
+def _per_call(fn: Callable, min_time: float) -> float:
+    """Mean wall time of ``fn()`` over a loop of at least ``min_time`` seconds."""
+    n, t0 = 0, time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        dt = time.perf_counter() - t0
+        if dt >= min_time:
+            return dt / n
 
-    Each repeat loops ``fn`` until ``min_time`` has passed, so short calls are
-    timed accurately; the minimum over repeats is the least noisy estimate.
+
+def time_call(fn: Callable, *, repeat: int = 5, min_time: float = 0.05) -> float:
+    """Median wall time of ``fn()`` in seconds over ``repeat`` rounds, after a warm-up call.
+
+    Each round loops ``fn`` until ``min_time`` has passed, so short calls are
+    timed accurately.
     """
-    fn()  # warm-up: JIT compilation, caches, first-touch allocation
-    best = np.inf
+    return time_calls({"fn": fn}, repeat=repeat, min_time=min_time)["fn"]
+
+
+def time_calls(fns: dict[str, Callable], *, repeat: int = 5,
+               min_time: float = 0.05) -> dict[str, float]:
+    """Median wall time of each ``fn()`` over ``repeat`` interleaved rounds.
+
+    Round r times every candidate once, in turn, so a slow spell of the machine
+    (another process, a frequency change) hits all candidates alike and their
+    ratios stay fair; timing one candidate after the other let such drift decide
+    ratios near 1. The median (as asv reports) rather than the minimum: on a shared
+    machine the minimum favours whichever candidate varies most (a multi-threaded
+    FFT has rare lucky rounds), the median is the typical cost.
+    """
+    for fn in fns.values():
+        fn()  # warm-up: JIT compilation, caches, first-touch allocation
+    rounds = {label: [] for label in fns}
     for _ in range(repeat):
-        n, t0 = 0, time.perf_counter()
-        while True:
-            fn()
-            n += 1
-            dt = time.perf_counter() - t0
-            if dt >= min_time:
-                break
-        best = min(best, dt / n)
-    return float(best)
+        for label, fn in fns.items():
+            rounds[label].append(_per_call(fn, min_time))
+    return {label: float(np.median(t)) for label, t in rounds.items()}
 
 
 class BenchContext:
@@ -78,6 +99,10 @@ class BenchContext:
     def time(self, fn: Callable, **kw) -> float:
         return time_call(fn, repeat=2 if self.quick else kw.pop("repeat", 5), **kw)
 
+    def time_many(self, fns: dict[str, Callable], **kw) -> dict[str, float]:
+        """:func:`time_calls` with this context's number of rounds."""
+        return time_calls(fns, repeat=2 if self.quick else kw.pop("repeat", 7), **kw)
+
     def copy_bandwidth(self, nbytes: int) -> float:
         """Bytes per second of ``np.copyto`` on float64 arrays of ``nbytes`` (read + write)."""
         if nbytes not in self._copy_cache:
@@ -89,7 +114,7 @@ class BenchContext:
 
     def compare(self, kernel: str, candidates: dict[str, Callable], *, baseline: str = "numpy",
                 bytes_moved: int | None = None, size: str = "", check=None) -> dict:
-        """Time each candidate and print its time and ratios.
+        """Time the candidates in interleaved rounds and print their times and ratios.
 
         Parameters
         ----------
@@ -106,10 +131,8 @@ class BenchContext:
             ``check(outputs)`` given ``{label: output}``; its return value (e.g. the
             max difference to the baseline) is printed and stored.
         """
-        times, outputs = {}, {}
-        for label, fn in candidates.items():
-            outputs[label] = fn()
-            times[label] = self.time(fn)
+        outputs = {label: fn() for label, fn in candidates.items()}
+        times = self.time_many(candidates)
         copy_bw = self.copy_bandwidth(bytes_moved) if bytes_moved else None
         row = {"group": self.name, "kernel": kernel, "size": size, "baseline": baseline,
                "seconds": times,

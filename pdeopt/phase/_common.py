@@ -109,6 +109,8 @@ class Monitor:
     def update(self, k, x, state):
         """Log R(x) at iteration k; keep copies of x and ``state`` if R improved.
 
+        ``state`` is a tuple of arrays (copied) or a callable returning the copies.
+
         Returns True when R ≤ tol (converged).
         """
         r = self.problem.r_factor(x)
@@ -120,7 +122,7 @@ class Monitor:
         if r < self.best_r:
             self.best_r, self.best_iteration = r, k
             self.best_x = x.copy()
-            self.best_state = tuple(a.copy() for a in state)
+            self.best_state = state() if callable(state) else tuple(a.copy() for a in state)
         return r <= self.tol
 
 

@@ -51,18 +51,20 @@ def smoothing_filters(shape, support, gamma, s, smoothing):
     return fourier_filter, np.ascontiguousarray(weight)
 
 
-def pdhg_step(p, z, yhat, x, weight, fourier_filter, s, t, sigma):
-    """One PDHG iteration: z updated in place, x ← P_X(d); returns the new F y."""
+def pdhg_step(p, z, yhat, x, weight, s, t, sigma, fourier_filter=None):
+    """One PDHG iteration: z updated in place, x ← P_X(d); returns the new F y, unfiltered.
+
+    ``yhat`` is F y before the DR1 filter ``fourier_filter`` (None: already
+    filtered). The filter multiplies ŷ inside the next Fourier sweep instead of in
+    a sweep of its own, so pass the returned array back with the stage's filter.
+    """
     k = p.kernels
-    # z ← prox_{t g_σ}(z − t F y); yhat ← F d = F y + s(2z⁺ − z)
-    k["pdhg_fourier"](z, yhat, p.magnitudes, p.known, t, s, sigma)
+    # ŷ ← h·ŷ (DR1: heat kernel on F y); z ← prox_{t g_σ}(z − t ŷ); ŷ ← F d = ŷ + s(2z⁺ − z)
+    k["pdhg_fourier"](z, yhat, p.magnitudes, p.known, t, s, sigma, fourier_filter)
     d = p.ifft(yhat, overwrite=True)
     # x ← P_X(d) (the estimate); d ← weight·P_X*(d) = y (DR2 damping)
     k["pdhg_dual"](d, x, p.support, weight, p.nonnegative)
-    yhat = p.fft(d)
-    if fourier_filter is not None:
-        k["multiply"](yhat, fourier_filter)          # DR1: heat kernel on F y
-    return yhat
+    return p.fft(d)
 
 
 def pdhg(magnitudes, support, n_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, t=1.0,
@@ -163,6 +165,7 @@ def pdhg(magnitudes, support, n_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, t=
                    backend=backend)
     monitor = Monitor(p, rec, monitor_every, tol, "pdhg")
     converged = False
+    pending = None                               # the DR1 filter still to apply to yhat
     with rec.running():
         for it in range(n_iter):
             stage, first = divmod(it, stage_length)
@@ -171,8 +174,11 @@ def pdhg(magnitudes, support, n_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, t=
                                                            s, smoothing)
                 if restart_best and monitor.best_state is not None:
                     z[...], yhat[...] = monitor.best_state
-            yhat = pdhg_step(p, z, yhat, x, weight, fourier_filter, s, t, sigma)
-            if monitor.due(it) and monitor.update(it, x, (z, yhat)):
+                    pending = None              # the saved F y is already filtered
+            yhat = pdhg_step(p, z, yhat, x, weight, s, t, sigma, pending)
+            pending = fourier_filter
+            if monitor.due(it) and monitor.update(it, x, lambda: (
+                    z.copy(), yhat * pending if pending is not None else yhat.copy())):
                 converged = True
                 break
     return finish(p, rec, monitor, x, use_best=restart_best, converged=converged,
