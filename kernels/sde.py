@@ -23,6 +23,10 @@ Kernels
 ``sde.em_tabulated``
     Drift tabulated on a uniform grid per time step (linear interpolation in x),
     plus the running integral of a tabulated cost (controlled SGD).
+``sde.langevin_step``
+    One inner step of Entropy-SGD on the flat weight vector, fused into one sweep:
+    d = ∇f(y) + γ(y − x) (with Nesterov momentum m′: v ← m′v + d, d ← d + m′v),
+    y ← y − η′d + ξ, μ ← μ + α(y − μ); reports whether ∇f(y) was finite.
 """
 from __future__ import annotations
 
@@ -307,6 +311,46 @@ def _em_exit_cuda(x, paths, coeffs, dt, sigma, step0, n_steps, threshold, seed):
     return x_out.copy_to_host(), exit_out.copy_to_host()
 
 
+# --- Entropy-SGD's inner (SGLD) step ---------------------------------------------------------
+
+def _langevin_step_numpy(y, mu, x, g, velocity, noise, gamma, inner_lr, momentum, alpha):
+    finite = bool(np.all(np.isfinite(g)))
+    d = g + gamma * (y - x)
+    if velocity is not None:
+        velocity *= momentum
+        velocity += d
+        d = d + momentum * velocity
+    y -= inner_lr * d
+    if noise is not None:
+        y += noise
+    mu += alpha * (y - mu)
+    return finite
+
+
+# velocity and noise are arrays or None: numba compiles a version for each and drops the
+# dead branches. One sweep instead of nine NumPy passes: on a 26 000-weight net those cost
+# about an eighth of a gradient evaluation.
+@njit
+def _langevin_step_numba(y, mu, x, g, velocity, noise, gamma, inner_lr, momentum, alpha):
+    finite = True
+    for i in range(y.size):
+        gi = g[i]
+        if not math.isfinite(gi):
+            finite = False
+        d = (y[i] - x[i]) * gamma + gi
+        if velocity is not None:
+            v = velocity[i] * momentum + d
+            velocity[i] = v
+            d = d + momentum * v
+        yi = y[i] - d * inner_lr
+        if noise is not None:
+            yi = yi + noise[i]
+        y[i] = yi
+        mu[i] = mu[i] + (yi - mu[i]) * alpha
+    return finite
+
+
 register("sde.normal", numpy=_normal_numpy, numba=_normal_numba)
+register("sde.langevin_step", numpy=_langevin_step_numpy, numba=_langevin_step_numba)
 register("sde.em_exit", numpy=_em_exit_numpy, numba=_em_exit_numba, cuda=_em_exit_cuda)
 register("sde.em_tabulated", numpy=_em_tabulated_numpy, numba=_em_tabulated_numba)

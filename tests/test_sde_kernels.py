@@ -83,3 +83,36 @@ def test_em_exit_cuda_equals_numpy():
     x1, s1 = select("sde.em_exit", "cuda")(x, *args)
     np.testing.assert_allclose(x1, x0, rtol=1e-9, atol=1e-9)
     np.testing.assert_array_equal(s1, s0)
+
+
+@settings(deadline=None, max_examples=40)
+@given(seed=st.integers(0, 2 ** 32 - 1), n=st.integers(1, 50), momentum=st.sampled_from([0.0, 0.9]),
+       noisy=st.booleans(), gamma=st.floats(0.0, 10.0), inner_lr=st.floats(1e-3, 1.0),
+       alpha=st.floats(0.01, 1.0))
+def test_langevin_step_numba_equals_numpy(seed, n, momentum, noisy, gamma, inner_lr, alpha):
+    rng = np.random.default_rng(seed)
+    y, mu, x, g, v, xi = (rng.standard_normal(n) for _ in range(6))
+    outs = {}
+    for backend in ("numpy", "numba"):
+        state = [a.copy() for a in (y, mu, v)]
+        finite = select("sde.langevin_step", backend)(
+            state[0], state[1], x, g, state[2] if momentum else None, xi if noisy else None,
+            gamma, inner_lr, momentum, alpha)
+        outs[backend] = (finite, state)
+    assert outs["numpy"][0] is True and outs["numba"][0] is True
+    for a, b in zip(outs["numpy"][1], outs["numba"][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13)
+    # the step is the SGLD update written out: y⁺ = y − η′(g + γ(y − x)) + ξ, μ⁺ = μ + α(y⁺ − μ)
+    if not momentum:
+        y_new = y - inner_lr * (g + gamma * (y - x)) + (xi if noisy else 0.0)
+        np.testing.assert_allclose(outs["numba"][1][0], y_new, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(outs["numba"][1][1], mu + alpha * (y_new - mu), rtol=1e-12,
+                                   atol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_langevin_step_reports_a_non_finite_gradient(backend):
+    g = np.array([0.0, np.nan, 1.0])
+    y, mu, x = np.zeros(3), np.zeros(3), np.zeros(3)
+    assert select("sde.langevin_step", backend)(y, mu, x, g, None, None, 1.0, 0.1, 0.0,
+                                                 0.5) is False

@@ -32,6 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .._checks import as_rng, check_integer, check_nonnegative, check_positive
+from ..kernels import select
 from ..nn.optimizers import SGD, Optimizer
 
 __all__ = ["EntropySGD", "Heat", "HJ", "HeatEntropySGD", "relaxation_optimizer"]
@@ -89,8 +90,12 @@ class _Relaxed(Optimizer):
                                                       else f"{k}={v}"
                                                       for k, v in self._params().items()) + ")")
 
-    def _gradient(self, x, y, oracle, ell, given):
-        """∇f at y: the given gradient when y is x at ℓ = 0, else one oracle call."""
+    def _gradient(self, x, y, oracle, ell, given, check=True):
+        """∇f at y: the given gradient when y is x at ℓ = 0, else one oracle call.
+
+        ``check=False`` leaves the finiteness of the gradient (not of the loss) to
+        the caller, whose fused step tests it in the same sweep.
+        """
         if ell == 0 and given is not None:
             return given
         if oracle is None:
@@ -98,7 +103,7 @@ class _Relaxed(Optimizer):
                             "evaluates gradients at other points)")
         value, g = oracle(y)
         self.evaluations += 1
-        if not (math.isfinite(value) and np.all(np.isfinite(g))):
+        if not (math.isfinite(value) and (not check or np.all(np.isfinite(g)))):
             self._diverged(ell, f"the loss at the inner iterate is {value}")
         return g
 
@@ -194,6 +199,8 @@ class EntropySGD(_Relaxed):
         The outer SGD step's (see :class:`pdeopt.nn.SGD`).
     seed, rng
         For the Langevin noise.
+    backend : {"auto", "numpy", "numba"}
+        Of the fused inner step (kernel ``sde.langevin_step``).
 
     References
     ----------
@@ -206,7 +213,7 @@ class EntropySGD(_Relaxed):
 
     def __init__(self, lr, *, gamma=0.03, scoping=1e-3, L=20, inner_lr=0.1, inner_momentum=0.0,
                  noise=1e-4, alpha=0.75, momentum=0.9, nesterov=True, weight_decay=0.0,
-                 schedule=None, seed=None, rng=None):
+                 schedule=None, seed=None, rng=None, backend="auto"):
         super().__init__(lr, gamma=gamma, scoping=scoping, L=L, momentum=momentum,
                          nesterov=nesterov, weight_decay=weight_decay, schedule=schedule,
                          seed=seed, rng=rng)
@@ -215,6 +222,8 @@ class EntropySGD(_Relaxed):
         self.alpha = check_positive(alpha, "alpha")
         if self.alpha > 1:
             raise ValueError(f"alpha must be in (0, 1], got {alpha}")
+        self.backend = backend
+        self._langevin_step = select("sde.langevin_step", backend)
 
     def _params(self):
         return {**super()._params(), "inner_lr": self.inner_lr,
@@ -223,7 +232,13 @@ class EntropySGD(_Relaxed):
 
     def __getstate__(self):
         self._wait_for_noise()
-        return self.__dict__.copy()
+        state = self.__dict__.copy()
+        state.pop("_langevin_step", None)   # a compiled kernel: selected again on unpickling
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._langevin_step = select("sde.langevin_step", self.backend)
 
     def _wait_for_noise(self):
         pending = self.__dict__.pop("_pending_noise", None)
@@ -267,19 +282,25 @@ class EntropySGD(_Relaxed):
         y = x.copy()
         mu = x.copy()
         work = self._buffer("_work", y)
+        velocity = None
+        if self.inner_momentum > 0:
+            if self._inner_velocity is None or self._inner_velocity.shape != y.shape:
+                self._inner_velocity = np.zeros_like(y)
+            velocity = self._inner_velocity
         amp = math.sqrt(self.inner_lr) * self.noise
         noise = self._langevin_noise(y, amp) if amp > 0 and self._draws_ahead else None
         for ell in range(self.L):
-            g = self._gradient(x, self._probe(y), oracle, ell, self._given(grad))
-            self._inner_step(y, self._coupled_direction(g, y, x, gamma))
-            if amp > 0:
-                if noise is None:  # H-ESGD: its probes draw from the same stream in between
-                    y += _scaled_normals(self.rng, work, amp)[0]
-                else:
-                    y += noise[ell]
-            np.subtract(y, mu, out=work)
-            work *= self.alpha
-            mu += work
+            g = self._gradient(x, self._probe(y), oracle, ell, self._given(grad), check=False)
+            if amp == 0:
+                xi = None
+            elif noise is None:  # H-ESGD: its probes draw from the same stream in between
+                xi = _scaled_normals(self.rng, work, amp)[0]
+            else:
+                xi = noise[ell]
+            # the SGLD step and the running average μ, in one sweep (sde.langevin_step)
+            if not self._langevin_step(y, mu, x, g, velocity, xi, gamma, self.inner_lr,
+                                       self.inner_momentum, self.alpha):
+                self._diverged(ell, "the gradient at the inner iterate is not finite")
         np.subtract(x, mu, out=mu)
         mu *= gamma
         return mu
