@@ -247,30 +247,29 @@ class EntropySGD(_Relaxed):
 
     @property
     def _draws_ahead(self):
-        """Whether ξ can be drawn for the whole inner loop at once (not when probes draw too)."""
+        """Whether ξ can be drawn a step ahead (not when the probes draw from the stream too)."""
         return type(self)._probe is EntropySGD._probe
 
     def _langevin_noise(self, like, amp):
-        """amp·ξ for the L inner steps of this outer step: an (L, n) array, ξ ~ N(0, I), dtype of x.
+        """amp·ξ for the current inner step, ξ ~ N(0, I) of the shape and dtype of x.
 
-        The draws are those of L successive ``standard_normal(n)`` calls (one fill of
-        L·n numbers consumes the Generator identically), scaled as before. With a
-        Generator of its own (``seed=``) the optimizer then starts drawing (and
-        scaling) the next outer step's noise in a background thread, into a second
-        buffer: the stream of draws is unchanged, only drawn one outer step early.
+        The draws are those of successive ``standard_normal(n)`` calls, one per inner
+        step. With a Generator of its own (``seed=``) the optimizer then starts
+        drawing (and scaling) the next inner step's noise in a background thread,
+        into a second buffer, while the next gradient is evaluated: the stream of
+        draws is unchanged, only drawn one step early.
         """
-        shape = (self.L,) + like.shape
         self._wait_for_noise()
         ready = self.__dict__.pop("_ready_noise", None)
-        if ready is not None and ready[0].shape == shape and ready[0].dtype == like.dtype:
+        if ready is not None and ready[0].shape == like.shape and ready[0].dtype == like.dtype:
             noise, drawn_amp = ready
             if drawn_amp != amp:  # inner_lr or noise changed since: rescale
                 noise *= amp / drawn_amp
         else:
-            noise = _scaled_normals(self.rng, np.empty(shape, like.dtype), amp)[0]
+            noise = _scaled_normals(self.rng, np.empty_like(like), amp)[0]
         if self._owns_rng:
             spare = self.__dict__.pop("_spare_noise", None)
-            if spare is None or spare.shape != shape or spare.dtype != like.dtype:
+            if spare is None or spare.shape != like.shape or spare.dtype != like.dtype:
                 spare = np.empty_like(noise)
             self._pending_noise = _noise_drawer().submit(_scaled_normals, self.rng, spare, amp)
             self._spare_noise = noise  # refilled one step later, once this step is done
@@ -288,15 +287,14 @@ class EntropySGD(_Relaxed):
                 self._inner_velocity = np.zeros_like(y)
             velocity = self._inner_velocity
         amp = math.sqrt(self.inner_lr) * self.noise
-        noise = self._langevin_noise(y, amp) if amp > 0 and self._draws_ahead else None
         for ell in range(self.L):
             g = self._gradient(x, self._probe(y), oracle, ell, self._given(grad), check=False)
             if amp == 0:
                 xi = None
-            elif noise is None:  # H-ESGD: its probes draw from the same stream in between
+            elif self._draws_ahead:
+                xi = self._langevin_noise(y, amp)
+            else:  # H-ESGD: its probes draw from the same stream in between
                 xi = _scaled_normals(self.rng, work, amp)[0]
-            else:
-                xi = noise[ell]
             # the SGLD step and the running average μ, in one sweep (sde.langevin_step)
             if not self._langevin_step(y, mu, x, g, velocity, xi, gamma, self.inner_lr,
                                        self.inner_momentum, self.alpha):
