@@ -124,3 +124,19 @@ def test_reconstruct_many_is_independent_of_workers(problem):
         np.testing.assert_array_equal(x.x, y.x)
         np.testing.assert_array_equal(x.x, z.x)
     assert not np.array_equal(a[0].x, a[1].x)
+
+
+def test_reconstruct_many_explains_an_unguarded_script(tmp_path):
+    # worker processes import the main script: one without a __main__ guard cannot start
+    # them, and the error must say what to do instead of a bare BrokenProcessPool
+    import subprocess
+    import sys
+    script = tmp_path / "unguarded.py"
+    script.write_text("from pdeopt import phase as ph\n"
+                      "obj = ph.vesicle(32, oversampling=2.0)\n"
+                      "m = ph.simulate(obj.object)\n"
+                      "ph.reconstruct_many(ph.hio, m, obj.support, 3, 2, n_jobs=2)\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=300, cwd=tmp_path)
+    assert out.returncode != 0
+    assert "if __name__ == '__main__':" in out.stderr and "executor='thread'" in out.stderr
