@@ -113,7 +113,8 @@ class BenchContext:
         return self._copy_cache[nbytes]
 
     def compare(self, kernel: str, candidates: dict[str, Callable], *, baseline: str = "numpy",
-                bytes_moved: int | None = None, size: str = "", check=None) -> dict:
+                bytes_moved: int | None = None, size: str = "", check=None,
+                repeat: int | None = None) -> dict:
         """Time the candidates in interleaved rounds and print their times and ratios.
 
         Parameters
@@ -130,9 +131,11 @@ class BenchContext:
         check : callable, optional
             ``check(outputs)`` given ``{label: output}``; its return value (e.g. the
             max difference to the baseline) is printed and stored.
+        repeat : int, optional
+            Rounds (default 7): more for ratios near a goal on a noisy machine.
         """
         outputs = {label: fn() for label, fn in candidates.items()}
-        times = self.time_many(candidates)
+        times = self.time_many(candidates, **({} if repeat is None else {"repeat": repeat}))
         copy_bw = self.copy_bandwidth(bytes_moved) if bytes_moved else None
         row = {"group": self.name, "kernel": kernel, "size": size, "baseline": baseline,
                "seconds": times,
