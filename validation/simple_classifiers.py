@@ -19,11 +19,17 @@ test), and the same with only 10 labels per class, where a graph method should
 matter most; ``--full`` adds the MNIST row (slow: SVC on 60 000 points).
 
 Checks (paired on the same test points, so the standard error of a difference
-of accuracies is √(n₀₁ + n₁₀)/n from the discordant pairs):
+of accuracies is √(n₀₁ + n₁₀)/n from the discordant pairs), on digits and, in
+``--full``, on the MNIST row as well:
 * WNLL ≥ KNN − 2 SE with all labels (the seed: WNLL above KNN on every data set);
 * |WNLL − SVM| ≤ 2 SE with all labels (the seed: 97.74 vs 97.79 on MNIST);
+* WNLL > softmax + 2 SE with all labels;
 * WNLL > KNN + 2 SE with 10 labels per class (interpolation over the unlabeled
-  points is what WNLL adds).
+  points is what WNLL adds);
+* MNIST only: WNLL within half a point of the seed's 97.74 %.
+Measured on MNIST (``--full``, 566 s): KNN 96.91 %, SVM 97.92 %, softmax 91.49 %,
+WNLL 97.41 %: WNLL is half a point below SVM (the seed: 0.05 below), so the
+|WNLL − SVM| check fails there; the other MNIST checks pass.
 """
 import numpy as np
 
@@ -112,17 +118,25 @@ def simple_classifiers(ctx):
             + " |")
     ctx.table("\n".join(rows))
 
-    # Checks: the seed's ordering, with paired standard errors.
-    full = results[settings[0][0]]
-    se = paired_se(full["WNLL"], full["KNN"])
-    ctx.check("all labels: WNLL - KNN accuracy", full["WNLL"].mean() - full["KNN"].mean(), 0.0,
-              tol=2 * se, comparison="ge", note="seed: WNLL above KNN")
-    se = paired_se(full["WNLL"], full["SVM"])
-    ctx.check("all labels: WNLL - SVM accuracy", full["WNLL"].mean() - full["SVM"].mean(), 0.0,
-              tol=2 * se, note="seed: 97.74 vs 97.79")
-    se = paired_se(full["WNLL"], full["softmax"])
-    ctx.check("all labels: WNLL - softmax accuracy", full["WNLL"].mean() - full["softmax"].mean(),
-              2 * se, comparison="ge", note="seed: 97.74 vs 92.65")
+    # Checks: the seed's ordering, with paired standard errors, on every all-labels row
+    # (digits; MNIST too in --full, where WNLL is also held to the seed's number).
+    for name, res in results.items():
+        if "all" not in name:
+            continue
+        tag = "MNIST" if name.startswith("MNIST") else "all labels"
+        se = paired_se(res["WNLL"], res["KNN"])
+        ctx.check(f"{tag}: WNLL - KNN accuracy", res["WNLL"].mean() - res["KNN"].mean(), 0.0,
+                  tol=2 * se, comparison="ge", note="seed: WNLL above KNN")
+        se = paired_se(res["WNLL"], res["SVM"])
+        ctx.check(f"{tag}: WNLL - SVM accuracy", res["WNLL"].mean() - res["SVM"].mean(), 0.0,
+                  tol=2 * se, note="seed: 97.74 vs 97.79")
+        se = paired_se(res["WNLL"], res["softmax"])
+        ctx.check(f"{tag}: WNLL - softmax accuracy",
+                  res["WNLL"].mean() - res["softmax"].mean(), 2 * se, comparison="ge",
+                  note="seed: 97.74 vs 92.65")
+        if tag == "MNIST":
+            ctx.check("MNIST: WNLL accuracy (%)", 100 * res["WNLL"].mean(), SEED_MNIST["WNLL"],
+                      tol=0.5, note="the seed's number, within half a point")
     if len(settings) > 1:
         few = results[settings[1][0]]
         se = paired_se(few["WNLL"], few["KNN"])
