@@ -88,7 +88,7 @@ def _esgd_overhead(ctx):
         ctx.metric(f"Entropy-SGD without noise / SGD, {label}", t["quiet"] / t["sgd"],
                    unit="x", goal="<= 1.1x")
     ctx.note("the Langevin noise is one normal per weight per inner step (about 10 ns each "
-             "here), drawn one outer step ahead in a background thread; the inner step's "
+             "here), drawn one inner step ahead in a background thread; the inner step's "
              "arithmetic is one fused sweep (kernel sde.langevin_step)")
 
 
