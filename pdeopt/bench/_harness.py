@@ -97,11 +97,13 @@ class BenchContext:
         return quick if self.quick else default
 
     def time(self, fn: Callable, **kw) -> float:
-        return time_call(fn, repeat=2 if self.quick else kw.pop("repeat", 5), **kw)
+        repeat = kw.pop("repeat", 5)
+        return time_call(fn, repeat=2 if self.quick else repeat, **kw)
 
     def time_many(self, fns: dict[str, Callable], **kw) -> dict[str, float]:
-        """:func:`time_calls` with this context's number of rounds."""
-        return time_calls(fns, repeat=2 if self.quick else kw.pop("repeat", 7), **kw)
+        """:func:`time_calls` with this context's number of rounds (2 in quick mode)."""
+        repeat = kw.pop("repeat", 7)
+        return time_calls(fns, repeat=2 if self.quick else repeat, **kw)
 
     def copy_bandwidth(self, nbytes: int) -> float:
         """Bytes per second of ``np.copyto`` on float64 arrays of ``nbytes`` (read + write)."""
