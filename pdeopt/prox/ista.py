@@ -43,6 +43,13 @@ def _setup(a, y, lam, x0):
     return a, y, lam, x0
 
 
+def _step_and_count(a, step, iterations):
+    """L = ‖A‖₂², the step η (default 1/L, else checked > 0) and the checked iteration count."""
+    big_l = _lipschitz(a)
+    eta = 1.0 / big_l if step is None else check_positive(step, "step")
+    return big_l, eta, check_integer(iterations, "iterations", minimum=1)
+
+
 def lasso_objective(a, y, lam, x) -> float:
     """F(x) = ½‖Ax − y‖² + λ‖x‖₁ (summed over columns)."""
     r = a @ x - y
@@ -71,9 +78,7 @@ def ista(a, y, lam, *, iterations=100, step=None, x0=None, record=True, backend=
     A. Beck, M. Teboulle, SIAM J. Imaging Sci. 2 (2009); Lin 2019 (ISTA-Net).
     """
     a, y, lam, x = _setup(a, y, lam, x0)
-    big_l = _lipschitz(a)
-    eta = 1.0 / big_l if step is None else check_positive(step, "step")
-    iterations = check_integer(iterations, "iterations", minimum=1)
+    big_l, eta, iterations = _step_and_count(a, step, iterations)
     rec = Recorder(method="ista", lam=lam, step=eta)
     with rec.running():
         if record:
@@ -96,9 +101,7 @@ def fista(a, y, lam, *, iterations=100, step=None, x0=None, record=True, backend
     A. Beck, M. Teboulle, SIAM J. Imaging Sci. 2 (2009); Lin 2019 (ISTA-Net).
     """
     a, y, lam, x = _setup(a, y, lam, x0)
-    big_l = _lipschitz(a)
-    eta = 1.0 / big_l if step is None else check_positive(step, "step")
-    iterations = check_integer(iterations, "iterations", minimum=1)
+    big_l, eta, iterations = _step_and_count(a, step, iterations)
     rec = Recorder(method="fista", lam=lam, step=eta)
     v, t = x.copy(), 1.0
     with rec.running():
