@@ -15,12 +15,12 @@ against the noisy data. A "good minimum" is an R within 2 % of the lowest R of
 all runs of both methods; "< best OSS" is the share of runs below OSS's best (the
 seed's "< 16.85 %" row). Every case checks that the best runs reach the noise
 floor. The seed's claim (PDHG's mean and spread no larger than OSS's) is checked on
-its headline case, the vesicle at flux 1e8: the spread strictly, the mean to within
-1 % of OSS's (measured in ``--full``, 128² × 100 runs × 2000 iterations: both means
-0.0180, PDHG 0.4 % above OSS, both below the noise floor 0.0188; OSS's real-space
-error 0.109 against PDHG's 0.153). The summary table states, case by case, whether
-the strict claim holds: at these grid sizes and photon counts it goes both ways,
-the two methods ending within a few percent of each other.
+its headline case, the vesicle at flux 1e8. It holds in the default mode; in
+``--full`` (128² × 100 runs × 2000 iterations) the mean check fails: both means are
+0.0180, PDHG's 0.4 % above OSS's (0.01802 against 0.01795), both below the noise
+floor 0.0188, and OSS's real-space error is the lower (0.109 against 0.153). The
+summary table states, case by case, whether the claim holds: at these grid sizes
+and photon counts it goes both ways, the two methods ending within a few percent.
 """
 import numpy as np
 
@@ -139,9 +139,8 @@ def phase_statistics(ctx):
         ctx.check(f"{tag}: PDHG best R / noise floor", r[best].min() / floor, 1.05,
                   comparison="le", note="the best run reaches the noise floor")
         if seed_key == ("vesicle", 1e8):  # the seed's headline comparison
-            ctx.check(f"{tag}: PDHG mean R ≤ OSS mean R (+1 %)", s_dr["mean"], s_oss["mean"],
-                      tol=0.01 * s_oss["mean"], comparison="le",
-                      note="the seed: lower; checked: no worse by over 1 % (strict: the summary)")
+            ctx.check(f"{tag}: PDHG mean R ≤ OSS mean R (seed)", s_dr["mean"], s_oss["mean"],
+                      comparison="le")
             ctx.check(f"{tag}: PDHG std R ≤ OSS std R (seed)", s_dr["std"], s_oss["std"],
                       comparison="le")
         holds = lambda a, b: "yes" if a <= b else "**no**"

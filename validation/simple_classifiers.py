@@ -26,10 +26,10 @@ of accuracies is √(n₀₁ + n₁₀)/n from the discordant pairs), on digits 
 * WNLL > softmax + 2 SE with all labels;
 * WNLL > KNN + 2 SE with 10 labels per class (interpolation over the unlabeled
   points is what WNLL adds);
-* MNIST only: WNLL within half a point of the seed's 97.74 %.
+* MNIST only: WNLL within 2 binomial SE (0.3 points) of the seed's 97.74 %.
 Measured on MNIST (``--full``, 566 s): KNN 96.91 %, SVM 97.92 %, softmax 91.49 %,
-WNLL 97.41 %: WNLL is half a point below SVM (the seed: 0.05 below), so the
-|WNLL − SVM| check fails there; the other MNIST checks pass. Neither the approximate
+WNLL 97.41 %: WNLL is half a point below SVM (the seed: 0.05 below) and 0.33 below
+the seed's WNLL, so those two checks fail there; the other MNIST checks pass. Neither the approximate
 graph nor k explains the gap: exact kNN gives 97.50 %, and k = 10 / 15 / 30 with
 pynndescent 97.36 / 97.41 / 97.22 %.
 """
@@ -136,9 +136,11 @@ def simple_classifiers(ctx):
         ctx.check(f"{tag}: WNLL - softmax accuracy",
                   res["WNLL"].mean() - res["softmax"].mean(), 2 * se, comparison="ge",
                   note="seed: 97.74 vs 92.65")
-        if tag == "MNIST":
-            ctx.check("MNIST: WNLL accuracy (%)", 100 * res["WNLL"].mean(), SEED_MNIST["WNLL"],
-                      tol=0.5, note="the seed's number, within half a point")
+        if tag == "MNIST":  # against the seed's number, within 2 binomial SE of the test set
+            acc = res["WNLL"].mean()
+            se = np.sqrt(acc * (1 - acc) / res["WNLL"].size)
+            ctx.check("MNIST: WNLL accuracy (%)", 100 * acc, SEED_MNIST["WNLL"],
+                      tol=200 * se, note="the seed's 97.74 %, within 2 SE")
     if len(settings) > 1:
         few = results[settings[1][0]]
         se = paired_se(few["WNLL"], few["KNN"])
