@@ -259,46 +259,82 @@ def _flat(*arrays):
     return [a.reshape(-1) for a in arrays]
 
 
+#: Arrays with at least this many pixels are swept by two threads, each running the serial
+#: loop on one half of the flattened arrays (numba releases the GIL). At 1024² the sweeps
+#: stream 50–80 MB each, more than one core's share of the memory bandwidth moves in the
+#: time of the FFTs: measured on 2 shared cores, the magnitude sweep 1.04 → 0.67 ms and the
+#: HIO object sweep 4.1 → 2.8 ms. Below that the arrays sit in cache, where the hand-off
+#: costs as much as it saves. Unlike the prange loops, the second thread sleeps in between
+#: (no OpenMP spinning against scipy.fft's threads). None: never.
+SPLIT_MIN_SIZE = 1024 * 1024
+
+_SPLITTER = []
+
+
+def _splitter():
+    if not _SPLITTER:
+        from concurrent.futures import ThreadPoolExecutor
+        _SPLITTER.append(ThreadPoolExecutor(1, thread_name_prefix="pdeopt-phase-sweep"))
+    return _SPLITTER[0]
+
+
+def _sweep(serial, parallel, arrays, scalars=(), tail=()):
+    """Run a per-pixel loop over the flattened ``arrays``, then ``scalars``, then ``tail``
+    (arrays, flattened too, or None): prange, two threads on halves, or one, by size.
+
+    Returns the loop's return values, one per part.
+    """
+    flat = _flat(*arrays)
+    tail = [None if a is None else a.reshape(-1) for a in tail]
+    n = flat[0].size
+
+    def run(core, lo, hi):
+        return core(*[a[lo:hi] for a in flat], *scalars,
+                    *[None if a is None else a[lo:hi] for a in tail])
+    if _parallel(flat[0]):
+        return [run(parallel, 0, n)]
+    if (SPLIT_MIN_SIZE is not None and n >= SPLIT_MIN_SIZE
+            and threading.current_thread() is threading.main_thread()):
+        other = _splitter().submit(run, serial, n // 2, n)
+        return [run(serial, 0, n // 2), other.result()]
+    return [run(serial, 0, n)]
+
+
 def _magnitude_prox_numba(z, magnitudes, known, t, sigma):
-    core = _magnitude_prox_par if _parallel(z) else _magnitude_prox_core
-    core(*_flat(z, magnitudes, known), float(t), float(sigma))
+    _sweep(_magnitude_prox_core, _magnitude_prox_par, (z, magnitudes, known),
+           (float(t), float(sigma)))
     return z
 
 
 def _pdhg_fourier_numba(z, yhat, magnitudes, known, t, s, sigma, fourier_filter=None):
-    core = _pdhg_fourier_par if _parallel(z) else _pdhg_fourier_core
-    h = None if fourier_filter is None else fourier_filter.reshape(-1)
-    core(*_flat(z, yhat, magnitudes, known), float(t), float(s), float(sigma), h)
+    _sweep(_pdhg_fourier_core, _pdhg_fourier_par, (z, yhat, magnitudes, known),
+           (float(t), float(s), float(sigma)), (fourier_filter,))
     return z, yhat
 
 
 def _pdhg_dual_numba(u, x, support, weight, nonnegative):
-    core = _pdhg_dual_par if _parallel(u) else _pdhg_dual_core
-    core(*_flat(u, x, support, weight), bool(nonnegative))
+    _sweep(_pdhg_dual_core, _pdhg_dual_par, (u, x, support, weight), (bool(nonnegative),))
     return u, x
 
 
 def _object_step_numba(u, u_prime, x, support, beta, nonnegative, error_reduction):
-    core = _object_step_par if _parallel(u) else _object_step_core
-    core(*_flat(u, u_prime, x, support), float(beta), bool(nonnegative), bool(error_reduction))
+    _sweep(_object_step_core, _object_step_par, (u, u_prime, x, support),
+           (float(beta), bool(nonnegative), bool(error_reduction)))
     return u, x
 
 
 def _replace_outside_numba(u, v, support):
-    core = _replace_outside_par if _parallel(u) else _replace_outside_core
-    core(*_flat(u, v, support))
+    _sweep(_replace_outside_core, _replace_outside_par, (u, v, support))
     return u
 
 
 def _multiply_numba(a, h):
-    core = _multiply_par if _parallel(a) else _multiply_core
-    core(*_flat(a, h))
+    _sweep(_multiply_core, _multiply_par, (a, h))
     return a
 
 
 def _r_factor_numba(xhat, magnitudes, known):
-    core = _r_factor_par if _parallel(xhat) else _r_factor_core
-    return float(core(*_flat(xhat, magnitudes, known)))
+    return float(sum(_sweep(_r_factor_core, _r_factor_par, (xhat, magnitudes, known))))
 
 
 # --- numba.cuda: the same sweeps, one thread per pixel; NumPy arrays in and out -------------

@@ -100,18 +100,21 @@ def test_cuda_equals_numpy(name):
             np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("threshold", ["PARALLEL_MIN_SIZE", "SPLIT_MIN_SIZE"])
 @pytest.mark.parametrize("name", NAMES)
 @given(shape=shapes, seed=seeds, flags=flags_st)
-def test_parallel_numba_equals_numpy(name, shape, seed, flags):
-    # the prange sweeps run from PARALLEL_MIN_SIZE pixels: lower it to reach them here
+def test_parallel_numba_equals_numpy(threshold, name, shape, seed, flags):
+    # large arrays are swept by the prange loops (PARALLEL_MIN_SIZE) or in two halves by two
+    # threads (SPLIT_MIN_SIZE): lower the threshold to reach that path here
     import pdeopt.kernels.phase as kp
-    old, kp.PARALLEL_MIN_SIZE = kp.PARALLEL_MIN_SIZE, 1
+    old = getattr(kp, threshold)
+    setattr(kp, threshold, 1)
     try:
         a = _inputs(shape, seed)
         for got, want in zip(_run("numba", name, a, flags), _run("numpy", name, a, flags)):
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     finally:
-        kp.PARALLEL_MIN_SIZE = old
+        setattr(kp, threshold, old)
 
 
 def test_parallel_path_runs_above_the_threshold_and_equals_the_twins():

@@ -69,16 +69,21 @@ def time_calls(fns: dict[str, Callable], *, repeat: int = 5,
     Round r times every candidate once, in turn, so a slow spell of the machine
     (another process, a frequency change) hits all candidates alike and their
     ratios stay fair; timing one candidate after the other let such drift decide
-    ratios near 1. The median (as asv reports) rather than the minimum: on a shared
+    ratios near 1. The order rotates from round to round, so that every candidate
+    follows every other equally often: one that leaves the caches, the TLB or the
+    allocator's free lists in a poor state (a NumPy transcription's large
+    temporaries) would otherwise always slow the same neighbour. The median (as
+    asv reports) rather than the minimum: on a shared
     machine the minimum favours whichever candidate varies most (a multi-threaded
     FFT has rare lucky rounds), the median is the typical cost.
     """
     for fn in fns.values():
         fn()  # warm-up: JIT compilation, caches, first-touch allocation
     rounds = {label: [] for label in fns}
-    for _ in range(repeat):
-        for label, fn in fns.items():
-            rounds[label].append(_per_call(fn, min_time))
+    labels = list(fns)
+    for r in range(repeat):
+        for label in labels[r % len(labels):] + labels[:r % len(labels)]:
+            rounds[label].append(_per_call(fns[label], min_time))
     return {label: float(np.median(t)) for label, t in rounds.items()}
 
 
