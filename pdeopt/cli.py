@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--data", default=None, help="folder with the MNIST IDX files "
                    "(default: $PDEOPT_DATA)")
     v.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    v.add_argument("--fresh", action="store_true", help="--full: recompute the finished units "
+                   "(training runs, label draws) saved under OUT/runs/ instead of going on "
+                   "from them")
 
     b = sub.add_parser("bench", help="time kernels against their NumPy twins and peers")
     b.add_argument("names", nargs="*", metavar="NAME", help="benchmark groups (default: all)")
@@ -92,7 +95,7 @@ def _cmd_validate(args) -> int:
     print(f"pdeopt validate: {len(names)} validation(s), mode {args.mode}, seed {args.seed}, "
           f"output {out}/")
     outcomes = run_validations(names, mode=args.mode, seed=args.seed, out_dir=out,
-                               data_dir=data_dir)
+                               data_dir=data_dir, fresh=args.fresh)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("passed", "failed", "error", "skipped")}
     n_checks = sum(len(o.checks) for o in outcomes)
     n_failed = sum(not c["passed"] for o in outcomes for c in o.checks)

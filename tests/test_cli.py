@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from pdeopt.cli import main
@@ -105,3 +106,47 @@ def test_bench_quick_runs_every_group_and_writes_json(tmp_path, capsys):
             assert row["speedup"][row["baseline"]] == 1.0
     assert main(["bench", "no-such-group"]) == 2
     assert "unknown benchmark 'no-such-group'" in capsys.readouterr().err
+
+
+def test_full_run_units_are_saved_reused_and_recomputed_when_settings_change(tmp_path):
+    calls = []
+
+    def compute(v):
+        calls.append(v)
+        return {"curve": np.arange(3.0) * v, "best": v}
+
+    def run(v, fresh=False, params=None):
+        ctx = Context("demo", mode="full", seed=0, out_dir=tmp_path, data_dir=None,
+                      echo=lambda s: None, fresh=fresh)
+        specs = [(f"run{k}", (lambda k=k: compute(v + k)), params or {"v": v, "k": k})
+                 for k in range(2)]
+        return ctx, ctx.units(specs)
+
+    ctx, first = run(1.0)
+    assert calls == [1.0, 2.0] and ctx.units_computed == 2
+    assert sorted(p.name for p in (tmp_path / "runs" / "demo").iterdir()) == ["run0.npz",
+                                                                             "run1.npz"]
+    ctx, again = run(1.0)                      # a second sitting: nothing recomputed
+    assert calls == [1.0, 2.0] and ctx.units_reused == 2
+    np.testing.assert_array_equal(again[1]["curve"], first[1]["curve"])
+    assert float(again[1]["best"]) == 2.0
+    run(5.0)                                   # other settings: recomputed
+    assert calls[2:] == [5.0, 6.0]
+    run(5.0, fresh=True)                       # --fresh: recomputed
+    assert calls[4:] == [5.0, 6.0]
+    # outside --full nothing is saved
+    ctx = Context("other", mode="default", seed=0, out_dir=tmp_path, data_dir=None,
+                  echo=lambda s: None)
+    assert ctx.units([("a", lambda: {"x": 1}, {})]) == [{"x": 1}]
+    assert not (tmp_path / "runs" / "other").exists()
+
+
+def test_a_unit_locked_by_a_live_process_is_left_to_it_and_a_stale_lock_is_taken(tmp_path):
+    from pdeopt.validation._harness import _claim
+    lock = tmp_path / "u.lock"
+    lock.write_text(str(os.getppid()))        # a live process that is not us
+    assert not _claim(lock)
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    lock.write_text(done.stdout.strip())       # that process has exited: a stale lock
+    assert _claim(lock) and lock.read_text() == str(os.getpid())

@@ -126,6 +126,42 @@ def atomic_write(path: Path, data: bytes | str) -> None:
         raise
 
 
+def _claim(lock: Path) -> bool:
+    """Create ``lock`` holding this process's id; False if a live process holds it."""
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        try:
+            holder = int(lock.read_text() or 0)
+            os.kill(holder, 0)       # raises if no such process: a stale lock
+            return holder == os.getpid()
+        except (ValueError, ProcessLookupError, FileNotFoundError):
+            lock.unlink(missing_ok=True)
+            return _claim(lock)
+        except PermissionError:      # alive, another user's
+            return False
+    with os.fdopen(fd, "w") as fh:
+        fh.write(str(os.getpid()))
+    return True
+
+
+def _load_unit(path: Path, stamp: str):
+    """A saved unit's arrays if ``path`` exists with the settings ``stamp``, else None."""
+    if not path.exists():
+        return None
+    with np.load(path, allow_pickle=False) as saved:
+        if str(saved["_params"]) != stamp:
+            return None
+        return {k: saved[k] for k in saved.files if k != "_params"}
+
+
+def _npz_bytes(arrays: dict) -> bytes:
+    import io
+    buffer = io.BytesIO()
+    np.savez(buffer, **{k: np.asarray(v) for k, v in arrays.items()})
+    return buffer.getvalue()
+
+
 class Context:
     """What a validation receives.
 
@@ -140,10 +176,14 @@ class Context:
         The run's seed (for methods that take several independent seeds).
     data_dir : pathlib.Path or None
         Where the MNIST IDX files are (``--data`` or ``$PDEOPT_DATA``), if given.
+    fresh : bool
+        Recompute the units of a ``--full`` run even where ``<out>/runs/`` has them
+        (see :meth:`unit`).
     """
 
     def __init__(self, name: str, *, mode: str, seed: int, out_dir: Path,
-                 data_dir: Path | None, echo: Callable[[str], None] = print):
+                 data_dir: Path | None, echo: Callable[[str], None] = print,
+                 fresh: bool = False):
         self.name = name
         self.mode = mode
         self.seed = seed
@@ -155,6 +195,9 @@ class Context:
         self.tables: list[str] = []
         self._echo = echo
         self._t0 = time.perf_counter()
+        self.fresh = fresh
+        self.units_reused = 0
+        self.units_computed = 0
 
     # -- sizes by mode ---------------------------------------------------------
     @property
@@ -216,6 +259,72 @@ class Context:
     def skip(self, reason: str):
         raise Skip(reason)
 
+    def units(self, specs) -> list[dict]:
+        """The units of a long run (training runs, label draws), computed or loaded.
+
+        ``specs`` is a sequence of ``(key, compute, params)``: ``compute()`` returns
+        a dict of arrays (or numbers), ``params`` (a dict) the unit's settings.
+        Returns the results in order.
+
+        In ``--full`` mode each finished unit is saved as
+        ``<out>/runs/<validation>/<key>.npz`` with its ``params`` (a file whose
+        settings differ is recomputed). A paper-scale run that is interrupted, or
+        that outlasts one sitting, goes on from the units it finished when started
+        again; ``--fresh`` recomputes them all. Several processes running the same
+        validation share the units: each claims the one it computes with a lock
+        file and skips those claimed by another live process, then waits for them.
+        Other modes just compute.
+        """
+        specs = list(specs)
+        if not self.full:
+            return [compute() for _, compute, _ in specs]
+        folder = self.out_dir / "runs" / self.name
+        folder.mkdir(parents=True, exist_ok=True)
+        results: list = [None] * len(specs)
+        pending = list(range(len(specs)))
+        while pending:
+            claimed_elsewhere = []
+            for i in pending:
+                results[i] = self._unit(folder, *specs[i])
+                if results[i] is None:
+                    claimed_elsewhere.append(i)
+            if claimed_elsewhere:
+                self.progress(f"{len(claimed_elsewhere)} unit(s) being computed by another "
+                              f"process: waiting")
+                time.sleep(30)
+            pending = claimed_elsewhere
+        return results
+
+    def _unit(self, folder: Path, key: str, compute, params: dict):
+        """Load or compute one unit; None when another live process holds its lock."""
+        path, lock = folder / f"{key}.npz", folder / f"{key}.lock"
+        stamp = json.dumps(params, sort_keys=True, default=str)
+        if not self.fresh:
+            saved = _load_unit(path, stamp)
+            if saved is not None:
+                self.units_reused += 1
+                return saved
+        if not _claim(lock):
+            return None
+        try:
+            saved = None if self.fresh else _load_unit(path, stamp)  # finished meanwhile?
+            if saved is not None:
+                self.units_reused += 1
+                return saved
+            t0 = time.perf_counter()
+            result = {k: np.asarray(v) for k, v in compute().items()}
+            atomic_write(path, _npz_bytes({**result, "_params": np.array(stamp)}))
+            self.units_computed += 1
+            self.progress(f"unit {key} done in {time.perf_counter() - t0:.0f} s, saved")
+            return result
+        finally:
+            lock.unlink(missing_ok=True)
+
+    def units_note(self) -> str:
+        """How many units this run loaded from ``<out>/runs/`` and how many it computed."""
+        return (f"{self.units_computed} unit(s) computed in this run, {self.units_reused} "
+                f"loaded from {self.out_dir / 'runs' / self.name}")
+
     def mnist(self):
         """Load MNIST from ``data_dir``, or skip this validation with the reason."""
         from pdeopt.data import load_mnist
@@ -255,7 +364,7 @@ class Outcome:
 
 
 def run_validations(names, *, mode="default", seed=0, out_dir="figures", data_dir=None,
-                    echo=print, blas_threads=1) -> list[Outcome]:
+                    echo=print, blas_threads=1, fresh=False) -> list[Outcome]:
     """Run the named validations, print their checks, write the figures and the report.
 
     BLAS runs on ``blas_threads`` threads (``None``: as configured): validations
@@ -265,17 +374,19 @@ def run_validations(names, *, mode="default", seed=0, out_dir="figures", data_di
     matplotlib.use("Agg")
     from pdeopt._threads import blas_threads_limit
     with blas_threads_limit(blas_threads):
-        return _run(names, mode=mode, seed=seed, out_dir=out_dir, data_dir=data_dir, echo=echo)
+        return _run(names, mode=mode, seed=seed, out_dir=out_dir, data_dir=data_dir, echo=echo,
+                    fresh=fresh)
 
 
-def _run(names, *, mode, seed, out_dir, data_dir, echo) -> list[Outcome]:
+def _run(names, *, mode, seed, out_dir, data_dir, echo, fresh=False) -> list[Outcome]:
     reg = registry()
     out_dir = Path(out_dir)
     outcomes = []
     for name in names:
         v = reg[name]
         echo(f"[{name}] {v.description}  ({v.source})")
-        ctx = Context(name, mode=mode, seed=seed, out_dir=out_dir, data_dir=data_dir, echo=echo)
+        ctx = Context(name, mode=mode, seed=seed, out_dir=out_dir, data_dir=data_dir, echo=echo,
+                      fresh=fresh)
         t0 = time.perf_counter()
         try:
             if v.needs_mnist and mode != "full":

@@ -55,18 +55,37 @@ def make_optimizer(method, sgd_lr, seed):
     return HeatEntropySGD(1.0 / gamma, heat=1e-4, **relaxed)
 
 
-def run_method(ctx, data, build, method, sgd_lr, budget, seeds, batch_size):
-    """Validation-error curves (one row per seed) and their effective-epoch axis."""
-    n_train = data[0].shape[0]
-    per_epoch = int(np.ceil(n_train / batch_size))
-    curves, axes = [], []
-    for seed in seeds:
-        res = train(build(seed), make_optimizer(method, sgd_lr, seed), data, epochs=10 ** 6,
-                    batch_size=batch_size, seed=seed, max_evals=budget * per_epoch)
-        curves.append(res.history["val_error"])
-        axes.append(res.history["effective_epochs"])
-    n = min(len(c) for c in curves)
-    return np.array([c[:n] for c in curves]), axes[0][:n]
+def train_unit(data, build, method, sgd_lr, budget, seed, batch_size):
+    """One training run: its validation-error curve on the effective-epoch axis."""
+    per_epoch = int(np.ceil(data[0].shape[0] / batch_size))
+    res = train(build(seed), make_optimizer(method, sgd_lr, seed), data, epochs=10 ** 6,
+                batch_size=batch_size, seed=seed, max_evals=budget * per_epoch)
+    return {"val_error": res.history["val_error"],
+            "effective_epochs": res.history["effective_epochs"]}
+
+
+def run_all(ctx, data, nets, seeds, batch_size):
+    """Every (net, method, seed) run, as units of the run (``--full``: saved, resumable)."""
+    specs, keys = [], []
+    for net, (build, sgd_lr, budget) in nets.items():
+        for method in METHODS:
+            for seed in seeds:
+                keys.append((net, method, seed))
+                specs.append((
+                    f"{net}-{method}-seed{seed}",
+                    lambda b=build, m=method, lr=sgd_lr, n=budget, s=seed:
+                        train_unit(data, b, m, lr, n, s, batch_size),
+                    dict(net=net, optimizer=repr(make_optimizer(method, sgd_lr, seed)),
+                         budget=budget, seed=seed, batch_size=batch_size,
+                         n_train=int(data[0].shape[0]))))
+    return dict(zip(keys, ctx.units(specs)))
+
+
+def curves_of(runs, net, method, seeds):
+    """The seeds' validation-error curves (cut to the shortest) and their axis."""
+    rows = [runs[(net, method, seed)] for seed in seeds]
+    n = min(r["val_error"].size for r in rows)
+    return np.array([r["val_error"][:n] for r in rows]), rows[0]["effective_epochs"][:n]
 
 
 @validation("deep-relaxation-table",
@@ -95,11 +114,14 @@ def deep_relaxation_table(ctx):
     data = (ds.x_train, ds.y_train, ds.x_test, ds.y_test)
     chance = 0.9
 
+    runs = run_all(ctx, data, nets, seeds, batch)
+    if ctx.full:
+        ctx.progress(ctx.units_note())
     rows, fig_curves = [], {}
-    for net, (build, sgd_lr, budget) in nets.items():
+    for net in nets:
         stats = {}
         for method in METHODS:
-            curves, eff = run_method(ctx, data, build, method, sgd_lr, budget, seeds, batch)
+            curves, eff = curves_of(runs, net, method, seeds)
             mean = curves.mean(axis=0)
             best = int(np.argmin(mean))
             stats[method] = dict(mean=mean, std=curves.std(axis=0), eff=eff, best=best)
