@@ -9,8 +9,10 @@ layout (zero frequency at index 0); ``known`` marks the measured magnitudes.
 ``phase.pdhg_fourier``       ŷ ← h·ŷ; w = z − t·ŷ; z⁺ = prox_{t g_σ}(w); ŷ ← ŷ + s(2z⁺ − z); z ← z⁺
                              (h: the DR1 filter of the previous step, fused here; None: 1)
 ``phase.pdhg_dual``          x ← P_X(u); u ← weight·(u − P_X(u))   (projection onto X*, DR2 damping)
-``phase.object_step``        the ER / HIO real-space rule, and x ← P_X(u′)
-``phase.replace_outside``    u ← v outside the support (OSS's smoothed exterior)
+``phase.object_step``        the ER / HIO real-space rule, and x ← P_X(u′) (u and x real
+                             float64 for a real object, else complex128)
+``phase.replace_outside``    u ← v outside the support (OSS's smoothed exterior; Re v for a
+                             real u)
 ``phase.multiply``           a ← a·h (a Fourier filter)
 ``phase.r_factor``           Σ_known | |X| − M |  (numerator of the R-factor)
 
@@ -65,16 +67,23 @@ def _pdhg_dual_numpy(u, x, support, weight, nonnegative):
     return u, x
 
 
+def _check_real_iterate(u, nonnegative):
+    if not nonnegative and not np.iscomplexobj(u):
+        raise ValueError("u must be complex for a complex object (nonnegative=False); "
+                         f"got {u.dtype}")
+
+
 def _object_step_numpy(u, u_prime, x, support, beta, nonnegative, error_reduction):
-    v = u_prime.real.astype(u_prime.dtype) if nonnegative else u_prime
-    good = support & (v.real >= 0.0) if nonnegative else support
+    _check_real_iterate(u, nonnegative)
+    v = u_prime.real if nonnegative else u_prime   # a real object keeps Re u′
+    good = support & (v >= 0.0) if nonnegative else support
     x[...] = np.where(good, v, 0.0)
     u[...] = x if error_reduction else np.where(good, v, u - beta * v)
     return u, x
 
 
 def _replace_outside_numpy(u, v, support):
-    u[...] = np.where(support, u, v)
+    u[...] = np.where(support, u, v if np.iscomplexobj(u) else v.real)
     return u
 
 
@@ -208,6 +217,30 @@ def _object_step_par(u, u_prime, x, support, beta, nonnegative, error_reduction)
                                    error_reduction)
 
 
+# A real object (nonnegative, the default) keeps a real iterate u and estimate x: its
+# forward FFT is a real-input one (about 20 % faster at 512²–1024²) and the sweep moves
+# half the bytes of u and x.
+@njit
+def _object_pixel_real(ui, v, support, beta, error_reduction):
+    if support and v >= 0.0:
+        return v, v
+    return 0.0, 0.0 if error_reduction else ui - beta * v
+
+
+@njit
+def _object_step_real_core(u, u_prime, x, support, beta, error_reduction):
+    for i in range(u.size):
+        x[i], u[i] = _object_pixel_real(u[i], u_prime[i].real, support[i], beta,
+                                        error_reduction)
+
+
+@pnjit
+def _object_step_real_par(u, u_prime, x, support, beta, error_reduction):
+    for i in prange(u.size):
+        x[i], u[i] = _object_pixel_real(u[i], u_prime[i].real, support[i], beta,
+                                        error_reduction)
+
+
 @njit
 def _replace_outside_core(u, v, support):
     for i in range(u.size):
@@ -318,13 +351,19 @@ def _pdhg_dual_numba(u, x, support, weight, nonnegative):
 
 
 def _object_step_numba(u, u_prime, x, support, beta, nonnegative, error_reduction):
-    _sweep(_object_step_core, _object_step_par, (u, u_prime, x, support),
-           (float(beta), bool(nonnegative), bool(error_reduction)))
+    _check_real_iterate(u, nonnegative)
+    if np.iscomplexobj(u):
+        _sweep(_object_step_core, _object_step_par, (u, u_prime, x, support),
+               (float(beta), bool(nonnegative), bool(error_reduction)))
+    else:
+        _sweep(_object_step_real_core, _object_step_real_par, (u, u_prime, x, support),
+               (float(beta), bool(error_reduction)))
     return u, x
 
 
 def _replace_outside_numba(u, v, support):
-    _sweep(_replace_outside_core, _replace_outside_par, (u, v, support))
+    _sweep(_replace_outside_core, _replace_outside_par,
+           (u, v if np.iscomplexobj(u) else v.real, support))
     return u
 
 
@@ -459,13 +498,18 @@ def _pdhg_dual_cuda(u, x, support, weight, nonnegative):
 
 
 def _object_step_cuda(u, u_prime, x, support, beta, nonnegative, error_reduction):
-    _launch("object_step", [u, u_prime, x, support], [0, 2], float(beta), bool(nonnegative),
+    _check_real_iterate(u, nonnegative)
+    # a real iterate goes to the device as complex (every call copies there and back)
+    uc, xc = (u, x) if np.iscomplexobj(u) else (u.astype(np.complex128), x.astype(np.complex128))
+    _launch("object_step", [uc, u_prime, xc, support], [0, 2], float(beta), bool(nonnegative),
             bool(error_reduction))
+    if uc is not u:
+        u[...], x[...] = uc.real, xc.real
     return u, x
 
 
 def _replace_outside_cuda(u, v, support):
-    _launch("replace_outside", [u, v, support], [0])
+    _launch("replace_outside", [u, v if np.iscomplexobj(u) else v.real, support], [0])
     return u
 
 

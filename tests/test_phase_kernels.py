@@ -32,11 +32,14 @@ def _run(backend, name, a, flags):
         x = np.empty_like(a["u"])
         return list(k(a["u"], x, a["support"], a["weight"], flags["nonneg"]))
     if name == "object_step":
-        x = np.empty_like(a["u"])
-        u = a["u"].real.astype(complex) if flags["nonneg"] else a["u"]
+        # a real object's iterate: real (float64) or complex with zero imaginary part
+        u = (a["u"].real.copy() if flags["real"] else a["u"].real.astype(complex)) \
+            if flags["nonneg"] else a["u"]
+        x = np.empty_like(u)
         return list(k(u, a["v"], x, a["support"], flags["beta"], flags["nonneg"], flags["er"]))
     if name == "replace_outside":
-        return [k(a["u"], a["v"], a["support"])]
+        u = a["u"].real.copy() if flags["real"] else a["u"]
+        return [k(u, a["v"], a["support"])]
     if name == "multiply":
         return [k(a["z"], a["h"])]
     if name == "r_factor":
@@ -49,7 +52,7 @@ NAMES = ["magnitude_prox", "pdhg_fourier", "pdhg_dual", "object_step", "replace_
 flags_st = st.fixed_dictionaries({
     "t": st.floats(0.1, 3), "s": st.floats(0.1, 3), "sigma": st.sampled_from([0.0, 0.1, 2.0]),
     "beta": st.floats(0, 1), "nonneg": st.booleans(), "er": st.booleans(),
-    "filtered": st.booleans()})
+    "filtered": st.booleans(), "real": st.booleans()})
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -58,6 +61,19 @@ def test_numba_equals_numpy(name, shape, seed, flags):
     a = _inputs(shape, seed)
     for got, want in zip(_run("numba", name, a, flags), _run("numpy", name, a, flags)):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_a_real_iterate_stays_real_and_needs_a_real_object(backend):
+    a = _inputs((5, 6), 2)
+    u, x = a["u"].real.copy(), np.empty((5, 6))
+    step = select("phase.object_step", backend)
+    step(u, a["v"], x, a["support"], 0.9, True, False)
+    good = a["support"] & (a["v"].real >= 0)
+    np.testing.assert_array_equal(x, np.where(good, a["v"].real, 0.0))
+    np.testing.assert_array_equal(u, np.where(good, a["v"].real, a["u"].real - 0.9 * a["v"].real))
+    with pytest.raises(ValueError, match="u must be complex"):
+        step(u, a["v"], x, a["support"], 0.9, False, False)
 
 
 def test_kernels_work_in_place():
@@ -94,8 +110,12 @@ def test_pdhg_dual_is_the_moreau_decomposition():
 @pytest.mark.parametrize("name", NAMES)
 def test_cuda_equals_numpy(name):
     a = _inputs((4, 8), 7)
-    for flags in ({"t": 1.0, "s": 1.0, "sigma": 0.0, "beta": 0.9, "nonneg": True, "er": False, "filtered": True},
-                  {"t": 0.5, "s": 2.0, "sigma": 0.1, "beta": 0.5, "nonneg": False, "er": True, "filtered": False}):
+    for flags in ({"t": 1.0, "s": 1.0, "sigma": 0.0, "beta": 0.9, "nonneg": True, "er": False,
+                   "filtered": True, "real": True},
+                  {"t": 1.0, "s": 1.0, "sigma": 0.0, "beta": 0.9, "nonneg": True, "er": False,
+                   "filtered": True, "real": False},
+                  {"t": 0.5, "s": 2.0, "sigma": 0.1, "beta": 0.5, "nonneg": False, "er": True,
+                   "filtered": False, "real": False}):
         for got, want in zip(_run("cuda", name, a, flags), _run("numpy", name, a, flags)):
             np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
 
@@ -123,7 +143,8 @@ def test_parallel_path_runs_above_the_threshold_and_equals_the_twins():
     try:
         a = _inputs((64, 64), 5)
         assert kp._parallel(a["z"]) and not kp._parallel(a["z"][:63])
-        flags = {"t": 1.0, "s": 1.0, "sigma": 0.1, "beta": 0.9, "nonneg": True, "er": False, "filtered": True}
+        flags = {"t": 1.0, "s": 1.0, "sigma": 0.1, "beta": 0.9, "nonneg": True, "er": False, "filtered": True,
+                 "real": True}
         for name in NAMES:
             for got, want in zip(_run("numba", name, a, flags), _run("numpy", name, a, flags)):
                 np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)

@@ -80,11 +80,13 @@ def initial_fourier(problem: Problem, x0, rng) -> np.ndarray:
 
 
 def initial_object(problem: Problem, x0, rng) -> np.ndarray:
-    """u⁰ = x⁰, or F⁻¹(M·e^{iφ}) (its real part for a real object): a complex128 array."""
+    """u⁰ = x⁰, or F⁻¹(M·e^{iφ}); real (float64, the real part) for a real object.
+
+    A real object (``nonnegative``, the default) keeps a real iterate: ER, HIO and
+    OSS then take real-input forward FFTs. Otherwise complex128.
+    """
     u = problem.ifft(initial_fourier(problem, x0, rng))
-    if problem.nonnegative:
-        u = u.real.astype(np.complex128)
-    return np.ascontiguousarray(u)
+    return np.ascontiguousarray(u.real if problem.nonnegative else u)
 
 
 def check_common(monitor_every, tol):
