@@ -58,22 +58,33 @@ def wnll_activation(ctx):
     steps = ctx.pick(quick=(10, 1, 3), default=(16, 2, 6), full=(10, 1, 4))
     epochs_vanilla = sum(steps)
 
+    def one_run(n, seed):
+        """Vanilla and WNLL-activated nets on n training images: their test mistakes."""
+        sub = np.random.default_rng([ctx.seed, seed, n]).permutation(len(y_tr))[:n]
+        train_data = (x_tr[sub], y_tr[sub], x_te, y_te)
+        vanilla = small_convnet(seed, x_tr.shape[1:])
+        train(vanilla, SGD(0.05, momentum=0.9), train_data, epochs=epochs_vanilla,
+              batch_size=64, seed=seed)
+        wnll = small_convnet(seed, x_tr.shape[1:])
+        train_wnll(wnll, train_data, lr=0.05, epochs_linear=steps[0],
+                   epochs_buffer=steps[1], epochs_retrain=steps[2], seed=seed)
+        return {"vanilla_wrong": vanilla.predict(x_te) != y_te,
+                "wnll_wrong": wnll_predict(wnll, x_tr[sub], y_tr[sub], x_te) != y_te}
+
+    # (size, seed) runs, largest first (two processes running --full share them evenly)
+    keys = [(n, seed) for n in sorted(sizes, reverse=True) for seed in seeds]
+    runs = ctx.units((f"n{n}-seed{seed}", (lambda n=n, seed=seed: one_run(n, seed)),
+                      dict(n=n, seed=seed, run_seed=ctx.seed, steps=list(steps),
+                           epochs_vanilla=epochs_vanilla, lr=0.05, batch_size=64))
+                     for n, seed in keys)
     errors = {}  # (size, seed) -> (vanilla wrong, WNLL wrong) boolean arrays on the test set
-    for n in sizes:
-        for seed in seeds:
-            sub = np.random.default_rng([ctx.seed, seed, n]).permutation(len(y_tr))[:n]
-            train_data = (x_tr[sub], y_tr[sub], x_te, y_te)
-            vanilla = small_convnet(seed, x_tr.shape[1:])
-            train(vanilla, SGD(0.05, momentum=0.9), train_data, epochs=epochs_vanilla,
-                  batch_size=64, seed=seed)
-            wnll = small_convnet(seed, x_tr.shape[1:])
-            train_wnll(wnll, train_data, lr=0.05, epochs_linear=steps[0],
-                       epochs_buffer=steps[1], epochs_retrain=steps[2], seed=seed)
-            errors[n, seed] = (vanilla.predict(x_te) != y_te,
-                               wnll_predict(wnll, x_tr[sub], y_tr[sub], x_te) != y_te)
-            ctx.progress(f"{n} training images, seed {seed}: vanilla "
-                         f"{100 * errors[n, seed][0].mean():.2f} %, WNLL "
-                         f"{100 * errors[n, seed][1].mean():.2f} %")
+    for (n, seed), run in zip(keys, runs):
+        errors[n, seed] = (run["vanilla_wrong"], run["wnll_wrong"])
+        ctx.progress(f"{n} training images, seed {seed}: vanilla "
+                     f"{100 * errors[n, seed][0].mean():.2f} %, WNLL "
+                     f"{100 * errors[n, seed][1].mean():.2f} %")
+    if ctx.full:
+        ctx.progress(ctx.units_note())
 
     # Table in the seed's layout (median over seeds), beside its ResNet20 row.
     med = {n: [np.median([errors[n, s][i].mean() for s in seeds]) for i in (0, 1)] for n in sizes}
