@@ -178,7 +178,7 @@ class Context:
         Where the MNIST IDX files are (``--data`` or ``$PDEOPT_DATA``), if given.
     fresh : bool
         Recompute the units of a ``--full`` run even where ``<out>/runs/`` has them
-        (see :meth:`unit`).
+        (see :meth:`units`).
     """
 
     def __init__(self, name: str, *, mode: str, seed: int, out_dir: Path,
