@@ -8,7 +8,8 @@ layout (zero frequency at index 0); ``known`` marks the measured magnitudes.
 ``phase.magnitude_prox``     z ← (t·M·z/|z| + σ·z)/(t + σ) where known (σ = 0: projection)
 ``phase.pdhg_fourier``       ŷ ← h·ŷ; w = z − t·ŷ; z⁺ = prox_{t g_σ}(w); ŷ ← ŷ + s(2z⁺ − z); z ← z⁺
                              (h: the DR1 filter of the previous step, fused here; None: 1)
-``phase.pdhg_dual``          x ← P_X(u); u ← weight·(u − P_X(u))   (projection onto X*, DR2 damping)
+``phase.pdhg_dual``          x ← P_X(u); u ← weight·(u − P_X(u))   (projection onto X*, DR2 damping;
+                             x real float64 for a real object, else complex128)
 ``phase.object_step``        the ER / HIO real-space rule, and x ← P_X(u′) (u and x real
                              float64 for a real object, else complex128)
 ``phase.replace_outside``    u ← v outside the support (OSS's smoothed exterior; Re v for a
@@ -61,16 +62,20 @@ def _project_object(u, support, nonnegative):
     return np.where(support, u, 0.0)
 
 
+def _check_real_iterate(a, nonnegative, name="u"):
+    if not nonnegative and not np.iscomplexobj(a):
+        raise ValueError(f"{name} must be complex for a complex object (nonnegative=False); "
+                         f"got {a.dtype}")
+
+
 def _pdhg_dual_numpy(u, x, support, weight, nonnegative):
-    x[...] = _project_object(u, support, nonnegative)
+    _check_real_iterate(x, nonnegative, "x")
+    projected = _project_object(u, support, nonnegative)
+    x[...] = projected if np.iscomplexobj(x) else projected.real   # a real object: x real
     u[...] = weight * (u - x)
     return u, x
 
 
-def _check_real_iterate(u, nonnegative):
-    if not nonnegative and not np.iscomplexobj(u):
-        raise ValueError("u must be complex for a complex object (nonnegative=False); "
-                         f"got {u.dtype}")
 
 
 def _object_step_numpy(u, u_prime, x, support, beta, nonnegative, error_reduction):
@@ -192,6 +197,25 @@ def _pdhg_dual_core(u, x, support, weight, nonnegative):
 def _pdhg_dual_par(u, x, support, weight, nonnegative):
     for i in prange(u.size):
         x[i], u[i] = _pdhg_dual_pixel(u[i], support[i], weight[i], nonnegative)
+
+
+# a real object's estimate x = P_X(d) is real: written as float64, half the bytes
+@njit
+def _pdhg_dual_real_pixel(ui, support, weight):
+    xi = max(ui.real, 0.0) if support else 0.0
+    return xi, weight * (ui - xi)
+
+
+@njit
+def _pdhg_dual_real_core(u, x, support, weight):
+    for i in range(u.size):
+        x[i], u[i] = _pdhg_dual_real_pixel(u[i], support[i], weight[i])
+
+
+@pnjit
+def _pdhg_dual_real_par(u, x, support, weight):
+    for i in prange(u.size):
+        x[i], u[i] = _pdhg_dual_real_pixel(u[i], support[i], weight[i])
 
 
 @njit
@@ -346,7 +370,11 @@ def _pdhg_fourier_numba(z, yhat, magnitudes, known, t, s, sigma, fourier_filter=
 
 
 def _pdhg_dual_numba(u, x, support, weight, nonnegative):
-    _sweep(_pdhg_dual_core, _pdhg_dual_par, (u, x, support, weight), (bool(nonnegative),))
+    _check_real_iterate(x, nonnegative, "x")
+    if np.iscomplexobj(x):
+        _sweep(_pdhg_dual_core, _pdhg_dual_par, (u, x, support, weight), (bool(nonnegative),))
+    else:
+        _sweep(_pdhg_dual_real_core, _pdhg_dual_real_par, (u, x, support, weight))
     return u, x
 
 
@@ -493,7 +521,11 @@ def _pdhg_fourier_cuda(z, yhat, magnitudes, known, t, s, sigma, fourier_filter=N
 
 
 def _pdhg_dual_cuda(u, x, support, weight, nonnegative):
-    _launch("pdhg_dual", [u, x, support, weight], [0, 1], bool(nonnegative))
+    _check_real_iterate(x, nonnegative, "x")
+    xc = x if np.iscomplexobj(x) else x.astype(np.complex128)
+    _launch("pdhg_dual", [u, xc, support, weight], [0, 1], bool(nonnegative))
+    if xc is not x:
+        x[...] = xc.real
     return u, x
 
 

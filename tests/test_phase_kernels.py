@@ -29,7 +29,8 @@ def _run(backend, name, a, flags):
         return list(k(a["z"], a["yhat"], a["m"], a["known"], flags["t"], flags["s"],
                       flags["sigma"], a["h"] if flags["filtered"] else None))
     if name == "pdhg_dual":
-        x = np.empty_like(a["u"])
+        # a real object's estimate is real (float64); a complex one's complex
+        x = np.empty(a["u"].shape) if flags["real"] and flags["nonneg"] else np.empty_like(a["u"])
         return list(k(a["u"], x, a["support"], a["weight"], flags["nonneg"]))
     if name == "object_step":
         # a real object's iterate: real (float64) or complex with zero imaginary part
@@ -74,6 +75,13 @@ def test_a_real_iterate_stays_real_and_needs_a_real_object(backend):
     np.testing.assert_array_equal(u, np.where(good, a["v"].real, a["u"].real - 0.9 * a["v"].real))
     with pytest.raises(ValueError, match="u must be complex"):
         step(u, a["v"], x, a["support"], 0.9, False, False)
+    dual = select("phase.pdhg_dual", backend)
+    d = a["u"].copy()
+    dual(d, x, a["support"], a["weight"], True)
+    np.testing.assert_array_equal(x, np.where(a["support"], np.maximum(a["u"].real, 0), 0))
+    np.testing.assert_allclose(d, a["weight"] * (a["u"] - x))
+    with pytest.raises(ValueError, match="x must be complex"):
+        dual(d, x, a["support"], a["weight"], False)
 
 
 def test_kernels_work_in_place():

@@ -112,7 +112,7 @@ def bench(ctx):
         filt, weight = smoothing_filters(p.shape, p.support, 0.1, 1.0, "dr3")
 
         def ours_pdhg(problem, copy=True):
-            z, yh, x = z0.copy(), np.zeros_like(z0), np.empty_like(z0)
+            z, yh, x = z0.copy(), np.zeros_like(z0), np.empty(z0.shape)  # x real, as in pdhg()
             box = {"yh": yh, "h": None}
 
             def step():

@@ -158,7 +158,7 @@ def pdhg(magnitudes, support, n_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, t=
     gammas = [check_nonnegative(g, "gammas") for g in np.atleast_1d(gammas)]
     z = np.ascontiguousarray(initial_fourier(p, x0, rng))
     yhat = np.zeros_like(z)                      # F y, y⁰ = 0
-    x = np.empty_like(z)
+    x = np.empty(z.shape) if p.nonnegative else np.empty_like(z)   # a real object: x real
     stage_length = int(np.ceil(n_iter / len(gammas)))
     rec = Recorder(method="pdhg", sigma=sigma, s=s, t=t, smoothing=smoothing,
                    gammas=list(map(float, gammas)), n_iter=n_iter, nonnegative=nonnegative,
