@@ -8,8 +8,8 @@ layout (zero frequency at index 0); ``known`` marks the measured magnitudes.
 ``phase.magnitude_prox``     z ← (t·M·z/|z| + σ·z)/(t + σ) where known (σ = 0: projection)
 ``phase.pdhg_fourier``       ŷ ← h·ŷ; w = z − t·ŷ; z⁺ = prox_{t g_σ}(w); ŷ ← ŷ + s(2z⁺ − z); z ← z⁺
                              (h: the DR1 filter of the previous step, fused here; None: 1)
-``phase.pdhg_dual``          x ← P_X(u); u ← weight·(u − P_X(u))   (projection onto X*, DR2 damping;
-                             x real float64 for a real object, else complex128)
+``phase.pdhg_dual``          x ← P_X(u); u ← weight·(u − P_X(u))   (projection onto X*, DR2
+                             damping; x real float64 for a real object, else complex128)
 ``phase.object_step``        the ER / HIO real-space rule, and x ← P_X(u′) (u and x real
                              float64 for a real object, else complex128)
 ``phase.replace_outside``    u ← v outside the support (OSS's smoothed exterior; Re v for a
@@ -74,8 +74,6 @@ def _pdhg_dual_numpy(u, x, support, weight, nonnegative):
     x[...] = projected if np.iscomplexobj(x) else projected.real   # a real object: x real
     u[...] = weight * (u - x)
     return u, x
-
-
 
 
 def _object_step_numpy(u, u_prime, x, support, beta, nonnegative, error_reduction):

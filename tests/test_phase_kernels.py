@@ -30,7 +30,8 @@ def _run(backend, name, a, flags):
                       flags["sigma"], a["h"] if flags["filtered"] else None))
     if name == "pdhg_dual":
         # a real object's estimate is real (float64); a complex one's complex
-        x = np.empty(a["u"].shape) if flags["real"] and flags["nonneg"] else np.empty_like(a["u"])
+        real = flags["real"] and flags["nonneg"]
+        x = np.empty(a["u"].shape) if real else np.empty_like(a["u"])
         return list(k(a["u"], x, a["support"], a["weight"], flags["nonneg"]))
     if name == "object_step":
         # a real object's iterate: real (float64) or complex with zero imaginary part
