@@ -62,10 +62,12 @@ def _project_object(u, support, nonnegative):
     return np.where(support, u, 0.0)
 
 
-def _check_real_iterate(a, nonnegative, name="u"):
+def _check_real_iterate(a, nonnegative, name="u", x=None):
     if not nonnegative and not np.iscomplexobj(a):
         raise ValueError(f"{name} must be complex for a complex object (nonnegative=False); "
                          f"got {a.dtype}")
+    if x is not None and x.dtype != a.dtype:
+        raise ValueError(f"x must have the dtype of {name} ({a.dtype}), got {x.dtype}")
 
 
 def _pdhg_dual_numpy(u, x, support, weight, nonnegative):
@@ -77,7 +79,7 @@ def _pdhg_dual_numpy(u, x, support, weight, nonnegative):
 
 
 def _object_step_numpy(u, u_prime, x, support, beta, nonnegative, error_reduction):
-    _check_real_iterate(u, nonnegative)
+    _check_real_iterate(u, nonnegative, x=x)
     v = u_prime.real if nonnegative else u_prime   # a real object keeps Re u′
     good = support & (v >= 0.0) if nonnegative else support
     x[...] = np.where(good, v, 0.0)
@@ -377,7 +379,7 @@ def _pdhg_dual_numba(u, x, support, weight, nonnegative):
 
 
 def _object_step_numba(u, u_prime, x, support, beta, nonnegative, error_reduction):
-    _check_real_iterate(u, nonnegative)
+    _check_real_iterate(u, nonnegative, x=x)
     if np.iscomplexobj(u):
         _sweep(_object_step_core, _object_step_par, (u, u_prime, x, support),
                (float(beta), bool(nonnegative), bool(error_reduction)))
@@ -528,7 +530,7 @@ def _pdhg_dual_cuda(u, x, support, weight, nonnegative):
 
 
 def _object_step_cuda(u, u_prime, x, support, beta, nonnegative, error_reduction):
-    _check_real_iterate(u, nonnegative)
+    _check_real_iterate(u, nonnegative, x=x)
     # a real iterate goes to the device as complex (every call copies there and back)
     uc, xc = (u, x) if np.iscomplexobj(u) else (u.astype(np.complex128), x.astype(np.complex128))
     _launch("object_step", [uc, u_prime, xc, support], [0, 2], float(beta), bool(nonnegative),

@@ -76,6 +76,8 @@ def test_a_real_iterate_stays_real_and_needs_a_real_object(backend):
     np.testing.assert_array_equal(u, np.where(good, a["v"].real, a["u"].real - 0.9 * a["v"].real))
     with pytest.raises(ValueError, match="u must be complex"):
         step(u, a["v"], x, a["support"], 0.9, False, False)
+    with pytest.raises(ValueError, match="x must have the dtype of u"):
+        step(u, a["v"], x.astype(complex), a["support"], 0.9, True, False)
     dual = select("phase.pdhg_dual", backend)
     d = a["u"].copy()
     dual(d, x, a["support"], a["weight"], True)

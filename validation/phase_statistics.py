@@ -17,7 +17,7 @@ seed's "< 16.85 %" row). Every case checks that the best runs reach the noise
 floor. The seed's claim (PDHG's mean and spread no larger than OSS's) is checked on
 its headline case, the vesicle at flux 1e8. It holds in the default mode; in
 ``--full`` (128² × 100 runs × 2000 iterations) the mean check fails: both means are
-0.0180, PDHG's 0.4 % above OSS's (0.01802 against 0.01795), both below the noise
+0.0180, PDHG's 0.3 % above OSS's (0.01802 against 0.01796), both below the noise
 floor 0.0188, and OSS's real-space error is the lower (0.109 against 0.153). The
 summary table states, case by case, whether the claim holds: at these grid sizes
 and photon counts it goes both ways, the two methods ending within a few percent.

@@ -27,11 +27,11 @@ of accuracies is √(n₀₁ + n₁₀)/n from the discordant pairs), on digits 
 * WNLL > KNN + 2 SE with 10 labels per class (interpolation over the unlabeled
   points is what WNLL adds);
 * MNIST only: WNLL within 2 binomial SE (0.3 points) of the seed's 97.74 %.
-Measured on MNIST (``--full``, 566 s): KNN 96.91 %, SVM 97.92 %, softmax 91.49 %,
+Measured on MNIST (``--full``, 368 s): KNN 96.91 %, SVM 97.92 %, softmax 91.49 %,
 WNLL 97.41 %: WNLL is half a point below SVM (the seed: 0.05 below) and 0.33 below
-the seed's WNLL, so those two checks fail there; the other MNIST checks pass. Neither the approximate
-graph nor k explains the gap: exact kNN gives 97.50 %, and k = 10 / 15 / 30 with
-pynndescent 97.36 / 97.41 / 97.22 %.
+the seed's WNLL, so those two checks fail there; the other MNIST checks pass.
+Neither the approximate graph nor k explains the gap: exact kNN gives 97.50 %, and
+k = 10 / 15 / 30 with pynndescent 97.36 / 97.41 / 97.22 %.
 """
 import numpy as np
 
