@@ -116,9 +116,15 @@ def test_diverging_elastic_averaging_keeps_history():
     assert info.value.result.history["spread"].size >= 1
 
 
+@pytest.mark.parametrize("block", [None, 40, 1])  # 64, 2 and 1 inner steps per block (n = 20)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_entropy_sgd_noise_drawn_ahead_is_the_seeds_stream_of_per_step_draws(dtype):
+def test_entropy_sgd_noise_drawn_ahead_is_the_seeds_stream_of_per_step_draws(dtype, block,
+                                                                           monkeypatch):
     import copy
+
+    import pdeopt.optim.entropy_sgd as esgd
+    if block is not None:
+        monkeypatch.setattr(esgd, "NOISE_BLOCK", block)
 
     def run(opt, steps=6):
         x = np.linspace(-1, 1, 20).astype(dtype)
@@ -150,6 +156,49 @@ def test_entropy_sgd_noise_drawn_ahead_is_the_seeds_stream_of_per_step_draws(dty
     np.testing.assert_allclose(x_ahead, x, rtol=1e-5 if dtype == np.float32 else 1e-12)
     twin = copy.deepcopy(ahead)  # waits for the draw in flight
     np.testing.assert_array_equal(run(ahead, 2), run(twin, 2))
+
+
+def test_entropy_sgd_iterates_on_the_weights_in_place_and_restores_them_on_divergence():
+    x = np.linspace(-1, 1, 20)
+    seen = []
+
+    def oracle(w):
+        seen.append(w)
+        if len(seen) == 2:
+            return 1.0, np.full_like(w, np.nan)
+        return 0.5 * A * float(w @ w), A * w
+
+    opt = EntropySGD(0.5, L=3, seed=0)
+    before = x.copy()
+    with pytest.raises(FloatingPointError, match="inner step 2"):
+        opt.step(x, A * x, oracle)
+    assert all(w is x for w in seen)  # the inner iterate lives in the weights themselves
+    np.testing.assert_array_equal(x, before)  # ... which are the anchor again after the error
+
+
+def test_train_oracle_evaluates_in_place_or_swapped_alike():
+    from pdeopt.nn import mlp, train
+    from pdeopt.nn.optimizers import Optimizer
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(32, 5))
+    y = (x[:, 0] > 0).astype(np.int64)
+
+    class Probe(Optimizer):
+        """Evaluates at the weights in place and at a copy of them, then steps nowhere."""
+
+        def step(self, params, grad, oracle=None):
+            before = params.copy()
+            (v1, g1), (v2, g2) = oracle(params), oracle(params.copy())
+            np.testing.assert_allclose([v1], [v2], rtol=1e-12)
+            np.testing.assert_allclose(g1, g2, rtol=1e-10, atol=1e-14)
+            assert g1 is not g2
+            np.testing.assert_array_equal(params, before)
+            self.calls = getattr(self, "calls", 0) + 1
+
+    opt = Probe(1.0)
+    train(mlp([4], input_shape=(5,), n_classes=2, seed=0), opt, (x, y, x, y), epochs=2,
+          batch_size=32)  # one minibatch, the whole set: both calls see the same points
+    assert opt.calls == 2
 
 
 def test_effective_epochs_of_entropy_sgd_in_train():

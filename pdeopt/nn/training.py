@@ -117,17 +117,25 @@ def train(model, optimizer, data, *, epochs, batch_size=128, seed=0, max_evals=N
     per_epoch = math.ceil(x_tr.shape[0] / batch_size)
     evals = 0
 
+    saved = None  # the weights an evaluation at other weights swaps out, kept between calls
+
     def oracle(w):
         """Loss and gradient at w on the next minibatch (one gradient evaluation)."""
-        nonlocal evals
+        nonlocal evals, saved
         xb, yb = next(stream)
-        saved = model.get_params()
-        model.params[...] = w
-        value, grad, _ = model._loss_and_grad(xb, yb, loss)
-        grad = grad.copy()
-        model.params[...] = saved
+        if w is model.params:  # an optimizer iterating in place: nothing to swap
+            value, grad, _ = model._loss_and_grad(xb, yb, loss)
+        else:
+            if saved is None:
+                saved = np.empty_like(model.params)
+            np.copyto(saved, model.params)
+            model.params[...] = w
+            try:
+                value, grad, _ = model._loss_and_grad(xb, yb, loss)
+            finally:
+                model.params[...] = saved
         evals += 1
-        return value, grad
+        return value, grad.copy()
 
     rec = Recorder(optimizer=repr(optimizer), epochs=epochs, batch_size=batch_size, seed=seed,
                    max_evals=max_evals, loss=loss)

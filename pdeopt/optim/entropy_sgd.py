@@ -37,10 +37,15 @@ from ..nn.optimizers import SGD, Optimizer
 
 __all__ = ["EntropySGD", "Heat", "HJ", "HeatEntropySGD", "relaxation_optimizer"]
 
-# One background thread draws the next outer step's Langevin noise while the inner
-# loop evaluates gradients (both release the GIL): drawing one normal per weight per
-# inner step otherwise costs about half a gradient evaluation on a small net.
+# One background thread draws Langevin noise ahead while the inner loop evaluates
+# gradients (both release the GIL): drawing one normal per weight per inner step
+# otherwise costs about half a gradient evaluation on a small net.
 _NOISE_DRAWER = None
+
+#: Normals per block the noise is drawn ahead in (at least one inner step's worth). Each
+#: hand-off to the drawing thread costs some tens of µs of GIL traffic, so a small net
+#: draws several inner steps per hand-off; two blocks of max(n, NOISE_BLOCK) are held.
+NOISE_BLOCK = 1 << 20
 
 
 def _noise_drawer():
@@ -55,6 +60,62 @@ def _scaled_normals(rng, out, amp):
     rng.standard_normal(dtype=out.dtype, out=out)
     out *= amp
     return out, amp
+
+
+class _NoiseAhead:
+    """amp·ξ for successive inner steps, drawn in blocks of steps one block ahead.
+
+    Row r of a block is the noise of one inner step. The draws are those of
+    successive ``rng.standard_normal(n)`` calls, one per step (a (k, n) block is
+    filled in C order), so the stream is the one an inline draw gives; only the
+    time of drawing changes. A block is refilled in the background once its last
+    row has been used, while the other block serves the next steps.
+    """
+
+    def __init__(self, rng, like, amp):
+        steps = max(1, min(NOISE_BLOCK // max(like.size, 1), 64))
+        self.rng = rng
+        self.amp = self.amp_next = amp
+        self.shape, self.dtype = like.shape, like.dtype
+        # the first step's noise is drawn now, and the blocks behind it double up to
+        # ``steps`` rows: each is drawn while the one before is used (no wait at start)
+        self.steps = steps
+        self.blocks = [np.empty((1, like.size), like.dtype),
+                       np.empty((min(2, steps), like.size), like.dtype)]
+        _scaled_normals(rng, self.blocks[0], amp)
+        self.pending = _noise_drawer().submit(_scaled_normals, rng, self.blocks[1], amp)
+        self.row = 0
+
+    def fits(self, like):
+        return like.shape == self.shape and like.dtype == self.dtype
+
+    def wait(self):
+        """Finish the background draw (before pickling: the state is then complete)."""
+        if self.pending is not None:
+            self.blocks[1], self.amp_next = self.pending.result()
+            self.pending = None
+
+    def __getstate__(self):
+        self.wait()
+        return self.__dict__.copy()
+
+    def next(self, amp, work):
+        """amp·ξ for the next inner step: a row of a block, or ``work`` if rescaled."""
+        if self.row == self.blocks[0].shape[0]:  # block used up: swap, refill it behind
+            self.wait()
+            used = self.blocks[0]
+            self.blocks[0], self.amp = self.blocks[1], self.amp_next
+            rows = min(self.steps, 2 * self.blocks[0].shape[0])
+            if used.shape[0] != rows:
+                used = np.empty((rows, used.shape[1]), used.dtype)
+            self.blocks[1] = used
+            self.pending = _noise_drawer().submit(_scaled_normals, self.rng, used, amp)
+            self.row = 0
+        noise = self.blocks[0][self.row].reshape(self.shape)
+        self.row += 1
+        if self.amp != amp:  # inner_lr or noise changed since the block was drawn
+            return np.multiply(noise, amp / self.amp, out=work)
+        return noise
 
 
 class _Relaxed(Optimizer):
@@ -121,6 +182,16 @@ class _Relaxed(Optimizer):
             buf = np.empty_like(like)
             self.__dict__[name] = buf
         return buf
+
+    def _keep_anchor(self, params):
+        """A copy of the weights x, kept aside while the inner loop iterates on ``params``.
+
+        In place, the oracle evaluates at the inner iterate without swapping weights in
+        and out of the model; the caller puts x back (also when the loop raises).
+        """
+        anchor = self._buffer("_anchor", params)
+        np.copyto(anchor, params)
+        return anchor
 
     def _coupled_direction(self, g, y, x, gamma):
         """d = ∇f(y) + γ(y − x), in a work array."""
@@ -231,7 +302,9 @@ class EntropySGD(_Relaxed):
                 "alpha": self.alpha}
 
     def __getstate__(self):
-        self._wait_for_noise()
+        ahead = self.__dict__.get("_noise_ahead")
+        if ahead is not None:  # first: the background draw advances the Generator's state
+            ahead.wait()
         state = self.__dict__.copy()
         state.pop("_langevin_step", None)   # a compiled kernel: selected again on unpickling
         return state
@@ -240,46 +313,31 @@ class EntropySGD(_Relaxed):
         self.__dict__.update(state)
         self._langevin_step = select("sde.langevin_step", self.backend)
 
-    def _wait_for_noise(self):
-        pending = self.__dict__.pop("_pending_noise", None)
-        if pending is not None:
-            self._ready_noise = pending.result()
-
     @property
     def _draws_ahead(self):
-        """Whether ξ can be drawn a step ahead (not when the probes draw from the stream too)."""
-        return type(self)._probe is EntropySGD._probe
+        """Whether ξ can be drawn ahead: from a Generator made here (one the caller
+        passed may be shared, and drawing ahead would reorder its stream), and not
+        when the probes draw from the stream too (H-ESGD)."""
+        return self._owns_rng and type(self)._probe is EntropySGD._probe
 
-    def _langevin_noise(self, like, amp):
+    def _langevin_noise(self, like, amp, work):
         """amp·ξ for the current inner step, ξ ~ N(0, I) of the shape and dtype of x.
 
         The draws are those of successive ``standard_normal(n)`` calls, one per inner
-        step. With a Generator of its own (``seed=``) the optimizer then starts
-        drawing (and scaling) the next inner step's noise in a background thread,
-        into a second buffer, while the next gradient is evaluated: the stream of
-        draws is unchanged, only drawn one step early.
+        step; with a Generator of its own (``seed=``) the optimizer draws them ahead
+        in a background thread (:class:`_NoiseAhead`).
         """
-        self._wait_for_noise()
-        ready = self.__dict__.pop("_ready_noise", None)
-        if ready is not None and ready[0].shape == like.shape and ready[0].dtype == like.dtype:
-            noise, drawn_amp = ready
-            if drawn_amp != amp:  # inner_lr or noise changed since: rescale
-                noise *= amp / drawn_amp
-        else:
-            noise = _scaled_normals(self.rng, np.empty_like(like), amp)[0]
-        if self._owns_rng:
-            spare = self.__dict__.pop("_spare_noise", None)
-            if spare is None or spare.shape != like.shape or spare.dtype != like.dtype:
-                spare = np.empty_like(noise)
-            self._pending_noise = _noise_drawer().submit(_scaled_normals, self.rng, spare, amp)
-            self._spare_noise = noise  # refilled one step later, once this step is done
-        return noise
+        if not self._draws_ahead:
+            return _scaled_normals(self.rng, work, amp)[0]
+        ahead = self.__dict__.get("_noise_ahead")
+        if ahead is None or not ahead.fits(like):
+            ahead = self._noise_ahead = _NoiseAhead(self.rng, like, amp)
+        return ahead.next(amp, work)
 
     def relaxed_gradient(self, params, grad, oracle):
         gamma = self.gamma
-        x = params
-        y = x.copy()
-        mu = x.copy()
+        x, y = self._keep_anchor(params), params
+        mu = x.copy()  # returned, as γ(x − μ): a fresh array
         work = self._buffer("_work", y)
         velocity = None
         if self.inner_momentum > 0:
@@ -287,18 +345,17 @@ class EntropySGD(_Relaxed):
                 self._inner_velocity = np.zeros_like(y)
             velocity = self._inner_velocity
         amp = math.sqrt(self.inner_lr) * self.noise
-        for ell in range(self.L):
-            g = self._gradient(x, self._probe(y), oracle, ell, self._given(grad), check=False)
-            if amp == 0:
-                xi = None
-            elif self._draws_ahead:
-                xi = self._langevin_noise(y, amp)
-            else:  # H-ESGD: its probes draw from the same stream in between
-                xi = _scaled_normals(self.rng, work, amp)[0]
-            # the SGLD step and the running average μ, in one sweep (sde.langevin_step)
-            if not self._langevin_step(y, mu, x, g, velocity, xi, gamma, self.inner_lr,
-                                       self.inner_momentum, self.alpha):
-                self._diverged(ell, "the gradient at the inner iterate is not finite")
+        try:
+            for ell in range(self.L):
+                g = self._gradient(x, self._probe(y), oracle, ell, self._given(grad),
+                                   check=False)
+                xi = None if amp == 0 else self._langevin_noise(y, amp, work)
+                # the SGLD step and the running average μ, in one sweep (sde.langevin_step)
+                if not self._langevin_step(y, mu, x, g, velocity, xi, gamma, self.inner_lr,
+                                           self.inner_momentum, self.alpha):
+                    self._diverged(ell, "the gradient at the inner iterate is not finite")
+        finally:
+            np.copyto(params, x)  # back to the anchor, also when the inner loop diverged
         np.subtract(x, mu, out=mu)
         mu *= gamma
         return mu
@@ -445,13 +502,16 @@ class HJ(_Relaxed):
 
     def relaxed_gradient(self, params, grad, oracle):
         gamma = self.gamma
-        y = params.copy()
-        for ell in range(self.L):
-            g = self._gradient(params, y, oracle, ell, grad)
-            self._inner_step(y, self._coupled_direction(g, y, params, gamma))
-        np.subtract(params, y, out=y)
-        y *= gamma
-        return y
+        x, y = self._keep_anchor(params), params
+        try:
+            for ell in range(self.L):
+                g = self._gradient(x, y, oracle, ell, grad)
+                self._inner_step(y, self._coupled_direction(g, y, x, gamma))
+            relaxed = x - y
+        finally:
+            np.copyto(params, x)
+        relaxed *= gamma
+        return relaxed
 
 
 _METHODS = {"esgd": EntropySGD, "heat": Heat, "hj": HJ, "h-esgd": HeatEntropySGD}
