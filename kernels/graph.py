@@ -92,6 +92,7 @@ def _spmm_numpy(indptr, indices, data, x):
 
 
 def _spmm_numba(indptr, indices, data, x):
+    x = np.ascontiguousarray(x, dtype=np.float64)  # the vector row sum reads whole rows
     y = np.empty((indptr.size - 1, x.shape[1]), np.float64)
     rows = _spmm_rows if indices.size * x.shape[1] >= PARALLEL_MIN_WORK else _spmm_rows_serial
     rows(indptr, indices, data, x, y)
@@ -133,6 +134,186 @@ def _prefetch_ahead(x, indices, q):
         _prefetch(x, indices[r], x.shape[1] - 1)
 
 
+# -- the row sum in vector registers (blocks of at most SIMD_MAX_COLUMNS columns) ------------------
+#
+# LLVM vectorises the runtime-length column loops below 16 at a time, so a block of
+# 10 class columns ran their scalar remainder, with y[i] read and written through
+# memory for every nonzero; and numba leaves the SLP vectoriser off (miscompilations),
+# so a compile-time column count does not help either. These intrinsics emit the IR
+# directly: the row's sum lives in two 8-lane registers, the columns past m are masked
+# out of the loads and stores (never read), and the nonzeros are added in their order
+# (y[i] is then bitwise SciPy's). Where the CPU has no masked loads LLVM splits them
+# into guarded scalar loads: slower, equally exact.
+
+#: Widest column block the vector row sum takes; wider blocks use the plain loops.
+SIMD_MAX_COLUMNS = 16
+#: Nonzeros ahead whose rows of X the vector row sum prefetches.
+SIMD_PREFETCH_DISTANCE = 32
+_LANES = SIMD_MAX_COLUMNS // 2
+_F64 = ir.DoubleType()
+_VEC = ir.VectorType(_F64, _LANES)
+_MASK = ir.VectorType(ir.IntType(1), _LANES)
+_I32 = ir.IntType(32)
+_I64 = ir.IntType(64)
+
+
+def _splat(builder, value):
+    v = builder.insert_element(ir.Constant(_VEC, ir.Undefined), value, ir.Constant(_I32, 0))
+    return builder.shuffle_vector(v, ir.Constant(_VEC, ir.Undefined),
+                                  ir.Constant(ir.VectorType(_I32, _LANES), [0] * _LANES))
+
+
+def _masked(builder, name, fn_type, args):
+    return builder.call(cgutils.get_or_insert_function(builder.module, fn_type, name), args)
+
+
+def _load_lanes(builder, ptr, mask):
+    """The 8 doubles at ptr where mask is set (0 elsewhere; masked lanes are not read)."""
+    return _masked(builder, "llvm.masked.load.v8f64.p0v8f64",
+                   ir.FunctionType(_VEC, [_VEC.as_pointer(), _I32, _MASK, _VEC]),
+                   [builder.bitcast(ptr, _VEC.as_pointer()), ir.Constant(_I32, 8), mask,
+                    ir.Constant(_VEC, [0.0] * _LANES)])
+
+
+def _store_lanes(builder, value, ptr, mask):
+    _masked(builder, "llvm.masked.store.v8f64.p0v8f64",
+            ir.FunctionType(ir.VoidType(), [_VEC, _VEC.as_pointer(), _I32, _MASK]),
+            [value, builder.bitcast(ptr, _VEC.as_pointer()), ir.Constant(_I32, 8), mask])
+
+
+class _Rows:
+    """IR helpers over a row-major float64 block (the array struct of a 2-D C array)."""
+
+    def __init__(self, context, builder, array_type, value):
+        self.context, self.builder, self.type = context, builder, array_type
+        self.array = context.make_array(array_type)(context, builder, value)
+        self.columns = builder.extract_value(self.array.shape, 1)
+
+    def pointer(self, row, col):
+        return cgutils.get_item_pointer(self.context, self.builder, self.type, self.array,
+                                        [row, col], wraparound=False)
+
+    def halves(self, row):
+        """Pointers to the two 8-column halves of the row."""
+        first = self.pointer(row, ir.Constant(_I64, 0))
+        return first, self.builder.gep(first, [ir.Constant(_I64, _LANES)])
+
+
+def _element(context, builder, array_type, value, k):
+    """array[k] of a 1-D array, as intp (integers) or double."""
+    arr = context.make_array(array_type)(context, builder, value)
+    ptr = cgutils.get_item_pointer(context, builder, array_type, arr, [k], wraparound=False)
+    to = types.intp if isinstance(array_type.dtype, types.Integer) else types.float64
+    return context.cast(builder, builder.load(ptr), array_type.dtype, to)
+
+
+def _emit_row_sum(context, builder, csr_types, csr_values, x, i, masks):
+    """IR of (lo, hi) = Σ_q data[q]·x[indices[q], 0:16] over row i, q in order."""
+    indptr_t, indices_t, data_t = csr_types
+    indptr, indices, data = csr_values
+    start = _element(context, builder, indptr_t, indptr, i)
+    end = _element(context, builder, indptr_t, indptr, builder.add(i, ir.Constant(_I64, 1)))
+    nnz = builder.extract_value(context.make_array(indices_t)(context, builder, indices).shape, 0)
+    i8p = ir.IntType(8).as_pointer()
+    prefetch = cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(ir.VoidType(), [i8p, _I32, _I32, _I32]),
+        "llvm.prefetch.p0i8")
+    zero = ir.Constant(_VEC, [0.0] * _LANES)
+    entry = builder.block
+    head = builder.append_basic_block("rowsum.head")
+    body = builder.append_basic_block("rowsum.body")
+    done = builder.append_basic_block("rowsum.done")
+    builder.branch(head)
+    builder.position_at_end(head)
+    q, lo, hi = builder.phi(_I64), builder.phi(_VEC), builder.phi(_VEC)
+    for phi, init in ((q, start), (lo, zero), (hi, zero)):
+        phi.add_incoming(init, entry)
+    builder.cbranch(builder.icmp_signed("<", q, end), body, done)
+
+    builder.position_at_end(body)
+    # request the row SIMD_PREFETCH_DISTANCE nonzeros ahead (its first and last column)
+    ahead = builder.add(q, ir.Constant(_I64, SIMD_PREFETCH_DISTANCE))
+    ahead = builder.select(builder.icmp_signed("<", ahead, nnz), ahead,
+                           builder.sub(nnz, ir.Constant(_I64, 1)))
+    j_ahead = _element(context, builder, indices_t, indices, ahead)
+    for col in (ir.Constant(_I64, 0), builder.sub(x.columns, ir.Constant(_I64, 1))):
+        builder.call(prefetch, [builder.bitcast(x.pointer(j_ahead, col), i8p),
+                                ir.Constant(_I32, 0), ir.Constant(_I32, 3), ir.Constant(_I32, 1)])
+    j = _element(context, builder, indices_t, indices, q)
+    w = _splat(builder, _element(context, builder, data_t, data, q))
+    first, second = x.halves(j)
+    lo_next = builder.fadd(lo, builder.fmul(w, _load_lanes(builder, first, masks[0])))
+    hi_next = builder.fadd(hi, builder.fmul(w, _load_lanes(builder, second, masks[1])))
+    q_next = builder.add(q, ir.Constant(_I64, 1))
+    for phi, value in ((q, q_next), (lo, lo_next), (hi, hi_next)):
+        phi.add_incoming(value, builder.block)
+    builder.branch(head)
+    builder.position_at_end(done)
+    return lo, hi
+
+
+def _column_masks(builder, columns):
+    limit = builder.insert_element(ir.Constant(ir.VectorType(_I64, _LANES), ir.Undefined),
+                                   columns, ir.Constant(_I32, 0))
+    limit = builder.shuffle_vector(limit, ir.Constant(ir.VectorType(_I64, _LANES), ir.Undefined),
+                                   ir.Constant(ir.VectorType(_I32, _LANES), [0] * _LANES))
+    return [builder.icmp_unsigned("<", ir.Constant(ir.VectorType(_I64, _LANES),
+                                                   list(range(h * _LANES, (h + 1) * _LANES))),
+                                  limit) for h in range(2)]
+
+
+def _is_block(t):
+    return isinstance(t, types.Array) and t.ndim == 2 and t.layout == "C" and t.dtype == types.float64
+
+
+def _is_csr(indptr, indices, data):
+    return (all(isinstance(t, types.Array) and t.ndim == 1 and isinstance(t.dtype, types.Integer)
+                for t in (indptr, indices))
+            and isinstance(data, types.Array) and data.ndim == 1 and data.dtype == types.float64)
+
+
+def _row_sum_codegen(context, builder, signature, args, block):
+    """Shared IR of the row intrinsics, whose arguments are (indptr, indices, data, …,
+    x, out, i) with x at position ``block``: (x, out, i, masks, (lo, hi) row sum)."""
+    x = _Rows(context, builder, signature.args[block], args[block])
+    out = _Rows(context, builder, signature.args[block + 1], args[block + 1])
+    row = context.cast(builder, args[block + 2], signature.args[block + 2], types.intp)
+    masks = _column_masks(builder, x.columns)
+    sums = _emit_row_sum(context, builder, signature.args[:3], args[:3], x, row, masks)
+    return x, out, row, masks, sums
+
+
+@intrinsic
+def _spmm_row_simd(typingctx, indptr, indices, data, x, y, i):
+    """y[i, :m] = Σ_q data[q]·x[indices[q], :m] over row i (m = x.shape[1] ≤ 16)."""
+    if not (_is_csr(indptr, indices, data) and _is_block(x) and _is_block(y)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        _, vy, row, masks, sums = _row_sum_codegen(context, builder, signature, args, 3)
+        for value, ptr, mask in zip(sums, vy.halves(row), masks):
+            _store_lanes(builder, value, ptr, mask)
+        return context.get_dummy_value()
+    return types.void(indptr, indices, data, x, y, i), codegen
+
+
+@intrinsic
+def _laplacian_row_simd(typingctx, indptr, indices, data, diag, p, out, i):
+    """out[i, :m] = diag[i]·p[i, :m] − Σ_q data[q]·p[indices[q], :m] (m ≤ 16)."""
+    if not (_is_csr(indptr, indices, data) and _is_block(p) and _is_block(out)
+            and isinstance(diag, types.Array) and diag.dtype == types.float64):
+        return None
+
+    def codegen(context, builder, signature, args):
+        vp, vout, row, masks, sums = _row_sum_codegen(context, builder, signature, args, 4)
+        d = _splat(builder, _element(context, builder, signature.args[3], args[3], row))
+        for total, own, ptr, mask in zip(sums, vp.halves(row), vout.halves(row), masks):
+            value = builder.fsub(builder.fmul(d, _load_lanes(builder, own, mask)), total)
+            _store_lanes(builder, value, ptr, mask)
+        return context.get_dummy_value()
+    return types.void(indptr, indices, data, diag, p, out, i), codegen
+
+
 @_row_body
 def _spmm_row(indptr, indices, data, x, y, i, prefetch):
     # Two nonzeros per step: two independent row gathers in flight and half the
@@ -159,17 +340,26 @@ def _spmm_row(indptr, indices, data, x, y, i, prefetch):
             y[i, c] += a * x[j, c]
 
 
+@_row_body
+def _spmm_row_any(indptr, indices, data, x, y, i, prefetch):
+    # the vector row sum up to SIMD_MAX_COLUMNS columns (a branch the CPU predicts)
+    if x.shape[1] <= SIMD_MAX_COLUMNS:
+        _spmm_row_simd(indptr, indices, data, x, y, i)
+    else:
+        _spmm_row(indptr, indices, data, x, y, i, prefetch)
+
+
 @pnjit
 def _spmm_rows(indptr, indices, data, x, y):
     for i in prange(indptr.size - 1):
-        _spmm_row(indptr, indices, data, x, y, i, True)
+        _spmm_row_any(indptr, indices, data, x, y, i, True)
 
 
 @njit
 def _spmm_rows_serial(indptr, indices, data, x, y):
     for i in range(indptr.size - 1):
         # small inputs sit in cache: no prefetching (it makes numba's serial loop slow)
-        _spmm_row(indptr, indices, data, x, y, i, False)
+        _spmm_row_any(indptr, indices, data, x, y, i, False)
 
 
 def _spmm_cuda(indptr, indices, data, x):
@@ -251,6 +441,10 @@ def _laplacian_apply(indptr, indices, data, diag, p, out):
     # out = diag(d) p − W p, parallel over rows; prefetching the gathered rows of p
     # makes it 20-35 % faster at 70 000 rows and leaves every bit of out unchanged
     n, m = p.shape
+    if m <= SIMD_MAX_COLUMNS:
+        for i in prange(n):
+            _laplacian_row_simd(indptr, indices, data, diag, p, out, i)
+        return
     for i in prange(n):
         for c in range(m):
             out[i, c] = diag[i] * p[i, c]
@@ -266,6 +460,10 @@ def _laplacian_apply(indptr, indices, data, diag, p, out):
 def _laplacian_apply_serial(indptr, indices, data, diag, p, out):
     # the same, serial: small systems, where threads cost more than they save
     n, m = p.shape
+    if m <= SIMD_MAX_COLUMNS:
+        for i in range(n):
+            _laplacian_row_simd(indptr, indices, data, diag, p, out, i)
+        return
     for i in range(n):
         for c in range(m):
             out[i, c] = diag[i] * p[i, c]

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import connected_components, reverse_cuthill_mckee
 
 from .._checks import check_choice, check_integer, check_positive
 from .._result import Recorder
@@ -191,10 +191,12 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
                 u = splu(A).solve(B)
                 rec.log(residual=float(_relative_residual(A, u, B)))
             else:
-                u, iterations, history = select("graph.pcg", backend)(
-                    A_off.indptr.astype(np.int64), A_off.indices.astype(np.int64),
-                    np.ascontiguousarray(A_off.data), diag, np.ascontiguousarray(B),
-                    np.zeros_like(B), tol, maxiter)
+                order, A_ord = _locality_order(A_off)
+                u_ord, iterations, history = select("graph.pcg", backend)(
+                    A_ord.indptr, A_ord.indices, np.ascontiguousarray(A_ord.data, np.float64),
+                    diag[order], np.ascontiguousarray(B[order]), np.zeros_like(B), tol, maxiter)
+                u = np.empty_like(u_ord)
+                u[order] = u_ord
                 for r in history:
                     rec.log(residual=float(r))
                 converged = bool(history[-1] <= tol)
@@ -207,6 +209,25 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
     predicted[idx] = lab
     return rec.result(scores, converged=converged, iterations=int(iterations), labels=predicted,
                       unreached=int(unreached.size), backend=backend, method=method)
+
+
+def _locality_order(A):
+    """A numbering that keeps neighbours close, and P A Pᵀ in it (CSR, sorted, int32 if it fits).
+
+    Each CG product gathers the rows of the search directions that a row's
+    neighbours point to; in reverse Cuthill–McKee order most of them are near the
+    row itself and come from cache. The CG's iterates are those of the original
+    system, permuted (up to rounding).
+    """
+    order = reverse_cuthill_mckee(A, symmetric_mode=True)
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(order.size, dtype=order.dtype)
+    rows = A[order]
+    index = np.int32 if max(rows.nnz, A.shape[0]) < 2 ** 31 else np.int64
+    P = sp.csr_matrix((rows.data, inverse[rows.indices].astype(index),
+                       rows.indptr.astype(index)), shape=A.shape)
+    P.sort_indices()
+    return order, P
 
 
 def _relative_residual(A, u, B):
