@@ -52,6 +52,18 @@ def test_spmm_backends_agree_with_scipy(n_rows, n_cols, m, density, seed):
     for backend in ("numpy", "numba"):
         np.testing.assert_allclose(select("graph.spmm", backend)(indptr, indices, data, X),
                                    expected, rtol=1e-12, atol=1e-12)
+        out = np.full((n_rows, m), np.nan)
+        assert select("graph.spmm", backend)(indptr, indices, data, X, out=out) is out
+        np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_spmm_out_of_the_wrong_shape_or_dtype_is_a_value_error():
+    indptr, indices, data, _ = random_csr(np.random.default_rng(0), 4, 3, 0.5)
+    X = np.ones((3, 2))
+    for backend in ("numpy", "numba"):
+        for out in (np.empty((4, 3)), np.empty((4, 2), np.float32), np.empty((2, 4)).T):
+            with pytest.raises(ValueError, match="out must be"):
+                select("graph.spmm", backend)(indptr, indices, data, X, out=out)
 
 
 @given(n=st.integers(2, 60), m=st.integers(1, 4), seed=st.integers(0, 2 ** 16))
@@ -84,9 +96,12 @@ def test_spmm_cuda_equals_numpy():
     rng = np.random.default_rng(3)
     indptr, indices, data, A = random_csr(rng, 24, 16, 0.3)
     X = rng.standard_normal((16, 3))
+    expected = select("graph.spmm", "numpy")(indptr, indices, data, X)
     np.testing.assert_allclose(select("graph.spmm", "cuda")(indptr, indices, data, X),
-                               select("graph.spmm", "numpy")(indptr, indices, data, X),
-                               rtol=1e-12, atol=1e-12)
+                               expected, rtol=1e-12, atol=1e-12)
+    out = np.full((24, 3), np.nan)
+    assert select("graph.spmm", "cuda")(indptr, indices, data, X, out=out) is out
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
 
 
 @given(n_rows=st.integers(1, 30), m=st.integers(1, 12), seed=st.integers(0, 2 ** 16))

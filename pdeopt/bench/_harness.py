@@ -16,6 +16,10 @@ __all__ = ["benchmark", "registry", "BenchContext", "time_call", "time_calls",
            "run_benchmarks"]
 
 
+#: The label of the reference NumPy copy among the timed calls of ``compare``.
+_COPY = "(numpy copy)"
+
+
 @dataclass(frozen=True)
 class Benchmark:
     name: str
@@ -96,7 +100,6 @@ class BenchContext:
         self.rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
         self.rows: list[dict] = []
         self._echo = echo
-        self._copy_cache: dict[int, float] = {}
 
     def pick(self, quick, default):
         return quick if self.quick else default
@@ -109,15 +112,6 @@ class BenchContext:
         """:func:`time_calls` with this context's number of rounds (2 in quick mode)."""
         repeat = kw.pop("repeat", 7)
         return time_calls(fns, repeat=2 if self.quick else repeat, **kw)
-
-    def copy_bandwidth(self, nbytes: int) -> float:
-        """Bytes per second of ``np.copyto`` on float64 arrays of ``nbytes`` (read + write)."""
-        if nbytes not in self._copy_cache:
-            a = np.ones(max(nbytes // 8, 1))
-            b = np.empty_like(a)
-            t = self.time(lambda: np.copyto(b, a))
-            self._copy_cache[nbytes] = 2 * a.nbytes / t
-        return self._copy_cache[nbytes]
 
     def compare(self, kernel: str, candidates: dict[str, Callable], *, baseline: str = "numpy",
                 bytes_moved: int | None = None, size: str = "", check=None,
@@ -142,8 +136,15 @@ class BenchContext:
             Rounds (default 7): more for ratios near a goal on a noisy machine.
         """
         outputs = {label: fn() for label, fn in candidates.items()}
-        times = self.time_many(candidates, **({} if repeat is None else {"repeat": repeat}))
-        copy_bw = self.copy_bandwidth(bytes_moved) if bytes_moved else None
+        timed = dict(candidates)
+        if bytes_moved:
+            # the reference copy runs in the same interleaved rounds as the candidates, so a
+            # burst of load on this shared machine hits both alike
+            source = np.ones(max(bytes_moved // 8, 1))
+            target = np.empty_like(source)
+            timed[_COPY] = lambda: np.copyto(target, source)
+        times = self.time_many(timed, **({} if repeat is None else {"repeat": repeat}))
+        copy_bw = 2 * source.nbytes / times.pop(_COPY) if bytes_moved else None
         row = {"group": self.name, "kernel": kernel, "size": size, "baseline": baseline,
                "seconds": times,
                "speedup": {k: times[baseline] / t for k, t in times.items()}}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._harness import benchmark
 
@@ -110,14 +111,23 @@ def bench(ctx):
     block = ctx.rng.standard_normal((n, 10))
     bytes_moved = Ws.data.nbytes + Ws.indices.nbytes + Ws.indptr.nbytes + 2 * block.nbytes
     fraction = {}
+    backends = available_backends("graph.spmm")
     for order, A in (("reverse Cuthill-McKee order", W_rcm), ("kNN order", Ws)):
         args = (A.indptr, A.indices, A.data, block)
-        row = ctx.compare(f"graph.spmm, {order}",
-                          {b: (lambda b=b, args=args: select("graph.spmm", b)(*args))
-                           for b in available_backends("graph.spmm")},
-                          bytes_moved=bytes_moved, size=f"{n} rows, nnz {A.nnz}, 10 columns",
-                          check=lambda o: float(max(np.max(np.abs(v - o["numpy"]))
-                                                    for v in o.values())))
+        outs = {b: np.empty((n, block.shape[1])) for b in backends}
+        # into a kept array, as the CG's products are (a fresh result adds its page faults)
+        calls = {b: (lambda b=b, args=args: select("graph.spmm", b)(*args, out=outs[b]))
+                 for b in backends}
+        size = f"{n} rows, nnz {A.nnz}, 10 columns"
+        ctx.compare(f"graph.spmm, {order}", calls, size=size,
+                    check=lambda o: float(max(np.max(np.abs(v - o["numpy"]))
+                                              for v in o.values())))
+        # the copy comparison in rounds of its own: SciPy's product, timed in the same
+        # rounds, evicts the block from cache before the next call (as the NumPy
+        # transcriptions do in bench phase)
+        row = ctx.compare(f"graph.spmm numba against a copy, {order}",
+                          {"numba": calls["numba"]}, baseline="numba", bytes_moved=bytes_moved,
+                          size=size, repeat=ctx.pick(2, 21))
         fraction[order] = row["fraction_of_copy"]["numba"]
     ctx.metric("graph.spmm numba: fraction of copy (the solver's order)",
                fraction["reverse Cuthill-McKee order"], goal=">= 0.5")
@@ -146,6 +156,18 @@ def bench(ctx):
         ctx.metric(f"total time {name}", t, unit="s")
 
 
+def _knn_recall(X, found, sample, k):
+    """Mean fraction of the exact k nearest neighbours (self excluded) in ``found``'s rows."""
+    X = X.astype(np.float64)
+    sq = np.einsum("ij,ij->i", X, X)
+    d2 = sq[sample, None] - 2 * X[sample] @ X.T + sq[None, :]
+    d2[np.arange(sample.size), sample] = np.inf
+    exact = np.argpartition(d2, k, axis=1)[:, :k]
+    rows = [found[i][found[i] != i][:k] for i in sample]
+    hits = [np.intersect1d(row, exact[r]).size for r, row in enumerate(rows)]
+    return float(np.mean(hits)) / k
+
+
 def _peers(ctx, X, y, labeled, unlabeled, neighbors, distances, acc, times, wnll):
     from pdeopt.graph import harmonic_extension
     try:
@@ -153,25 +175,52 @@ def _peers(ctx, X, y, labeled, unlabeled, neighbors, distances, acc, times, wnll
     except ImportError:
         ctx.note("graphlearning: not installed (pip install graphlearning annoy)")
     else:
-        try:
-            W_gl, t_gl_w = _timed(lambda: gl.weightmatrix.knn(X, 15))
+        k = neighbors.shape[1]
+        try:  # what gl.weightmatrix.knn(X, k) does, in two timed steps (self counted)
+            knn_data, t_search = _timed(lambda: gl.weightmatrix.knnsearch(X, k + 1))
         except ImportError as exc:  # its kNN search needs annoy for d > 5
             ctx.note(f"graphlearning's kNN search unavailable ({exc}); using our neighbours")
             knn_data = (np.hstack([np.arange(len(X))[:, None], neighbors]),
                         np.hstack([np.zeros((len(X), 1)), distances]))
-            W_gl, t_gl_w = _timed(lambda: gl.weightmatrix.knn(None, 15, knn_data=knn_data))
+            t_search = 0.0
+        W_gl, t_weights = _timed(lambda: gl.weightmatrix.knn(None, k, knn_data=knn_data))
+        t_gl_w = t_search + t_weights
         ctx.metric("graphlearning: kNN + weights", t_gl_w, unit="s")
+        # how many of the true k nearest neighbours each search finds (sampled points)
+        sample = ctx.rng.choice(len(X), min(500, len(X)), replace=False)
+        for name, found in (("ours (pynndescent)", neighbors),
+                            ("graphlearning (annoy)", knn_data[0])):
+            ctx.metric(f"kNN recall@{k} against exact search, {name}",
+                       _knn_recall(X, found, sample, k))
         for name, model in (("graphlearning WNLL", gl.ssl.laplace(W_gl, reweighting="wnll")),
                             ("graphlearning Laplace", gl.ssl.laplace(W_gl))):
             pred, t = _timed(lambda: model.fit_predict(labeled, y[labeled]))
             ctx.metric(f"{name}: solve", t, unit="s")
             acc[name], times[name] = _accuracy(pred, y, unlabeled), t_gl_w + t
-        # the same graph, both solvers: the difference is then the solver's alone
+        # The WNLL solvers compared: (a) on graphlearning's own graph; (b) end to end with
+        # its weight formula, w = exp(−4|x−y|²/d_k(x)²) symmetrised as (W + Wᵀ)/2, on our
+        # kNN search (pynndescent against annoy). Our default graph (the seed's
+        # self-tuning weights, σ(x) at the 8th neighbour, W + Wᵀ) is a different graph:
+        # its gap is reported, without a goal.
         same = harmonic_extension(W_gl, labeled, y[labeled], method="wnll")
         acc["ours WNLL on graphlearning's graph"] = _accuracy(same.info["labels"], y, unlabeled)
-        ctx.metric("accuracy gap ours WNLL - graphlearning WNLL (own graphs)",
-                   100 * (acc["ours WNLL"] - acc["graphlearning WNLL"]), unit="points",
-                   goal="within 0.5")
+        d2 = distances.astype(np.float64) ** 2
+        n_points, k = neighbors.shape
+        W_formula = sp.csr_matrix((np.exp(-4 * d2 / d2[:, -1:]).ravel(), neighbors.ravel(),
+                                   np.arange(0, n_points * k + 1, k)), shape=(n_points, n_points))
+        formula = harmonic_extension((W_formula + W_formula.T) / 2, labeled, y[labeled],
+                                     method="wnll")
+        acc["ours WNLL, graphlearning's weight formula"] = _accuracy(formula.info["labels"], y,
+                                                                     unlabeled)
+        for label, ours in (("the same graph", "ours WNLL on graphlearning's graph"),
+                            ("its weight formula, each side's kNN search",
+                             "ours WNLL, graphlearning's weight formula")):
+            ctx.metric(f"accuracy gap ours - graphlearning WNLL, {label}",
+                       100 * (acc[ours] - acc["graphlearning WNLL"]), unit="points",
+                       goal="within 0.5")
+        ctx.metric("accuracy gap ours - graphlearning WNLL, each side's default graph (ours: "
+                   "the seed's self-tuning weights)",
+                   100 * (acc["ours WNLL"] - acc["graphlearning WNLL"]), unit="points")
         ctx.metric("total time ours / graphlearning WNLL",
                    times["ours WNLL"] / times["graphlearning WNLL"], goal="<= 1")
     from sklearn.semi_supervised import LabelSpreading
