@@ -119,6 +119,16 @@ def _spmm_numba(indptr, indices, data, x, out=None):
 PREFETCH_DISTANCE = 16
 
 
+def _emit_prefetch(builder, ptr):
+    """IR: ask the CPU to load ptr's cache line (read, high temporal locality, data cache)."""
+    i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+    fn = cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+        "llvm.prefetch.p0i8")
+    builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3),
+                      ir.Constant(i32, 1)])
+
+
 @intrinsic
 def _prefetch(typingctx, array, row, col):
     """Hint the CPU to load the cache line of the 2-D ``array[row, col]`` (llvm.prefetch)."""
@@ -127,15 +137,8 @@ def _prefetch(typingctx, array, row, col):
         arr = context.make_array(array_type)(context, builder, args[0])
         index = [context.cast(builder, v, t, types.intp)
                  for v, t in zip(args[1:], signature.args[1:])]
-        ptr = cgutils.get_item_pointer(context, builder, array_type, arr, index,
-                                       wraparound=False)
-        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
-        fn = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-            "llvm.prefetch.p0i8")
-        # read, high temporal locality, data cache
-        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3),
-                          ir.Constant(i32, 1)])
+        _emit_prefetch(builder, cgutils.get_item_pointer(context, builder, array_type, arr,
+                                                         index, wraparound=False))
         return context.get_dummy_value()
     return types.void(array, row, col), codegen
 
@@ -173,10 +176,11 @@ _I32 = ir.IntType(32)
 _I64 = ir.IntType(64)
 
 
-def _splat(builder, value):
-    v = builder.insert_element(ir.Constant(_VEC, ir.Undefined), value, ir.Constant(_I32, 0))
-    return builder.shuffle_vector(v, ir.Constant(_VEC, ir.Undefined),
-                                  ir.Constant(ir.VectorType(_I32, _LANES), [0] * _LANES))
+def _splat(builder, value, vector=_VEC):
+    """IR: ``value`` in every lane of a vector of type ``vector``."""
+    v = builder.insert_element(ir.Constant(vector, ir.Undefined), value, ir.Constant(_I32, 0))
+    return builder.shuffle_vector(v, ir.Constant(vector, ir.Undefined),
+                                  ir.Constant(ir.VectorType(_I32, vector.count), [0] * vector.count))
 
 
 def _masked(builder, name, fn_type, args):
@@ -230,10 +234,6 @@ def _emit_row_sum(context, builder, csr_types, csr_values, x, i, masks):
     start = _element(context, builder, indptr_t, indptr, i)
     end = _element(context, builder, indptr_t, indptr, builder.add(i, ir.Constant(_I64, 1)))
     nnz = builder.extract_value(context.make_array(indices_t)(context, builder, indices).shape, 0)
-    i8p = ir.IntType(8).as_pointer()
-    prefetch = cgutils.get_or_insert_function(
-        builder.module, ir.FunctionType(ir.VoidType(), [i8p, _I32, _I32, _I32]),
-        "llvm.prefetch.p0i8")
     zero = ir.Constant(_VEC, [0.0] * _LANES)
     entry = builder.block
     head = builder.append_basic_block("rowsum.head")
@@ -253,8 +253,7 @@ def _emit_row_sum(context, builder, csr_types, csr_values, x, i, masks):
                            builder.sub(nnz, ir.Constant(_I64, 1)))
     j_ahead = _element(context, builder, indices_t, indices, ahead)
     for col in (ir.Constant(_I64, 0), builder.sub(x.columns, ir.Constant(_I64, 1))):
-        builder.call(prefetch, [builder.bitcast(x.pointer(j_ahead, col), i8p),
-                                ir.Constant(_I32, 0), ir.Constant(_I32, 3), ir.Constant(_I32, 1)])
+        _emit_prefetch(builder, x.pointer(j_ahead, col))
     j = _element(context, builder, indices_t, indices, q)
     w = _splat(builder, _element(context, builder, data_t, data, q))
     first, second = x.halves(j)
@@ -269,12 +268,11 @@ def _emit_row_sum(context, builder, csr_types, csr_values, x, i, masks):
 
 
 def _column_masks(builder, columns):
-    limit = builder.insert_element(ir.Constant(ir.VectorType(_I64, _LANES), ir.Undefined),
-                                   columns, ir.Constant(_I32, 0))
-    limit = builder.shuffle_vector(limit, ir.Constant(ir.VectorType(_I64, _LANES), ir.Undefined),
-                                   ir.Constant(ir.VectorType(_I32, _LANES), [0] * _LANES))
-    return [builder.icmp_unsigned("<", ir.Constant(ir.VectorType(_I64, _LANES),
-                                                   list(range(h * _LANES, (h + 1) * _LANES))),
+    """IR: the lanes of the two 8-column halves that lie below ``columns``."""
+    lanes = ir.VectorType(_I64, _LANES)
+    limit = _splat(builder, columns, lanes)
+    return [builder.icmp_unsigned("<", ir.Constant(lanes, list(range(h * _LANES,
+                                                                      (h + 1) * _LANES))),
                                   limit) for h in range(2)]
 
 

@@ -170,6 +170,7 @@ def _knn_recall(X, found, sample, k):
 
 def _peers(ctx, X, y, labeled, unlabeled, neighbors, distances, acc, times, wnll):
     from pdeopt.graph import harmonic_extension
+    from pdeopt.kernels import select
     try:
         import graphlearning as gl
     except ImportError:
@@ -204,10 +205,11 @@ def _peers(ctx, X, y, labeled, unlabeled, neighbors, distances, acc, times, wnll
         # its gap is reported, without a goal.
         same = harmonic_extension(W_gl, labeled, y[labeled], method="wnll")
         acc["ours WNLL on graphlearning's graph"] = _accuracy(same.info["labels"], y, unlabeled)
-        d2 = distances.astype(np.float64) ** 2
-        n_points, k = neighbors.shape
-        W_formula = sp.csr_matrix((np.exp(-4 * d2 / d2[:, -1:]).ravel(), neighbors.ravel(),
-                                   np.arange(0, n_points * k + 1, k)), shape=(n_points, n_points))
+        # exp(−4|x−y|²/d_k²) is our Gaussian with σ(x) = d_k(x)/2 (kernel graph.weights)
+        indptr, indices, data = select("graph.weights", "auto")(
+            np.ascontiguousarray(neighbors, np.int64), distances,
+            np.asarray(distances[:, -1], np.float64) / 2)
+        W_formula = sp.csr_matrix((data, indices, indptr), shape=(len(X), len(X)))
         formula = harmonic_extension((W_formula + W_formula.T) / 2, labeled, y[labeled],
                                      method="wnll")
         acc["ours WNLL, graphlearning's weight formula"] = _accuracy(formula.info["labels"], y,

@@ -44,7 +44,8 @@ _NOISE_DRAWER = None
 
 #: Normals per block the noise is drawn ahead in (at least one inner step's worth). Each
 #: hand-off to the drawing thread costs some tens of µs of GIL traffic, so a small net
-#: draws several inner steps per hand-off; two blocks of max(n, NOISE_BLOCK) are held.
+#: draws several inner steps (at most 64) per hand-off; two blocks of about
+#: max(n, NOISE_BLOCK) normals are held.
 NOISE_BLOCK = 1 << 20
 
 
