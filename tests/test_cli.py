@@ -150,3 +150,21 @@ def test_a_unit_locked_by_a_live_process_is_left_to_it_and_a_stale_lock_is_taken
                           capture_output=True, text=True, check=True)
     lock.write_text(done.stdout.strip())       # that process has exited: a stale lock
     assert _claim(lock) and lock.read_text() == str(os.getpid())
+
+
+def test_simple_classifiers_helpers():
+    from pdeopt.validation.simple_classifiers import paired_se, unit_norm
+    rng = np.random.default_rng(0)
+    images = rng.uniform(0, 1, (5, 4, 4))
+    unit = unit_norm(images)
+    assert unit.shape == images.shape
+    flat, raw = unit.reshape(5, -1), images.reshape(5, -1)
+    np.testing.assert_allclose(np.linalg.norm(flat, axis=1), 1.0)
+    # Euclidean distance of unit vectors is angular: |x - y|² = 2 - 2 cos θ
+    cos = raw[0] @ raw[1] / np.linalg.norm(raw[0]) / np.linalg.norm(raw[1])
+    np.testing.assert_allclose(np.sum((flat[0] - flat[1]) ** 2), 2 - 2 * cos)
+    # paired SE from the discordant pairs: 4 of 100 differ -> √4 / 100
+    a = np.ones(100, bool)
+    b = a.copy()
+    b[:4] = False
+    assert paired_se(a, b) == pytest.approx(0.02)
