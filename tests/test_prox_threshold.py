@@ -149,3 +149,15 @@ def test_parallel_numba_path_equals_numpy_twin(kind):
     x = np.random.default_rng(5).normal(scale=2, size=PARALLEL_MIN + 7)
     np.testing.assert_allclose(threshold(x, 0.8, kind, a=0.5, backend="numba"),
                                threshold(x, 0.8, kind, a=0.5, backend="numpy"), rtol=1e-13, atol=1e-13)
+
+
+def test_cos_third_acos_polynomial_is_the_cubic_root_to_1e15():
+    # the numba/CUDA kernels replace cos(acos(c)/3) by a polynomial in √((1 + c)/2):
+    # within 2e-15 of it on all of [-1, 1], and the root of 4s³ − 3s = c in [1/2, 1]
+    from pdeopt.kernels.prox import _cos_third_acos
+    c = np.concatenate([np.linspace(-1.0, 1.0, 20001), [-1 + 1e-15, 1 - 1e-15]])
+    s = np.array([_cos_third_acos(v) for v in c])
+    exact = np.cos(np.arccos(c.astype(np.longdouble)) / 3)
+    assert float(np.max(np.abs(s - exact))) < 2e-15
+    np.testing.assert_allclose(4 * s ** 3 - 3 * s, c, atol=1e-14)
+    assert s.min() >= 0.5 - 1e-15 and s.max() <= 1.0 + 1e-15

@@ -126,7 +126,9 @@ def tl1_threshold(x, lam, a, *, backend="auto"):
     with g_λ(x) = sign(x)[(2/3)(a+|x|)cos(φ(x)/3) − 2a/3 + |x|/3],
     φ(x) = arccos(1 − 27λa(a+1)/(2(a+|x|)³)) and the threshold t of
     :func:`tl1_threshold_value`. ρ_a tends to ‖·‖₀ as a → 0 and to |·| as a → ∞,
-    and so does the map (to hard and to soft thresholding).
+    and so does the map (to hard and to soft thresholding). The compiled backends
+    evaluate cos(φ/3) without trigonometry, by a polynomial in √((1 + cos φ)/2)
+    (within 2·10⁻¹⁵ of it; the NumPy backend uses arccos and cos).
 
     Parameters
     ----------
