@@ -10,14 +10,21 @@ from typing import Callable, Optional
 import numba
 
 __all__ = ["BACKENDS", "BackendUnavailableError", "register", "select", "kernel_names",
-           "available_backends", "cuda_available", "njit", "pnjit"]
+           "available_backends", "cuda_available", "njit", "pnjit", "compiled"]
 
 BACKENDS = ("auto", "numpy", "numba", "cuda")
 
+
+def compiled(**options):
+    """``numba.njit`` with the project's defaults (on-disk cache, no GIL) and ``options``
+    (``parallel``, ``inline``, ``fastmath``)."""
+    return numba.njit(cache=True, nogil=True, **options)
+
+
 #: ``numba.njit`` with on-disk caching: the whole suite stays fast across runs.
-njit = numba.njit(cache=True, nogil=True)
+njit = compiled()
 #: Parallel variant, for loops over independent rows (``numba.prange``).
-pnjit = numba.njit(cache=True, nogil=True, parallel=True)
+pnjit = compiled(parallel=True)
 
 
 class BackendUnavailableError(RuntimeError):

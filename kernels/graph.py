@@ -18,14 +18,13 @@ for each), C-contiguous blocks, σ_i > 0, d_i > 0.
 """
 import math
 
-import numba
 import numpy as np
 from llvmlite import ir
 from numba import cuda, prange
 from numba.core import cgutils, types
 from numba.core.extending import intrinsic
 
-from ._registry import njit, pnjit, register
+from ._registry import compiled, njit, pnjit, register
 
 __all__ = []
 
@@ -35,7 +34,7 @@ PARALLEL_MIN_WORK = 1_000_000
 
 #: For the per-row bodies shared by a parallel and a serial loop: inlined in numba's IR,
 #: since an ordinary call is not inlined by LLVM here and costs ~25 % in ``graph.spmm``.
-_row_body = numba.njit(cache=True, nogil=True, inline="always")
+_row_body = compiled(inline="always")
 
 
 # -- weight assembly ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import numba
 import numpy as np
 from numba import cuda  # importing needs no GPU; kernels compile on first use
 
-from ._registry import njit, register
+from ._registry import compiled, njit, register
 
 # --------------------------------------------------------------------------- scalars
 
@@ -95,7 +95,7 @@ def _round_half_even(v):
 _soft_cpu = njit(_soft_scalar)
 _hard_cpu = njit(_hard_scalar)
 # inlined into the loop in numba's IR, so that LLVM vectorises the loop (FMAs: see _by_size)
-_inline = numba.njit(cache=True, nogil=True, inline="always")
+_inline = compiled(inline="always")
 _tl1_cpu = _inline(_tl1_with(_inline(_cos_third_acos)))
 
 
@@ -189,9 +189,8 @@ def _renamed(func, suffix):
 
 
 def _by_size(loop, **options):
-    serial = numba.njit(cache=True, nogil=True, **options)(_renamed(loop, "_serial"))
-    parallel = numba.njit(cache=True, nogil=True, parallel=True, **options)(
-        _renamed(loop, "_parallel"))
+    serial = compiled(**options)(_renamed(loop, "_serial"))
+    parallel = compiled(parallel=True, **options)(_renamed(loop, "_parallel"))
 
     def run(x, *args):
         # NumPy allocates the output: its large allocations use huge pages, while an

@@ -168,3 +168,6 @@ def test_simple_classifiers_helpers():
     b = a.copy()
     b[:4] = False
     assert paired_se(a, b) == pytest.approx(0.02)
+    # a blank image stays blank, not NaN
+    blank = unit_norm(np.zeros((2, 3, 3)))
+    assert np.array_equal(blank, np.zeros((2, 3, 3)))

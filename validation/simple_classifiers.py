@@ -67,9 +67,13 @@ def softmax_regression(x_train, y_train, x_test, n_classes, seed, epochs=40):
 
 
 def unit_norm(images):
-    """Each image scaled to unit Euclidean norm: Euclidean distance becomes angular distance."""
+    """Each image scaled to unit Euclidean norm: Euclidean distance becomes angular distance.
+
+    A blank image has no direction and stays zero (never NaN).
+    """
     flat = images.reshape(len(images), -1)
-    return (flat / np.linalg.norm(flat, axis=1, keepdims=True)).reshape(images.shape)
+    norm = np.linalg.norm(flat, axis=1, keepdims=True)
+    return (flat / np.maximum(norm, np.finfo(np.float64).tiny)).reshape(images.shape)
 
 
 def run_protocol(x_train, y_train, x_test, seed, n_labeled=None, rng=None, knn="auto"):
