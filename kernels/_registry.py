@@ -27,8 +27,7 @@ njit = compiled()
 pnjit = compiled(parallel=True)
 
 
-class BackendUnavailableError(RuntimeError):
-    """A backend was asked for that this machine (or this kernel) does not have."""
+from pdeopt._errors import BackendUnavailableError  # noqa: E402  (one class, in the core)
 
 
 @dataclass(frozen=True)

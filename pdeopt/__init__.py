@@ -10,8 +10,14 @@ Areas (one subpackage each): :mod:`pdeopt.hj` (Hamilton–Jacobi relaxation),
 :mod:`pdeopt.quant` (thresholding, quantization), :mod:`pdeopt.phase` (phase
 retrieval), :mod:`pdeopt.lifted` (lifted training), :mod:`pdeopt.nn` (small
 NumPy networks) and :mod:`pdeopt.data` (built-in data and MNIST).
+
+The conventions every public function follows (argument names, ``Result``, errors)
+are written down in ``CONVENTIONS.md``.
 """
-from ._result import Recorder, Result
+from ._errors import (BackendUnavailableError, ConvergenceWarning, DivergenceError,
+                      NotFittedError)
+from ._result import STATUS, Iterate, Recorder, Result
 
 __version__ = "0.1.0"
-__all__ = ["Result", "Recorder", "__version__"]
+__all__ = ["Result", "Recorder", "Iterate", "STATUS", "ConvergenceWarning",
+           "DivergenceError", "BackendUnavailableError", "NotFittedError", "__version__"]

@@ -12,6 +12,8 @@ import numpy as np
 __all__ = [
     "as_float_array", "check_finite", "check_positive", "check_nonnegative",
     "check_integer", "check_shape", "check_uniform_grid", "check_choice", "as_rng",
+    "check_range", "check_momentum", "check_bool", "check_callable", "check_object",
+    "check_labels", "check_budget",
 ]
 
 
@@ -138,4 +140,98 @@ def as_rng(rng=None, seed=None) -> np.random.Generator:
     if isinstance(src, np.random.RandomState):
         raise TypeError("rng must be a numpy.random.Generator (np.random.default_rng), "
                         "not the legacy RandomState")
+    name = "rng" if rng is not None else "seed"
+    if src is not None and not isinstance(src, (np.random.SeedSequence,
+                                                np.random.BitGenerator)):
+        if isinstance(src, bool) or not isinstance(src, (numbers.Integral, np.integer)):
+            raise TypeError(f"{name} must be None, a non-negative integer seed or a "
+                            f"numpy.random.Generator, got {type(src).__name__}")
+        if src < 0:
+            raise ValueError(f"{name} must be a non-negative integer seed, got {src}")
     return np.random.default_rng(src)
+
+
+def check_range(value, name: str, low=None, high=None, *, low_open=False,
+                high_open=False) -> float:
+    """Return ``value`` as a float, raising ``ValueError`` unless it lies in the interval.
+
+    ``low``/``high`` are the bounds (``None``: unbounded); ``*_open`` excludes them.
+    """
+    value = _scalar(value, name)
+    bad_low = low is not None and (value <= low if low_open else value < low)
+    bad_high = high is not None and (value >= high if high_open else value > high)
+    if bad_low or bad_high:
+        left = "(" if low_open or low is None else "["
+        right = ")" if high_open or high is None else "]"
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        raise ValueError(f"{name} must be in {left}{lo}, {hi}{right}, got {value:g}")
+    return value
+
+
+def check_momentum(value, name: str = "momentum") -> float:
+    """A momentum (heavy-ball) coefficient: in [0, 1), where the iteration is stable."""
+    return check_range(value, name, 0.0, 1.0, high_open=True)
+
+
+def check_bool(value, name: str) -> bool:
+    """Raise ``TypeError`` unless ``value`` is a bool (``numpy.bool_`` included)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+def check_callable(value, name: str):
+    """Raise ``TypeError`` unless ``value`` is callable (None and strings are not)."""
+    if not callable(value):
+        raise TypeError(f"{name} must be callable, got {type(value).__name__}")
+    return value
+
+
+def check_object(value, name: str, *attributes: str, kind: str | None = None):
+    """Raise ``TypeError`` unless ``value`` has every attribute in ``attributes``.
+
+    For object arguments (a potential, a model, an optimizer): None or a string gets
+    an error naming the argument and what was expected instead of an ``AttributeError``
+    deep inside the method.
+    """
+    missing = [a for a in attributes if not hasattr(value, a)]
+    if value is None or isinstance(value, (str, bytes)) or missing:
+        want = kind or ("an object with " + ", ".join(f"'{a}'" for a in attributes))
+        raise TypeError(f"{name} must be {want}, got {type(value).__name__}")
+    return value
+
+
+def check_labels(y, name: str, *, n_classes=None, size=None, allow_unlabeled=False):
+    """Return integer class labels as a 1-D int64 array, checked.
+
+    Labels must be integers (integral floats are accepted) in ``[0, n_classes)``;
+    with ``allow_unlabeled`` the value -1 marks an unlabeled point. ``size`` is the
+    number of labels expected (the number of samples).
+    """
+    arr = np.asarray(y)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be an array of integer labels, got dtype {arr.dtype}")
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if not np.issubdtype(arr.dtype, np.integer):
+        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+            raise ValueError(f"{name} must hold integer labels")
+    labels = arr.astype(np.int64)
+    if size is not None and labels.size != size:
+        raise ValueError(f"{name} must have {size} entries (one per sample), got {labels.size}")
+    low = -1 if allow_unlabeled else 0
+    if np.any(labels < low) or (allow_unlabeled and np.any((labels < 0) & (labels != -1))):
+        what = "-1 (unlabeled) or >= 0" if allow_unlabeled else ">= 0"
+        raise ValueError(f"{name} must hold labels {what}, got {labels.min()}")
+    if n_classes is not None and np.any(labels >= n_classes):
+        raise ValueError(f"{name} must hold labels < n_classes={n_classes}, "
+                         f"got {labels.max()}")
+    return labels
+
+
+def check_budget(max_iter, tol=0.0, *, name: str = "max_iter") -> tuple[int, float]:
+    """Check an iteration budget (a positive integer) and a tolerance (>= 0)."""
+    return check_integer(max_iter, name, minimum=1), check_nonnegative(tol, "tol")
