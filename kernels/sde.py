@@ -276,6 +276,21 @@ def _em_tabulated_numba(x, paths, drift, cost, x_first, dx, dt, sigma, step0, se
 _CUDA = {}
 
 
+def _wrapping_uint64(fn):
+    """``fn`` run with NumPy's uint64 overflow warning off: for the CUDA simulator only.
+
+    The simulator runs device code as Python on NumPy scalars, and SplitMix64's uint64
+    products and sums wrap modulo 2⁶⁴ *by design* (as they do on the GPU and in the njit
+    code), which NumPy reports as an overflow. Each simulated thread is a Python thread
+    and NumPy's error state is per thread, so it is set here, inside every call; the
+    arithmetic, hence every bit of the result, is unchanged.
+    """
+    def wrapped(*args):
+        with np.errstate(over="ignore"):
+            return fn(*args)
+    return wrapped
+
+
 def _cuda_kernels():
     """Compile the CUDA kernels on first use (importing this module needs no GPU)."""
     if _CUDA:
@@ -283,7 +298,10 @@ def _cuda_kernels():
     splitmix_d = cuda.jit(device=True)(_splitmix_scalar)
     pair_d = cuda.jit(device=True)(_make_pair_scalar(splitmix_d))
     horner_d = cuda.jit(device=True)(_horner_scalar)
-    path_d = cuda.jit(device=True)(_make_em_exit_path(splitmix_d, pair_d, horner_d))
+    path = _make_em_exit_path(splitmix_d, pair_d, horner_d)
+    if numba.config.ENABLE_CUDASIM:
+        path = _wrapping_uint64(path)
+    path_d = cuda.jit(device=True)(path)
 
     @cuda.jit
     def em_exit_k(x, paths, coeffs, dt, scale, step0, n_steps, threshold, seed, x_out, exit_out):
@@ -303,11 +321,10 @@ def _em_exit_cuda(x, paths, coeffs, dt, sigma, step0, n_steps, threshold, seed):
     exit_out = cuda.device_array(x.shape, np.int64)
     threads = 128
     blocks = max(1, (x.size + threads - 1) // threads)
-    with np.errstate(over="ignore"):  # the simulator wraps uint64 products with a warning
-        kernel[blocks, threads](cuda.to_device(x), cuda.to_device(np.asarray(paths, np.int64)),
-                                cuda.to_device(np.asarray(coeffs, np.float64)), float(dt),
-                                sigma * math.sqrt(dt), int(step0), int(n_steps),
-                                float(threshold), np.uint64(seed), x_out, exit_out)
+    kernel[blocks, threads](cuda.to_device(x), cuda.to_device(np.asarray(paths, np.int64)),
+                            cuda.to_device(np.asarray(coeffs, np.float64)), float(dt),
+                            sigma * math.sqrt(dt), int(step0), int(n_steps),
+                            float(threshold), np.uint64(seed), x_out, exit_out)
     return x_out.copy_to_host(), exit_out.copy_to_host()
 
 
