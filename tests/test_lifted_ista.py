@@ -4,7 +4,7 @@ import pytest
 
 from pdeopt.lifted.unrolled import (_loss_and_grad, lista_forward, lista_init, lista_train,
                                     sparse_coding_data)
-from pdeopt.prox.ista import admm_lasso, fista, ista, lasso_bounds, lasso_objective
+from pdeopt.prox.lasso import admm_lasso, fista, ista, lasso_bounds, lasso_objective
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pdeopt.prox import (hard_threshold, moreau_envelope, penalty, soft_threshold, threshold,
+from pdeopt.prox import (hard_threshold, penalty_envelope, penalty, soft_threshold, threshold,
                          tl1_threshold, tl1_threshold_value)
 
 KINDS = ("l1", "l0", "tl1")
@@ -78,19 +78,19 @@ def test_tl1_threshold_regimes():
 
 
 @given(x=xs, lam=lams, a=avals, kind=st.sampled_from(KINDS))
-def test_moreau_envelope_is_the_minimum_value(x, lam, kind, a):
+def test_penalty_envelope_is_the_minimum_value(x, lam, kind, a):
     fmin, _, _ = _dense_min(x, lam, kind, a)
-    e = moreau_envelope(np.array([x]), lam, kind, a=a)[0]
+    e = penalty_envelope(np.array([x]), lam, kind, a=a)[0]
     assert e <= fmin + 1e-10 * (1 + abs(fmin))
     assert e >= fmin - 1e-4 * (1 + abs(x)) ** 2  # grid error of the dense search
 
 
-def test_moreau_envelope_closed_forms():
+def test_penalty_envelope_closed_forms():
     x = np.linspace(-4, 4, 81)
     lam = 1.3
     huber = np.where(np.abs(x) <= lam, x ** 2 / 2, lam * np.abs(x) - lam ** 2 / 2)
-    np.testing.assert_allclose(moreau_envelope(x, lam, "l1"), huber, atol=1e-14)
-    np.testing.assert_allclose(moreau_envelope(x, lam, "l0"), np.minimum(x ** 2 / 2, lam),
+    np.testing.assert_allclose(penalty_envelope(x, lam, "l1"), huber, atol=1e-14)
+    np.testing.assert_allclose(penalty_envelope(x, lam, "l0"), np.minimum(x ** 2 / 2, lam),
                                atol=1e-14)
 
 

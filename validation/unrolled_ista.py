@@ -19,7 +19,7 @@ Checks:
 import numpy as np
 
 from pdeopt.lifted.unrolled import lista_forward, lista_init, lista_train, sparse_coding_data
-from pdeopt.prox.ista import admm_lasso, fista, ista, lasso_bounds
+from pdeopt.prox.lasso import admm_lasso, fista, ista, lasso_bounds
 
 from ._harness import validation
 

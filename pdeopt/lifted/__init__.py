@@ -8,7 +8,7 @@
 * :mod:`.unrolled` — the learned unrolled ISTA (LISTA) network.
 
 The architectures live in :mod:`pdeopt.nn.inspired`, ISTA/FISTA/ADMM for the lasso
-in :mod:`pdeopt.prox.ista`.
+in :mod:`pdeopt.prox.lasso`.
 
 Source: Lin (2019).
 """

@@ -22,7 +22,7 @@ import numpy as np
 from pdeopt._checks import (as_float_array, as_rng, check_choice, check_integer,
                             check_nonnegative, check_positive)
 from pdeopt._result import Recorder
-from pdeopt.prox.threshold import PENALTIES, penalty, threshold
+from pdeopt.prox.thresholding import PENALTIES, penalty, threshold
 
 __all__ = ["angle", "population_loss", "expected_coarse_gradient", "sample_inputs",
            "sample_loss_and_coarse_gradient", "rvscgd", "admm_sparse", "RVSCGD"]

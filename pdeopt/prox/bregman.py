@@ -6,7 +6,7 @@ import numpy as np
 from pdeopt._checks import as_float_array, check_integer, check_positive
 from pdeopt._result import Recorder
 
-from .threshold import soft_threshold
+from .thresholding import soft_threshold
 
 __all__ = ["linearized_bregman", "basis_pursuit_lp"]
 

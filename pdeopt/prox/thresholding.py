@@ -15,9 +15,9 @@ from pdeopt._checks import as_float_array, check_choice, check_nonnegative, chec
 
 __all__ = ["soft_threshold", "hard_threshold", "tl1_threshold", "tl1_threshold_value",
            "l1_penalty", "l0_penalty", "tl1_penalty", "threshold", "penalty",
-           "moreau_envelope", "PENALTIES"]
+           "penalty_envelope", "PENALTIES"]
 
-#: Names accepted by :func:`threshold`, :func:`penalty` and :func:`moreau_envelope`.
+#: Names accepted by :func:`threshold`, :func:`penalty` and :func:`penalty_envelope`.
 PENALTIES = ("l1", "l0", "tl1")
 
 
@@ -194,7 +194,7 @@ def threshold(x, lam, kind, *, a=1.0, backend="auto"):
     return tl1_threshold(x, lam, a, backend=backend)
 
 
-def moreau_envelope(x, lam, kind="l1", *, a=1.0, backend="auto"):
+def penalty_envelope(x, lam, kind="l1", *, a=1.0, backend="auto"):
     r"""Moreau envelope of λP, elementwise: the minimum value of the prox problem.
 
     .. math:: e_{\lambda P}(x) = \min_u\ \lambda P(u) + \tfrac12(u-x)^2

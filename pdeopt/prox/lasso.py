@@ -25,7 +25,7 @@ import numpy as np
 
 from .._checks import as_float_array, check_integer, check_positive, check_nonnegative
 from .._result import Recorder
-from .threshold import soft_threshold
+from .thresholding import soft_threshold
 
 __all__ = ["lasso_objective", "ista", "fista", "admm_lasso", "lasso_bounds"]
 
