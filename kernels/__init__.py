@@ -10,7 +10,9 @@ sparse product) with up to three implementations, registered under one name:
     other backend is tested against (tests compare them on random inputs).
 ``numba``
     A ``numba.njit(cache=True)`` CPU version (``parallel=True`` where rows are
-    independent).
+    independent). The compiled code is cached per user, in ``$NUMBA_CACHE_DIR``
+    if set, else ``$XDG_CACHE_HOME/pdeopt/numba`` (``~/.cache/pdeopt/numba``),
+    never inside the installed package (see ``_registry``).
 ``cuda``
     Optionally, a ``numba.cuda`` version. It takes and returns NumPy arrays
     (the transfers happen inside), so all backends share one signature.

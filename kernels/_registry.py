@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Optional
 
 import numba
@@ -13,6 +15,28 @@ __all__ = ["BACKENDS", "BackendUnavailableError", "register", "select", "kernel_
            "available_backends", "cuda_available", "njit", "pnjit", "compiled"]
 
 BACKENDS = ("auto", "numpy", "numba", "cuda")
+
+
+def _cache_dir() -> str:
+    """Where numba keeps compiled kernels: ``$NUMBA_CACHE_DIR`` if the user set it, else
+    ``$XDG_CACHE_HOME/pdeopt/numba`` (``~/.cache/pdeopt/numba``)."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return os.environ["NUMBA_CACHE_DIR"]
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return str(Path(base) / "pdeopt" / "numba")
+
+
+# By default numba caches next to the source, in kernels/__pycache__: inside site-packages
+# after ``pip install .``. pip does not know those files, so uninstalling leaves a bare
+# site-packages/pdeopt/ that shadows a later editable install (``cannot import name
+# 'BACKENDS' from 'pdeopt.kernels'``). A per-user folder keeps the install clean. numba reads
+# ``numba.config.CACHE_DIR`` when a ``cache=True`` function is decorated, so this runs before
+# any kernel module is imported; the environment variable keeps it when numba reloads its
+# config from the environment, and passes it to child processes. If the folder cannot be
+# written, numba falls back to __pycache__ by itself.
+os.environ.setdefault("NUMBA_CACHE_DIR", _cache_dir())
+if not numba.config.CACHE_DIR:
+    numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
 
 
 def compiled(**options):

@@ -5,7 +5,11 @@ import argparse
 import os
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
+
+from pdeopt import __version__
+from pdeopt._io import WIDTH, fit
 
 __all__ = ["main"]
 
@@ -18,6 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pdeopt", description=(
         "PDE-based and proximal optimization methods for deep learning: "
         "validations against the papers and benchmarks."))
+    p.add_argument("--version", action="version", version=f"pdeopt {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list every validation and benchmark with its source")
 
@@ -65,17 +70,27 @@ def _select(names, known: dict, what: str) -> list[str]:
     return list(names) or list(known)
 
 
+def _entry(name: str, *texts: str) -> str:
+    """``name`` in a column of 24, then each text wrapped in the rest of the line."""
+    first, rest = f"  {name:<24s} ", " " * 27
+    lines = []
+    for text in texts:
+        lines += textwrap.wrap(text, WIDTH, initial_indent=rest if lines else first,
+                               subsequent_indent=rest, break_on_hyphens=False)
+    return "\n".join(lines)
+
+
 def _cmd_list() -> int:
     from pdeopt.bench import registry as bench_registry
     from pdeopt.validation import registry
     print("validations (pdeopt validate NAME):")
     for name, v in registry().items():
         flag = "  [--full, MNIST]" if v.needs_mnist else ""
-        print(f"  {name:<24s} {v.source}{flag}\n  {'':<24s} {v.description}")
+        print(_entry(name, v.source + flag, v.description))
     benches = bench_registry()
     print("\nbenchmarks (pdeopt bench NAME):")
     for name, b in benches.items():
-        print(f"  {name:<24s} {b.description}")
+        print(_entry(name, b.description))
     if not benches:
         print("  (none yet)")
     return 0
@@ -92,15 +107,17 @@ def _cmd_validate(args) -> int:
         except FileNotFoundError as exc:
             raise UsageError(f"--data {args.data}: {str(exc).splitlines()[0]}") from None
     out = _writable_dir(args.out)
-    print(f"pdeopt validate: {len(names)} validation(s), mode {args.mode}, seed {args.seed}, "
-          f"output {out}/")
+    print(fit(f"pdeopt validate: {len(names)} validation(s), mode {args.mode}, "
+              f"seed {args.seed}, output {out}/"))
     outcomes = run_validations(names, mode=args.mode, seed=args.seed, out_dir=out,
                                data_dir=data_dir, fresh=args.fresh)
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("passed", "failed", "error", "skipped")}
+    counts = {s: sum(o.status == s for o in outcomes)
+              for s in ("passed", "failed", "error", "skipped")}
     n_checks = sum(len(o.checks) for o in outcomes)
     n_failed = sum(not c["passed"] for o in outcomes for c in o.checks)
-    print(f"\n{n_checks - n_failed} checks passed, {n_failed} failed; validations: "
-          + ", ".join(f"{v} {k}" for k, v in counts.items()) + f". Report: {out / 'REPORT.md'}")
+    print("\n" + fit(f"{n_checks - n_failed} checks passed, {n_failed} failed; validations: "
+                     + ", ".join(f"{v} {k}" for k, v in counts.items())
+                     + f". Report: {out / 'REPORT.md'}", indent=0))
     return 1 if counts["failed"] or counts["error"] else 0
 
 
@@ -118,13 +135,26 @@ def _cmd_bench(args) -> int:
 
 
 def main(argv=None) -> int:
+    """Run the ``pdeopt`` command with ``argv`` (default: ``sys.argv[1:]``); its exit status.
+
+    0: done; 1: a check failed; 2: a usage error; 130: interrupted; 141: the reader of
+    the output went away (``pdeopt list | head``).
+
+    Examples
+    --------
+    >>> main(["--version"])
+    Traceback (most recent call last):
+    SystemExit: 0
+    >>> main(["validate", "no-such-validation"])
+    2
+    """
     args = _parser().parse_args(argv)
+    commands = {"list": _cmd_list, "validate": lambda: _cmd_validate(args),
+                "bench": lambda: _cmd_bench(args)}
     try:
-        if args.command == "list":
-            return _cmd_list()
-        if args.command == "validate":
-            return _cmd_validate(args)
-        return _cmd_bench(args)
+        code = commands[args.command]()
+        sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at exit
+        return code
     except UsageError as exc:
         print(f"pdeopt: error: {exc}", file=sys.stderr)
         return 2
@@ -132,6 +162,23 @@ def main(argv=None) -> int:
         print("pdeopt: interrupted; finished figures and the report so far are kept",
               file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The reader of stdout closed it (``pdeopt list | head``): stop quietly.
+
+    Python flushes stdout once more at exit and would print a second BrokenPipeError, so
+    stdout is pointed at the null device first (the recipe of Python's ``signal`` docs).
+    141 = 128 + SIGPIPE, the status a shell reports for a writer a closed pipe stopped.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a file (captured)
+        pass
+    return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

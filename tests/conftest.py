@@ -16,7 +16,8 @@ MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mn
 @pytest.fixture(scope="session")
 def mnist_dir():
     path = Path(os.environ.get("PDEOPT_DATA", MNIST_DIR))
-    if not (path / "train-images-idx3-ubyte.gz").exists() and not (path / "train-images-idx3-ubyte").exists():
+    if not any((path / name).exists()
+               for name in ("train-images-idx3-ubyte.gz", "train-images-idx3-ubyte")):
         pytest.skip(f"MNIST is not in {path}")
     return path
 

@@ -10,7 +10,8 @@ import pytest
 
 from pdeopt.cli import main
 from pdeopt.validation import registry
-from pdeopt.validation._harness import Context, atomic_write
+from pdeopt._io import atomic_write
+from pdeopt.validation._harness import Context
 
 
 def test_list_names_every_validation(capsys):
@@ -171,3 +172,82 @@ def test_simple_classifiers_helpers():
     # a blank image stays blank, not NaN
     blank = unit_norm(np.zeros((2, 3, 3)))
     assert np.array_equal(blank, np.zeros((2, 3, 3)))
+
+
+def test_version_is_the_installed_distributions():
+    from importlib.metadata import version
+    out = subprocess.run([sys.executable, "-m", "pdeopt", "--version"], capture_output=True,
+                         text=True, check=True).stdout
+    assert out == f"pdeopt {version('pdeopt')}\n"
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    # the reader closes the pipe before pdeopt writes: every write fails (EPIPE)
+    child = subprocess.Popen([sys.executable, "-m", "pdeopt", "list"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    child.stdout.close()
+    err = child.stderr.read()
+    assert child.wait() == 141 and err == ""
+    # and as a user meets it
+    shell = subprocess.run(["sh", "-c", f"'{sys.executable}' -m pdeopt list | head -1"],
+                           capture_output=True, text=True)
+    assert shell.stdout.startswith("validations") and "Traceback" not in shell.stderr
+
+
+def test_list_fits_100_columns(capsys):
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(map(len, lines)) <= 100
+    assert len(lines) >= 2 * len(registry())  # wrapped, not cut: source and description
+
+
+def test_check_lines_and_tables_fit_100_columns(tmp_path):
+    lines = []
+    ctx = Context("t", mode="quick", seed=0, out_dir=tmp_path, data_dir=None,
+                  echo=lambda s: lines.extend(s.splitlines()))
+    ctx.check("a check whose name is longer than the column it is given, by far", 1.0, 1.0,
+              tol=1e-3, comparison="rel", note="a note that explains the expected value " * 2)
+    ctx.table("| " + " | ".join(f"column {i}" for i in range(20)) + " |")
+    ctx.progress("x" * 30 + " " + "y" * 90)
+    assert max(map(len, lines)) <= 100
+    assert any("REPORT.md has the whole table" in line for line in lines)
+    assert ctx.tables[0].endswith("column 19 |")  # the report's copy is whole
+
+
+def _register(monkeypatch, name, func):
+    from pdeopt.validation import _harness
+    monkeypatch.setitem(_harness._REGISTRY, name, _harness.Validation(name, func, "test", name))
+
+
+def test_a_silent_validation_shows_it_is_still_running(tmp_path, monkeypatch, capsys):
+    import threading
+    import time
+    from pdeopt.validation import _harness
+
+    def sleepy(ctx):
+        time.sleep(0.6)
+        ctx.check("woke up", True, True, comparison="true")
+    _register(monkeypatch, "zz-sleepy", sleepy)
+    monkeypatch.setattr(_harness, "HEARTBEAT_S", 0.1)
+    assert main(["validate", "zz-sleepy", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    beats = [line for line in out.splitlines() if "zz-sleepy still running" in line]
+    assert len(beats) >= 2  # 0.6 s of silence: about 5 lines, one every 0.1 s
+    assert out.index("still running") < out.index("PASS  woke up")
+    time.sleep(0.3)  # the heartbeat stopped with the run: nothing more is printed
+    assert "still running" not in capsys.readouterr().out
+    assert "pdeopt-heartbeat" not in [t.name for t in threading.enumerate()]
+
+
+def test_progress_counts_units_and_validations_with_the_time_left(tmp_path, monkeypatch,
+                                                                  capsys):
+    def three_units(ctx):
+        ctx.units([(k, lambda: {"v": 1}, {}) for k in "abc"])
+        ctx.check("ran", True, True, comparison="true")
+    _register(monkeypatch, "zz-units", three_units)
+    _register(monkeypatch, "zz-units-2", three_units)
+    assert main(["validate", "zz-units", "zz-units-2", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    for k, done in zip("abc", ("1/3", "2/3", "3/3")):
+        assert f"unit {k}: " in out and f"{done} done" in out
+    assert "1/2 done" in out and "2/2 done" in out and "left)" in out

@@ -1,5 +1,8 @@
 """The kernel registry: backend selection and clear errors."""
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -58,15 +61,38 @@ def test_every_registered_kernel_has_a_numpy_twin():
     assert np.all(select("test.twice")(np.arange(3)) == [0, 2, 4])
 
 
+def _kernel_modules():
+    """The kernel modules, from the files in the package's folder (not from the registry)."""
+    folder = Path(kernels.__file__).parent
+    return sorted(p.stem for p in folder.glob("*.py") if not p.stem.startswith("_"))
+
+
 def test_first_select_from_many_threads_sees_every_kernel(monkeypatch):
     import threading
     from pdeopt.kernels import _registry
+    # Every kernel name, seen by a fresh interpreter that imports each module file itself.
+    script = ("import importlib, sys; from pdeopt.kernels import _registry as r\n"
+              "for m in sys.argv[1:]: importlib.import_module('pdeopt.kernels.' + m)\n"
+              "print(' '.join(sorted(r._KERNELS)))")
+    expected = set(subprocess.run([sys.executable, "-c", script, *_kernel_modules()],
+                                  capture_output=True, text=True, check=True).stdout.split())
+    assert len(expected) > 10
+    # This process as if nothing were loaded yet: an empty registry, no kernel module imported
+    # (so importing one registers its kernels again).
+    monkeypatch.setattr(_registry, "_KERNELS", {})
     monkeypatch.setattr(_registry, "_LOADED", False)
-    names, errors = [], []
+    for name in _kernel_modules():
+        monkeypatch.delitem(sys.modules, f"pdeopt.kernels.{name}", raising=False)
+        monkeypatch.delattr(kernels, name, raising=False)
+    start, seen, errors = threading.Barrier(8), [], []
 
     def ask():
+        start.wait()  # all eight threads ask at once
         try:
-            names.append(len(kernels.kernel_names()))
+            names = set(kernels.kernel_names())
+            for name in names:
+                select(name)
+            seen.append(names)
         except Exception as exc:  # pragma: no cover - the failure being tested
             errors.append(exc)
     threads = [threading.Thread(target=ask) for _ in range(8)]
@@ -74,4 +100,27 @@ def test_first_select_from_many_threads_sees_every_kernel(monkeypatch):
         t.start()
     for t in threads:
         t.join()
-    assert not errors and len(set(names)) == 1
+    assert not errors and len(seen) == 8
+    assert all(names == expected for names in seen)
+
+
+def test_numba_caches_outside_the_package(monkeypatch, tmp_path):
+    # in the package folder, pip would leave the cache behind on uninstall (issue #18)
+    from pdeopt.kernels import _registry
+    import importlib
+    package = Path(kernels.__file__).parent.resolve()
+    dispatchers = [obj for name in _kernel_modules()
+                   for obj in vars(importlib.import_module(f"pdeopt.kernels.{name}")).values()
+                   if hasattr(obj, "_cache") and hasattr(obj, "py_func")]
+    assert len(dispatchers) > 10
+    for dispatcher in dispatchers:
+        cache = Path(dispatcher._cache._cache_path).resolve()
+        assert package not in cache.parents and package != cache, dispatcher
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "mine"))
+    assert _registry._cache_dir() == str(tmp_path / "mine")   # the user's choice wins
+    monkeypatch.delenv("NUMBA_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert Path(_registry._cache_dir()) == tmp_path / "pdeopt" / "numba"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert Path(_registry._cache_dir()) == tmp_path / ".cache" / "pdeopt" / "numba"

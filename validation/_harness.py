@@ -14,6 +14,7 @@ import os
 import pkgutil
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import zlib
@@ -23,11 +24,15 @@ from typing import Callable
 
 import numpy as np
 
+from pdeopt._io import atomic_write, clip, clock, fit
+
 __all__ = ["validation", "registry", "Context", "Check", "Skip", "MODES",
-           "run_validations", "atomic_write"]
+           "run_validations"]
 
 MODES = ("quick", "default", "full")
 COMPARISONS = ("abs", "rel", "le", "ge", "true")
+#: Seconds of silence after which a running validation prints that it is still running.
+HEARTBEAT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -93,9 +98,10 @@ class Check:
         rel = {"abs": "|m-e| <=", "rel": "|m-e|/|e| <=", "le": "m <= e +",
                "ge": "m >= e -", "true": "holds"}[self.comparison]
         tol = "" if self.comparison == "true" else f" {_fmt(self.tolerance)}"
-        return (f"  {status}  {self.name:<46s} measured {_fmt(self.measured):>10s}  "
-                f"expected {_fmt(self.expected):>10s}  ({rel}{tol})"
-                + (f"  {self.note}" if self.note else ""))
+        # fits 100 columns for names up to 40 characters (the legend names the columns)
+        return fit(f"  {status}  {self.name:<40s} {_fmt(self.measured):>10s} vs "
+                   f"{_fmt(self.expected):>10s}  ({rel}{tol})"
+                   + (f"  {self.note}" if self.note else ""))
 
 
 def _fmt(v) -> str:
@@ -109,21 +115,6 @@ def _fmt(v) -> str:
     if 1e-3 <= abs(v) < 1e5:
         return f"{v:.4g}"
     return f"{v:.3e}"
-
-
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``path`` through a temporary file and a rename: never half-written."""
-    path = Path(path)
-    mode = "w" if isinstance(data, str) else "wb"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode, **({"encoding": "utf-8"} if mode == "w" else {})) as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _claim(lock: Path) -> bool:
@@ -160,6 +151,92 @@ def _npz_bytes(arrays: dict) -> bytes:
     buffer = io.BytesIO()
     np.savez(buffer, **{k: np.asarray(v) for k, v in arrays.items()})
     return buffer.getvalue()
+
+
+class _Eta:
+    """Progress through ``total`` steps: how many are done and an estimate of the time left."""
+
+    def __init__(self, total: int):
+        self.total, self.done, self.timed, self.spent = total, 0, 0, 0.0
+        self._t0 = time.perf_counter()
+
+    @property
+    def elapsed(self) -> str:
+        return f"{clock(time.perf_counter() - self._t0)} elapsed"
+
+    def step(self, seconds: float | None = None, left: float | None = None) -> str:
+        """Count a step that took ``seconds`` (None: loaded, not computed): ``3/5 done, ~4 s
+        left``. ``left`` is the caller's estimate of the time left; by default, the mean time
+        of the computed steps times the steps left.
+        """
+        self.done += 1
+        if seconds is not None:
+            self.timed, self.spent = self.timed + 1, self.spent + seconds
+        text = f"{self.done}/{self.total} done"
+        if left is None and self.timed:
+            left = self.spent / self.timed * (self.total - self.done)
+        if left is not None and self.done < self.total:
+            text += f", ~{clock(left)} left"
+        return text
+
+
+class _Heartbeat:
+    """Prints through ``echo``, and says a validation is still running after ``interval``
+    seconds of silence: a long step (a training run, a large solve) shows it is alive.
+
+    A daemon thread waits on an Event; a lock keeps its lines whole between the others.
+    """
+
+    def __init__(self, echo: Callable[[str], None], interval: float):
+        self._print, self._interval = echo, interval
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._last = time.perf_counter()
+        self._name, self._t0 = None, 0.0
+        self._thread = threading.Thread(target=self._beat, name="pdeopt-heartbeat", daemon=True)
+
+    def echo(self, text: str) -> None:
+        with self._lock:
+            self._print(text)
+            self._last = time.perf_counter()
+
+    def watch(self, name: str | None) -> None:
+        """The validation now running (None: none)."""
+        with self._lock:
+            self._name, self._t0 = name, time.perf_counter()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        wait = self._interval
+        while not self._stop.wait(wait):
+            with self._lock:
+                now = time.perf_counter()
+                if self._name is not None and now - self._last >= self._interval:
+                    try:
+                        self._print(f"  ...   {self._name} still running  "
+                                    f"[{now - self._t0:.0f} s]")
+                    except (OSError, ValueError):  # stdout closed: the main thread will see it
+                        return
+                    self._last = now
+                wait = max(self._last + self._interval - now, 0.01)
+
+
+def _previous_seconds(out_dir: Path, mode: str) -> dict[str, float]:
+    """Each validation's time in the last run of ``mode`` into ``out_dir``, to estimate ETAs."""
+    try:
+        saved = json.loads((out_dir / "results.json").read_text())
+        if saved.get("mode") != mode:
+            return {}
+        return {v["name"]: float(v["seconds"]) for v in saved["validations"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 class Context:
@@ -249,12 +326,18 @@ class Context:
 
     def progress(self, message: str) -> None:
         """A progress line for long runs."""
-        self._echo(f"  ...   {message}  [{time.perf_counter() - self._t0:.0f} s]")
+        self._echo(fit(f"  ...   {message}  [{time.perf_counter() - self._t0:.0f} s]"))
 
     def table(self, markdown: str) -> None:
-        """A table (Markdown) for the report and the terminal, e.g. beside a paper's numbers."""
+        """A table (Markdown) for the report and the terminal, e.g. beside a paper's numbers.
+
+        On the terminal, rows wider than 100 columns are cut (``…``); the report has them whole.
+        """
         self.tables.append(markdown)
-        self._echo("\n".join("        " + line for line in markdown.strip().splitlines()))
+        rows = ["        " + line for line in markdown.strip().splitlines()]
+        if any(clip(row) != row for row in rows):
+            rows.append("        (rows cut at 100 columns: REPORT.md has the whole table)")
+        self._echo("\n".join(map(clip, rows)))
 
     def skip(self, reason: str):
         raise Skip(reason)
@@ -273,11 +356,19 @@ class Context:
         again; ``--fresh`` recomputes them all. Several processes running the same
         validation share the units: each claims the one it computes with a lock
         file and skips those claimed by another live process, then waits for them.
-        Other modes just compute.
+        Other modes just compute. In every mode, each finished unit prints a progress
+        line: units done, time elapsed and an estimate of the time left.
         """
         specs = list(specs)
+        eta = _Eta(len(specs))
         if not self.full:
-            return [compute() for _, compute, _ in specs]
+            results = []
+            for key, compute, _ in specs:
+                t0 = time.perf_counter()
+                results.append(compute())
+                seconds = time.perf_counter() - t0
+                self.progress(f"unit {key}: {clock(seconds)} ({eta.step(seconds)})")
+            return results
         folder = self.out_dir / "runs" / self.name
         folder.mkdir(parents=True, exist_ok=True)
         results: list = [None] * len(specs)
@@ -285,9 +376,16 @@ class Context:
         while pending:
             claimed_elsewhere = []
             for i in pending:
+                computed, t0 = self.units_computed, time.perf_counter()
                 results[i] = self._unit(folder, *specs[i])
                 if results[i] is None:
                     claimed_elsewhere.append(i)
+                elif self.units_computed > computed:
+                    seconds = time.perf_counter() - t0
+                    self.progress(f"unit {specs[i][0]}: {clock(seconds)}, saved "
+                                  f"({eta.step(seconds)})")
+                else:
+                    eta.step()
             if claimed_elsewhere:
                 self.progress(f"{len(claimed_elsewhere)} unit(s) being computed by another "
                               f"process: waiting")
@@ -311,11 +409,9 @@ class Context:
             if saved is not None:
                 self.units_reused += 1
                 return saved
-            t0 = time.perf_counter()
             result = {k: np.asarray(v) for k, v in compute().items()}
             atomic_write(path, _npz_bytes({**result, "_params": np.array(stamp)}))
             self.units_computed += 1
-            self.progress(f"unit {key} done in {time.perf_counter() - t0:.0f} s, saved")
             return result
         finally:
             lock.unlink(missing_ok=True)
@@ -379,12 +475,24 @@ def run_validations(names, *, mode="default", seed=0, out_dir="figures", data_di
 
 
 def _run(names, *, mode, seed, out_dir, data_dir, echo, fresh=False) -> list[Outcome]:
+    with _Heartbeat(echo, HEARTBEAT_S) as beat:
+        return _run_each(names, mode=mode, seed=seed, out_dir=out_dir, data_dir=data_dir,
+                         fresh=fresh, beat=beat)
+
+
+def _run_each(names, *, mode, seed, out_dir, data_dir, fresh, beat) -> list[Outcome]:
     reg = registry()
     out_dir = Path(out_dir)
+    names = list(names)
+    previous = _previous_seconds(out_dir, mode)
+    eta = _Eta(len(names))
+    echo = beat.echo
+    echo("Each check: pass or fail, its name, measured vs expected (comparison, tolerance).")
     outcomes = []
-    for name in names:
+    for i, name in enumerate(names):
         v = reg[name]
-        echo(f"[{name}] {v.description}  ({v.source})")
+        echo(fit(f"[{name}] {v.description}  ({v.source})"))
+        beat.watch(name)
         ctx = Context(name, mode=mode, seed=seed, out_dir=out_dir, data_dir=data_dir, echo=echo,
                       fresh=fresh)
         t0 = time.perf_counter()
@@ -404,10 +512,18 @@ def _run(names, *, mode, seed, out_dir, data_dir, echo, fresh=False) -> list[Out
         except Exception as exc:  # a crashing validation is a failed validation
             status, msg = "error", f"{type(exc).__name__}: {exc}"
             echo(traceback.format_exc())
+        finally:
+            beat.watch(None)
         dt = time.perf_counter() - t0
         summary = {"passed": "ok", "failed": "FAILED", "skipped": "skipped",
                    "error": "ERROR"}[status]
-        echo(f"[{name}] {summary} in {dt:.1f} s" + (f": {msg}" if msg else ""))
+        # the time left: each remaining validation's time in the last run of this mode, when
+        # out_dir has one (they range from under a second to minutes), else the mean pace
+        left = None
+        if previous and all(n in previous for n in names[i + 1:]):
+            left = sum(previous[n] for n in names[i + 1:])
+        echo(fit(f"[{name}] {summary} in {dt:.1f} s" + (f": {msg}" if msg else "")
+                 + f"  ({eta.step(dt, left)}, {eta.elapsed})"))
         outcomes.append(Outcome(name, v.source, v.description, status, dt,
                                 [asdict(c) for c in ctx.checks], ctx.figures, ctx.tables, msg))
         write_report(outcomes, out_dir, mode=mode, seed=seed)
@@ -435,8 +551,9 @@ def write_report(outcomes, out_dir: Path, *, mode: str, seed: int) -> None:
                          f"{'' if c['comparison'] == 'true' else _fmt(c['tolerance'])} | "
                          f"{'pass' if c['passed'] else '**FAIL**'} |")
     for o in outcomes:
+        message = f": {o.message}" if o.message else ""
         lines += ["", f"## {o.name}", "", f"{o.description} Source: {o.source}. "
-                  f"Status: {o.status} ({o.seconds:.1f} s){': ' + o.message if o.message else ''}.", ""]
+                  f"Status: {o.status} ({o.seconds:.1f} s){message}.", ""]
         for t in o.tables:
             lines += [t.strip(), ""]
         for fig in o.figures:

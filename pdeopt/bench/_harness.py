@@ -12,6 +12,8 @@ from typing import Callable
 
 import numpy as np
 
+from .._io import atomic_write, fit
+
 __all__ = ["benchmark", "registry", "BenchContext", "time_call", "time_calls",
            "run_benchmarks"]
 
@@ -153,23 +155,24 @@ class BenchContext:
         if check is not None:
             row["check"] = check(outputs)
         self.rows.append(row)
-        self._echo(f"  {kernel} {size}".rstrip())
+        self._echo(fit(f"  {kernel} {size}".rstrip()))
         for k, t in times.items():
             extra = f"  {row['fraction_of_copy'][k]:.2f} of copy" if copy_bw else ""
-            self._echo(f"    {k:<14s} {t * 1e3:10.3f} ms   x{row['speedup'][k]:7.2f} vs {baseline}{extra}")
+            self._echo(fit(f"    {k:<14s} {t * 1e3:10.3f} ms   x{row['speedup'][k]:7.2f} "
+                           f"vs {baseline}{extra}"))
         if check is not None:
-            self._echo(f"    check: {row['check']}")
+            self._echo(fit(f"    check: {row['check']}"))
         return row
 
     def metric(self, name: str, value: float, *, unit: str = "", goal: str = "") -> None:
         """Record a single derived number (a ratio, a rate) with its goal, if any."""
         self.rows.append({"group": self.name, "metric": name, "value": float(value),
                           "unit": unit, "goal": goal})
-        self._echo(f"  {name}: {value:.4g} {unit}" + (f"   (goal {goal})" if goal else ""))
+        self._echo(fit(f"  {name}: {value:.4g} {unit}" + (f"   (goal {goal})" if goal else "")))
 
     def note(self, text: str) -> None:
         self.rows.append({"group": self.name, "note": text})
-        self._echo(f"  note: {text}")
+        self._echo(fit(f"  note: {text}"))
 
 
 def run_benchmarks(names, *, quick=False, seed=0, out_dir="figures", echo=print,
@@ -182,7 +185,6 @@ def run_benchmarks(names, *, quick=False, seed=0, out_dir="figures", echo=print,
     same-run ratios paid for them (after ``graph``, a 512² PDHG iteration came out
     1.35–1.47× its two FFTs against 1.08–1.26 alone).
     """
-    from pdeopt.validation._harness import atomic_write
     reg = registry()
     isolate = len(names) > 1 if isolate is None else isolate
     rows = []
@@ -191,7 +193,7 @@ def run_benchmarks(names, *, quick=False, seed=0, out_dir="figures", echo=print,
             rows += _run_isolated(name, quick=quick, seed=seed, echo=echo)
             continue
         b = reg[name]
-        echo(f"[{name}] {b.description}")
+        echo(fit(f"[{name}] {b.description}"))
         ctx = BenchContext(name, quick=quick, seed=seed, echo=echo)
         t0 = time.perf_counter()
         b.func(ctx)
