@@ -70,7 +70,15 @@ def validation(name: str, *, source: str, description: str, needs_mnist: bool = 
 
 
 def registry() -> dict[str, Validation]:
-    """All validations, importing every module of this package once."""
+    """All validations, importing every module of this package once.
+
+    Examples
+    --------
+    >>> from pdeopt.validation import registry
+    >>> v = registry()["moreau-abs"]
+    >>> v.name, v.needs_mnist
+    ('moreau-abs', False)
+    """
     pkg = importlib.import_module(__package__)
     for mod in pkgutil.iter_modules(pkg.__path__):
         if not mod.name.startswith("_"):
@@ -301,6 +309,18 @@ class Context:
         ``comparison``: ``abs`` |m − e| ≤ tol; ``rel`` |m − e| ≤ tol·|e|;
         ``le`` m ≤ e + tol; ``ge`` m ≥ e − tol; ``true`` bool(measured) is true
         (``expected`` is then ``True``). A NaN measurement always fails.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> ctx = Context("demo", mode="quick", seed=0, out_dir=tempfile.gettempdir(),
+        ...               data_dir=None)
+        >>> ctx.check("sum of 1/2^k, k < 20", sum(0.5 ** k for k in range(20)), 2.0, tol=1e-3)
+          PASS  sum of 1/2^k, k < 20   2 vs   2  (|m-e| <= 0.001)
+        True
+        >>> ctx.check("nan is never close", float("nan"), 0.0, tol=float("inf"))
+          FAIL  nan is never close   nan vs   0  (|m-e| <= inf)
+        False
         """
         if comparison not in COMPARISONS:
             raise ValueError(f"comparison must be one of {COMPARISONS}, got {comparison!r}")
