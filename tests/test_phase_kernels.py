@@ -154,8 +154,8 @@ def test_parallel_path_runs_above_the_threshold_and_equals_the_twins():
     try:
         a = _inputs((64, 64), 5)
         assert kp._parallel(a["z"]) and not kp._parallel(a["z"][:63])
-        flags = {"t": 1.0, "s": 1.0, "sigma": 0.1, "beta": 0.9, "nonneg": True, "er": False, "filtered": True,
-                 "real": True}
+        flags = {"t": 1.0, "s": 1.0, "sigma": 0.1, "beta": 0.9, "nonneg": True, "er": False,
+                 "filtered": True, "real": True}
         for name in NAMES:
             for got, want in zip(_run("numba", name, a, flags), _run("numpy", name, a, flags)):
                 np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)

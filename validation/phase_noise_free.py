@@ -28,9 +28,9 @@ def phase_noise_free(ctx):
 
     # Set up: two phantoms and their exact magnitudes: two nanorice grains with a tight
     # support, and (not in quick mode) the vesicle in its rectangle, oversampled 3×.
-    cases = [("nanorice2", ph.nanorice(64, variant=2, seed=0), ctx.pick(1000, 1000, 2000))]
+    cases = [("nanorice2", ph.nanorice(64, variant=2, rng=0), ctx.pick(1000, 1000, 2000))]
     if not ctx.quick:
-        cases.append(("vesicle", ph.vesicle(64, oversampling=3.0, seed=0),
+        cases.append(("vesicle", ph.vesicle(64, oversampling=3.0, rng=0),
                       ctx.pick(2000, 2000, 3000)))
     n_runs = ctx.pick(quick=3, default=6, full=40)
     methods = {
@@ -51,7 +51,7 @@ def phase_noise_free(ctx):
             # ER stagnates within a few hundred iterations: more would only cost time
             iters = min(n_iter, 500) if name == "ER" else n_iter
             runs = ph.reconstruct_many(algorithm, magnitudes, truth.support, iters, n_runs,
-                                       seed=seed, **params)
+                                       rng=seed, **params)
             r = np.array([run.history["r_factor"][-1] for run in runs])
             err = np.array([ph.real_space_error(run.x, truth.object) for run in runs])
             results[name] = (runs, r, err)

@@ -63,9 +63,9 @@ def phase_statistics(ctx):
     n = ctx.pick(quick=64, default=64, full=128)
     n_runs = ctx.pick(quick=3, default=8, full=100)
     n_iter = ctx.pick(quick=400, default=1000, full=2000)
-    vesicle = ph.vesicle(n, oversampling=2.0, seed=0)
-    rice1 = ph.nanorice(n, variant=1, seed=0)
-    rice2 = ph.nanorice(n, variant=2, seed=0)
+    vesicle = ph.vesicle(n, oversampling=2.0, rng=0)
+    rice1 = ph.nanorice(n, variant=1, rng=0)
+    rice2 = ph.nanorice(n, variant=2, rng=0)
     configs = [("vesicle", 1e8, vesicle)] if ctx.quick else [
         ("vesicle", 1e7, vesicle), ("vesicle", 1e8, vesicle), ("vesicle", 1e9, vesicle),
         ("nanorice1", 1e7, rice1), ("nanorice2", 1e7, rice2)]
@@ -87,12 +87,12 @@ def phase_statistics(ctx):
                            rng=np.random.default_rng([seed, col]))
         floor = ph.r_factor(phantom.object, data)
         runs = {"OSS": ph.reconstruct_many(ph.oss, data, phantom.support, n_iter, n_runs,
-                                           seed=seed + col)}
+                                           rng=seed + col)}
         for name, params in variants.items():
             for sigma in sigmas:
                 key = name if len(sigmas) == 1 else f"{name} σ={sigma}"
                 runs[key] = ph.reconstruct_many(ph.pdhg, data, phantom.support, n_iter, n_runs,
-                                                seed=seed + col, sigma=sigma, **params)
+                                                rng=seed + col, sigma=sigma, **params)
         r = {k: np.array([x.info["best_r_factor"] for x in v]) for k, v in runs.items()}
         err = {k: np.array([ph.real_space_error(x.x, phantom.object) for x in v])
                for k, v in runs.items()}

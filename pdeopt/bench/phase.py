@@ -71,7 +71,7 @@ def _against_ffts(ctx, name, n, size, iteration, fft_pair):
 def bench(ctx):
     from pdeopt.phase import oss, pdhg, reconstruct_many, simulate, vesicle
     from pdeopt.phase._common import initial_fourier, initial_object, prepare
-    from pdeopt.phase.pdhg import pdhg_step, smoothing_filters
+    from pdeopt.phase.primal_dual import pdhg_step, smoothing_filters
     from pdeopt.phase.projections import projection_step
 
     for n in ctx.pick([64, 128], [256, 512, 1024]):

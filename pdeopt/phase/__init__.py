@@ -3,16 +3,17 @@
 Source: Osher (2018), phase retrieval part; the method is Generalized Proximal
 Smoothing (GPS: Pham, Yin, Rana, Osher, Miao, Opt. Express 2019).
 
-Every algorithm has the signature ``name(magnitudes, support, n_iter, *, x0=None,
-rng=None, **params)`` and returns a :class:`pdeopt.Result` whose ``x`` is the
-estimate projected onto the object constraints and ``history["r_factor"]`` its
-R-factor per iteration. Fourier arrays use NumPy's FFT layout (zero frequency at
+Every algorithm has the signature ``name(magnitudes, support, max_iter, *, x0=None,
+rng=None, tol=0.0, callback=None, **params)`` and returns a :class:`pdeopt.Result`
+whose ``x`` is the estimate projected onto the object constraints and
+``history["r_factor"]`` its R-factor per iteration; it converges (``status=0``)
+when that R-factor is ≤ ``tol``. Fourier arrays use NumPy's FFT layout (zero frequency at
 index (0, 0)) and the unitary DFT.
 """
 from .batch import reconstruct_many
 from .forward import central_speckle, oversampling_ratio, simulate
 from .metrics import align, fourier_ring_correlation, frc_resolution, r_factor, real_space_error
-from .pdhg import gamma_schedule, pdhg, smoothing_filters
+from .primal_dual import gamma_schedule, pdhg, smoothing_filters
 from .phantoms import Phantom, nanorice, vesicle
 from .projections import error_reduction, hio, oss, oss_widths
 

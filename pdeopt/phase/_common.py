@@ -5,9 +5,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import as_rng, check_integer, check_nonnegative
-from ..kernels import select
-from .forward import check_magnitudes, check_support
+from .._checks import (as_rng, check_bool, check_callable, check_choice, check_integer,
+                       check_nonnegative)
+from ..kernels import BACKENDS, select
+from .forward import as_image, check_magnitudes, check_mask, check_support
 from .fourier import default_workers, fft2, ifft2
 
 _KERNELS = ("magnitude_prox", "pdhg_fourier", "pdhg_dual", "object_step", "replace_outside",
@@ -41,38 +42,53 @@ class Problem:
         return self.kernels["r_factor"](self.fft(x), self.magnitudes, self.known) / self.norm
 
 
-def prepare(magnitudes, support, n_iter, *, missing=None, nonnegative=True, backend="auto",
+def check_workers(workers, shape) -> int:
+    """Threads per FFT: None (see :func:`default_workers`), ≥ 1, or −1 for all cores."""
+    if workers is None:
+        return default_workers(shape)
+    workers = check_integer(workers, "workers", minimum=-1)
+    if workers == 0:
+        raise ValueError("workers must be >= 1 or -1 (all cores), got 0")
+    return workers
+
+
+def prepare(magnitudes, support, max_iter, *, missing=None, nonnegative=True, backend="auto",
             workers=None) -> Problem:
     m = check_magnitudes(magnitudes)
     s = check_support(support, m.shape)
-    check_integer(n_iter, "n_iter", minimum=1)
+    check_integer(max_iter, "max_iter", minimum=1)
     if missing is None:
         known = np.ones(m.shape, bool)
     else:
-        miss = np.asarray(missing)
-        if miss.shape != m.shape:
-            raise ValueError(f"missing must have the shape of magnitudes {m.shape}, "
-                             f"got {miss.shape}")
-        known = ~miss.astype(bool)
+        known = ~check_mask(missing, "missing", m.shape)
         if not known.any():
             raise ValueError("missing covers every pixel: no magnitude is measured")
     if not np.any(m[known] > 0):
         raise ValueError("magnitudes are zero at every measured pixel")
+    nonnegative = check_bool(nonnegative, "nonnegative")
+    if not isinstance(backend, str):
+        raise TypeError(f"backend must be one of {BACKENDS}, got {type(backend).__name__}")
+    check_choice(backend, "backend", BACKENDS)
+    workers = check_workers(workers, m.shape)
     kernels = {k: select(f"phase.{k}", backend) for k in _KERNELS}
-    workers = default_workers(m.shape) if workers is None else int(workers)
-    return Problem(m, np.ascontiguousarray(known), s, bool(nonnegative), workers, kernels,
+    return Problem(m, np.ascontiguousarray(known), s, nonnegative, workers, kernels,
                    float(m[known].sum()))
+
+
+def check_common(*, monitor_every, tol, rng, callback, x0):
+    """Check the options every algorithm shares; returns ``(tol, rng)``, rng a Generator."""
+    check_integer(monitor_every, "monitor_every", minimum=1)
+    if callback is not None:
+        check_callable(callback, "callback")
+    if x0 is not None:
+        as_image(x0, "x0")
+    return check_nonnegative(tol, "tol"), as_rng(rng)
 
 
 def initial_fourier(problem: Problem, x0, rng) -> np.ndarray:
     """z⁰ = F x⁰, or the measured magnitudes with uniformly random phases: M·e^{iφ}."""
     if x0 is not None:
-        x0 = np.asarray(x0)
-        if x0.shape != problem.shape:
-            raise ValueError(f"x0 must have the shape of magnitudes {problem.shape}, "
-                             f"got {x0.shape}")
-        if not np.all(np.isfinite(x0)):
-            raise ValueError("x0 contains NaN or inf")
+        x0 = as_image(x0, "x0", shape=problem.shape)
         return problem.fft(x0.astype(np.complex128))
     rng = as_rng(rng)
     phases = rng.uniform(0.0, 2.0 * np.pi, problem.shape)
@@ -89,50 +105,49 @@ def initial_object(problem: Problem, x0, rng) -> np.ndarray:
     return np.ascontiguousarray(u.real if problem.nonnegative else u)
 
 
-def check_common(monitor_every, tol):
-    check_integer(monitor_every, "monitor_every", minimum=1)
-    return check_nonnegative(tol, "tol")
-
-
 class Monitor:
-    """Records the R-factor of the projected estimate and keeps the best state seen."""
+    """Records the R-factor of the projected estimate, keeps the best state, ends iterations.
 
-    def __init__(self, problem: Problem, recorder, every: int, tol: float, method: str):
-        self.problem, self.rec, self.every, self.tol, self.method = (
-            problem, recorder, every, tol, method)
+    The stopping test is the R-factor's: a run converges when R(x) ≤ tol at a recorded
+    iteration (every ``every``-th, starting with the first).
+    """
+
+    def __init__(self, problem: Problem, recorder, every: int):
+        self.problem, self.rec, self.every = problem, recorder, every
         self.best_r = np.inf
         self.best_state = None
         self.best_x = None
         self.best_iteration = -1
 
-    def due(self, k):
-        return k % self.every == 0
-
-    def update(self, k, x, state):
-        """Log R(x) at iteration k; keep copies of x and ``state`` if R improved.
+    def end(self, k, x, state) -> bool:
+        """End iteration k: log R(x) when due, keep copies of x and ``state`` if R improved.
 
         ``state`` is a tuple of arrays (copied) or a callable returning the copies.
-
-        Returns True when R ≤ tol (converged).
+        Returns True when the run stops (R ≤ tol, or the callback asked for it).
         """
-        r = self.problem.r_factor(x)
-        if not np.isfinite(r):
-            raise FloatingPointError(f"{self.method}: the R-factor became {r} at iteration {k} "
-                                     f"(magnitude/object step); the history so far is kept in "
-                                     f"the recorder")
-        self.rec.log(r_factor=r, iteration=k)
-        if r < self.best_r:
-            self.best_r, self.best_iteration = r, k
-            self.best_x = x.copy()
-            self.best_state = state() if callable(state) else tuple(a.copy() for a in state)
-        return r <= self.tol
+        r = None
+        if k % self.every == 0:
+            r = self.problem.r_factor(x)
+            if not np.isfinite(r):
+                raise self.rec.diverged(k, "the R-factor of the estimate")
+            self.rec.log(r_factor=r, iteration=k)
+            if r < self.best_r:
+                self.best_r, self.best_iteration = r, k
+                self.best_x = x.copy()
+                self.best_state = state() if callable(state) else tuple(a.copy() for a in state)
+        # the callback gets a copy: x is overwritten in place by the next iteration
+        shown = x.copy() if self.rec.callback is not None else None
+        return self.rec.end_iteration(shown, residual=r)
 
 
-def finish(problem: Problem, rec, monitor: Monitor, x, *, use_best, converged, **info):
+def finish(problem: Problem, rec, monitor: Monitor, x, *, use_best, **info):
     """The Result: the final (or best) projected estimate, real when ``nonnegative``."""
     if use_best and monitor.best_x is not None:
         x = monitor.best_x
+    elif rec.nit:
+        # iterations after the last recorded one were not checked
+        rec.require_finite(x, rec.nit - 1)
     x = x.real.copy() if problem.nonnegative else x.copy()
-    return rec.result(x, converged=bool(converged), best_r_factor=float(monitor.best_r),
-                      best_iteration=int(monitor.best_iteration), returned="best" if use_best
-                      else "final", **info)
+    return rec.result(x, best_r_factor=float(monitor.best_r),
+                      best_iteration=int(monitor.best_iteration),
+                      returned="best" if use_best else "final", **info)

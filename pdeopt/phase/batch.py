@@ -15,13 +15,25 @@ from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
-from .._checks import check_choice, check_integer
+from .._checks import as_rng, check_callable, check_choice, check_integer
+from .forward import check_magnitudes, check_support
 
 __all__ = ["reconstruct_many"]
 
 
-def _one_run(algorithm, magnitudes, support, n_iter, seed, params):
-    return algorithm(magnitudes, support, n_iter, rng=np.random.default_rng(seed), **params)
+def _one_run(algorithm, magnitudes, support, max_iter, seed, params):
+    return algorithm(magnitudes, support, max_iter, rng=np.random.default_rng(seed), **params)
+
+
+def _seed_sequence(rng):
+    """The runs' root SeedSequence: from an integer seed, None (fresh entropy) or a Generator."""
+    if rng is None or isinstance(rng, np.random.Generator):
+        # a Generator gives its own draws, so two calls with one Generator differ
+        return np.random.SeedSequence(as_rng(rng).integers(0, 2 ** 63, size=4).tolist())
+    as_rng(rng)                 # a TypeError / ValueError naming rng for a bad seed
+    if isinstance(rng, np.random.SeedSequence):
+        return rng
+    return np.random.SeedSequence(int(rng))
 
 
 _POOLS = {}
@@ -52,11 +64,11 @@ def _shutdown_pools():
 atexit.register(_shutdown_pools)
 
 
-def reconstruct_many(algorithm, magnitudes, support, n_iter, n_runs, *, seed=0, n_jobs=None,
-                     executor="process", **params):
+def reconstruct_many(algorithm, magnitudes, support, max_iter, n_runs, *, rng=None,
+                     n_jobs=None, executor="process", **params):
     """Run ``algorithm`` ``n_runs`` times from independent random starts.
 
-    Run i draws its start from ``numpy.random.default_rng(SeedSequence(seed).spawn(n)[i])``,
+    Run i draws its start from ``numpy.random.default_rng(SeedSequence(rng).spawn(n)[i])``,
     so the results do not depend on ``n_jobs`` or ``executor``. Each run uses one FFT
     thread (``workers=1`` unless given).
 
@@ -67,38 +79,59 @@ def reconstruct_many(algorithm, magnitudes, support, n_iter, n_runs, *, seed=0, 
         :func:`pdhg`, ...): worker processes receive it by reference. Worker
         processes import the calling script, so a script must keep its work under
         ``if __name__ == "__main__":`` (else a RuntimeError says so).
-    magnitudes, support, n_iter
+    magnitudes, support, max_iter
         As for ``algorithm``.
     n_runs : int
-        Number of independent runs.
-    seed : int
-        Seed of the runs' seed sequence.
+        Number of independent runs (≥ 1).
+    rng : None, int or numpy.random.Generator
+        The root of the runs' seed sequence: an integer seed reproduces the runs,
+        a Generator gives draws of its own, None fresh entropy.
     n_jobs : int, optional
         Runs at a time (default: the number of cores); 1 runs them here, in order.
     executor : {"process", "thread"}
         Worker processes (default: they scale with the cores) or threads.
     **params
-        Passed to ``algorithm``.
+        Passed to ``algorithm`` (``tol``, ``callback``, ...; a callback must be
+        picklable for worker processes).
 
     Returns
     -------
     list of pdeopt.Result
-        In run order. If interrupted (Ctrl-C), the runs that had finished, in run
-        order, with a warning naming how many.
+        In run order. If interrupted (Ctrl-C), the runs that had returned, in run
+        order, with a warning naming how many: the finished ones, and those cut
+        short, marked ``status=3`` (``nit`` counts their finished iterations); the
+        runs not started are left out.
+
+    Examples
+    --------
+    >>> from pdeopt import phase
+    >>> truth = phase.nanorice(32, variant=2)
+    >>> data = phase.simulate(truth.object)
+    >>> runs = phase.reconstruct_many(phase.hio, data, truth.support, 20, 3, rng=7, n_jobs=1)
+    >>> [run.nit for run in runs], all(run.success for run in runs)
+    ([20, 20, 20], True)
     """
+    check_callable(algorithm, "algorithm")
+    m = check_magnitudes(magnitudes)
+    check_support(support, m.shape, warn=False)
+    max_iter = check_integer(max_iter, "max_iter", minimum=1)
     n_runs = check_integer(n_runs, "n_runs", minimum=1)
     if n_jobs is None:
         n_jobs = os.cpu_count() or 1
     n_jobs = min(check_integer(n_jobs, "n_jobs", minimum=1), n_runs)
+    if not isinstance(executor, str):
+        raise TypeError(f"executor must be 'process' or 'thread', got {type(executor).__name__}")
     executor = check_choice(executor, "executor", ("process", "thread"))
-    seeds = np.random.SeedSequence(seed).spawn(n_runs)
+    seeds = _seed_sequence(rng).spawn(n_runs)
     params.setdefault("workers", 1)
-    args = (algorithm, magnitudes, support, n_iter)
+    args = (algorithm, magnitudes, support, max_iter)
     if n_jobs == 1:
         done = {}
         try:
             for i in range(n_runs):
                 done[i] = _one_run(*args, seeds[i], params)
+                if done[i].status == 3:     # the run caught the interrupt: stop here
+                    return _partial(done, n_runs)
         except KeyboardInterrupt:
             return _partial(done, n_runs)
         return [done[i] for i in range(n_runs)]
@@ -122,6 +155,8 @@ def reconstruct_many(algorithm, magnitudes, support, n_iter, n_runs, *, seed=0, 
 
 
 def _partial(done, n_runs):
-    warnings.warn(f"reconstruct_many interrupted: returning the {len(done)} of {n_runs} runs "
-                  f"that finished", RuntimeWarning, stacklevel=3)
+    cut = [i for i in done if done[i].status == 3]
+    warnings.warn(f"reconstruct_many interrupted: returning the {len(done) - len(cut)} of "
+                  f"{n_runs} runs that finished and {len(cut)} cut short (status 3)",
+                  RuntimeWarning, stacklevel=3)
     return [done[i] for i in sorted(done)]

@@ -27,16 +27,41 @@ from typing import NamedTuple
 import numpy as np
 from scipy import ndimage
 
-from .._checks import as_rng, check_integer, check_positive
+from .._checks import as_rng, check_integer, check_range
+from .forward import as_image, check_support
 
 __all__ = ["Phantom", "vesicle", "nanorice"]
 
 
-class Phantom(NamedTuple):
-    """An object on its oversampled grid and its support (boolean mask, same shape)."""
-
+class _Pair(NamedTuple):
     object: np.ndarray
     support: np.ndarray
+
+
+class Phantom(_Pair):
+    """An object on its oversampled grid and its support (boolean mask, same shape).
+
+    ``object`` is a finite 2-D array (real or complex), zero outside ``support``, a
+    non-empty mask of its shape; both are checked.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> obj = np.zeros((16, 16))
+    >>> obj[4:8, 4:8] = 1.0
+    >>> p = Phantom(obj, obj > 0)
+    >>> p.support.dtype, int(p.support.sum())
+    (dtype('bool'), 16)
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, object, support):      # noqa: A002 (the field's name)
+        obj = as_image(object, "object")
+        s = check_support(support, obj.shape, warn=False)
+        if np.any(obj[~s]):
+            raise ValueError("object must be zero outside support")
+        return super().__new__(cls, obj, s)
 
 
 def _grid(n):
@@ -50,28 +75,36 @@ def _smooth_noise(shape, width, rng):
     return noise / (np.abs(noise).max() + 1e-300)
 
 
-def _check_size(n, oversampling):
+def _check_size(n, oversampling, minimum):
     n = check_integer(n, "n", minimum=16)
-    oversampling = check_positive(oversampling, "oversampling")
-    if oversampling < 2:
-        raise ValueError(f"oversampling must be >= 2, got {oversampling}")
+    oversampling = check_range(oversampling, "oversampling", 2.0, None)
+    if n / oversampling < minimum:
+        raise ValueError(f"n / oversampling must be >= {minimum} (the object's extent in "
+                         f"pixels), got n={n}, oversampling={oversampling:g}")
     return n, oversampling
 
 
-def vesicle(n=128, *, oversampling=2.0, seed=0) -> Phantom:
+def vesicle(n=128, *, oversampling=2.0, rng=0) -> Phantom:
     """A vesicle-like object: a thin elliptical shell with a smooth interior (see module doc).
 
     Parameters
     ----------
     n : int
-        Grid size (n × n), 64 to 512 in the validations.
+        Grid size (n × n), ≥ 16; 64 to 512 in the validations.
     oversampling : float
-        Grid size over the support's height (≥ 2).
-    seed : int or numpy.random.Generator
-        Seed of the interior texture.
+        Grid size over the support's height (≥ 2, and n / oversampling ≥ 8 pixels).
+    rng : None, int or numpy.random.Generator
+        Source of the interior texture (the default, seed 0, gives the same vesicle
+        every time).
+
+    Examples
+    --------
+    >>> v = vesicle(32, oversampling=2.0)
+    >>> v.object.shape, bool(v.object.min() >= 0), bool(v.object[~v.support].max() == 0)
+    ((32, 32), True, True)
     """
-    n, oversampling = _check_size(n, oversampling)
-    rng = as_rng(seed=seed)
+    n, oversampling = _check_size(n, oversampling, 8)
+    rng = as_rng(rng)
     h = int(n // oversampling)
     w = int(round(0.6 * h))
     a, b = h / 2.0 - 1.0, w / 2.0 - 1.0
@@ -85,24 +118,30 @@ def vesicle(n=128, *, oversampling=2.0, seed=0) -> Phantom:
     return Phantom(obj, support)
 
 
-def nanorice(n=128, *, variant=1, oversampling=2.0, seed=0) -> Phantom:
+def nanorice(n=128, *, variant=1, oversampling=2.0, rng=0) -> Phantom:
     """Nanorice-like objects: textured ellipsoids of aspect ratio 5 (see module doc).
 
     Parameters
     ----------
     n : int
-        Grid size (n × n).
+        Grid size (n × n), ≥ 16.
     variant : {1, 2}
         One grain (1) or two grains (2): the seed's "nanorice1" and "nanorice2".
     oversampling : float
-        Grid size over the object's extent (≥ 2).
-    seed : int
-        Seed of the texture.
+        Grid size over the object's extent (≥ 2, and n / oversampling ≥ 12 pixels).
+    rng : None, int or numpy.random.Generator
+        Source of the texture (the default, seed 0, gives the same grains every time).
+
+    Examples
+    --------
+    >>> rice = nanorice(32, variant=2)
+    >>> rice.object.shape, bool(rice.object.max() > 0), bool(rice.support.sum() < 32 * 32 / 4)
+    ((32, 32), True, True)
     """
-    n, oversampling = _check_size(n, oversampling)
-    if variant not in (1, 2):
+    n, oversampling = _check_size(n, oversampling, 12)
+    if check_integer(variant, "variant") not in (1, 2):
         raise ValueError(f"variant must be 1 or 2, got {variant!r}")
-    rng = as_rng(seed=seed)
+    rng = as_rng(rng)
     extent = n / oversampling - 6.0  # room for the 2-pixel dilation of the support
     y, x = _grid(n)
     if variant == 1:

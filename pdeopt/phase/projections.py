@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_integer, check_nonnegative, check_positive
+from .._checks import check_integer, check_positive, check_range
 from .._result import Recorder
 from ._common import Monitor, check_common, finish, initial_object, prepare
+from .forward import as_vector, check_shape2d
 from .fourier import frequency_radius
 
-__all__ = ["error_reduction", "hio", "oss"]
+__all__ = ["error_reduction", "hio", "oss", "oss_widths"]
 
 
 def projection_step(p, u, x, beta, error_reduction):
@@ -28,24 +29,41 @@ def projection_step(p, u, x, beta, error_reduction):
     k["object_step"](u, u_prime, x, p.support, beta, p.nonnegative, error_reduction)
 
 
-def _run(name, magnitudes, support, n_iter, *, x0, rng, beta, error_reduction, alphas,
-         missing, nonnegative, monitor_every, tol, backend, workers):
-    tol = check_common(monitor_every, tol)
-    p = prepare(magnitudes, support, n_iter, missing=missing, nonnegative=nonnegative,
+def check_beta(beta):
+    """HIO's feedback β in (0, 1] (Fienup's range; β = 1 is Douglas–Rachford)."""
+    return check_range(beta, "beta", 0.0, 1.0, low_open=True)
+
+
+def check_stages(values, name):
+    """A non-empty 1-D sequence of positive, finite per-stage parameters."""
+    values = as_vector(values, name)
+    if np.any(values <= 0):
+        raise ValueError(f"{name} must be > 0, got {values.min():g}")
+    return [float(v) for v in values]
+
+
+def _run(name, magnitudes, support, max_iter, *, x0, rng, beta, error_reduction, oss, alphas,
+         missing, nonnegative, monitor_every, tol, callback, backend, workers):
+    tol, rng = check_common(monitor_every=monitor_every, tol=tol, rng=rng, callback=callback,
+                            x0=x0)
+    if alphas is not None:
+        alphas = check_stages(alphas, "alphas")
+    p = prepare(magnitudes, support, max_iter, missing=missing, nonnegative=nonnegative,
                 backend=backend, workers=workers)
+    if oss and alphas is None:
+        alphas = list(oss_widths(p.shape))
     k = p.kernels
     u = initial_object(p, x0, rng)
-    x = np.empty_like(u)
+    x = np.zeros_like(u)
     n_stages = 1 if alphas is None else len(alphas)
-    stage_length = int(np.ceil(n_iter / n_stages))
-    rec = Recorder(method=name, beta=beta, alphas=None if alphas is None else list(alphas),
-                   n_iter=n_iter, nonnegative=nonnegative, backend=backend)
-    monitor = Monitor(p, rec, monitor_every, tol, name)
+    stage_length = int(np.ceil(max_iter / n_stages))
+    rec = Recorder(name, max_iter=max_iter, tol=tol, callback=callback, beta=beta,
+                   alphas=alphas, nonnegative=p.nonnegative, backend=backend)
+    monitor = Monitor(p, rec, monitor_every)
     radius = frequency_radius(p.shape) if alphas is not None else None
     outside = ~p.support
-    converged = False
     with rec.running():
-        for it in range(n_iter):
+        for it in range(max_iter):
             stage, first = divmod(it, stage_length)
             if alphas is not None and first == 0:
                 # OSS: a new filter width; restart from the best iterate so far
@@ -58,15 +76,14 @@ def _run(name, magnitudes, support, n_iter, *, x0, rng, beta, error_reduction, a
                 v = p.fft(np.where(outside, u, 0.0))
                 k["multiply"](v, filt)
                 k["replace_outside"](u, p.ifft(v, overwrite=True), p.support)
-            if monitor.due(it) and monitor.update(it, x, (u,)):
-                converged = True
+            if monitor.end(it, x, (u,)):
                 break
-    return finish(p, rec, monitor, x, use_best=alphas is not None, converged=converged,
-                  backend=backend)
+    return finish(p, rec, monitor, x, use_best=alphas is not None, backend=backend)
 
 
-def error_reduction(magnitudes, support, n_iter, *, x0=None, rng=None, missing=None,
-                    nonnegative=True, monitor_every=1, tol=0.0, backend="auto", workers=None):
+def error_reduction(magnitudes, support, max_iter, *, x0=None, rng=None, missing=None,
+                    nonnegative=True, monitor_every=1, tol=0.0, callback=None, backend="auto",
+                    workers=None):
     """Error reduction (alternating projections, Gerchberg–Saxton–Fienup).
 
     Iterates u ← P_X(F⁻¹ P_M F u), i.e. u′ = F⁻¹ P_M F u and then u = u′ on the
@@ -77,41 +94,62 @@ def error_reduction(magnitudes, support, n_iter, *, x0=None, rng=None, missing=N
     Parameters
     ----------
     magnitudes : array_like, 2-D
-        Measured Fourier magnitudes M ≥ 0, FFT layout (see :func:`pdeopt.phase.simulate`).
+        Measured Fourier magnitudes M ≥ 0, finite, FFT layout (see
+        :func:`pdeopt.phase.simulate`); not all zero where measured.
     support : array_like of bool, 2-D
-        The support D, same shape.
-    n_iter : int
-        Number of iterations.
-    x0 : array_like, optional
-        Starting object; by default F⁻¹(M·e^{iφ}) with uniformly random phases φ.
-    rng : numpy.random.Generator or int, optional
+        The support D (bool or 0/1 values), same shape, not empty. An oversampling
+        ratio below 2 warns: the phase is then not unique.
+    max_iter : int
+        The iteration budget (≥ 1).
+    x0 : array_like, 2-D, optional
+        Starting object, the shape of ``magnitudes``; by default F⁻¹(M·e^{iφ}) with
+        uniformly random phases φ.
+    rng : None, int or numpy.random.Generator
         The source of the random phases.
     missing : array_like of bool, optional
         Unmeasured pixels (e.g. :func:`pdeopt.phase.central_speckle`): left free.
     nonnegative : bool
         Object constraint: real and ≥ 0 in D (default), or only zero off D.
     monitor_every : int
-        Record the R-factor every this many iterations (each costs one FFT).
+        Record the R-factor every this many iterations (each costs one FFT), from the
+        first.
     tol : float
-        Stop when the R-factor is ≤ tol.
+        Stopping test: the run converges (``status=0``) when the R-factor
+        Σ| |F x| − M | / ΣM of the estimate is ≤ ``tol`` at a recorded iteration.
+        0 (the default) runs the whole budget (``status=1``); a positive ``tol``
+        not met within ``max_iter`` gives ``status=2`` and a ``ConvergenceWarning``.
+    callback : callable, optional
+        ``callback(it)`` after each iteration with a :class:`pdeopt.Iterate` (``it.x`` a
+        copy of the estimate, ``it.values`` the R-factor when recorded); returning
+        True stops the run (``status=4``).
     backend : {"auto", "numpy", "numba", "cuda"}
         Kernels of the per-pixel steps (:mod:`pdeopt.kernels.phase`).
     workers : int, optional
-        Threads per FFT (``scipy.fft``); by default 1 below 512² pixels, else all.
+        Threads per FFT (``scipy.fft``, ≥ 1 or −1 for all); by default 1 below 512²
+        pixels, else all.
 
     Returns
     -------
     pdeopt.Result
-        ``x`` the final estimate P_X(u′); ``history["r_factor"]`` the R-factor
-        Σ| |F x| − M | / ΣM of the estimate at each recorded iteration.
+        ``x`` the final estimate P_X(u′); ``history["r_factor"]`` the R-factor of the
+        estimate at each recorded iteration (``history["iteration"]`` its index);
+        ``nit`` the iterations run; ``info["best_r_factor"]``. Ctrl-C returns what
+        was finished (``status=3``).
+
+    Raises
+    ------
+    pdeopt.DivergenceError
+        If the R-factor becomes NaN or inf; ``err.result`` holds the history.
 
     Examples
     --------
     >>> from pdeopt import phase
-    >>> truth = phase.vesicle(64, oversampling=3)
+    >>> truth = phase.vesicle(32, oversampling=3)
     >>> data = phase.simulate(truth.object)
-    >>> er = phase.error_reduction(data, truth.support, 200, rng=0)
-    >>> hio = phase.hio(data, truth.support, 200, rng=0)
+    >>> er = phase.error_reduction(data, truth.support, 50, rng=0)
+    >>> er.nit, er.status, er.history["r_factor"].shape
+    (50, 1, (50,))
+    >>> hio = phase.hio(data, truth.support, 50, rng=0)
     >>> bool(hio.history["r_factor"][-1] < er.history["r_factor"][-1])
     True
 
@@ -120,13 +158,15 @@ def error_reduction(magnitudes, support, n_iter, *, x0=None, rng=None, missing=N
     .. [1] J. R. Fienup, "Phase retrieval algorithms: a comparison", Appl. Opt. 21,
        2758 (1982).
     """
-    return _run("error_reduction", magnitudes, support, n_iter, x0=x0, rng=rng, beta=0.0,
-                error_reduction=True, alphas=None, missing=missing, nonnegative=nonnegative,
-                monitor_every=monitor_every, tol=tol, backend=backend, workers=workers)
+    return _run("error_reduction", magnitudes, support, max_iter, x0=x0, rng=rng, beta=0.0,
+                error_reduction=True, oss=False, alphas=None, missing=missing,
+                nonnegative=nonnegative, monitor_every=monitor_every, tol=tol,
+                callback=callback, backend=backend, workers=workers)
 
 
-def hio(magnitudes, support, n_iter, *, x0=None, rng=None, beta=0.9, missing=None,
-        nonnegative=True, monitor_every=1, tol=0.0, backend="auto", workers=None):
+def hio(magnitudes, support, max_iter, *, x0=None, rng=None, beta=0.9, missing=None,
+        nonnegative=True, monitor_every=1, tol=0.0, callback=None, backend="auto",
+        workers=None):
     """Hybrid input–output (Fienup 1982).
 
     With u′ = F⁻¹ P_M F u (its real part for a real object) and γ the pixels where
@@ -136,18 +176,31 @@ def hio(magnitudes, support, n_iter, *, x0=None, rng=None, beta=0.9, missing=Non
         u ← u − β·u′      elsewhere (negative feedback pushes violations to zero).
 
     For the support constraint alone this is Douglas–Rachford relaxed by β
-    (Bauschke, Combettes, Luke 2002). Parameters and result as in
-    :func:`error_reduction`; ``beta`` (default 0.9) is the feedback.
+    (Bauschke, Combettes, Luke 2002). Parameters, stopping test (R-factor ≤ ``tol``)
+    and result as in :func:`error_reduction`; ``beta`` in (0, 1] (default 0.9) is
+    the feedback.
+
+    Examples
+    --------
+    >>> from pdeopt import phase
+    >>> truth = phase.nanorice(32, variant=2)
+    >>> data = phase.simulate(truth.object)
+    >>> res = phase.hio(data, truth.support, 400, rng=1, tol=1e-3)
+    >>> res.status, res.converged, bool(res.history["r_factor"][-1] <= 1e-3)
+    (0, True, True)
 
     References
     ----------
     .. [1] J. R. Fienup, "Phase retrieval algorithms: a comparison", Appl. Opt. 21,
        2758 (1982).
+    .. [2] H. H. Bauschke, P. L. Combettes, D. R. Luke, "Phase retrieval, error
+       reduction algorithm, and Fienup variants", J. Opt. Soc. Am. A 19, 1334 (2002).
     """
-    beta = check_nonnegative(beta, "beta")
-    return _run("hio", magnitudes, support, n_iter, x0=x0, rng=rng, beta=beta,
-                error_reduction=False, alphas=None, missing=missing, nonnegative=nonnegative,
-                monitor_every=monitor_every, tol=tol, backend=backend, workers=workers)
+    beta = check_beta(beta)
+    return _run("hio", magnitudes, support, max_iter, x0=x0, rng=rng, beta=beta,
+                error_reduction=False, oss=False, alphas=None, missing=missing,
+                nonnegative=nonnegative, monitor_every=monitor_every, tol=tol,
+                callback=callback, backend=backend, workers=workers)
 
 
 def oss_widths(shape, n_stages=10, *, first=2.0, last=0.2):
@@ -159,14 +212,32 @@ def oss_widths(shape, n_stages=10, *, first=2.0, last=0.2):
     first (almost no smoothing), W_α(N/2) = e^{−3.1} at the end. ``last = 1/N²``
     gives the stronger schedule N → 1/N that a reading of the paper's text suggests
     (W ≈ δ at the end: the exterior replaced by its mean).
+
+    Parameters
+    ----------
+    shape : pair of int
+        The grid.
+    n_stages : int
+        Number of stages (≥ 1).
+    first, last : float
+        Widths of the first and last stage over N (> 0).
+
+    Examples
+    --------
+    >>> oss_widths((32, 32), 4, first=2.0, last=0.5)
+    array([64., 48., 32., 16.])
     """
-    n = max(shape)
+    n = max(check_shape2d(shape))
     first, last = check_positive(first, "first"), check_positive(last, "last")
-    return np.linspace(first * n, last * n, check_integer(n_stages, "n_stages", minimum=1))
+    widths = np.linspace(first * n, last * n, check_integer(n_stages, "n_stages", minimum=1))
+    if not np.all(np.isfinite(widths)):
+        raise ValueError(f"first and last must keep first·N, last·N finite (N={n})")
+    return widths
 
 
-def oss(magnitudes, support, n_iter, *, x0=None, rng=None, beta=0.9, alphas=None,
-        missing=None, nonnegative=True, monitor_every=1, tol=0.0, backend="auto", workers=None):
+def oss(magnitudes, support, max_iter, *, x0=None, rng=None, beta=0.9, alphas=None,
+        missing=None, nonnegative=True, monitor_every=1, tol=0.0, callback=None,
+        backend="auto", workers=None):
     """Oversampling smoothness: HIO plus Gaussian smoothing of the exterior of the support.
 
     Each iteration is an HIO step (:func:`hio`) followed by
@@ -174,16 +245,32 @@ def oss(magnitudes, support, n_iter, *, x0=None, rng=None, beta=0.9, alphas=None
         u ← u·1_D + F⁻¹[ W_α · F(u·1_{Ω∖D}) ]·1_{Ω∖D},   W_α(k) = exp(−|k|²/(2α²)),
 
     a low-pass filter of the values outside the support (|k| in frequency index).
-    The iterations are split into stages with decreasing widths α (default:
-    ``oss_widths``, 10 stages from 2N to 0.2N, i.e. ever stronger smoothing); each
-    stage restarts from the iterate with the lowest R-factor so far, and the
-    result is the best estimate of the run (OSS's rule).
+    The iterations are split evenly into stages, one per width α (default:
+    :func:`oss_widths`, 10 stages from 2N down to 0.2N, i.e. ever stronger
+    smoothing); each stage restarts from the iterate with the lowest R-factor so
+    far, and the result is the best estimate of the run (OSS's rule).
 
     Parameters
     ----------
     alphas : sequence of float, optional
-        The filter width of each stage (frequency-index units).
-    Others as in :func:`hio`.
+        The filter width of each stage (> 0, frequency-index units; usually
+        decreasing). Stages beyond the budget (more stages than ``max_iter``) are
+        not reached.
+    Others as in :func:`hio` (``tol``: stop when the R-factor ≤ tol).
+
+    Returns
+    -------
+    pdeopt.Result
+        As for :func:`error_reduction`, with ``x`` the best estimate of the run.
+
+    Examples
+    --------
+    >>> from pdeopt import phase
+    >>> truth = phase.nanorice(32, variant=2)
+    >>> data = phase.simulate(truth.object, noise="poisson", flux=1e8, rng=0)
+    >>> res = phase.oss(data, truth.support, 100, rng=1, alphas=[64.0, 32.0, 16.0])
+    >>> res.nit, res.info["returned"], bool(res.info["best_r_factor"] < 0.1)
+    (100, 'best', True)
 
     References
     ----------
@@ -191,13 +278,8 @@ def oss(magnitudes, support, n_iter, *, x0=None, rng=None, beta=0.9, alphas=None
        smoothness: an effective algorithm for phase retrieval of noisy diffraction
        intensities", J. Appl. Cryst. 46, 312 (2013).
     """
-    beta = check_nonnegative(beta, "beta")
-    shape = np.shape(magnitudes)
-    if alphas is None:
-        alphas = oss_widths(shape if len(shape) == 2 else (1, 1))
-    alphas = [check_nonnegative(a, "alphas") for a in np.atleast_1d(alphas)]
-    if any(a == 0 for a in alphas):
-        raise ValueError("alphas must be > 0 (filter widths)")
-    return _run("oss", magnitudes, support, n_iter, x0=x0, rng=rng, beta=beta,
-                error_reduction=False, alphas=alphas, missing=missing, nonnegative=nonnegative,
-                monitor_every=monitor_every, tol=tol, backend=backend, workers=workers)
+    beta = check_beta(beta)
+    return _run("oss", magnitudes, support, max_iter, x0=x0, rng=rng, beta=beta,
+                error_reduction=False, oss=True, alphas=alphas, missing=missing,
+                nonnegative=nonnegative, monitor_every=monitor_every, tol=tol,
+                callback=callback, backend=backend, workers=workers)

@@ -3,14 +3,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_integer, check_nonnegative, check_positive
+from .._checks import (check_bool, check_choice, check_integer,
+                       check_nonnegative, check_positive)
 from .._result import Recorder
 from ._common import Monitor, check_common, finish, initial_fourier, prepare
-from .fourier import frequency_radius
+from .forward import as_vector, check_shape2d, check_support
 
 __all__ = ["pdhg", "gamma_schedule", "smoothing_filters"]
 
 SMOOTHING = (None, "dr1", "dr2", "dr3")
+
+
+def check_smoothing(smoothing):
+    if smoothing is not None and not isinstance(smoothing, str):
+        raise TypeError(f"smoothing must be None, 'dr1', 'dr2' or 'dr3', got "
+                        f"{type(smoothing).__name__}")
+    return check_choice(smoothing, "smoothing", SMOOTHING)
 
 
 def gamma_schedule(n_stages=10, *, s=1.0):
@@ -21,9 +29,27 @@ def gamma_schedule(n_stages=10, *, s=1.0):
     width α = a_j·N, so γ rises from 1/(32π²s) ≈ 0.003 to 1/(0.32π²s) ≈ 0.32 and the
     real-space kernel's standard deviation √(2sγ) from 0.08 to 0.8 pixel. Stronger
     schedules (a_j down to 0.1 or 1/N²) did worse on the noisy vesicle with DR3.
+
+    Parameters
+    ----------
+    n_stages : int
+        Number of stages (≥ 1).
+    s : float
+        The dual step of :func:`pdhg` (> 0).
+
+    Examples
+    --------
+    >>> g = gamma_schedule(3)
+    >>> g.round(4), bool(np.all(np.diff(g) > 0))
+    (array([0.0032, 0.0105, 0.3166]), True)
     """
     a = np.linspace(2.0, 0.2, check_integer(n_stages, "n_stages", minimum=1))
-    return 1.0 / (8.0 * np.pi ** 2 * s * a ** 2)
+    s = check_positive(s, "s")
+    with np.errstate(over="ignore"):
+        gammas = 1.0 / (8.0 * np.pi ** 2 * s * a ** 2)
+    if not np.all(np.isfinite(gammas)):
+        raise ValueError(f"s={s:g} is too small: the smoothing parameters overflow")
+    return gammas
 
 
 def smoothing_filters(shape, support, gamma, s, smoothing):
@@ -36,7 +62,35 @@ def smoothing_filters(shape, support, gamma, s, smoothing):
     ρ_j = 2π(x_j − c_j)/N_j measured from the support's centroid c — the exact
     proximal map, which smooths F y in Fourier space (‖r·y‖ = ‖D F y‖ by
     Parseval). DR3 applies both. A factor not used is ``None`` / ones.
+
+    Parameters
+    ----------
+    shape : pair of int
+        The grid.
+    support : array_like of bool, 2-D
+        The support D, of ``shape``, not empty.
+    gamma : float
+        γ ≥ 0.
+    s : float
+        The dual step (> 0).
+    smoothing : {"dr1", "dr2", "dr3", None}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> support = np.zeros((16, 16), bool)
+    >>> support[6:10, 5:11] = True
+    >>> h, w = smoothing_filters((16, 16), support, 0.5, 1.0, "dr1")
+    >>> float(h[0, 0]), bool(h[0, 8] < h[0, 1] < 1), bool(np.all(w == 1))
+    (1.0, True, True)
     """
+    shape = check_shape2d(shape)
+    support = check_support(support, shape, warn=False)
+    gamma = check_nonnegative(gamma, "gamma")
+    s = check_positive(s, "s")
+    smoothing = check_smoothing(smoothing)
+    if not np.isfinite(s * gamma):
+        raise ValueError(f"s·gamma must be finite, got s={s:g}, gamma={gamma:g}")
     fourier_filter, weight = None, np.ones(shape)
     if smoothing in ("dr1", "dr3"):
         ky = np.fft.fftfreq(shape[0]) * 2 * np.pi
@@ -67,9 +121,9 @@ def pdhg_step(p, z, yhat, x, weight, s, t, sigma, fourier_filter=None):
     return p.fft(d)
 
 
-def pdhg(magnitudes, support, n_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, t=1.0,
+def pdhg(magnitudes, support, max_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, t=1.0,
          smoothing="dr3", gammas=None, restart_best=True, missing=None, nonnegative=True,
-         monitor_every=1, tol=0.0, backend="auto", workers=None):
+         monitor_every=1, tol=0.0, callback=None, backend="auto", workers=None):
     """Primal–dual hybrid gradient with dual smoothing (GPS, the seed's DR1/DR2/DR3).
 
     Solves the relaxed phase problem
@@ -102,7 +156,7 @@ def pdhg(magnitudes, support, n_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, t=
 
     Parameters
     ----------
-    magnitudes, support, n_iter, x0, rng, missing, nonnegative, monitor_every, tol,
+    magnitudes, support, max_iter, x0, rng, missing, nonnegative, monitor_every, callback,
     backend, workers
         As in :func:`pdeopt.phase.error_reduction`; a start x0 gives z⁰ = F x0,
         else z⁰ = M·e^{iφ} with random phases; y⁰ = 0.
@@ -110,28 +164,40 @@ def pdhg(magnitudes, support, n_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, t=
         σ ≥ 0 of g_σ: 0 is the hard magnitude constraint, larger values trust the
         (noisy) magnitudes less (the seed used 0.1).
     s, t : float
-        Dual and primal step sizes (> 0; the seed's default is s = t = 1).
+        Dual and primal step sizes, > 0 with s·t ≤ 1 (Chambolle–Pock's step
+        condition s·t·‖F‖² ≤ 1, F unitary; the seed's default is s = t = 1).
     smoothing : {"dr1", "dr2", "dr3", None}
-        The choice of G (None: G = 0, no smoothing).
+        The choice of G (None: G = 0, no smoothing, and ``gammas`` is not used).
     gammas : sequence of float, optional
-        γ per stage (increasing); the iterations are split evenly among them.
+        γ ≥ 0 per stage (usually increasing; default :func:`gamma_schedule`); the
+        iterations are split evenly among them, and stages beyond the budget (more
+        stages than ``max_iter``) are not reached.
     restart_best : bool
         Restart each stage from the best (z, y) so far; the result is then the
         best estimate of the run, else the final one.
+    tol : float
+        Stopping test: converged (``status=0``) when the R-factor of the estimate
+        x = P_X(d) is ≤ ``tol`` at a recorded iteration; 0 runs the whole budget.
 
     Returns
     -------
     pdeopt.Result
-        ``x`` the estimate P_X(d) (best or final), ``history["r_factor"]``.
+        ``x`` the estimate P_X(d) (best or final), ``history["r_factor"]``, ``nit``,
+        ``status`` as in :func:`pdeopt.phase.error_reduction`.
+
+    Raises
+    ------
+    pdeopt.DivergenceError
+        If the R-factor becomes NaN or inf; ``err.result`` holds the history so far.
 
     Examples
     --------
     >>> from pdeopt import phase
-    >>> truth = phase.nanorice(64, variant=2)
+    >>> truth = phase.nanorice(32, variant=2)
     >>> data = phase.simulate(truth.object, noise="poisson", flux=1e8, rng=0)
-    >>> res = phase.pdhg(data, truth.support, 300, rng=1, sigma=0.1, smoothing="dr3")
-    >>> bool(res.info["best_r_factor"] < 0.05)
-    True
+    >>> res = phase.pdhg(data, truth.support, 100, rng=1, sigma=0.1, smoothing="dr3")
+    >>> res.nit, res.success, bool(res.info["best_r_factor"] < 0.1)
+    (100, True, True)
 
     References
     ----------
@@ -145,29 +211,38 @@ def pdhg(magnitudes, support, n_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, t=
     """
     sigma = check_nonnegative(sigma, "sigma")
     s, t = check_positive(s, "s"), check_positive(t, "t")
-    if smoothing not in SMOOTHING:   # (check_choice sorts its choices: None does not sort)
-        raise ValueError(f"smoothing must be one of None, 'dr1', 'dr2', 'dr3', "
-                         f"got {smoothing!r}")
-    tol = check_common(monitor_every, tol)
-    p = prepare(magnitudes, support, n_iter, missing=missing, nonnegative=nonnegative,
+    if s * t > 1.0:
+        raise ValueError(f"the steps must satisfy s·t <= 1 (Chambolle–Pock with a unitary F), "
+                         f"got s={s:g}, t={t:g}")
+    smoothing = check_smoothing(smoothing)
+    restart_best = check_bool(restart_best, "restart_best")
+    if gammas is not None:
+        gammas = as_vector(gammas, "gammas")
+        if np.any(gammas < 0):
+            raise ValueError(f"gammas must be >= 0, got {gammas.min():g}")
+    tol, rng = check_common(monitor_every=monitor_every, tol=tol, rng=rng, callback=callback,
+                            x0=x0)
+    p = prepare(magnitudes, support, max_iter, missing=missing, nonnegative=nonnegative,
                 backend=backend, workers=workers)
     if smoothing is None:
         gammas = [0.0]
     elif gammas is None:
         gammas = gamma_schedule(s=s)
-    gammas = [check_nonnegative(g, "gammas") for g in np.atleast_1d(gammas)]
+    gammas = [float(g) for g in gammas]
+    if not all(np.isfinite(s * g) for g in gammas):
+        raise ValueError(f"s·gamma must be finite for every stage, got s={s:g}, "
+                         f"max gamma={max(gammas):g}")
     z = np.ascontiguousarray(initial_fourier(p, x0, rng))
     yhat = np.zeros_like(z)                      # F y, y⁰ = 0
-    x = np.empty(z.shape) if p.nonnegative else np.empty_like(z)   # a real object: x real
-    stage_length = int(np.ceil(n_iter / len(gammas)))
-    rec = Recorder(method="pdhg", sigma=sigma, s=s, t=t, smoothing=smoothing,
-                   gammas=list(map(float, gammas)), n_iter=n_iter, nonnegative=nonnegative,
+    x = np.zeros(z.shape) if p.nonnegative else np.zeros_like(z)   # a real object: x real
+    stage_length = int(np.ceil(max_iter / len(gammas)))
+    rec = Recorder("pdhg", max_iter=max_iter, tol=tol, callback=callback, sigma=sigma, s=s,
+                   t=t, smoothing=smoothing, gammas=gammas, nonnegative=p.nonnegative,
                    backend=backend)
-    monitor = Monitor(p, rec, monitor_every, tol, "pdhg")
-    converged = False
+    monitor = Monitor(p, rec, monitor_every)
     pending = None                               # the DR1 filter still to apply to yhat
     with rec.running():
-        for it in range(n_iter):
+        for it in range(max_iter):
             stage, first = divmod(it, stage_length)
             if first == 0:
                 fourier_filter, weight = smoothing_filters(p.shape, p.support, gammas[stage],
@@ -177,9 +252,7 @@ def pdhg(magnitudes, support, n_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, t=
                     pending = None              # the saved F y is already filtered
             yhat = pdhg_step(p, z, yhat, x, weight, s, t, sigma, pending)
             pending = fourier_filter
-            if monitor.due(it) and monitor.update(it, x, lambda: (
+            if monitor.end(it, x, lambda: (
                     z.copy(), yhat * pending if pending is not None else yhat.copy())):
-                converged = True
                 break
-    return finish(p, rec, monitor, x, use_best=restart_best, converged=converged,
-                  backend=backend)
+    return finish(p, rec, monitor, x, use_best=restart_best, backend=backend)
