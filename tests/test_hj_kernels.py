@@ -87,7 +87,8 @@ def test_solvers_run_on_cuda_backend():
     from pdeopt.hj import solve_hj, solve_viscous_hj
     x = np.linspace(-2, 2, 24)
     f = np.cos(2 * x) + x**2 / 4
-    np.testing.assert_allclose(solve_hj(f, x, 0.05, scheme="eno2", backend="cuda"),
-                               solve_hj(f, x, 0.05, scheme="eno2", backend="numpy"), atol=1e-13)
-    np.testing.assert_allclose(solve_viscous_hj(f, x, 0.002, backend="cuda"),
-                               solve_viscous_hj(f, x, 0.002, backend="numpy"), atol=1e-13)
+    np.testing.assert_allclose(solve_hj(f, x, 0.05, scheme="eno2", backend="cuda").x,
+                               solve_hj(f, x, 0.05, scheme="eno2", backend="numpy").x,
+                               atol=1e-13)
+    np.testing.assert_allclose(solve_viscous_hj(f, x, 0.002, backend="cuda").x,
+                               solve_viscous_hj(f, x, 0.002, backend="numpy").x, atol=1e-13)

@@ -56,7 +56,8 @@ def test_gradient_is_derivative_of_value(seed, gamma):
     p = rng.uniform(-1.5, 1.5, size=5)
     h = 1e-5
     _, g = local_entropy(f, x, gamma, grad=True, points=p)
-    fd = (local_entropy(f, x, gamma, points=p + h) - local_entropy(f, x, gamma, points=p - h)) / (2 * h)
+    fd = (local_entropy(f, x, gamma, points=p + h)
+          - local_entropy(f, x, gamma, points=p - h)) / (2 * h)
     np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-5)
 
 
@@ -67,8 +68,15 @@ def test_stable_for_large_f(scale):
     assert np.all(np.isfinite(fg)) and np.all(np.isfinite(g))
     # adding a constant shifts f_γ by exactly that constant
     np.testing.assert_allclose(local_entropy(f + 1e4, X, 0.05) - fg, 1e4, rtol=0, atol=1e-9)
-    # f_γ ≤ f + const (Jensen on the nearest node's own weight): never below the minimum of f
-    assert fg.min() >= f.min() - 1.0
+    # Bounds from the definition f_γ(x_i) = −log(h Σ_j G_γ(x_i − y_j) e^{−f_j}):
+    # above, keep only the term j = i: f_γ(x_i) ≤ f_i − log(h G_γ(0)) = f_i + ½log(2πγ) − log h;
+    # below, e^{−f_j} ≤ e^{−min f} and, by Poisson summation, h Σ_j G_γ(x − y_j) ≤
+    # θ = Σ_{m∈Z} exp(−2π²γ m²/h²), so f_γ ≥ min f − log θ. Slack: rounding of |f|.
+    gamma, h = 0.05, X[1] - X[0]
+    theta = np.sum(np.exp(-2 * np.pi**2 * gamma * np.arange(-3, 4) ** 2 / h**2))
+    slack = 64 * np.finfo(float).eps * np.max(np.abs(f))
+    assert np.all(fg <= f + 0.5 * np.log(2 * np.pi * gamma) - np.log(h) + slack)
+    assert np.all(fg >= f.min() - np.log(theta) - slack)
 
 
 def test_tends_to_f_for_resolved_small_gamma():

@@ -53,14 +53,14 @@ def cells(n, length=10.0):
 
 def shock_formation_time(x, times):
     h = x[1] - x[0]
-    inverse_slope = [1 / np.max(-np.diff(solve_burgers(fprime(x), x, t)) / h) for t in times]
+    inverse_slope = [1 / np.max(-np.diff(solve_burgers(fprime(x), x, t).x) / h) for t in times]
     slope, intercept = np.polyfit(times, inverse_slope, 1)
     return -intercept / slope, inverse_slope
 
 
 def right_endpoint(x, t):
     """argmax of w(·, t) by a three-point parabola: the right end of u's convex region."""
-    w = solve_burgers(fprime(x), x, t)
+    w = solve_burgers(fprime(x), x, t).x
     i = int(np.argmax(w))
     shift = 0.5 * (w[i - 1] - w[i + 1]) / (w[i - 1] - 2 * w[i] + w[i + 1])
     return x[i] + shift * (x[1] - x[0])
@@ -95,7 +95,7 @@ def burgers_shock(ctx):
         spacings.append(x[1] - x[0])
         exact = burgers_characteristics(fprime, fsecond, x, t_pre)
         for scheme in errs:
-            errs[scheme].append(np.max(np.abs(solve_burgers(fprime(x), x, t_pre, scheme=scheme)
+            errs[scheme].append(np.max(np.abs(solve_burgers(fprime(x), x, t_pre, scheme=scheme).x
                                               - exact)))
     ctx.table(order_table(f"Burgers vs characteristics at t = t*/2 = {t_pre:.3f}, max error",
                           spacings, errs))
@@ -126,7 +126,7 @@ def burgers_shock(ctx):
         position, w_left, w_right = exact_shock(x_fine, t)
         speed = (exact_shock(x_fine, t + delta)[0] - exact_shock(x_fine, t - delta)[0]) / (2 * delta)
         rh_err.append(abs(speed - 0.5 * (w_left + w_right)))
-        w = solve_burgers(fprime(x), x, t)
+        w = solve_burgers(fprime(x), x, t).x
         i = int(np.argmax(-np.diff(w) * (x[:-1] > 0)))
         pos_err.append(abs(0.5 * (x[i] + x[i + 1]) - position))
         shock_rows.append(f"| {t:.3f} | {position:.4f} | {speed:.5f} | "
@@ -155,7 +155,7 @@ def burgers_shock(ctx):
     # Figure: w at several times with the characteristic solution; 1/max slope; shock path.
     fig, (ax_w, ax_s, ax_x) = plt.subplots(1, 3, figsize=(15, 4))
     for t in (0.0, 0.5 * T_STAR, T_STAR, 2 * T_STAR, 3 * T_STAR):
-        w = solve_burgers(fprime(x), x, t)
+        w = solve_burgers(fprime(x), x, t).x
         line, = ax_w.plot(x, w, lw=1.2, label=f"t = {t:.2f}")
         if t < T_STAR:
             ax_w.plot(x[::150], burgers_characteristics(fprime, fsecond, x[::150], t), "o",

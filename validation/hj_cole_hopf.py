@@ -61,7 +61,7 @@ def hj_cole_hopf(ctx):
         inner = np.abs(x) <= 4
         spacings.append(x[1] - x[0])
         for m in methods:
-            u = solve_viscous_hj(f, x, t, 1.0, method=m)
+            u = solve_viscous_hj(f, x, t, 1.0, method=m).x
             errors[m].append(np.max(np.abs(u - exact)[inner]))
         keep = dict(x=x, f=f, exact=exact, u=u)
         ctx.progress(f"1-D N={n}")
@@ -82,7 +82,7 @@ def hj_cole_hopf(ctx):
         x1 = np.linspace(-5, 5, n)
         f2 = (0.2 * (x0[:, None] ** 2 + x1[None, :] ** 2)
               + np.cos(2 * x0[:, None]) * np.cos(1.5 * x1[None, :]))
-        u2 = solve_viscous_hj(f2, (x0, x1), t2)
+        u2 = solve_viscous_hj(f2, (x0, x1), t2).x
         exact2 = local_entropy(f2, (x0, x1), t2)
         core = (np.abs(x0[:, None]) <= 2.5) & (np.abs(x1[None, :]) <= 2.5)
         errors2.append(np.max(np.abs(u2 - exact2)[core]))

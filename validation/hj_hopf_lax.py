@@ -81,7 +81,7 @@ def hj_hopf_lax(ctx):
         spacings.append(x[1] - x[0])
         sols = {}
         for s in SCHEMES:
-            sols[s] = solve_hj(multiwell(x), x, t, scheme=s)
+            sols[s] = solve_hj(multiwell(x), x, t, scheme=s).x
             errors[s].append(np.max(np.abs(sols[s] - exact)[inner]))
         if n == sizes[0]:
             coarse = dict(x=x, exact=exact, sols=sols)
@@ -103,7 +103,7 @@ def hj_hopf_lax(ctx):
         exact = hopf_lax(_egg_crate(fine, fine), (fine, fine), 0.5)[0][::4, ::4]
         core = (np.abs(x0[:, None]) <= 1.5) & (np.abs(x0[None, :]) <= 1.5)
         for s in SCHEMES:
-            u = solve_hj(_egg_crate(x0, x0), (x0, x0), 0.5, scheme=s)
+            u = solve_hj(_egg_crate(x0, x0), (x0, x0), 0.5, scheme=s).x
             errors2[s].append(np.max(np.abs(u - exact)[core]))
             if s == "eno2":
                 mean_eno2.append(np.mean(np.abs(u - exact)[core]))

@@ -65,8 +65,8 @@ def _error_table(ctx, title, xs, targets, means, f, deltas, samples):
     total = np.empty((len(deltas), len(samples)))
     for a, delta in enumerate(deltas):
         for b, n in enumerate(samples):
-            est = np.array([hj_prox(f, x, T, delta=delta, n_samples=n, rng=ctx.rng) for x in xs])
-            total[a, b] = _rms(est - targets)
+            est = [hj_prox(f, x, T, delta=delta, n_samples=n, rng=ctx.rng) for x in xs]
+            total[a, b] = _rms(np.reshape(est, np.shape(targets)) - targets)
     head = "| δ \\ n | " + " | ".join(f"{n:.0e}" for n in samples) + " |"
     rows = [head, "|---|" + "---|" * len(samples)]
     rows += [f"| {d:g} | " + " | ".join(f"{v:.4f}" for v in total[a]) + " |"
@@ -82,8 +82,8 @@ def _error_table(ctx, title, xs, targets, means, f, deltas, samples):
 def _mc_slope(ctx, xs, means, f, delta, samples):
     rms = []
     for n in samples:
-        est = np.array([hj_prox(f, x, T, delta=delta, n_samples=n, rng=ctx.rng) for x in xs])
-        rms.append(_rms(est - means))
+        est = [hj_prox(f, x, T, delta=delta, n_samples=n, rng=ctx.rng) for x in xs]
+        rms.append(_rms(np.reshape(est, np.shape(means)) - means))   # a scalar x gives a float
     return np.polyfit(np.log(samples), np.log(rms), 1)[0], rms
 
 

@@ -21,7 +21,7 @@ geometrically ("small Δt_k early, large later").
 """
 import numpy as np
 
-from pdeopt.hj import proximal_point, step_schedule
+from pdeopt.hj import proximal_point, proximal_step_sizes
 
 from ._harness import validation
 from ._hj_common import multiwell
@@ -48,7 +48,7 @@ def prox_point(ctx):
     # 1-D grid function, exact prox steps.
     x = np.linspace(-6, 6, ctx.pick(quick=2001, default=8001))
     f = multiwell(x)
-    steps = step_schedule(ctx.pick(quick=20, default=30), 0.02, 1.3)
+    steps = proximal_step_sizes(ctx.pick(quick=20, default=30), 0.02, 1.3)
     starts = ctx.rng.uniform(-5.5, 5.5, size=ctx.pick(quick=4, default=10))
     worst_energy, worst_ratio, runs = -np.inf, 0.0, []
     for x0 in starts:
@@ -68,7 +68,7 @@ def prox_point(ctx):
     grid = np.linspace(-6, 6, 1201)
     zz = np.stack(np.meshgrid(grid, grid, indexing="ij"))
     f_min = float(np.min(multiwell(zz[0]) + multiwell(zz[1]) + 0.3 * zz[0] * zz[1]))
-    steps2 = step_schedule(ctx.pick(quick=15, default=25), 0.02, 1.3)
+    steps2 = proximal_step_sizes(ctx.pick(quick=15, default=25), 0.02, 1.3)
     worst2, ratio2, runs2 = -np.inf, 0.0, []
     for x0 in ctx.rng.uniform(-5, 5, size=(ctx.pick(quick=3, default=8), 2)):
         res = proximal_point(coupled, x0, steps2, grad=coupled_grad, keep_path=True)

@@ -101,7 +101,7 @@ def _pyclaw_comparison(ctx):
         ctx.note(f"PyClaw run failed: {type(exc).__name__}: {exc}")
         return
     t0 = time.perf_counter()
-    w_ours = solve_burgers(w0, xc, t_final, scheme="eno2")
+    w_ours = solve_burgers(w0, xc, t_final, scheme="eno2").x
     t_ours = time.perf_counter() - t0
     ctx.metric("Burgers (ENO2) time / PyClaw (vanleer) time", t_ours / t_pyclaw)
     ctx.metric("Burgers L1 difference to PyClaw", float(np.sum(np.abs(w_ours - w_pyclaw)) *

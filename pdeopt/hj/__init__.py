@@ -1,4 +1,4 @@
-"""Hamilton–Jacobi relaxation: local entropy, viscous and inviscid HJ, Hopf–Lax, Burgers, proximal point.
+"""Hamilton–Jacobi relaxation: local entropy, viscous and inviscid HJ, Hopf–Lax, Burgers, prox.
 
 Sources: Osher (2018), Deep Relaxation part; Oberman (2017).
 
@@ -7,15 +7,17 @@ Sources: Osher (2018), Deep Relaxation part; Oberman (2017).
 * :func:`hopf_lax`, :func:`moreau_envelope` — the exact inviscid solution and prox;
 * :func:`solve_hj` — Lax–Friedrichs, Godunov and ENO2 schemes for u_t + ½|∇u|² = 0;
 * :func:`solve_burgers`, :func:`burgers_characteristics` — w = u_x;
-* :func:`proximal_point`, :func:`step_schedule`, :func:`hj_prox` — proximal methods.
+* :func:`proximal_point`, :func:`proximal_step_sizes`, :func:`hj_prox` — proximal methods.
+
+The PDE solvers and :func:`proximal_point` return a :class:`pdeopt.Result`.
 """
 from .burgers import burgers_characteristics, solve_burgers
-from .hopf_lax import hopf_lax, moreau_envelope
-from .local_entropy import local_entropy
-from .proximal import hj_prox, proximal_point, step_schedule
+from .envelope import hopf_lax, moreau_envelope
+from .entropy import local_entropy
+from .proximal import hj_prox, proximal_point, proximal_step_sizes
 from .schemes import SCHEMES, solve_hj
 from .viscous import solve_viscous_hj
 
 __all__ = ["local_entropy", "solve_viscous_hj", "hopf_lax", "moreau_envelope", "solve_hj",
            "SCHEMES", "solve_burgers", "burgers_characteristics", "proximal_point",
-           "step_schedule", "hj_prox"]
+           "proximal_step_sizes", "hj_prox"]

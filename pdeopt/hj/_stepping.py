@@ -5,8 +5,12 @@ import math
 
 import numpy as np
 
-from .._checks import check_positive
+from .._checks import check_integer, check_positive
+from .._result import Recorder
 from ..kernels import select
+
+#: Default most time steps a solver may take (``max_iter``): about a minute of a large grid.
+MAX_STEPS = 1_000_000
 
 
 def stencil(name, dim, backend):
@@ -14,14 +18,20 @@ def stencil(name, dim, backend):
     return select(f"hj.{name}_{dim}d", backend)
 
 
-def max_slopes(u, spacings):
-    """max |one-sided difference| of ``u`` along each axis."""
-    return [float(np.max(np.abs(np.diff(u, axis=a)))) / h if u.shape[a] > 1 else 0.0
-            for a, h in enumerate(spacings)]
+def max_slopes(u, spacings, name="f"):
+    """max |one-sided difference| / h of ``u`` along each axis, refused when it overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        slopes = [float(np.max(np.abs(np.diff(u, axis=a)))) / h if u.shape[a] > 1 else 0.0
+                  for a, h in enumerate(spacings)]
+    if not all(np.isfinite(slopes)):
+        raise ValueError(f"{name} varies too fast for an explicit scheme: its slope "
+                         "overflows float64")
+    return slopes
 
 
-def march(u, t, dt_stable, step, *, dt=None, what="solver"):
-    """Advance ``u`` to time ``t`` by ``u ← step(u, dt, out)``.
+def march(u, t, dt_stable, step, *, dt=None, max_iter=MAX_STEPS, callback=None,
+          method="solver", what="solver", rate=None, **parameters):
+    """Advance ``u`` to time ``t`` by ``u ← step(u, dt, out)``; return a :class:`Result`.
 
     ``step`` may write the new values into ``out`` (a spare buffer of u's shape
     that never aliases u) and return it, or return a new array; ``u`` itself is
@@ -30,12 +40,13 @@ def march(u, t, dt_stable, step, *, dt=None, what="solver"):
     With ``dt=None`` the interval is divided into the fewest equal steps no longer
     than ``dt_stable`` (automatic sub-stepping). A given ``dt`` larger than
     ``dt_stable`` is refused with a ``ValueError`` that states the stable step;
-    otherwise ``t`` is divided into ``ceil(t/dt)`` equal steps (≤ ``dt``).
-    Returns ``(u, n_steps)``. A non-finite value stops the run with an error
-    naming the step.
+    otherwise ``t`` is divided into ``ceil(t/dt)`` equal steps (≤ ``dt``). More
+    than ``max_iter`` steps are refused before the first one. ``rate`` turns a step
+    into its CFL number (``cfl = dt·rate``); the history holds ``time``, ``dt`` and
+    ``cfl`` per step. A non-finite value (looked for every 64 steps and after the
+    last) raises :class:`pdeopt.DivergenceError` naming the step.
     """
-    if t == 0:
-        return u.copy(), 0
+    max_iter = check_integer(max_iter, "max_iter", minimum=1)
     if dt is not None:
         dt = check_positive(dt, "dt")
         if dt > dt_stable * (1 + 1e-12):
@@ -45,15 +56,33 @@ def march(u, t, dt_stable, step, *, dt=None, what="solver"):
         limit = dt
     else:
         limit = dt_stable
-    n = max(1, math.ceil(t / limit * (1 - 1e-12))) if np.isfinite(limit) else 1
-    h = t / n
+    if t == 0:
+        n = 0
+    elif not np.isfinite(limit):
+        n = 1
+    else:
+        needed = t / limit * (1 - 1e-12) if limit > 0 else math.inf
+        if needed > max_iter:
+            raise ValueError(f"reaching t={t:.6g} with stable steps of at most {limit:.3g} takes "
+                             f"{needed:.3g} steps, more than max_iter={max_iter}; pass a larger "
+                             "max_iter or a shorter t")
+        n = max(1, math.ceil(needed))
+    h = t / n if n else 0.0
+    cfl_step = h * rate if rate is not None else math.nan
+    rec = Recorder(method, max_iter=max_iter, callback=callback, t=t, dt=h, n_steps=n,
+                   **parameters)
     u, spare = u.copy(), np.empty_like(u)
-    for k in range(n):
-        new = step(u, h, spare)
-        if new is spare:
-            spare = u
-        u = new
-        if (k % 64 == 63 or k == n - 1) and not np.all(np.isfinite(u)):
-            raise FloatingPointError(f"{what} produced NaN/inf at step {k + 1} of {n} "
-                                     f"(dt={h:.3g}); the step is unstable for these data")
-    return u, n
+    with rec.running():
+        for k in range(n):
+            new = step(u, h, spare)
+            if (k % 64 == 63 or k == n - 1) and not np.all(np.isfinite(new)):
+                raise rec.diverged(k + 1, f"the solution (after step {k + 1} of {n}; checked "
+                                   "every 64 steps)", dt=h)
+            if new is spare:
+                spare = u
+            u = new
+            rec.log(time=(k + 1) * h, dt=h, cfl=cfl_step)
+            if rec.end_iteration(u):
+                break
+    done = f"reached t={t:.6g} in {n} step(s) of dt={h:.3g}"
+    return rec.result(u, message=None if rec.interrupted or rec.stopped else done)

@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_choice, check_nonnegative
+from .._checks import check_nonnegative, check_option
 from ..kernels import BACKENDS
 from ._grid import as_grid_function, check_cfl
-from ._stepping import march, max_slopes, stencil
+from ._stepping import MAX_STEPS, march, max_slopes, stencil
 
 __all__ = ["solve_hj", "SCHEMES"]
 
 SCHEMES = ("lax-friedrichs", "godunov", "eno2")
 
 
-def solve_hj(f, x, t, *, scheme="godunov", dt=None, cfl=0.5, backend="auto"):
+def solve_hj(f, x, t, *, scheme="godunov", dt=None, cfl=0.5, max_iter=MAX_STEPS,
+             callback=None, backend="auto"):
     r"""Solve u_t + ½|∇u|² = 0, u(·, 0) = f, on a 1-D or 2-D grid by an explicit scheme.
 
     The viscosity solution is the Hopf–Lax formula (:func:`hopf_lax`); these
@@ -40,35 +41,64 @@ def solve_hj(f, x, t, *, scheme="godunov", dt=None, cfl=0.5, backend="auto"):
     Parameters
     ----------
     f : array_like, shape (N,) or (N0, N1)
-        Initial data.
+        Initial data; finite.
     x : array_like, shape (N,), or tuple (x0, x1)
-        Uniform increasing grid axes.
+        Uniform increasing grid axes (at least 3 nodes each).
     t : float
         Final time, t ≥ 0.
     scheme : {"lax-friedrichs", "godunov", "eno2"}
     dt : float, optional
-        Time step (refused if unstable).
+        Time step > 0 (refused if unstable); default: the stable step.
     cfl : float
         CFL number in (0, 1].
+    max_iter : int
+        The most time steps allowed; a run that needs more is refused before it starts.
+    callback : callable, optional
+        ``callback(it)`` after each step with a :class:`pdeopt.Iterate` (``it.x`` is
+        the solution buffer at time ``it.values["time"]``, reused by the next step:
+        copy it to keep it); returning True stops the run (``status=4``).
     backend : {"auto", "numpy", "numba", "cuda"}
 
     Returns
     -------
-    u : ndarray
-        u(·, t), shape ``f.shape``.
+    pdeopt.Result
+        ``x`` is u(·, t), shape ``f.shape``; ``nit`` the number of time steps;
+        ``history`` holds per step ``time``, ``dt`` and ``cfl`` (the CFL number
+        dt·Σ_d P_d/h_d); ``info`` the scheme, ``t``, ``dt``, ``cfl`` and ``backend``.
+
+    Raises
+    ------
+    ValueError
+        t < 0, cfl outside (0, 1], an unstable ``dt``, more than ``max_iter``
+        steps, a bad grid, NaN/inf in f, an unknown scheme.
 
     References
     ----------
     Osher & Sethian, J. Comput. Phys. 79 (1988); Osher & Shu, SIAM J. Numer. Anal.
     28 (1991); Crandall & Lions, Math. Comp. 43 (1984); Osher 2018 (Deep Relaxation).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.linspace(-2, 2, 201)
+    >>> res = solve_hj(0.5 * x**2, x, 1.0)        # exact: u = x²/(2(1 + t))
+    >>> bool(np.max(np.abs(res.x - x**2 / 4)[50:151]) < 0.01), res.nit, res.success
+    (True, 199, True)
     """
     f, axes, spacings = as_grid_function(f, x)
     t = check_nonnegative(t, "t")
-    check_choice(scheme, "scheme", SCHEMES)
-    check_choice(backend, "backend", BACKENDS)
+    return hj_march(f, axes, spacings, t, scheme=scheme, dt=dt, cfl=cfl, max_iter=max_iter,
+                    callback=callback, backend=backend, method="solve_hj")
+
+
+def hj_march(f, axes, spacings, t, *, scheme, dt, cfl, max_iter, callback, backend, method,
+             f_name="f"):
+    """:func:`solve_hj` on a checked grid function (shared with :func:`solve_burgers`)."""
+    check_option(scheme, "scheme", SCHEMES)
+    check_option(backend, "backend", BACKENDS)
     cfl = check_cfl(cfl)
     dim = len(axes)
-    slopes = max_slopes(f, spacings)
+    slopes = max_slopes(f, spacings, f_name)
     rate = sum(p / h for p, h in zip(slopes, spacings))
     dt_stable = cfl / rate if rate > 0 else float("inf")
     if scheme == "lax-friedrichs":
@@ -93,5 +123,6 @@ def solve_hj(f, x, t, *, scheme="godunov", dt=None, cfl=0.5, backend="auto"):
                 out += u
                 out *= 0.5
                 return out
-    u, _ = march(f, t, dt_stable, step, dt=dt, what=f"{scheme} scheme")
-    return u
+    return march(f, t, dt_stable, step, dt=dt, max_iter=max_iter, callback=callback,
+                 method=method, what=f"{scheme} scheme", rate=rate, scheme=scheme, cfl=cfl,
+                 backend=backend)

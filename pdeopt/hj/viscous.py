@@ -5,10 +5,10 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from .._checks import check_choice, check_nonnegative, check_positive
+from .._checks import check_nonnegative, check_option, check_positive
 from ..kernels import BACKENDS
 from ._grid import as_grid_function, check_cfl
-from ._stepping import march, max_slopes, stencil
+from ._stepping import MAX_STEPS, march, max_slopes, stencil
 
 __all__ = ["solve_viscous_hj"]
 
@@ -16,7 +16,7 @@ METHODS = ("explicit", "crank-nicolson")
 
 
 def solve_viscous_hj(f, x, t, viscosity=1.0, *, method="explicit", dt=None, cfl=0.5,
-                     backend="auto"):
+                     max_iter=MAX_STEPS, callback=None, backend="auto"):
     r"""Solve u_t + ½|∇u|² = (ε/2)Δu, u(·, 0) = f, by finite differences on a 1-D or 2-D grid.
 
     Its exact solution is the Cole–Hopf formula u = −ε log(G_{εt} * e^{−f/ε});
@@ -57,40 +57,62 @@ def solve_viscous_hj(f, x, t, viscosity=1.0, *, method="explicit", dt=None, cfl=
         Time step (refused if unstable); default: the stable step.
     cfl : float
         Fraction of the stability bound used, in (0, 1].
+    max_iter : int
+        The most time steps allowed; a run that needs more is refused before it starts.
+    callback : callable, optional
+        As in :func:`solve_hj`.
     backend : {"auto", "numpy", "numba", "cuda"}
         Kernel backend of the explicit steps.
 
     Returns
     -------
-    u : ndarray
-        u(·, t) on the grid, shape ``f.shape``.
+    pdeopt.Result
+        ``x`` is u(·, t) on the grid, shape ``f.shape``; ``nit`` the number of time
+        steps; ``history`` holds per step ``time``, ``dt`` and ``cfl`` (dt over the
+        stability bound of the method: at most ``cfl``).
 
     Raises
     ------
     ValueError
-        t < 0, ε ≤ 0, cfl outside (0, 1], an unstable ``dt``, a bad grid, NaN/inf in f.
+        t < 0, ε ≤ 0, cfl outside (0, 1], an unstable ``dt``, more than ``max_iter``
+        steps, a bad grid, NaN/inf in f.
 
     References
     ----------
     Osher 2018 (Deep Relaxation: local entropy as a viscous HJ equation, Cole–Hopf);
     Chaudhari, Oberman, Osher, Soatto, Carlier, Res. Math. Sci. 2018.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pdeopt.hj import local_entropy
+    >>> x = np.linspace(-4, 4, 81)
+    >>> f = 0.25 * x**2 + np.cos(2 * x)
+    >>> res = solve_viscous_hj(f, x, 0.5)          # Cole–Hopf: the local entropy f_t
+    >>> bool(np.max(np.abs(res.x - local_entropy(f, x, 0.5))[20:61]) < 0.02), res.nit
+    (True, 100)
     """
     f, axes, spacings = as_grid_function(f, x)
     t = check_nonnegative(t, "t")
     eps = check_positive(viscosity, "viscosity")
-    check_choice(method, "method", METHODS)
-    check_choice(backend, "backend", BACKENDS)
+    check_option(method, "method", METHODS)
+    check_option(backend, "backend", BACKENDS)
     cfl = check_cfl(cfl)
     dim = len(axes)
     slopes = max_slopes(f, spacings)
+    common = dict(dt=dt, max_iter=max_iter, callback=callback, method="solve_viscous_hj",
+                  viscosity=eps, scheme=method, cfl=cfl, backend=backend)
     if method == "explicit":
         kernel = stencil("viscous_step", dim, backend)
-        diffusion = 1.0 / sum(eps / h**2 for h in spacings)
-        advection = eps / sum(p**2 for p in slopes) if any(slopes) else np.inf
-        dt_stable = cfl * min(diffusion, advection)
-        u, _ = march(f, t, dt_stable, lambda u, k, out: kernel(u, *spacings, k, eps, out=out),
-                     dt=dt, what="explicit viscous HJ step")
-        return u
+        # in float64 with overflow to inf (then a zero stable step, refused by march)
+        with np.errstate(over="ignore", divide="ignore"):
+            diffusion = 1.0 / np.sum(eps / np.square(spacings))
+            square = np.sum(np.square(slopes))
+            advection = eps / square if square > 0 else np.inf
+            bound = float(min(diffusion, advection))
+        rate = 1 / bound if bound > 0 else np.inf
+        return march(f, t, cfl * bound, lambda u, k, out: kernel(u, *spacings, k, eps, out=out),
+                     what="explicit viscous HJ step", rate=rate, **common)
     godunov = stencil("godunov_step", dim, backend)
     rate = sum(p / h for p, h in zip(slopes, spacings))
     dt_stable = cfl / rate if rate > 0 else t if t > 0 else np.inf
@@ -112,8 +134,8 @@ def solve_viscous_hj(f, x, t, viscosity=1.0, *, method="explicit", dt=None, cfl=
         u = 0.5 * (u + godunov(u1, *spacings, k, 2))
         return diffuse(u, 0.5 * k)
 
-    u, _ = march(f, t, dt_stable, strang, dt=dt, what="Crank–Nicolson viscous HJ step")
-    return u
+    return march(f, t, dt_stable, strang, what="Crank–Nicolson viscous HJ step", rate=rate,
+                 **common)
 
 
 def _laplacian(shape, spacings):

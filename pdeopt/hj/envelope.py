@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_choice, check_nonnegative, check_positive
+from .._checks import check_bool, check_nonnegative, check_option, check_positive
 from ..kernels import BACKENDS, select
 from ._grid import as_grid_function
 
@@ -65,7 +65,7 @@ def hopf_lax(f, x, t, *, backend="auto"):
     """
     f, axes, _ = as_grid_function(f, x)
     t = check_nonnegative(t, "t")
-    check_choice(backend, "backend", BACKENDS)
+    check_option(backend, "backend", BACKENDS)
     if t == 0:
         y = axes[0].copy() if len(axes) == 1 else np.stack(np.meshgrid(*axes, indexing="ij"))
         return f.copy(), y
@@ -105,10 +105,24 @@ def moreau_envelope(f, x, lam, *, return_prox=False, backend="auto"):
     prox : ndarray
         Only with ``return_prox=True``: shape as ``y`` of :func:`hopf_lax`.
 
+    Raises
+    ------
+    ValueError
+        λ ≤ 0, and what :func:`hopf_lax` refuses.
+
     References
     ----------
     Moreau, "Proximité et dualité dans un espace hilbertien", 1965; Osher 2018.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.linspace(-3, 3, 601)
+    >>> env, prox = moreau_envelope(np.abs(x), x, 1.0, return_prox=True)   # Huber
+    >>> float(env[500]), float(prox[500])                                 # at x = 2
+    (1.5, 1.0)
     """
     lam = check_positive(lam, "lam")
+    return_prox = check_bool(return_prox, "return_prox")
     u, y = hopf_lax(f, x, lam, backend=backend)
     return (u, y) if return_prox else u

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array, check_positive
+from .._checks import as_float_array, check_bool, check_positive
 from ._grid import as_grid_function
 
 __all__ = ["local_entropy"]
@@ -84,6 +84,7 @@ def local_entropy(f, x, gamma, *, grad=False, points=None):
     """
     f, axes, spacings = as_grid_function(f, x)
     gamma = check_positive(gamma, "gamma")
+    grad = check_bool(grad, "grad")
     dim = len(axes)
     # −log of the quadrature weight times the Gaussian's normalisation.
     offset = 0.5 * dim * np.log(2 * np.pi * gamma) - float(np.sum(np.log(spacings)))
