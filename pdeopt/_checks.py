@@ -13,7 +13,7 @@ __all__ = [
     "as_float_array", "check_finite", "check_positive", "check_nonnegative",
     "check_integer", "check_shape", "check_uniform_grid", "check_choice", "as_rng",
     "check_range", "check_momentum", "check_bool", "check_callable", "check_object",
-    "check_labels", "check_budget",
+    "check_labels", "check_budget", "check_option", "check_indices", "check_slices",
 ]
 
 
@@ -31,14 +31,15 @@ def as_float_array(value, name: str, *, ndim=None, dtype=None, allow_empty=False
         raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
     if dtype is None:
         dtype = arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.float64
+    given_shape = arr.shape  # ascontiguousarray turns a scalar into shape (1,)
     arr = np.ascontiguousarray(arr, dtype=dtype)
     if copy and np.shares_memory(arr, np.asarray(value)):
         arr = arr.copy()
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
-        if arr.ndim not in allowed:
+        if len(given_shape) not in allowed:  # a scalar is not a 1-D array
             raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} "
-                             f"dimension(s), got shape {arr.shape}")
+                             f"dimension(s), got shape {given_shape}")
     if not allow_empty and arr.size == 0:
         raise ValueError(f"{name} must not be empty")
     if finite:
@@ -126,11 +127,12 @@ def check_choice(value, name: str, choices) -> str:
     return value
 
 
-def as_rng(rng=None, seed=None) -> np.random.Generator:
+def as_rng(rng=None, seed=None, *, name=None) -> np.random.Generator:
     """Return a ``numpy.random.Generator`` from a Generator, a seed, or ``None``.
 
     All randomness in pdeopt goes through a Generator so that every run is
-    reproducible from its seed.
+    reproducible from its seed. ``name`` is the argument's name in error messages
+    (e.g. ``"random_state"``; default ``"rng"`` or ``"seed"``).
     """
     if rng is not None and seed is not None:
         raise ValueError("give rng or seed, not both")
@@ -140,7 +142,7 @@ def as_rng(rng=None, seed=None) -> np.random.Generator:
     if isinstance(src, np.random.RandomState):
         raise TypeError("rng must be a numpy.random.Generator (np.random.default_rng), "
                         "not the legacy RandomState")
-    name = "rng" if rng is not None else "seed"
+    name = name or ("rng" if rng is not None else "seed")
     if src is not None and not isinstance(src, (np.random.SeedSequence,
                                                 np.random.BitGenerator)):
         if isinstance(src, bool) or not isinstance(src, (numbers.Integral, np.integer)):
@@ -235,3 +237,71 @@ def check_labels(y, name: str, *, n_classes=None, size=None, allow_unlabeled=Fal
 def check_budget(max_iter, tol=0.0, *, name: str = "max_iter") -> tuple[int, float]:
     """Check an iteration budget (a positive integer) and a tolerance (>= 0)."""
     return check_integer(max_iter, name, minimum=1), check_nonnegative(tol, "tol")
+
+
+def check_option(value, name: str, choices) -> str:
+    """A string naming one of ``choices``: ``TypeError`` for a non-string, else
+    :func:`check_choice` (an array or None never reaches an ambiguous comparison)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of "
+                        f"{', '.join(repr(c) for c in choices)}; got {type(value).__name__}")
+    return check_choice(value, name, choices)
+
+
+def check_indices(value, name: str, n: int, *, unique=False) -> np.ndarray:
+    """Return ``value`` as a non-empty 1-D int64 array of indices in ``[0, n)``.
+
+    Raises ``TypeError`` for non-integer entries (a float is not an index; -1 never
+    wraps) and ``ValueError`` for a wrong shape, an empty array, indices out of range
+    or, with ``unique``, repeated indices.
+    """
+    arr = np.asarray(value)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be an array of integer indices, got dtype {arr.dtype}")
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of indices, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must hold integer indices, got dtype {arr.dtype}")
+    if arr.min() < 0 or arr.max() >= n:
+        raise ValueError(f"{name} must lie in [0, {n}), got values in "
+                         f"[{arr.min()}, {arr.max()}]")
+    if unique and np.unique(arr).size != arr.size:
+        raise ValueError(f"{name} contains repeated indices")
+    return arr.astype(np.int64)
+
+
+def check_slices(value, name: str, *, size=None) -> list:
+    """Disjoint blocks of a flat vector: slices (or ``(name, slice)`` pairs), sorted.
+
+    Each must be ``slice(start, stop)`` with integers ``0 <= start < stop`` and unit
+    step; two that overlap, an empty one, or (with ``size``) one reaching past
+    ``size`` entries raise ``ValueError``, so no entry is skipped or treated twice.
+    """
+    if isinstance(value, (str, bytes, slice)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of slices or (name, slice) pairs, got "
+                        f"{type(value).__name__}")
+    out = []
+    for item in value:
+        if isinstance(item, tuple) and len(item) == 2:
+            item = item[1]
+        if not isinstance(item, slice):
+            raise TypeError(f"{name} must hold slices or (name, slice) pairs, got {item!r}")
+        start = 0 if item.start is None else item.start
+        ints = all(isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, bool)
+                   for v in (start, item.stop))
+        if not ints or item.step not in (None, 1) or not 0 <= start < item.stop:
+            raise ValueError(f"{name} must hold slices slice(start, stop) with integers "
+                             f"0 <= start < stop and unit step, got {item!r}")
+        out.append(slice(int(start), int(item.stop)))
+    if not out:
+        raise ValueError(f"{name} must hold at least one slice")
+    out.sort(key=lambda sl: sl.start)
+    for a, b in zip(out, out[1:]):
+        if b.start < a.stop:
+            raise ValueError(f"{name} must not overlap: {a} and {b} share entries")
+    if size is not None and out[-1].stop > size:
+        raise ValueError(f"{name} reach index {out[-1].stop}, beyond the {size} entries of "
+                         "the vector")
+    return out

@@ -5,7 +5,7 @@ import pytest
 from pdeopt.data import load_digits
 from pdeopt.nn import Dense, Flatten, ReLU, Sequential
 from pdeopt.nn.wnll_layer import (buffer_start, features, finetune_buffer, train_wnll,
-                                  wnll_error, wnll_predict)
+                                  wnll_error, wnll_predict, wnll_scores)
 
 
 @pytest.fixture(scope="module")
@@ -16,13 +16,13 @@ def digits():
 
 def small_net(seed=0):
     return Sequential([Flatten(), Dense(24), ReLU(), Dense(16), ReLU(), Dense(10)],
-                      input_shape=(8, 8), seed=seed)
+                      input_shape=(8, 8), rng=seed)
 
 
 def test_buffer_block_is_found_and_required():
     assert buffer_start(small_net()) == 3
     with pytest.raises(ValueError, match="buffer Dense before a final Dense"):
-        buffer_start(Sequential([Flatten(), Dense(10)], input_shape=(8, 8), seed=0))
+        buffer_start(Sequential([Flatten(), Dense(10)], input_shape=(8, 8), rng=0))
 
 
 def test_features_are_the_output_layers_inputs(digits):
@@ -38,8 +38,8 @@ def test_finetune_changes_only_the_buffer_block(digits):
     x, y, *_ = digits
     model = small_net()
     before = model.get_params()
-    losses = finetune_buffer(model, x, y, epochs=1, lr=0.05, template_per_class=5,
-                             rng=np.random.default_rng(0))
+    res = finetune_buffer(model, x, y, epochs=1, lr=0.05, template_per_class=5,
+                          rng=np.random.default_rng(0))
     after = model.get_params()
     changed = before != after
     buffer = np.zeros_like(changed)
@@ -49,14 +49,17 @@ def test_finetune_changes_only_the_buffer_block(digits):
                       - model.params.__array_interface__["data"][0]) // view.itemsize
             buffer[offset:offset + view.size] = True
     assert changed.any() and not changed[~buffer].any()
-    assert len(losses) == 1 and np.isfinite(losses[0])
+    np.testing.assert_array_equal(res.x, after)
+    assert (res.status, res.nit, res.converged) == (1, 1, False)
+    assert len(res.history["loss"]) == 1 and np.isfinite(res.history["loss"][0])
 
 
 def test_three_step_training_records_each_phase_and_learns(digits):
     model = small_net(1)
     res = train_wnll(model, digits, epochs_linear=4, epochs_buffer=1, epochs_retrain=2,
-                     rounds=1, seed=0)
+                     rounds=1, rng=0)
     np.testing.assert_array_equal(res.history["phase"], [1, 2, 3])
+    assert (res.status, res.success, res.converged, res.nit) == (1, True, False, 3)
     assert np.all(res.history["val_error_wnll"] < 0.3)
     x, y, xt, yt = digits
     assert wnll_error(model, x, y, xt, yt) == pytest.approx(res.history["val_error_wnll"][-1])
@@ -65,9 +68,26 @@ def test_three_step_training_records_each_phase_and_learns(digits):
 
 def test_train_wnll_rejects_bad_input(digits):
     x, y, xt, yt = digits
-    with pytest.raises(ValueError, match="cover all 10 classes"):
+    with pytest.raises(ValueError, match="y_train must cover all 10 classes"):
         train_wnll(small_net(), (x[y < 5], y[y < 5], xt, yt), epochs_linear=1)
     with pytest.raises(ValueError, match="epochs_buffer must be >= 0"):
         train_wnll(small_net(), digits, epochs_buffer=-1)
     with pytest.raises(ValueError, match="lr must be > 0"):
         train_wnll(small_net(), digits, lr=0.0)
+    with pytest.raises(ValueError, match="momentum must be in"):
+        train_wnll(small_net(), digits, momentum=1.0)
+    with pytest.raises(TypeError, match="model must be a pdeopt.nn.Sequential"):
+        train_wnll(None, digits)
+    with pytest.raises(ValueError, match="validation set"):
+        train_wnll(small_net(), (x, y))
+    with pytest.raises(ValueError, match="y must hold labels >= 0"):
+        finetune_buffer(small_net(), x, np.where(y == 3, -1, y), epochs=1, lr=0.1)
+    with pytest.raises(ValueError, match="template_labels must hold labels < n_classes=10"):
+        wnll_scores(np.ones((3, 2)), [0, 1, 10], np.ones((2, 2)), n_classes=10)
+
+
+def test_train_wnll_callback_stops_after_a_phase(digits):
+    res = train_wnll(small_net(1), digits, epochs_linear=1, epochs_buffer=1, epochs_retrain=1,
+                     rounds=2, callback=lambda it: it.values["phase"] == 2)
+    np.testing.assert_array_equal(res.history["phase"], [1, 2])
+    assert (res.status, res.nit) == (4, 2)

@@ -11,7 +11,7 @@ from pdeopt.nn.inspired import (INSPIRED_KINDS, OptimizationBlock, algorithm_coe
 
 @pytest.mark.parametrize("kind", INSPIRED_KINDS)
 def test_block_gradients_match_finite_differences(kind):
-    block = build_layer(OptimizationBlock(kind, 3, activation="tanh"), (5,), seed=0)
+    block = build_layer(OptimizationBlock(kind, 3, activation="tanh"), (5,), rng=0)
     rng = np.random.default_rng(1)
     alpha, beta = block.default_coefficients()
     block.set_coefficients(alpha + 0.3 * rng.normal(size=alpha.shape),
@@ -21,7 +21,7 @@ def test_block_gradients_match_finite_differences(kind):
 
 
 def _tied(kind, steps, u, act):
-    block = build_layer(OptimizationBlock(kind, steps, activation=act), (u.shape[0],), seed=0)
+    block = build_layer(OptimizationBlock(kind, steps, activation=act), (u.shape[0],), rng=0)
     block.params["W"][...] = u @ u
     block.params["b"][...] = 0.0
     block.set_coefficients(*algorithm_coefficients(block))
@@ -61,7 +61,7 @@ def test_weight_tied_blocks_compute_the_algorithms_iterates():
 
 
 def test_equal_parameter_counts_up_to_coefficients():
-    nets = {k: inspired_net(k, width=16, steps=3, seed=0) for k in INSPIRED_KINDS}
+    nets = {k: inspired_net(k, width=16, steps=3, rng=0) for k in INSPIRED_KINDS}
     weights = {k: m.n_params - sum(v.size for n, v in m.param_views()
                                    if n.endswith(("alpha", "beta")))
                for k, m in nets.items()}

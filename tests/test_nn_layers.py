@@ -15,7 +15,7 @@ def check(layer, shape, seed, n=3, train=True):
     rng = np.random.default_rng(seed)
     build_layer(layer, shape, rng=rng)
     x = rng.standard_normal((n, *shape))
-    errors = layer_gradient_check(layer, x, train=train, seed=seed % 1000)
+    errors = layer_gradient_check(layer, x, train=train, rng=seed % 1000)
     assert max(errors.values()) < TOL, errors
 
 

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from pdeopt import DivergenceError
 from pdeopt.data import load_digits
 from pdeopt.nn import SGD, cosine_schedule, exponential_schedule, mlp, step_schedule, train
 
@@ -59,7 +60,7 @@ def digits():
 
 
 def test_train_learns_digits_and_records_history(digits):
-    model = mlp([32], input_shape=(8, 8), seed=0)
+    model = mlp([32], input_shape=(8, 8), rng=0)
     lines = []
     res = train(model, SGD(0.1, momentum=0.9), digits, epochs=4, batch_size=64, progress=lines.append)
     h = res.history
@@ -69,7 +70,7 @@ def test_train_learns_digits_and_records_history(digits):
     assert res.info["evaluations"] == 4 * int(np.ceil(len(digits.y_train) / 64))
     np.testing.assert_array_equal(res.x, model.params)
     # same seed, same run
-    again = train(mlp([32], input_shape=(8, 8), seed=0), SGD(0.1, momentum=0.9), digits,
+    again = train(mlp([32], input_shape=(8, 8), rng=0), SGD(0.1, momentum=0.9), digits,
                   epochs=4, batch_size=64)
     np.testing.assert_array_equal(again.x, res.x)
 
@@ -90,25 +91,65 @@ class InnerLoop(SGD):
 
 
 def test_effective_epochs_count_oracle_calls_and_max_evals(digits):
-    model = mlp([16], input_shape=(8, 8), seed=0)
+    model = mlp([16], input_shape=(8, 8), rng=0)
     x = (digits.x_train[:256], digits.y_train[:256], digits.x_test, digits.y_test)
     res = train(model, InnerLoop(0.05, L=3), x, epochs=2, batch_size=64)
     np.testing.assert_allclose(res.history["effective_epochs"], [4, 8])   # (1 + 3) per step
     res = train(model, SGD(0.05), x, epochs=10, batch_size=64, max_evals=6)
-    assert res.info["evaluations"] == 6 and "max_evals" in res.info["message"]
+    assert res.info["evaluations"] == 6 and "max_evals" in res.message
+    assert res.status == 1 and res.success and not res.converged and res.nit == 2
     np.testing.assert_allclose(res.history["effective_epochs"], [1, 1.5])
 
 
 def test_nan_loss_stops_with_history(digits):
-    model = mlp([16], input_shape=(8, 8), seed=0)
+    model = mlp([16], input_shape=(8, 8), rng=0)
 
-    def blow_up(epoch, model, row):
-        model.params[...] *= 1e300 if epoch == 0 else 1
+    def blow_up(it):
+        it.x.params[...] *= 1e300 if it.nit == 1 else 1   # it.x is the model
 
-    with pytest.raises(FloatingPointError, match="epoch 1, step 0") as info:
+    with pytest.raises(DivergenceError, match=r"train diverged .* epoch 2, step 1.*lr=0\.1") \
+            as info:
         with np.errstate(all="ignore"):
             train(model, SGD(0.1), digits, epochs=5, batch_size=32, callback=blow_up)
-    assert len(info.value.result.history["loss"]) == 1
+    res = info.value.result
+    assert len(res.history["loss"]) == 1 and res.nit == 1 and res.status == 5
+    assert not res.success
+
+
+def test_status_is_honest_a_budget_never_converges(digits):
+    data = (digits.x_train[:200], digits.y_train[:200])
+    res = train(mlp([8], input_shape=(8, 8), rng=0), SGD(0.1), data, epochs=3, batch_size=50)
+    assert (res.status, res.success, res.converged, res.nit) == (1, True, False, 3)
+    assert len(res.history["loss"]) == 3 and res.info["iterations"] == 3
+
+
+def test_callback_receives_an_iterate_and_can_stop(digits):
+    data = (digits.x_train[:200], digits.y_train[:200])
+    model = mlp([8], input_shape=(8, 8), rng=0)
+    seen = []
+
+    def stop_after_two(it):
+        seen.append((it.nit, it.x is model, it.values["epoch"]))
+        return it.nit == 2
+
+    res = train(model, SGD(0.1), data, epochs=5, batch_size=50, callback=stop_after_two)
+    assert seen == [(1, True, 1), (2, True, 2)]
+    assert (res.status, res.success, res.converged, res.nit) == (4, True, False, 2)
+    assert len(res.history["loss"]) == 2
+
+
+def test_interrupt_keeps_the_finished_epochs(digits):
+    data = (digits.x_train[:200], digits.y_train[:200])
+
+    def interrupt(it):
+        if it.nit == 2:
+            raise KeyboardInterrupt
+
+    with pytest.warns(RuntimeWarning, match="interrupted after 2"):
+        res = train(mlp([8], input_shape=(8, 8), rng=0), SGD(0.1), data, epochs=5,
+                    batch_size=50, callback=interrupt)
+    assert (res.status, res.success, res.nit) == (3, False, 2)
+    assert len(res.history["loss"]) == 2
 
 
 def test_optimizer_divergence_keeps_history(digits):
@@ -121,35 +162,49 @@ def test_optimizer_divergence_keeps_history(digits):
 
     opt = Diverging(0.1)
     opt.calls = 0
-    model = mlp([8], input_shape=(8, 8), seed=0)
+    model = mlp([8], input_shape=(8, 8), rng=0)
     with pytest.raises(FloatingPointError, match="inner loop diverged") as info:
         train(model, opt, digits, epochs=3, batch_size=len(digits.x_train) // 2 + 1)
     assert len(info.value.result.history["loss"]) == 2  # two whole epochs finished
 
 
 def test_train_bad_input(digits):
-    model = mlp([4], input_shape=(8, 8), seed=0)
+    model = mlp([4], input_shape=(8, 8), rng=0)
     x, y = digits.x_train[:10].copy(), digits.y_train[:10].copy()
     x[0, 0, 0] = np.nan
     with pytest.raises(ValueError, match="x_train contains"):
         train(model, SGD(0.1), (x, y), epochs=1)
-    with pytest.raises(ValueError, match="y_train must be labels"):
+    with pytest.raises(ValueError, match="y_train must hold labels < n_classes=10"):
         train(model, SGD(0.1), (digits.x_train[:10], y + 10), epochs=1)
     with pytest.raises(ValueError, match="x_val must have shape"):
         train(model, SGD(0.1), (digits.x_train, digits.y_train, np.zeros((3, 5)), [0, 1, 2]),
               epochs=1)
     with pytest.raises(TypeError, match="data"):
         train(model, SGD(0.1), digits.x_train, epochs=1)
+    for bad in (None, "mlp", np.zeros(3)):
+        with pytest.raises(TypeError, match="model must be a pdeopt.nn.Sequential"):
+            train(bad, SGD(0.1), digits, epochs=1)
+        with pytest.raises(TypeError, match="optimizer must be an optimizer"):
+            train(model, bad, digits, epochs=1)
+    for epochs, err in ((0, ValueError), (-1, ValueError), (2.5, TypeError), (True, TypeError)):
+        with pytest.raises(err, match="epochs"):
+            train(model, SGD(0.1), digits, epochs=epochs)
+    with pytest.raises(TypeError, match="callback must be callable"):
+        train(model, SGD(0.1), digits, epochs=1, callback="print")
+    with pytest.raises(TypeError, match="rng"):
+        train(model, SGD(0.1), digits, epochs=1, rng="zero")
+    with pytest.raises(TypeError, match="y_val"):
+        train(model, SGD(0.1), (digits.x_train, digits.y_train, digits.x_test, None), epochs=1)
 
 
 def test_train_squared_loss_regression_on_the_rvscgd_net():
     from pdeopt.nn import nonoverlap_cnn
     rng = np.random.default_rng(0)
     k, d = 4, 6
-    teacher = nonoverlap_cnn(k, d, seed=1)
+    teacher = nonoverlap_cnn(k, d, rng=1)
     z = rng.standard_normal((512, k, d))
     t = teacher.forward(z)[:, 0]
-    student = nonoverlap_cnn(k, d, seed=2)
+    student = nonoverlap_cnn(k, d, rng=2)
     res = train(student, SGD(0.5), (z, t), epochs=15, batch_size=64, loss="squared")
     assert np.isnan(res.history["train_error"]).all() and np.isnan(res.history["val_error"]).all()
     cos = student.params @ teacher.params / np.linalg.norm(student.params)

@@ -196,7 +196,7 @@ def test_train_oracle_evaluates_in_place_or_swapped_alike():
             self.calls = getattr(self, "calls", 0) + 1
 
     opt = Probe(1.0)
-    train(mlp([4], input_shape=(5,), n_classes=2, seed=0), opt, (x, y, x, y), epochs=2,
+    train(mlp([4], input_shape=(5,), n_classes=2, rng=0), opt, (x, y, x, y), epochs=2,
           batch_size=32)  # one minibatch, the whole set: both calls see the same points
     assert opt.calls == 2
 
@@ -206,7 +206,7 @@ def test_effective_epochs_of_entropy_sgd_in_train():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 6))
     y = (x[:, 0] > 0).astype(np.int64)
-    model = mlp([8], input_shape=(6,), n_classes=2, seed=0)
+    model = mlp([8], input_shape=(6,), n_classes=2, rng=0)
     res = train(model, EntropySGD(10.0, gamma=0.1, L=3, seed=0), (x, y, x, y), epochs=4,
                 batch_size=16)
     np.testing.assert_allclose(res.history["effective_epochs"], 3.0 * np.arange(1, 5))

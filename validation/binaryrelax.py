@@ -29,10 +29,10 @@ LABELS = {"float": "Float", "bwn": "BWN", "br-binary": "BinaryRelax", "twn": "TW
 def _model(arch, input_shape, seed, mnist):
     from pdeopt.nn import lenet, mlp
     if arch == "MLP":
-        return mlp([256] if mnist else [64], input_shape=input_shape, seed=seed)
+        return mlp([256] if mnist else [64], input_shape=input_shape, rng=seed)
     # on MNIST a smaller LeNet than Caffe's (20, 50, 500): ~1 min per epoch on 2 cores
     return lenet(channels=(10, 20) if mnist else (6, 16), hidden=200 if mnist else 64,
-                 input_shape=input_shape, seed=seed)
+                 input_shape=input_shape, rng=seed)
 
 
 def _optimizer(method, model, *, lr, epochs, steps_per_epoch):
@@ -82,7 +82,7 @@ def binaryrelax_validation(ctx):
             for seed in seeds:
                 model = _model(arch, input_shape, seed, mnist)
                 opt = _optimizer(method, model, lr=0.05, epochs=epochs, steps_per_epoch=steps)
-                res = train(model, opt, data, epochs=epochs, batch_size=batch, seed=seed)
+                res = train(model, opt, data, epochs=epochs, batch_size=batch, rng=seed)
                 if method != "float":
                     opt.finalize(model.params)  # already proj_Q(y) after Phase II
                     in_Q &= opt.Q.contains(model.params)

@@ -59,7 +59,7 @@ def train_unit(data, build, method, sgd_lr, budget, seed, batch_size):
     """One training run: its validation-error curve on the effective-epoch axis."""
     per_epoch = int(np.ceil(data[0].shape[0] / batch_size))
     res = train(build(seed), make_optimizer(method, sgd_lr, seed), data, epochs=10 ** 6,
-                batch_size=batch_size, seed=seed, max_evals=budget * per_epoch)
+                batch_size=batch_size, rng=seed, max_evals=budget * per_epoch)
     return {"val_error": res.history["val_error"],
             "effective_epochs": res.history["effective_epochs"]}
 
@@ -99,16 +99,16 @@ def deep_relaxation_table(ctx):
     if ctx.full:
         ds = ctx.mnist()
         shape, batch = (28, 28), 128
-        nets = {"mnistfc": (lambda s: mnistfc(input_shape=shape, seed=s), 0.1, 100),
-                "LeNet": (lambda s: lenet(input_shape=shape, dropout=0.5, seed=s), 0.05, 60)}
+        nets = {"mnistfc": (lambda s: mnistfc(input_shape=shape, rng=s), 0.1, 100),
+                "LeNet": (lambda s: lenet(input_shape=shape, dropout=0.5, rng=s), 0.05, 60)}
     else:
         from pdeopt.data import load_digits
         ds = load_digits()
         shape, batch = (8, 8), 64
-        nets = {"mnistfc": (lambda s: mnistfc(hidden=128, input_shape=shape, seed=s), 0.1,
+        nets = {"mnistfc": (lambda s: mnistfc(hidden=128, input_shape=shape, rng=s), 0.1,
                             ctx.pick(quick=4, default=30)),
                 "LeNet": (lambda s: lenet(channels=(8, 16), hidden=64, kernel_size=3,
-                                          input_shape=shape, seed=s), 0.05,
+                                          input_shape=shape, rng=s), 0.05,
                           ctx.pick(quick=None, default=16))}
         nets = {k: v for k, v in nets.items() if v[2] is not None}  # quick: mnistfc only
     data = (ds.x_train, ds.y_train, ds.x_test, ds.y_test)

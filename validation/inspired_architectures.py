@@ -48,7 +48,7 @@ def _algorithm_check(ctx):
             "agd": lambda: nesterov(grad, u @ x0, lipschitz=1.0, iterations=steps).x}
     worst = 0.0
     for kind, run in runs.items():
-        block = build_layer(OptimizationBlock(kind, steps, activation="tanh"), (d,), seed=0)
+        block = build_layer(OptimizationBlock(kind, steps, activation="tanh"), (d,), rng=0)
         block.params["W"][...] = u @ u
         block.params["b"][...] = 0.0
         block.set_coefficients(*algorithm_coefficients(block, momentum=0.5))
@@ -74,10 +74,10 @@ def inspired_architectures(ctx):
             ctx.progress(f"{kind}, {steps} steps")
             errs = []
             for s in range(seeds):
-                model = inspired_net(kind, width=32, steps=steps, seed=ctx.seed * 100 + s)
+                model = inspired_net(kind, width=32, steps=steps, rng=ctx.seed * 100 + s)
                 with blas_threads_limit(1):   # 32-wide layers: threads only add waiting
                     res = train(model, SGD(0.02, momentum=0.9), data, epochs=epochs,
-                                batch_size=50, seed=ctx.seed * 100 + s)
+                                batch_size=50, rng=ctx.seed * 100 + s)
                 errs.append(100 * res.history["val_error"][-1])
             errors[kind, steps] = np.array(errs)
             n_params[kind, steps] = model.n_params

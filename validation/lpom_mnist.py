@@ -39,10 +39,10 @@ SEED_ASKARI = (89.8, 87.5, 86.5, 85.3, 77.0)
 def _sgd(data, hidden, epochs, seed, activation="relu"):
     from pdeopt.nn import SGD, mlp, train
     model = mlp(list(hidden), activation=activation, input_shape=data.x_train.shape[1:],
-                seed=seed)
+                rng=seed)
     with blas_threads_limit(1):     # small products: one BLAS thread, as LPOM and ADMM use
         res = train(model, SGD(0.05, momentum=0.9), data, epochs=epochs, batch_size=50,
-                    seed=seed)
+                    rng=seed)
     return 1 - np.asarray(res.history["val_error"])
 
 

@@ -35,14 +35,14 @@ def nn_digits(ctx):
     if ctx.full:
         data, image = ctx.mnist(), (28, 28)
     else:
-        data, image = load_digits(seed=0), (8, 8)
+        data, image = load_digits(rng=0), (8, 8)
         if ctx.quick:  # a smaller training set: the same code path in seconds
             idx = ctx.rng.permutation(len(data.y_train))[:400]
             data = data._replace(x_train=data.x_train[idx], y_train=data.y_train[idx])
     seed = int(ctx.rng.integers(2 ** 31))
     nets = {"mnistfc": lambda dtype: mnistfc(input_shape=image, hidden=ctx.pick(256, 1024),
-                                             seed=seed, dtype=dtype),
-            "lenet": lambda dtype: lenet(input_shape=image, seed=seed, dtype=dtype)}
+                                             rng=seed, dtype=dtype),
+            "lenet": lambda dtype: lenet(input_shape=image, rng=seed, dtype=dtype)}
     dtype = np.float32 if ctx.full else np.float64   # float32 on MNIST: half the time
     if ctx.full:
         nets.pop("mnistfc")   # the issue's --full target is LeNet on MNIST
@@ -57,7 +57,7 @@ def nn_digits(ctx):
         opt = SGD(0.05, momentum=0.9, nesterov=True,
                   schedule=step_schedule({int(0.75 * epochs): 0.1}))
         res = train(model, opt, data, epochs=epochs, batch_size=ctx.pick(64, 64, full=128),
-                    seed=seed, progress=lambda line, n=name: ctx.progress(f"{n}: {line}"))
+                    rng=seed, progress=lambda line, n=name: ctx.progress(f"{n}: {line}"))
         h = res.history
         final = float(h["val_error"][-1])
         rows.append(f"| {name} | {model.n_params} | {epochs} | {h['loss'][-1]:.4f} | "
@@ -77,7 +77,7 @@ def nn_digits(ctx):
         if model.dtype != np.float64:  # finite differences need float64: check a float64 twin
             twin = make(np.float64)
             twin.set_params(model.params.astype(np.float64))
-        err = gradient_check(twin, xb, yb, n_directions=4, seed=seed % 1000)
+        err = gradient_check(twin, xb, yb, n_directions=4, rng=seed % 1000)
         ctx.check(f"{name}: backward vs finite differences (rel.)", err, 1e-6, comparison="le")
 
         # Check: far from chance (0.9) and below the stated level; effective epochs = epochs.

@@ -62,14 +62,14 @@ def rvscgd_lenet(ctx):
 
     def net(seed):
         return lenet(channels=channels, hidden=hidden, batch_norm=True, activation="binary_relu",
-                     input_shape=shape, seed=seed)
+                     input_shape=shape, rng=seed)
 
     acc = {"SGD": [], "RVSCGD w": [], "RVSCGD u": []}
     sparsity, curves = [], {"SGD": [], "RVSCGD": []}
     for seed in seeds:
         model = net(seed)
         res = train(model, SGD(lr, momentum=0.9, weight_decay=5e-4, schedule=schedule), data,
-                    epochs=epochs, batch_size=64, seed=seed)
+                    epochs=epochs, batch_size=64, rng=seed)
         acc["SGD"].append(1 - model.error(data.x_test, data.y_test))
         curves["SGD"].append(1 - res.history["val_error"])
 
@@ -77,7 +77,7 @@ def rvscgd_lenet(ctx):
         layers = [(n, s) for n, s in model.param_slices() if n.endswith(".W")]
         opt = RVSCGD(lr, lam=lam, beta=beta, penalty_kind="l0", layers=layers, momentum=0.9,
                      weight_decay=5e-4, schedule=schedule)
-        res = train(model, opt, data, epochs=epochs, batch_size=64, seed=seed)
+        res = train(model, opt, data, epochs=epochs, batch_size=64, rng=seed)
         acc["RVSCGD w"].append(1 - model.error(data.x_test, data.y_test))
         curves["RVSCGD"].append(1 - res.history["val_error"])
         u = opt.sparse(model.params)

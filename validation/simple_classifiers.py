@@ -60,9 +60,9 @@ def softmax_regression(x_train, y_train, x_test, n_classes, seed, epochs=40):
     from pdeopt.nn import SGD, Dense, Flatten, Sequential, train
 
     model = Sequential([Flatten(), Dense(n_classes, init="glorot")],
-                       input_shape=x_train.shape[1:], seed=seed)
+                       input_shape=x_train.shape[1:], rng=seed)
     train(model, SGD(0.1, momentum=0.9), (x_train, y_train), epochs=epochs, batch_size=64,
-          seed=seed)
+          rng=seed)
     return model.predict(x_test)
 
 

@@ -29,7 +29,7 @@ def small_convnet(seed, input_shape, n_classes=10, width=8, buffer=32):
     from pdeopt.nn import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sequential
     return Sequential([Conv2D(width, 3, padding=1), ReLU(), MaxPool2D(2), Flatten(),
                        Dense(buffer), ReLU(), Dense(n_classes, init="glorot")],
-                      input_shape=input_shape, seed=seed)
+                      input_shape=input_shape, rng=seed)
 
 
 @validation("wnll-activation",
@@ -64,10 +64,10 @@ def wnll_activation(ctx):
         train_data = (x_tr[sub], y_tr[sub], x_te, y_te)
         vanilla = small_convnet(seed, x_tr.shape[1:])
         train(vanilla, SGD(0.05, momentum=0.9), train_data, epochs=epochs_vanilla,
-              batch_size=64, seed=seed)
+              batch_size=64, rng=seed)
         wnll = small_convnet(seed, x_tr.shape[1:])
         train_wnll(wnll, train_data, lr=0.05, epochs_linear=steps[0],
-                   epochs_buffer=steps[1], epochs_retrain=steps[2], seed=seed)
+                   epochs_buffer=steps[1], epochs_retrain=steps[2], rng=seed)
         return {"vanilla_wrong": vanilla.predict(x_te) != y_te,
                 "wnll_wrong": wnll_predict(wnll, x_tr[sub], y_tr[sub], x_te) != y_te}
 

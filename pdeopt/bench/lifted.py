@@ -18,7 +18,7 @@ from ._harness import benchmark
 
 def _sgd_epoch(model, opt, x, y, batch_size, seed):
     from pdeopt.data import minibatches
-    for xb, yb in minibatches(x, y, batch_size, seed=seed):
+    for xb, yb in minibatches(x, y, batch_size, rng=seed):
         _, grad = model.loss_and_grad(xb, yb)
         opt.step(model.params, grad)
 
@@ -45,7 +45,7 @@ def bench(ctx):
     def lpom_epoch(**kw):
         return lpom_train(x, y, hidden, weights=[w.copy() for w in w0], **lpom_kw, **kw)
 
-    model = mlp(hidden, input_shape=(8, 8), seed=0)
+    model = mlp(hidden, input_shape=(8, 8), rng=0)
     opt = SGD(0.05, momentum=0.9)
     with threadpool_limits(limits=1, user_api="blas"):   # both on one BLAS thread
         row = ctx.compare(f"one epoch, MLP 64-{'-'.join(map(str, hidden))}-10, {n} digits, "

@@ -35,28 +35,28 @@ def bench(ctx):
         x = ctx.rng.random((batch, 1, 28, 28)).astype(dtype)
         y = ctx.rng.integers(0, 10, batch)
         dt = np.dtype(dtype).name
-        for name, model in (("lenet", lenet(seed=0, dtype=dtype)),
-                            ("mnistfc", mnistfc(seed=0, dtype=dtype))):
+        for name, model in (("lenet", lenet(rng=0, dtype=dtype)),
+                            ("mnistfc", mnistfc(rng=0, dtype=dtype))):
             ctx.compare(f"{name} forward+backward", {"numpy": _fwd_bwd(model, x, y)},
                         size=f"batch {batch}, {dt}, {model.n_params} params")
 
     # Each LeNet convolution alone, as the net runs it (the first one needs no ∂L/∂x),
     # vs the matrix products it performs on the same operands.
-    model = lenet(seed=0)
+    model = lenet(rng=0)
     inp = ctx.rng.random((batch, 1, 28, 28))
     for layer in model.layers:
         if isinstance(layer, Conv2D):
             c, hw = layer.input_shape[:2]
             label = f"lenet conv {c}->{layer.filters} {hw}x{hw}"
-            out = layer.forward(inp, True)
+            out = layer._forward(inp, True)  # unchecked passes, as the model runs them
             dout = ctx.rng.random(out.shape)
             n = inp.shape[0]
             cols = layer.im2col(inp).reshape(n, -1, layer.kernel_matrix().shape[1])
             wmat, d3 = layer.kernel_matrix(), dout.reshape(n, layer.filters, -1)
 
             def layer_pass(layer=layer, inp=inp, dout=dout):
-                layer.forward(inp, True)
-                return layer.backward(dout)
+                layer._forward(inp, True)
+                return layer._backward(dout)
 
             def products(cols=cols, wmat=wmat, d3=d3, dx=layer.need_input_grad):
                 np.matmul(wmat, cols.transpose(0, 2, 1))                  # forward
@@ -72,4 +72,4 @@ def bench(ctx):
                        row["seconds"]["layer"] / row["seconds"]["matmuls"], goal="≤ 2×")
             ctx.metric(f"{label}: matmul rate", flops / row["seconds"]["matmuls"] / 1e9,
                        unit="GFLOP/s")
-        inp = layer.forward(inp, True)
+        inp = layer._forward(inp, True)

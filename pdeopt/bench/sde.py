@@ -53,7 +53,7 @@ def _time_per_evaluation(makers, build, data, batch, evals, repeats):
     with blas_threads_limit(1):
         for _ in range(repeats):
             for name, make in makers.items():
-                res = train(build(), make(), data, epochs=10 ** 6, batch_size=batch, seed=0,
+                res = train(build(), make(), data, epochs=10 ** 6, batch_size=batch, rng=0,
                             max_evals=evals)
                 seconds, effective = res.history["time"], res.history["effective_epochs"]
                 best[name] = min(best[name], (seconds[-1] - seconds[0])
@@ -76,13 +76,13 @@ def _esgd_overhead(ctx):
     configs = {
         # the deep-relaxation-table validation's default net
         "mnistfc(hidden=128), digits, batch 64": (
-            lambda: mnistfc(hidden=128, input_shape=(8, 8), seed=0),
+            lambda: mnistfc(hidden=128, input_shape=(8, 8), rng=0),
             (ds.x_train, ds.y_train, ds.x_test[:1], ds.y_test[:1]), 64,
             ctx.pick(2, 6) * L * 22, ctx.pick(1, 3)),
         # the seed's Table 1 net at its batch size, on MNIST-shaped synthetic data
         "mnistfc 784-1024-1024-10, batch 128": (
-            lambda: mnistfc(input_shape=(28, 28), seed=0) if not ctx.quick else
-            mnistfc(hidden=64, input_shape=(28, 28), seed=0),
+            lambda: mnistfc(input_shape=(28, 28), rng=0) if not ctx.quick else
+            mnistfc(hidden=64, input_shape=(28, 28), rng=0),
             _mnist_shaped(ctx.rng, 128 * 10), 128, ctx.pick(2, 3) * L * 10, ctx.pick(1, 2)),
     }
     for label, (build, data, batch, evals, repeats) in configs.items():

@@ -5,6 +5,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._checks import check_range
+
 __all__ = ["Dataset", "load_digits"]
 
 
@@ -21,27 +23,34 @@ class Dataset(NamedTuple):
         return int(max(self.y_train.max(), self.y_test.max())) + 1
 
 
-def load_digits(*, test_fraction: float = 0.25, seed: int = 0) -> Dataset:
+def load_digits(*, test_fraction: float = 0.25, rng=0) -> Dataset:
     """scikit-learn's bundled 1797 handwritten digits (8×8), scaled to [0, 1].
 
-    The train/test split is stratified and fixed by ``seed`` (same seed, same split).
+    The train/test split is stratified and drawn from ``rng``; the default seed 0
+    gives the project's fixed split (same seed, same split).
 
     Parameters
     ----------
     test_fraction : float
         Share of each class held out as the test set, in (0, 1).
-    seed : int
-        Seed of the split.
+    rng : int, numpy.random.Generator or None
+        Seed (or Generator) of the split.
+
+    Examples
+    --------
+    >>> d = load_digits()
+    >>> d.x_train.shape, d.x_test.shape, d.n_classes
+    ((1350, 8, 8), (447, 8, 8), 10)
     """
     from sklearn.datasets import load_digits as _sk_load_digits
 
     from .batches import train_val_split
 
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    test_fraction = check_range(test_fraction, "test_fraction", 0, 1, low_open=True,
+                                high_open=True)
     bunch = _sk_load_digits()
     x = (bunch.images / 16.0).astype(np.float32)  # pixel values are 0..16
     y = bunch.target.astype(np.int64)
-    x_tr, y_tr, x_te, y_te = train_val_split(x, y, val_fraction=test_fraction, seed=seed,
+    x_tr, y_tr, x_te, y_te = train_val_split(x, y, val_fraction=test_fraction, rng=rng,
                                              stratify=True)
     return Dataset(x_tr, y_tr, x_te, y_te)

@@ -4,10 +4,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
 
+from .._checks import check_bool, check_choice
 from .datasets import Dataset
 
 __all__ = ["MNIST_FILES", "find_mnist", "load_mnist", "read_idx"]
@@ -41,7 +43,13 @@ def find_mnist(path=None) -> Path:
                 "MNIST not found: no path given and PDEOPT_DATA is not set. Put "
                 + ", ".join(MNIST_FILES) + " (optionally .gz) in a folder and pass it as "
                 "path=..., --data DIR, or PDEOPT_DATA=DIR.")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a folder (str or Path), got {type(path).__name__}")
     folder = Path(path)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"MNIST not found: {folder} is not a folder. Put the four "
+                                "IDX files in a folder and point path=, --data or "
+                                "PDEOPT_DATA at it.")
     missing = [stem for stem in MNIST_FILES if _locate(folder, stem) is None]
     if missing:
         raise FileNotFoundError(
@@ -53,15 +61,19 @@ def find_mnist(path=None) -> Path:
 def read_idx(file: Path, *, expected_magic: int, sha256: str | None = None) -> np.ndarray:
     """Read one IDX file (gzipped or not) into a uint8 array, checking its header.
 
-    A wrong magic number, a size that does not match the header, or a checksum
-    mismatch raises ``ValueError`` naming the file.
+    Every way a file can be corrupt (a truncated or damaged gzip stream, a wrong magic
+    number, a size that does not match the header, a checksum mismatch) raises
+    ``ValueError`` naming the file.
     """
+    if not isinstance(file, (str, os.PathLike)):
+        raise TypeError(f"file must be a path (str or Path), got {type(file).__name__}")
+    check_choice(expected_magic, "expected_magic", tuple(_MAGIC))
     file = Path(file)
     opener = gzip.open if file.suffix == ".gz" else open
     try:
         with opener(file, "rb") as fh:
             raw = fh.read()
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         raise ValueError(f"{file}: cannot be read as an IDX file ({exc})") from None
     if len(raw) < 8:
         raise ValueError(f"{file}: too short to be an IDX file ({len(raw)} bytes)")
@@ -99,6 +111,7 @@ def load_mnist(path=None, *, verify: bool = True) -> Dataset:
     ValueError
         When a file is corrupt (the message names the file).
     """
+    verify = check_bool(verify, "verify")
     folder = find_mnist(path)
     arrays = {}
     for stem, digest in MNIST_FILES.items():

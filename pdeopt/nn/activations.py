@@ -10,7 +10,7 @@ import copy
 
 import numpy as np
 
-from .._checks import check_positive
+from .._checks import as_float_array, check_choice, check_positive
 from .layers import Layer
 
 __all__ = ["Activation", "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "Softplus",
@@ -22,18 +22,18 @@ class Activation(Layer):
 
     kind = "act"
 
-    def value(self, z):
+    def _value(self, z):
         raise NotImplementedError
 
-    def derivative(self, z):
+    def _derivative(self, z):
         raise NotImplementedError
 
-    def forward(self, x, train=False):
+    def _forward(self, x, train=False):
         self._z = x
-        return self.value(x)
+        return self._value(x)
 
-    def backward(self, dout):
-        return dout * self.derivative(self._z)
+    def _backward(self, dout):
+        return dout * self._derivative(self._z)
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -42,23 +42,23 @@ class Activation(Layer):
 class Identity(Activation):
     """σ(z) = z."""
 
-    def value(self, z):
+    def _value(self, z):
         return z
 
-    def derivative(self, z):
+    def _derivative(self, z):
         return np.ones_like(z)
 
 
 class ReLU(Activation):
     """σ(z) = max(z, 0); σ′(z) = 1{z > 0}."""
 
-    def value(self, z):
+    def _value(self, z):
         return np.maximum(z, 0)
 
-    def derivative(self, z):
+    def _derivative(self, z):
         return (z > 0).astype(z.dtype)
 
-    def backward(self, dout):
+    def _backward(self, dout):
         return np.where(self._z > 0, dout, 0)
 
 
@@ -69,10 +69,10 @@ class LeakyReLU(Activation):
         super().__init__()
         self.alpha = check_positive(alpha, "alpha")
 
-    def value(self, z):
+    def _value(self, z):
         return np.where(z > 0, z, self.alpha * z)
 
-    def derivative(self, z):
+    def _derivative(self, z):
         return np.where(z > 0, 1.0, self.alpha).astype(z.dtype)
 
 
@@ -83,43 +83,43 @@ class ELU(Activation):
         super().__init__()
         self.alpha = check_positive(alpha, "alpha")
 
-    def value(self, z):
+    def _value(self, z):
         return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0)))
 
-    def derivative(self, z):
+    def _derivative(self, z):
         return np.where(z > 0, 1.0, self.alpha * np.exp(np.minimum(z, 0))).astype(z.dtype)
 
 
 class Sigmoid(Activation):
     """σ(z) = 1/(1 + e⁻ᶻ) (evaluated without overflow); σ′ = σ(1 − σ)."""
 
-    def value(self, z):
+    def _value(self, z):
         e = np.exp(-np.abs(z))
         return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
 
-    def derivative(self, z):
-        s = self.value(z)
+    def _derivative(self, z):
+        s = self._value(z)
         return s * (1 - s)
 
 
 class Tanh(Activation):
     """σ(z) = tanh z; σ′ = 1 − tanh² z."""
 
-    def value(self, z):
+    def _value(self, z):
         return np.tanh(z)
 
-    def derivative(self, z):
+    def _derivative(self, z):
         return 1 - np.tanh(z) ** 2
 
 
 class Softplus(Activation):
     """σ(z) = log(1 + eᶻ) (as ``logaddexp(0, z)``); σ′ = sigmoid(z)."""
 
-    def value(self, z):
+    def _value(self, z):
         return np.logaddexp(0, z).astype(z.dtype, copy=False)
 
-    def derivative(self, z):
-        return Sigmoid().value(z)
+    def _derivative(self, z):
+        return Sigmoid()._value(z)
 
 
 class BinaryReLU(Activation):
@@ -138,14 +138,12 @@ class BinaryReLU(Activation):
 
     def __init__(self, surrogate="relu"):
         super().__init__()
-        if surrogate not in self.SURROGATES:
-            raise ValueError(f"surrogate must be one of {list(self.SURROGATES)}, got {surrogate!r}")
-        self.surrogate = surrogate
+        self.surrogate = check_choice(surrogate, "surrogate", self.SURROGATES)
 
-    def value(self, z):
+    def _value(self, z):
         return (z > 0).astype(z.dtype)
 
-    def derivative(self, z):
+    def _derivative(self, z):
         if self.surrogate == "relu":
             return (z > 0).astype(z.dtype)
         if self.surrogate == "clipped_relu":
@@ -167,6 +165,9 @@ def get_activation(activation) -> Activation:
         return copy.copy(activation)  # a layer keeps per-call state: never share one
     if isinstance(activation, type) and issubclass(activation, Activation):
         return activation()
+    if not isinstance(activation, str):
+        raise TypeError(f"activation must be a name in ACTIVATIONS, an Activation class or an "
+                        f"instance, got {type(activation).__name__}")
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     return ACTIVATIONS[activation]()

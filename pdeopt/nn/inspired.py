@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_choice, check_integer
+from .._checks import check_choice, check_integer, check_momentum
 from .activations import get_activation
 from .layers import Dense, Flatten, Layer
 from .model import Sequential
@@ -107,8 +107,8 @@ class OptimizationBlock(Layer):
                 self.mix_mask[i, :mix[1].size] = mix[1]
             self.skip_mask[i, :skip.size] = skip
 
-    def build(self, input_shape):
-        shape = tuple(input_shape)
+    def _build(self, input_shape):
+        shape = input_shape
         if len(shape) != 1:
             raise ValueError(f"OptimizationBlock expects flat inputs, got per-sample shape {shape}")
         d = shape[0]
@@ -118,7 +118,7 @@ class OptimizationBlock(Layer):
                             ("alpha", (n_nodes, n_states)), ("beta", (n_nodes, n_states))]
         return shape
 
-    def init_params(self, rng):
+    def _init_params(self, rng):
         d = self.input_shape[0]
         # He scaling for the plain net; with skips, He/√steps so that the sum of `steps`
         # branches x + T(x) + ... keeps the activations O(1) at any depth (Fixup-like)
@@ -159,7 +159,7 @@ class OptimizationBlock(Layer):
     def _mix(self):
         return self.mix_fixed + self.coefficients()[0]
 
-    def forward(self, x, train=False):
+    def _forward(self, x, train=False):
         mix, skip = self._mix(), self.coefficients()[1]
         w, b = self.params["W"], self.params["b"]
         states, cache = [x], []
@@ -168,14 +168,14 @@ class OptimizationBlock(Layer):
             u = sum(mix[i, j] * states[j] for j in range(n) if mix[i, j] != 0)
             u = np.zeros_like(x) if isinstance(u, int) else u
             act = self.act if not cache else get_activation(self.act)
-            h = act.forward(u @ w[k].T + b[k], train)
+            h = act._forward(u @ w[k].T + b[k], train)
             s = h + sum(skip[i, j] * states[j] for j in range(n) if skip[i, j] != 0)
             states.append(s)
             cache.append((u, act))
         self._states, self._cache = states, cache
         return states[self.out_state]
 
-    def backward(self, dout):
+    def _backward(self, dout):
         mix, skip = self._mix(), self.coefficients()[1]
         w = self.params["W"]
         grads = {key: self.grads[key] for key in ("W", "b", "alpha", "beta")}
@@ -191,7 +191,7 @@ class OptimizationBlock(Layer):
                 if self.skip_mask[i, j]:
                     grads["beta"][i, j] = self.coef_scale * np.sum(g * self._states[j])
                     d_states[j] += skip[i, j] * g
-            dz = act.backward(g)
+            dz = act._backward(g)
             grads["W"][k] += dz.T @ u
             grads["b"][k] += dz.sum(axis=0)
             du = dz @ w[k]
@@ -214,6 +214,9 @@ def algorithm_coefficients(block, *, momentum=0.5):
     y_{t+1} = Φ(W((1 − γ_t)y_t + γ_t y_{t−1})), γ_t = (1 − λ_t)/λ_{t+1}, γ_1 = 0.
     By Lemma 4 these are U⁻¹ times the iterates of the method on f with unit step.
     """
+    if not isinstance(block, OptimizationBlock):
+        raise TypeError(f"block must be an OptimizationBlock, got {type(block).__name__}")
+    momentum = check_momentum(momentum)
     alpha = np.zeros(block.skip_mask.shape)
     beta = np.zeros(block.skip_mask.shape)
     steps = block.steps
@@ -236,13 +239,15 @@ def algorithm_coefficients(block, *, momentum=0.5):
 
 
 def inspired_net(kind, *, width=32, steps=4, activation="relu", input_shape=(8, 8),
-                 n_classes=10, rng=None, seed=None, dtype=np.float64):
+                 n_classes=10, rng=None, dtype=np.float64):
     """Flatten → Dense(width) → Φ → OptimizationBlock(kind, steps) → Dense(n_classes).
 
     Nets of every ``kind`` with the same ``width`` and ``steps`` have equal depth and
     the same weight matrices; they differ only in how the states are combined.
     """
+    width = check_integer(width, "width", minimum=1)
+    n_classes = check_integer(n_classes, "n_classes", minimum=1)
     layers = [Flatten(), Dense(width), get_activation(activation),
               OptimizationBlock(kind, steps, activation=activation),
               Dense(n_classes, init="glorot")]
-    return Sequential(layers, input_shape=input_shape, rng=rng, seed=seed, dtype=dtype)
+    return Sequential(layers, input_shape=input_shape, rng=rng, dtype=dtype)

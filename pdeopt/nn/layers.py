@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .._checks import check_integer, check_nonnegative
+from .._checks import (as_float_array, as_rng, check_bool, check_choice, check_integer,
+                       check_positive, check_range)
 
 __all__ = ["Layer", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D",
            "Flatten", "Dropout", "BatchNorm", "Residual"]
@@ -32,17 +33,55 @@ def _pair(value, name, *, minimum):
     return (v, v)
 
 
+def check_sample_shape(value, name: str = "input_shape") -> tuple:
+    """A per-sample shape: a non-empty tuple of positive integers (1.5 is refused)."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"{name} must be a tuple of positive ints, got {type(value).__name__}")
+    shape = tuple(check_integer(s, name, minimum=1) for s in value)
+    if not shape:
+        raise ValueError(f"{name} must be a non-empty tuple of positive ints, got {value!r}")
+    return shape
+
+
+def check_layers(layers, name: str = "layers") -> list:
+    """A non-empty list of :class:`Layer` objects, each used once."""
+    if layers is None or isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
+        raise TypeError(f"{name} must be a non-empty list of Layer objects, got "
+                        f"{type(layers).__name__}")
+    layers = list(layers)
+    if not layers or not all(isinstance(layer, Layer) for layer in layers):
+        raise TypeError(f"{name} must be a non-empty list of Layer objects")
+    if len({id(layer) for layer in layers}) != len(layers):
+        raise ValueError(f"{name} must not hold the same layer object twice (a layer keeps "
+                         "per-call state and its own parameters)")
+    return layers
+
+
 class Layer:
     """Base class: a layer without parameters that passes ``x`` through.
 
-    Subclasses set ``param_specs`` (a list of ``(suffix, shape)``) in :meth:`build`
-    and fill ``self.params[suffix]`` in :meth:`init_params`.
+    Subclasses implement ``_build`` (fix the shapes, set ``param_specs``, a list of
+    ``(suffix, shape)``), ``_init_params`` (fill ``self.params[suffix]``) and the
+    unchecked passes ``_forward``/``_backward`` that a :class:`Sequential` runs; the
+    public :meth:`build`, :meth:`init_params`, :meth:`forward` and :meth:`backward`
+    check their arguments first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pdeopt.nn import Dense, build_layer
+    >>> layer = build_layer(Dense(3), (4,), rng=0)
+    >>> out = layer.forward(np.ones((2, 4)), train=True)
+    >>> out.shape, layer.backward(np.ones((2, 3))).shape
+    ((2, 3), (2, 4))
     """
 
     #: prefix of the layer's parameter names (``dense0.W``)
     kind = "layer"
     #: whether backward must return ∂L/∂x (the first layer of a model skips it)
     need_input_grad = True
+    #: whether the layer works on any shape without being built (elementwise layers)
+    elementwise = False
 
     def __init__(self):
         self.param_specs: list[tuple[str, tuple]] = []
@@ -51,18 +90,72 @@ class Layer:
         self.input_shape = None
         self.output_shape = None
 
-    def build(self, input_shape: tuple) -> tuple:
+    def build(self, input_shape) -> tuple:
         """Fix the per-sample input shape; return the per-sample output shape."""
-        self.input_shape = self.output_shape = tuple(input_shape)
+        return self._build(check_sample_shape(input_shape))
+
+    def _build(self, input_shape):
+        self.input_shape = self.output_shape = input_shape
         return self.output_shape
 
-    def init_params(self, rng: np.random.Generator) -> None:
-        """Fill the parameter views with their initial values."""
+    def init_params(self, rng=None) -> None:
+        """Fill the parameter views with their initial values drawn from ``rng``."""
+        self._require_params()
+        self._init_params(as_rng(rng))
 
-    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+    def _init_params(self, rng):
+        pass
+
+    def _require_params(self):
+        name = type(self).__name__
+        if self.input_shape is None and not self.elementwise:
+            raise ValueError(f"{name} is not built: call build(input_shape), "
+                             "pdeopt.nn.build_layer or put it in a Sequential")
+        for layer in [self, *self.children()]:
+            if any(s not in layer.params for s, _ in layer.param_specs):
+                raise ValueError(f"{name} has no parameter arrays: build it with "
+                                 "pdeopt.nn.build_layer or put it in a Sequential")
+            if layer is not self:
+                layer._require_params()
+
+    def _check_batch(self, value, name, shape, n=None):
+        arr = as_float_array(value, name)
+        if shape is None:  # an unbuilt elementwise layer takes any batch
+            want_ok = arr.ndim >= 1
+        else:
+            want_ok = arr.ndim == 1 + len(shape) and arr.shape[1:] == tuple(shape)
+        if not want_ok or (n is not None and arr.shape[0] != n):
+            want = "(n, ...)" if shape is None else "(n, " + ", ".join(map(str, shape)) + ")"
+            if n is not None:
+                want = want.replace("(n", f"({n}", 1)
+            raise ValueError(f"{name} must have shape {want} for {type(self).__name__}, "
+                             f"got {arr.shape}")
+        return arr
+
+    def forward(self, x, train=False) -> np.ndarray:
+        """The layer's output for a batch ``x`` of shape ``(n, *input_shape)``.
+
+        ``train`` selects training mode (dropout on, batch statistics). The
+        intermediate values that :meth:`backward` needs are kept.
+        """
+        self._require_params()
+        train = check_bool(train, "train")
+        x = self._check_batch(x, "x", self.input_shape)
+        out = self._forward(x, train)
+        self._n, self._out_shape = x.shape[0], out.shape
+        return out
+
+    def backward(self, dout) -> np.ndarray:
+        """∂L/∂x for ``dout`` = ∂L/∂out of the last :meth:`forward`; stores ∂L/∂θ in ``grads``."""
+        if getattr(self, "_n", None) is None:
+            raise ValueError(f"{type(self).__name__}.backward needs a forward pass first")
+        dout = self._check_batch(dout, "dout", self._out_shape[1:], n=self._n)
+        return self._backward(dout)
+
+    def _forward(self, x, train=False):
         return x
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def _backward(self, dout):
         return dout
 
     def children(self) -> list:
@@ -91,13 +184,10 @@ class Dense(Layer):
     def __init__(self, units, *, bias=True, init="he"):
         super().__init__()
         self.units = check_integer(units, "units", minimum=1)
-        self.bias = bool(bias)
-        if init not in ("he", "glorot"):
-            raise ValueError(f"init must be 'he' or 'glorot', got {init!r}")
-        self.init = init
+        self.bias = check_bool(bias, "bias")
+        self.init = check_choice(init, "init", ("he", "glorot"))
 
-    def build(self, input_shape):
-        input_shape = tuple(input_shape)
+    def _build(self, input_shape):
         if len(input_shape) != 1:
             raise ValueError(f"Dense expects flat inputs (n, d); got per-sample shape "
                              f"{input_shape} (put a Flatten layer before it)")
@@ -108,21 +198,21 @@ class Dense(Layer):
             self.param_specs.append(("b", (self.units,)))
         return self.output_shape
 
-    def init_params(self, rng):
+    def _init_params(self, rng):
         n_in = self.input_shape[0]
         var = 2.0 / n_in if self.init == "he" else 2.0 / (n_in + self.units)
         self.params["W"][...] = rng.normal(0.0, np.sqrt(var), self.params["W"].shape)
         if self.bias:
             self.params["b"][...] = 0.0
 
-    def forward(self, x, train=False):
+    def _forward(self, x, train=False):
         self._x = x
         out = x @ self.params["W"].T
         if self.bias:
             out += self.params["b"]
         return out
 
-    def backward(self, dout):
+    def _backward(self, dout):
         np.matmul(dout.T, self._x, out=self.grads["W"])
         if self.bias:
             np.sum(dout, axis=0, out=self.grads["b"])
@@ -189,14 +279,14 @@ class Conv2D(Layer):
         self.filters = check_integer(filters, "filters", minimum=1)
         self.kernel_size = _pair(kernel_size, "kernel_size", minimum=1)
         self.stride = _pair(stride, "stride", minimum=1)
-        if padding == "same":
+        if isinstance(padding, str):
+            check_choice(padding, "padding", ("same",))
             self.padding = tuple(k // 2 for k in self.kernel_size)
         else:
             self.padding = _pair(padding, "padding", minimum=0)
-        self.bias = bool(bias)
+        self.bias = check_bool(bias, "bias")
 
-    def build(self, input_shape):
-        input_shape = tuple(input_shape)
+    def _build(self, input_shape):
         if len(input_shape) != 3:
             raise ValueError(f"Conv2D expects images (n, C, H, W); got per-sample shape "
                              f"{input_shape}")
@@ -211,7 +301,7 @@ class Conv2D(Layer):
             self.param_specs.append(("b", (self.filters,)))
         return self.output_shape
 
-    def init_params(self, rng):
+    def _init_params(self, rng):
         fan_in = int(np.prod(self.params["W"].shape[1:]))
         self.params["W"][...] = rng.normal(0.0, np.sqrt(2.0 / fan_in), self.params["W"].shape)
         if self.bias:
@@ -234,7 +324,7 @@ class Conv2D(Layer):
         """W as an (F, kh·kw·C) matrix with the column order of :meth:`im2col`."""
         return self.params["W"].transpose(0, 2, 3, 1).reshape(self.filters, -1)
 
-    def forward(self, x, train=False):
+    def _forward(self, x, train=False):
         n = x.shape[0]
         # per sample: out_n (F, Ho·Wo) = W (F, K) · cols_nᵀ (K, Ho·Wo), already NCHW
         cols = self.im2col(x).reshape(n, -1, self._k)
@@ -245,7 +335,7 @@ class Conv2D(Layer):
             out += self.params["b"][:, None]
         return out.reshape(n, self.filters, *self.out_hw)
 
-    def backward(self, dout):
+    def _backward(self, dout):
         f, n = self.filters, dout.shape[0]
         c, h, w = self.input_shape
         (kh, kw), (ph, pw) = self.kernel_size, self.padding
@@ -268,8 +358,7 @@ class _Pool2D(Layer):
         self.pool_size = _pair(pool_size, "pool_size", minimum=1)
         self.stride = self.pool_size if stride is None else _pair(stride, "stride", minimum=1)
 
-    def build(self, input_shape):
-        input_shape = tuple(input_shape)
+    def _build(self, input_shape):
         if len(input_shape) != 3:
             raise ValueError(f"{type(self).__name__} expects images (n, C, H, W); got "
                              f"per-sample shape {input_shape}")
@@ -289,7 +378,7 @@ class MaxPool2D(_Pool2D):
 
     kind = "maxpool"
 
-    def forward(self, x, train=False):
+    def _forward(self, x, train=False):
         n, c = x.shape[:2]
         kk = self.pool_size[0] * self.pool_size[1]
         win = _windows(x, self.pool_size, self.stride, self.out_hw)   # (n, C, Ho, Wo, kh, kw)
@@ -297,7 +386,7 @@ class MaxPool2D(_Pool2D):
         self._arg = flat.argmax(axis=-1)
         return np.take_along_axis(flat, self._arg[..., None], axis=-1)[..., 0]
 
-    def backward(self, dout):
+    def _backward(self, dout):
         kh, kw = self.pool_size
         n, c, ho, wo = dout.shape
         dwin = np.zeros((n, c, ho, wo, kh * kw), dtype=dout.dtype)
@@ -317,11 +406,11 @@ class AvgPool2D(_Pool2D):
 
     kind = "avgpool"
 
-    def forward(self, x, train=False):
+    def _forward(self, x, train=False):
         win = _windows(x, self.pool_size, self.stride, self.out_hw)
         return win.mean(axis=(-2, -1))
 
-    def backward(self, dout):
+    def _backward(self, dout):
         kh, kw = self.pool_size
         d = dout.transpose(0, 2, 3, 1) / (kh * kw)                      # (n, Ho, Wo, C)
         dwin = np.broadcast_to(d[:, :, :, None, None, :], (*d.shape[:3], kh, kw, d.shape[3]))
@@ -334,17 +423,16 @@ class GlobalAvgPool2D(Layer):
 
     kind = "gap"
 
-    def build(self, input_shape):
-        input_shape = tuple(input_shape)
+    def _build(self, input_shape):
         if len(input_shape) != 3:
             raise ValueError(f"GlobalAvgPool2D expects images; got per-sample shape {input_shape}")
         self.input_shape, self.output_shape = input_shape, (input_shape[0],)
         return self.output_shape
 
-    def forward(self, x, train=False):
+    def _forward(self, x, train=False):
         return x.mean(axis=(2, 3))
 
-    def backward(self, dout):
+    def _backward(self, dout):
         c, h, w = self.input_shape
         return np.broadcast_to((dout / (h * w))[:, :, None, None], (dout.shape[0], c, h, w))
 
@@ -354,15 +442,15 @@ class Flatten(Layer):
 
     kind = "flatten"
 
-    def build(self, input_shape):
+    def _build(self, input_shape):
         self.input_shape = tuple(input_shape)
         self.output_shape = (int(np.prod(input_shape)),)
         return self.output_shape
 
-    def forward(self, x, train=False):
+    def _forward(self, x, train=False):
         return x.reshape(x.shape[0], -1)
 
-    def backward(self, dout):
+    def _backward(self, dout):
         return dout.reshape(dout.shape[0], *self.input_shape)
 
 
@@ -374,16 +462,14 @@ class Dropout(Layer):
     """
 
     kind = "dropout"
+    elementwise = True
 
     def __init__(self, rate=0.5):
         super().__init__()
-        rate = check_nonnegative(rate, "rate")
-        if rate >= 1:
-            raise ValueError(f"rate must be < 1, got {rate}")
-        self.rate = rate
+        self.rate = check_range(rate, "rate", 0.0, 1.0, high_open=True)
         self.rng = np.random.default_rng(0)
 
-    def forward(self, x, train=False):
+    def _forward(self, x, train=False):
         if not train or self.rate == 0:
             self._mask = None
             return x
@@ -391,7 +477,7 @@ class Dropout(Layer):
         self._mask = (self.rng.random(x.shape) < keep).astype(x.dtype) / x.dtype.type(keep)
         return x * self._mask
 
-    def backward(self, dout):
+    def _backward(self, dout):
         return dout if self._mask is None else dout * self._mask
 
 
@@ -408,13 +494,12 @@ class BatchNorm(Layer):
 
     def __init__(self, *, momentum=0.1, eps=1e-5):
         super().__init__()
-        self.momentum = check_nonnegative(momentum, "momentum")
-        if self.momentum > 1:
-            raise ValueError(f"momentum must be in [0, 1], got {momentum}")
-        self.eps = check_nonnegative(eps, "eps")
+        # the running-average weight: 1 keeps only the last batch, 0 freezes the estimates
+        self.momentum = check_range(momentum, "momentum", 0.0, 1.0)
+        # eps > 0 keeps 1/√(σ² + ε) finite on a constant feature (σ² = 0)
+        self.eps = check_positive(eps, "eps")
 
-    def build(self, input_shape):
-        input_shape = tuple(input_shape)
+    def _build(self, input_shape):
         if len(input_shape) not in (1, 3):
             raise ValueError(f"BatchNorm expects (n, d) or (n, C, H, W); got per-sample shape "
                              f"{input_shape}")
@@ -427,11 +512,11 @@ class BatchNorm(Layer):
         self.running_var = np.ones(c)
         return self.output_shape
 
-    def init_params(self, rng):
+    def _init_params(self, rng):
         self.params["gamma"][...] = 1.0
         self.params["beta"][...] = 0.0
 
-    def forward(self, x, train=False):
+    def _forward(self, x, train=False):
         gamma = self.params["gamma"].reshape(self.bshape)
         beta = self.params["beta"].reshape(self.bshape)
         if train:
@@ -450,7 +535,7 @@ class BatchNorm(Layer):
         self._train = train
         return gamma * self._xhat + beta
 
-    def backward(self, dout):
+    def _backward(self, dout):
         xhat, ax = self._xhat, self.axes
         self.grads["gamma"][...] = np.sum(dout * xhat, axis=ax)
         self.grads["beta"][...] = np.sum(dout, axis=ax)
@@ -472,15 +557,13 @@ class Residual(Layer):
 
     def __init__(self, layers):
         super().__init__()
-        self.layers = list(layers)
-        if not self.layers or not all(isinstance(l, Layer) for l in self.layers):
-            raise TypeError("layers must be a non-empty list of Layer objects")
+        self.layers = check_layers(layers)
 
     def children(self):
         return self.layers
 
-    def build(self, input_shape):
-        shape = tuple(input_shape)
+    def _build(self, input_shape):
+        shape = input_shape
         for layer in self.layers:
             shape = layer.build(shape)
         if shape != tuple(input_shape):
@@ -489,18 +572,18 @@ class Residual(Layer):
         self.input_shape = self.output_shape = shape
         return shape
 
-    def init_params(self, rng):
+    def _init_params(self, rng):
         for layer in self.layers:
             layer.init_params(rng)
 
-    def forward(self, x, train=False):
+    def _forward(self, x, train=False):
         out = x
         for layer in self.layers:
-            out = layer.forward(out, train)
+            out = layer._forward(out, train)
         return x + out
 
-    def backward(self, dout):
+    def _backward(self, dout):
         d = dout
         for layer in reversed(self.layers):
-            d = layer.backward(d)
+            d = layer._backward(d)
         return dout + d

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_rng, check_choice, check_finite
-from .layers import Dense, Flatten, Layer
-from .losses import LOSSES
+from .._checks import (as_float_array, as_rng, check_bool, check_choice, check_finite,
+                       check_integer, check_labels)
+from .layers import Dense, Flatten, Layer, check_layers, check_sample_shape
+from .losses import _KERNELS, LOSSES
 
 __all__ = ["Sequential"]
 
@@ -23,6 +24,24 @@ def _walk(layers, prefix=""):
     return out
 
 
+def check_dtype(dtype, name: str = "dtype") -> np.dtype:
+    """float32 or float64 (``None`` and other types are refused, not defaulted)."""
+    try:
+        dt = None if dtype is None else np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be float32 or float64, got {dtype!r}")
+    return dt
+
+
+def check_model(model, name: str = "model"):
+    """A :class:`Sequential` (None, a string or another object is a ``TypeError``)."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"{name} must be a pdeopt.nn.Sequential, got {type(model).__name__}")
+    return model
+
+
 class Sequential:
     """A feed-forward network: layers applied in order, parameters in one flat vector.
 
@@ -38,8 +57,8 @@ class Sequential:
         Per-sample input shape: ``(d,)``, ``(H, W)`` or ``(C, H, W)``.
     dtype : numpy float dtype
         ``float64`` (default) or ``float32``; inputs are cast to it.
-    rng, seed :
-        Initial weights (and dropout masks) are drawn from this Generator/seed.
+    rng : None, int or numpy.random.Generator
+        Initial weights (and the dropout masks' streams) are drawn from it.
 
     Notes
     -----
@@ -52,7 +71,7 @@ class Sequential:
     --------
     >>> import numpy as np
     >>> from pdeopt.nn import Sequential, Dense, ReLU, Flatten
-    >>> net = Sequential([Flatten(), Dense(16), ReLU(), Dense(10)], input_shape=(8, 8), seed=0)
+    >>> net = Sequential([Flatten(), Dense(16), ReLU(), Dense(10)], input_shape=(8, 8), rng=0)
     >>> x, y = np.random.default_rng(0).random((4, 8, 8)), np.array([0, 1, 2, 3])
     >>> loss, grad = net.loss_and_grad(x, y)
     >>> net.params -= 0.1 * grad                   # one SGD step on every layer at once
@@ -60,20 +79,11 @@ class Sequential:
     ['dense0.W', 'dense0.b', 'dense1.W', 'dense1.b']
     """
 
-    def __init__(self, layers, *, input_shape, dtype=np.float64, rng=None, seed=None):
-        self.layers = list(layers)
-        if not self.layers or not all(isinstance(l, Layer) for l in self.layers):
-            raise TypeError("layers must be a non-empty list of Layer objects")
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise TypeError(f"dtype must be float32 or float64, got {self.dtype}")
-        try:
-            self.input_shape = tuple(int(s) for s in input_shape)
-        except TypeError:
-            raise TypeError(f"input_shape must be a tuple of ints, got {input_shape!r}") from None
-        if not self.input_shape or min(self.input_shape) < 1:
-            raise ValueError(f"input_shape must be a non-empty tuple of positive ints, got "
-                             f"{input_shape!r}")
+    def __init__(self, layers, *, input_shape, dtype=np.float64, rng=None):
+        self.layers = check_layers(layers)
+        self.dtype = check_dtype(dtype)
+        self.input_shape = check_sample_shape(input_shape)
+        rng = as_rng(rng)
         shape = self.input_shape
         for layer in self.layers:
             shape = layer.build(shape)
@@ -97,7 +107,6 @@ class Sequential:
         self._params = np.zeros(offset, dtype=self.dtype)
         self._grad = np.zeros(offset, dtype=self.dtype)
         self._bind()
-        rng = as_rng(rng, seed)
         for _, layer in self._named:
             layer.init_params(rng)
         self.reseed(rng)
@@ -139,10 +148,9 @@ class Sequential:
 
     def set_params(self, flat) -> None:
         """Copy ``flat`` (1-D, ``n_params`` long, finite) into the parameter vector."""
-        flat = np.asarray(flat)
+        flat = as_float_array(flat, "params", ndim=1)
         if flat.shape != self._params.shape:
             raise ValueError(f"params must have shape {self._params.shape}, got {flat.shape}")
-        check_finite(flat, "params")
         self._params[...] = flat
 
     def param_views(self) -> list:
@@ -153,9 +161,9 @@ class Sequential:
         """``[(name, slice)]``: where each weight tensor sits in the flat vector."""
         return [(name, sl) for name, sl, *_ in self._slices]
 
-    def reseed(self, rng=None, *, seed=None) -> None:
-        """Reset the random streams of stochastic layers (dropout) from ``rng``/``seed``."""
-        rng = as_rng(rng, seed)
+    def reseed(self, rng=None) -> None:
+        """Reset the random streams of stochastic layers (dropout) from ``rng``."""
+        rng = as_rng(rng)
         for _, layer in self._named:
             if hasattr(layer, "rng"):
                 layer.rng = np.random.default_rng(rng.integers(2 ** 63))
@@ -187,53 +195,50 @@ class Sequential:
         """Labels (``cross_entropy``) or targets (``squared``) for ``n`` samples, or ``ValueError``."""
         check_choice(loss, "loss", LOSSES)
         arr = np.asarray(y)
+        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+            raise TypeError(f"{name} must be numeric labels or targets, got dtype {arr.dtype}")
         if arr.shape[:1] != (n,):
             raise ValueError(f"{name} must have {n} entries (one per sample), got shape {arr.shape}")
         k = self.output_shape[0]
         # squared loss: integer labels mean one-hot targets, except for a single output
         if loss == "cross_entropy" or (np.issubdtype(arr.dtype, np.integer) and k > 1):
-            if arr.ndim != 1 or not (np.issubdtype(arr.dtype, np.integer)
-                                     or (np.issubdtype(arr.dtype, np.floating)
-                                         and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)))):
-                raise ValueError(f"{name} must be integer class labels of shape (n,), got dtype "
-                                 f"{arr.dtype} and shape {arr.shape}")
-            arr = arr.astype(np.int64)
-            if arr.min() < 0 or arr.max() >= k:
-                raise ValueError(f"{name} must be labels in [0, {k}), got values in "
-                                 f"[{arr.min()}, {arr.max()}]")
-            return arr
-        arr = np.asarray(arr, dtype=self.dtype)
+            return check_labels(arr, name, n_classes=k, size=n)
+        arr = as_float_array(arr, name, dtype=self.dtype)
         if arr.size != n * k:
             raise ValueError(f"{name} must have shape ({n}, {k}), got {arr.shape}")
-        check_finite(arr, name)
         return arr.reshape(n, k)
 
     # ---- passes ------------------------------------------------------------------
     def _forward(self, x, train):
         for layer in self.layers:
-            x = layer.forward(x, train)
+            x = layer._forward(x, train)
         return x
 
     def _backward(self, dout):
         for layer in reversed(self.layers[self._first:]):
-            dout = layer.backward(dout)
+            dout = layer._backward(dout)
 
     def forward(self, x, *, train=False) -> np.ndarray:
         """The network's outputs (logits) ``(n, n_outputs)`` for a batch ``x``."""
-        return self._forward(self.check_inputs(x), train)
+        return self._forward(self.check_inputs(x), check_bool(train, "train"))
 
     def features(self, x, *, upto=-1, train=False) -> np.ndarray:
         """The activations entering layer ``upto`` (default: the last layer's input,
         i.e. the penultimate features that a replacement output layer would see)."""
+        upto = check_integer(upto, "upto")
+        if not -len(self.layers) <= upto <= len(self.layers):
+            raise ValueError(f"upto must be a layer index in [-{len(self.layers)}, "
+                             f"{len(self.layers)}], got {upto}")
+        train = check_bool(train, "train")
         x = self.check_inputs(x)
         for layer in self.layers[:upto]:
-            x = layer.forward(x, train)
+            x = layer._forward(x, train)
         return x
 
     def _loss_and_grad(self, x, y, loss="cross_entropy"):
         """Unchecked: (loss, grad buffer (not a copy), outputs)."""
         out = self._forward(x, True)
-        value, dout = LOSSES[loss](out, y)
+        value, dout = _KERNELS[loss](out, y)
         self._backward(dout)
         return value, self._grad, out
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_integer, check_nonnegative
+from .._checks import check_bool, check_choice, check_integer, check_range
 from .activations import BinaryReLU, get_activation
 from .layers import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool2D,
-                     MaxPool2D)
+                     MaxPool2D, check_sample_shape)
 from .model import Sequential
 
 __all__ = ["mlp", "mnistfc", "lenet", "allcnn", "nonoverlap_cnn", "LPOM_WIDTHS"]
@@ -16,7 +16,7 @@ LPOM_WIDTHS = ((300,), (300, 100), (500, 150), (500, 200, 100), (400, 200, 100, 
 
 
 def _image_shape(input_shape):
-    shape = tuple(int(s) for s in input_shape)
+    shape = check_sample_shape(input_shape)
     if len(shape) == 2:
         return (1, *shape)
     if len(shape) != 3:
@@ -24,13 +24,23 @@ def _image_shape(input_shape):
     return shape
 
 
-def _dropout(rate):
-    rate = check_nonnegative(rate, "dropout")
+def _dropout(rate, name="dropout"):
+    rate = check_range(rate, name, 0.0, 1.0, high_open=True)
     return [Dropout(rate)] if rate > 0 else []
 
 
+def _channels(channels, count):
+    """``count`` positive channel numbers (a tuple such as ``(20, 50)``)."""
+    if isinstance(channels, (str, bytes)) or not hasattr(channels, "__len__"):
+        raise TypeError(f"channels must be a tuple of {count} positive ints, got "
+                        f"{type(channels).__name__}")
+    if len(channels) != count:
+        raise ValueError(f"channels must hold {count} numbers, got {channels!r}")
+    return [check_integer(c, "channels", minimum=1) for c in channels]
+
+
 def mlp(sizes, *, activation="relu", input_shape=(28, 28), n_classes=10, dropout=0.0,
-        batch_norm=False, input_dropout=0.0, dtype=np.float64, rng=None, seed=None):
+        batch_norm=False, input_dropout=0.0, dtype=np.float64, rng=None):
     """Multilayer perceptron ``d → sizes[0] → … → sizes[-1] → n_classes``.
 
     Each hidden layer is Dense → [BatchNorm] → activation → [Dropout]; the output
@@ -58,18 +68,19 @@ def mlp(sizes, *, activation="relu", input_shape=(28, 28), n_classes=10, dropout
     except TypeError:
         raise TypeError(f"sizes must be a sequence of positive ints, got {sizes!r}") from None
     n_classes = check_integer(n_classes, "n_classes", minimum=1)
-    layers = [Flatten(), *_dropout(input_dropout)]
+    batch_norm = check_bool(batch_norm, "batch_norm")
+    layers = [Flatten(), *_dropout(input_dropout, "input_dropout")]
     for width in sizes:
         layers.append(Dense(width))
         if batch_norm:
             layers.append(BatchNorm())
         layers += [get_activation(activation), *_dropout(dropout)]
     layers.append(Dense(n_classes, init="glorot"))
-    return Sequential(layers, input_shape=input_shape, dtype=dtype, rng=rng, seed=seed)
+    return Sequential(layers, input_shape=input_shape, dtype=dtype, rng=rng)
 
 
 def mnistfc(*, hidden=1024, dropout=0.2, batch_norm=False, input_shape=(28, 28), n_classes=10,
-            dtype=np.float64, rng=None, seed=None):
+            dtype=np.float64, rng=None):
     """The ``mnistfc`` net of Entropy-SGD: 784-1024-1024-10, ReLU, dropout 0.2.
 
     Chaudhari et al. (2017) apply dropout to the input and after each hidden
@@ -84,12 +95,12 @@ def mnistfc(*, hidden=1024, dropout=0.2, batch_norm=False, input_shape=(28, 28),
     hidden = check_integer(hidden, "hidden", minimum=1)
     return mlp([hidden, hidden], activation="relu", input_shape=input_shape,
                n_classes=n_classes, dropout=dropout, input_dropout=dropout,
-               batch_norm=batch_norm, dtype=dtype, rng=rng, seed=seed)
+               batch_norm=batch_norm, dtype=dtype, rng=rng)
 
 
 def lenet(*, channels=(20, 50), hidden=500, kernel_size=5, padding="auto", dropout=0.0,
           batch_norm=False, activation="relu", input_shape=(28, 28), n_classes=10,
-          dtype=np.float64, rng=None, seed=None):
+          dtype=np.float64, rng=None):
     """LeNet (Caffe's variant, as in Entropy-SGD): conv 5×5 → max-pool 2 → conv 5×5 →
     max-pool 2 → dense ``hidden`` → dense ``n_classes``.
 
@@ -102,20 +113,26 @@ def lenet(*, channels=(20, 50), hidden=500, kernel_size=5, padding="auto", dropo
        to document recognition", Proc. IEEE 86 (1998).
     """
     c, h, w = _image_shape(input_shape)
+    c1, c2 = _channels(channels, 2)
+    hidden = check_integer(hidden, "hidden", minimum=1)
     k = check_integer(kernel_size, "kernel_size", minimum=1)
+    batch_norm = check_bool(batch_norm, "batch_norm")
+    n_classes = check_integer(n_classes, "n_classes", minimum=1)
+    if isinstance(padding, str):
+        check_choice(padding, "padding", ("auto", "same"))
     if padding == "auto":
         padding = 0 if min(h, w) >= 4 * k else "same"
     act = lambda: get_activation(activation)  # noqa: E731
     bn = lambda: [BatchNorm()] if batch_norm else []  # noqa: E731
-    layers = [Conv2D(channels[0], k, padding=padding), *bn(), act(), MaxPool2D(2),
-              Conv2D(channels[1], k, padding=padding), *bn(), act(), MaxPool2D(2),
+    layers = [Conv2D(c1, k, padding=padding), *bn(), act(), MaxPool2D(2),
+              Conv2D(c2, k, padding=padding), *bn(), act(), MaxPool2D(2),
               Flatten(), *_dropout(dropout), Dense(hidden), *bn(), act(), *_dropout(dropout),
               Dense(n_classes, init="glorot")]
-    return Sequential(layers, input_shape=(c, h, w), dtype=dtype, rng=rng, seed=seed)
+    return Sequential(layers, input_shape=(c, h, w), dtype=dtype, rng=rng)
 
 
 def allcnn(*, channels=(32, 64), dropout=0.0, batch_norm=True, activation="relu",
-           input_shape=(28, 28), n_classes=10, dtype=np.float64, rng=None, seed=None):
+           input_shape=(28, 28), n_classes=10, dtype=np.float64, rng=None):
     """A small All-CNN-C (Springenberg et al. 2015): only 3×3 convolutions, strided
     convolutions instead of pooling, a 1×1 classifier and global average pooling.
 
@@ -129,7 +146,9 @@ def allcnn(*, channels=(32, 64), dropout=0.0, batch_norm=True, activation="relu"
        simplicity: the all convolutional net", ICLR workshop 2015.
     """
     c, h, w = _image_shape(input_shape)
-    c1, c2 = (check_integer(v, "channels", minimum=1) for v in channels)
+    c1, c2 = _channels(channels, 2)
+    batch_norm = check_bool(batch_norm, "batch_norm")
+    n_classes = check_integer(n_classes, "n_classes", minimum=1)
 
     def block(filters, k=3, stride=1, padding=1):
         return [Conv2D(filters, k, stride=stride, padding=padding),
@@ -139,11 +158,11 @@ def allcnn(*, channels=(32, 64), dropout=0.0, batch_norm=True, activation="relu"
               *block(c2), *block(c2), *block(c2, stride=2), *_dropout(dropout),
               *block(c2), *block(c2, k=1, padding=0),
               Conv2D(n_classes, 1), GlobalAvgPool2D()]
-    return Sequential(layers, input_shape=(c, h, w), dtype=dtype, rng=rng, seed=seed)
+    return Sequential(layers, input_shape=(c, h, w), dtype=dtype, rng=rng)
 
 
 def nonoverlap_cnn(k, d, *, surrogate="relu", input_shape=None, n_classes=1, dtype=np.float64,
-                   rng=None, seed=None):
+                   rng=None):
     """The one-hidden-layer non-overlapping conv net of RVSCGD (Dinh & Xin 2020).
 
     ``h(Z, w) = (1/k) Σᵢ σ(Zᵢᵀ w)`` for an input Z ∈ R^{k×d} (k non-overlapping
@@ -163,12 +182,12 @@ def nonoverlap_cnn(k, d, *, surrogate="relu", input_shape=None, n_classes=1, dty
     """
     k = check_integer(k, "k", minimum=1)
     d = check_integer(d, "d", minimum=1)
-    if input_shape is not None and tuple(input_shape) not in ((k, d), (1, k, d)):
+    if input_shape is not None and check_sample_shape(input_shape) not in ((k, d), (1, k, d)):
         raise ValueError(f"input_shape must be (k, d) = ({k}, {d}), got {input_shape!r}")
-    if n_classes != 1:
+    if check_integer(n_classes, "n_classes") != 1:
         raise ValueError(f"n_classes must be 1 (one real output h(Z, w)), got {n_classes!r}")
     layers = [Conv2D(1, (1, d), stride=(1, d), bias=False), BinaryReLU(surrogate),
               AvgPool2D((k, 1)), Flatten()]
-    model = Sequential(layers, input_shape=(1, k, d), dtype=dtype, rng=rng, seed=seed)
+    model = Sequential(layers, input_shape=(1, k, d), dtype=dtype, rng=rng)
     model.params /= np.linalg.norm(model.params)
     return model

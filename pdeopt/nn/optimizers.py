@@ -13,9 +13,25 @@ import math
 
 import numpy as np
 
-from .._checks import check_integer, check_nonnegative, check_positive
+from .._checks import (check_bool, check_callable, check_integer, check_momentum,
+                       check_nonnegative, check_positive, check_range)
 
 __all__ = ["Optimizer", "SGD", "step_schedule", "exponential_schedule", "cosine_schedule"]
+
+
+def check_step_arrays(params, grad):
+    """``params`` a float ndarray (updated in place) and ``grad`` an array of its shape.
+
+    Only types and shapes: the training loop has checked that the loss is finite, and
+    this runs at every step.
+    """
+    if not isinstance(params, np.ndarray) or not np.issubdtype(params.dtype, np.floating):
+        raise TypeError(f"params must be a float numpy array (updated in place), got "
+                        f"{type(params).__name__}")
+    if not isinstance(grad, np.ndarray) or grad.dtype == object:
+        raise TypeError(f"grad must be a numpy array, got {type(grad).__name__}")
+    if grad.shape != params.shape:
+        raise ValueError(f"grad must have the shape of params {params.shape}, got {grad.shape}")
 
 
 class Optimizer:
@@ -24,13 +40,14 @@ class Optimizer:
     def __init__(self, lr, *, schedule=None):
         self.base_lr = check_positive(lr, "lr")
         self.lr = self.base_lr
-        if schedule is not None and not callable(schedule):
-            raise TypeError("schedule must be a callable epoch -> factor")
+        if schedule is not None:
+            check_callable(schedule, "schedule")
         self.schedule = schedule
         self.epoch = 0
 
     def on_epoch(self, epoch: int) -> None:
         """Set ``lr = base_lr · schedule(epoch)`` at the start of ``epoch``."""
+        epoch = check_integer(epoch, "epoch", minimum=0)
         self.epoch = epoch
         if self.schedule is not None:
             factor = float(self.schedule(epoch))
@@ -74,16 +91,25 @@ class SGD(Optimizer):
 
     def __init__(self, lr, *, momentum=0.0, nesterov=False, weight_decay=0.0, schedule=None):
         super().__init__(lr, schedule=schedule)
-        self.momentum = check_nonnegative(momentum, "momentum")
-        if self.momentum >= 1:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
-        if nesterov and self.momentum == 0:
+        self.momentum = check_momentum(momentum)
+        self.nesterov = check_bool(nesterov, "nesterov")
+        if self.nesterov and self.momentum == 0:
             raise ValueError("nesterov=True needs momentum > 0")
-        self.nesterov = bool(nesterov)
         self.weight_decay = check_nonnegative(weight_decay, "weight_decay")
         self.velocity = None
 
     def step(self, params, grad, oracle=None):
+        """One step on ``params`` (a float array, updated in place) along ``grad``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> x = np.array([1.0, 2.0])
+        >>> SGD(0.1).step(x, np.array([1.0, -1.0]))
+        >>> x
+        array([0.9, 2.1])
+        """
+        check_step_arrays(params, grad)
         g = grad + self.weight_decay * params if self.weight_decay else grad
         if self.momentum == 0:
             params -= self.lr * g
@@ -128,6 +154,6 @@ def exponential_schedule(gamma):
 def cosine_schedule(epochs, *, floor=0.0):
     """Cosine annealing over ``epochs``: ``factor = floor + (1 − floor)(1 + cos(π e/epochs))/2``."""
     epochs = check_integer(epochs, "epochs", minimum=1)
-    floor = check_nonnegative(floor, "floor")
+    floor = check_range(floor, "floor", 0.0, 1.0)
     return lambda epoch: floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(epoch, epochs - 1)
                                                                   / epochs))

@@ -6,15 +6,32 @@ import time
 
 import numpy as np
 
-from .._checks import as_rng, check_integer
+from .._checks import as_rng, check_callable, check_choice, check_integer, check_object
 from .._result import Recorder
 from ..data import minibatches
+from ..data.batches import _check_xy
+from .losses import LOSSES
+from .model import check_model
 
 __all__ = ["train", "batch_stream"]
 
 
-def batch_stream(x, y, batch_size, rng):
-    """Endless minibatches: successive passes over ``(x, y)``, each in a fresh random order."""
+def batch_stream(x, y, batch_size, rng=None):
+    """Endless minibatches: successive passes over ``(x, y)``, each in a fresh random order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> stream = batch_stream(np.arange(5), np.arange(5), 2, rng=0)
+    >>> [len(next(stream)[0]) for _ in range(4)]
+    [2, 2, 1, 2]
+    """
+    x, y = _check_xy(x, y)
+    batch_size = check_integer(batch_size, "batch_size", minimum=1)
+    return _stream(x, y, batch_size, as_rng(rng))
+
+
+def _stream(x, y, batch_size, rng):
     while True:
         yield from minibatches(x, y, batch_size, rng=rng)
 
@@ -25,18 +42,27 @@ def _unpack(data):
     if isinstance(data, (tuple, list)) and len(data) in (2, 4):
         return tuple(data) + (None, None) if len(data) == 2 else tuple(data)
     raise TypeError("data must be a pdeopt.data.Dataset or a tuple (x_train, y_train[, x_val, "
-                    "y_val])")
+                    f"y_val]), got {type(data).__name__}")
 
 
-def _diverged(exc, rec, model, evals):
+def check_optimizer(optimizer, name="optimizer"):
+    """An object with ``step(params, grad, oracle=None)`` and ``on_epoch(epoch)``."""
+    check_object(optimizer, name, "step", "on_epoch",
+                 kind="an optimizer with step(params, grad, oracle) and on_epoch(epoch) "
+                      "(e.g. pdeopt.nn.SGD)")
+    if not callable(optimizer.step) or not callable(optimizer.on_epoch):
+        raise TypeError(f"{name}.step and {name}.on_epoch must be callable")
+    return optimizer
+
+
+def _keep_history(exc, rec, epoch, evals):
     """Attach the history so far to ``exc`` as ``.result`` (unless it carries one)."""
     if getattr(exc, "result", None) is None:
-        exc.result = rec.result(model.get_params(), converged=False, evaluations=evals,
-                                message=str(exc))
+        exc.result = rec.diverged(epoch, "the optimizer step", evaluations=evals).result
     return exc
 
 
-def train(model, optimizer, data, *, epochs, batch_size=128, seed=0, max_evals=None,
+def train(model, optimizer, data, *, epochs, batch_size=128, rng=0, max_evals=None,
           callback=None, progress=None, loss="cross_entropy"):
     """Train ``model`` by ``optimizer`` on minibatches; record per-epoch history.
 
@@ -62,15 +88,17 @@ def train(model, optimizer, data, *, epochs, batch_size=128, seed=0, max_evals=N
         ``pdeopt.data.Dataset`` (its test part is the validation set) or
         ``(x_train, y_train, x_val, y_val)`` or ``(x_train, y_train)``.
     epochs : int
-        Number of epochs (of optimizer steps).
+        Number of epochs (of optimizer steps), ≥ 1: the budget.
     batch_size : int
-    seed : int
-        Seeds the minibatch order and the dropout masks.
+    rng : None, int or numpy.random.Generator
+        Draws the minibatch order and seeds the dropout masks (default: seed 0, so a
+        run is reproducible).
     max_evals : int, optional
-        Stop once this many gradient evaluations have been made.
+        Stop once this many gradient evaluations have been made (a budget too).
     callback : callable, optional
-        ``callback(epoch, model, row)`` after each epoch (``row`` the dict just
-        recorded); returning ``True`` stops training.
+        ``callback(it)`` after each epoch, with ``it`` a :class:`pdeopt.Iterate`:
+        ``it.nit`` the epochs finished, ``it.x`` the model, ``it.values`` the row just
+        recorded; returning ``True`` (or raising ``StopIteration``) stops training.
     progress : callable, optional
         Receives one line of text per epoch.
     loss : {"cross_entropy", "squared"}
@@ -78,17 +106,22 @@ def train(model, optimizer, data, *, epochs, batch_size=128, seed=0, max_evals=N
     Returns
     -------
     Result
-        ``x``: the final flat parameters; ``history``: per epoch ``epoch``, ``loss``
-        (mean minibatch loss), ``train_error`` (fraction of the epoch's minibatch
-        samples misclassified, measured in training mode as they were seen),
-        ``val_error`` (evaluation mode; NaN without a validation set),
-        ``effective_epochs``, ``lr``, ``time``; ``info["evaluations"]``.
+        ``x``: the final flat parameters; ``nit``: the epochs finished; ``history``:
+        per epoch ``epoch``, ``loss`` (mean minibatch loss), ``train_error``
+        (fraction of the epoch's minibatch samples misclassified, measured in training
+        mode as they were seen), ``val_error`` (evaluation mode; NaN without a
+        validation set), ``effective_epochs``, ``lr``, ``time``;
+        ``info["evaluations"]``. A training loop has no stopping test, so it never
+        claims convergence: ``status`` is 1 when the budget (``epochs`` or
+        ``max_evals``) ran out, 4 when the callback stopped it, 3 when interrupted.
 
     Raises
     ------
-    FloatingPointError
-        When the loss becomes NaN or inf; the message names the epoch and step, and
-        the exception's ``.result`` holds the history up to the previous epoch.
+    pdeopt.DivergenceError
+        When the loss becomes NaN or inf; the message names the epoch, the step and
+        the optimizer, and the exception's ``.result`` holds the history of the
+        finished epochs. An exception raised by the optimizer's step (an inner loop
+        that diverged) gets the same ``.result`` unless it carries its own.
 
     References
     ----------
@@ -97,23 +130,40 @@ def train(model, optimizer, data, *, epochs, batch_size=128, seed=0, max_evals=N
        wide valleys", ICLR 2017 (effective epochs).
     .. [2] P. Chaudhari, A. Oberman, S. Osher, S. Soatto, G. Carlier, "Deep relaxation:
        partial differential equations for optimizing deep neural networks", 2018.
+
+    Examples
+    --------
+    >>> from pdeopt.data import load_digits
+    >>> from pdeopt.nn import SGD, mlp
+    >>> d = load_digits()
+    >>> res = train(mlp([16], input_shape=(8, 8), rng=0), SGD(0.1, momentum=0.9), d,
+    ...             epochs=2, batch_size=64)
+    >>> res.status, res.nit, bool(res.history["val_error"][-1] < 0.3)
+    (1, 2, True)
     """
+    model = check_model(model)
+    optimizer = check_optimizer(optimizer)
     x_tr, y_tr, x_val, y_val = _unpack(data)
-    epochs = check_integer(epochs, "epochs", minimum=0)
+    epochs = check_integer(epochs, "epochs", minimum=1)
     batch_size = check_integer(batch_size, "batch_size", minimum=1)
     if max_evals is not None:
         max_evals = check_integer(max_evals, "max_evals", minimum=1)
+    for name, fn in (("callback", callback), ("progress", progress)):
+        if fn is not None:
+            check_callable(fn, name)
+    check_choice(loss, "loss", LOSSES)
     x_tr = model.check_inputs(x_tr, "x_train")
     y_tr = model.check_targets(y_tr, x_tr.shape[0], loss, "y_train")
-    has_val = x_val is not None
+    has_val = x_val is not None or y_val is not None
     if has_val:
         x_val = model.check_inputs(x_val, "x_val")
         y_val = model.check_targets(y_val, x_val.shape[0], "cross_entropy", "y_val")
     labels = y_tr.ndim == 1
+    seed = rng if isinstance(rng, (int, np.integer)) else None  # recorded when it is a seed
+    rng = as_rng(rng)
 
-    rng = as_rng(seed=seed)
     model.reseed(rng)
-    stream = batch_stream(x_tr, y_tr, batch_size, rng)
+    stream = _stream(x_tr, y_tr, batch_size, rng)
     per_epoch = math.ceil(x_tr.shape[0] / batch_size)
     evals = 0
 
@@ -137,10 +187,11 @@ def train(model, optimizer, data, *, epochs, batch_size=128, seed=0, max_evals=N
         evals += 1
         return value, grad.copy()
 
-    rec = Recorder(optimizer=repr(optimizer), epochs=epochs, batch_size=batch_size, seed=seed,
-                   max_evals=max_evals, loss=loss)
+    rec = Recorder("train", max_iter=epochs, callback=callback, optimizer=repr(optimizer),
+                   epochs=epochs, batch_size=batch_size, rng=seed, max_evals=max_evals,
+                   loss=loss)
     t0 = time.perf_counter()
-    message = "finished"
+    message = None
     with rec.running():
         for epoch in range(epochs):
             optimizer.on_epoch(epoch)
@@ -152,37 +203,36 @@ def train(model, optimizer, data, *, epochs, batch_size=128, seed=0, max_evals=N
                 value, grad, out = model._loss_and_grad(xb, yb, loss)
                 evals += 1
                 if not math.isfinite(value):
-                    raise _diverged(FloatingPointError(
-                        f"train: the loss is {value} at epoch {epoch}, step {step} "
-                        f"(optimizer {optimizer!r}); the result so far is in .result"),
-                        rec, model, evals)
+                    raise rec.diverged(epoch + 1, f"the minibatch loss at epoch {epoch + 1}, "
+                                       f"step {step + 1}", lr=getattr(optimizer, "lr", None),
+                                       evaluations=evals)
                 try:
                     optimizer.step(model.params, grad.copy(), oracle)
                 except (FloatingPointError, ValueError) as exc:
                     # an inner loop (Entropy-SGD, HJ...) diverged: keep the history too
-                    raise _diverged(exc, rec, model, evals) from None
+                    raise _keep_history(exc, rec, epoch + 1, evals) from None
                 losses.append(value)
                 if labels:
                     wrong += int(np.count_nonzero(out.argmax(axis=1) != yb))
                     seen += yb.shape[0]
             if not losses:
-                message = f"stopped: max_evals={max_evals} reached"
+                message = f"completed its budget: max_evals={max_evals} evaluations reached"
                 break
             row = {"epoch": epoch + 1, "loss": float(np.mean(losses)),
                    "train_error": wrong / seen if seen else float("nan"),
                    "val_error": model.error(x_val, y_val) if has_val else float("nan"),
-                   "effective_epochs": evals / per_epoch, "lr": optimizer.lr,
+                   "effective_epochs": evals / per_epoch,
+                   "lr": getattr(optimizer, "lr", float("nan")),
                    "time": time.perf_counter() - t0}
             rec.log(**row)
             if progress is not None:
                 progress(f"epoch {epoch + 1:3d}/{epochs}  loss {row['loss']:.4f}  "
                          f"train err {row['train_error']:.4f}  val err {row['val_error']:.4f}  "
                          f"eff. epochs {row['effective_epochs']:.2f}  {row['time']:.1f}s")
-            if callback is not None and callback(epoch, model, row) is True:
-                message = f"stopped by callback after epoch {epoch + 1}"
+            if rec.end_iteration(model):
                 break
             if max_evals is not None and evals >= max_evals:
-                message = f"stopped: max_evals={max_evals} reached"
+                message = f"completed its budget: max_evals={max_evals} evaluations reached"
                 break
-    return rec.result(model.get_params(), converged=not rec.info["interrupted"], evaluations=evals,
-                      batches_per_epoch=per_epoch, message=message)
+    return rec.result(model.get_params(), message=message, evaluations=evals,
+                      batches_per_epoch=per_epoch)

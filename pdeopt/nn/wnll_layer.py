@@ -27,18 +27,29 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_rng, check_integer, check_positive
+from .._checks import (as_float_array, as_rng, check_callable, check_integer, check_labels,
+                       check_momentum, check_positive)
 from .._result import Recorder
 from .layers import Dense
+from .model import check_model
 from .optimizers import SGD
-from .training import train
+from .training import _unpack, train
 
 __all__ = ["features", "wnll_scores", "wnll_predict", "wnll_error", "buffer_start",
-           "train_wnll"]
+           "finetune_buffer", "train_wnll"]
 
 
 def buffer_start(model) -> int:
-    """Index of the first layer of the buffer block: the second-to-last ``Dense``."""
+    """Index of the first layer of the buffer block: the second-to-last ``Dense``.
+
+    Examples
+    --------
+    >>> from pdeopt.nn import Dense, Flatten, ReLU, Sequential
+    >>> net = Sequential([Flatten(), Dense(8), ReLU(), Dense(10)], input_shape=(8, 8))
+    >>> buffer_start(net)
+    1
+    """
+    model = check_model(model)
     dense = [i for i, layer in enumerate(model.layers) if isinstance(layer, Dense)]
     if len(dense) < 2 or dense[-1] != len(model.layers) - 1:
         raise ValueError("a WNLL-activated model needs Sequential([..., Dense(h), ..., "
@@ -48,12 +59,14 @@ def buffer_start(model) -> int:
 
 def features(model, x, *, batch_size=1024) -> np.ndarray:
     """Inputs of the output layer (the features WNLL interpolates over), evaluation mode."""
+    model = check_model(model)
+    batch_size = check_integer(batch_size, "batch_size", minimum=1)
     x = model.check_inputs(x)
     out = []
     for start in range(0, x.shape[0], batch_size):
         h = x[start:start + batch_size]
         for layer in model.layers[:-1]:
-            h = layer.forward(h, False)
+            h = layer._forward(h, False)
         out.append(h.reshape(h.shape[0], -1))
     return np.concatenate(out).astype(np.float64)
 
@@ -67,30 +80,61 @@ def wnll_scores(template_features, template_labels, query_features, *, n_classes
     """
     from pdeopt.graph import harmonic_extension, knn_graph, weight_matrix
 
-    X = np.concatenate([template_features, query_features])
+    template = as_float_array(template_features, "template_features", ndim=2)
+    query = as_float_array(query_features, "query_features", ndim=2)
+    if query.shape[1] != template.shape[1]:
+        raise ValueError(f"query_features must have {template.shape[1]} columns like "
+                         f"template_features, got {query.shape[1]}")
+    n_classes = check_integer(n_classes, "n_classes", minimum=1)
+    labels = check_labels(template_labels, "template_labels", n_classes=n_classes,
+                          size=template.shape[0])
+    n_neighbors = check_integer(n_neighbors, "n_neighbors", minimum=1)
+    X = np.concatenate([template, query])
+    if X.shape[0] < 2:
+        raise ValueError("template_features and query_features must hold 2 points or more")
     k = min(n_neighbors, X.shape[0] - 1)
     with np.errstate(all="ignore"):
-        W = weight_matrix(*knn_graph(X, k, method="auto", seed=0))
-    m = template_features.shape[0]
-    res = harmonic_extension(W, np.arange(m), template_labels, method="wnll",
-                             n_classes=n_classes)
+        W = weight_matrix(*knn_graph(X, k, method="auto", rng=0))
+    m = template.shape[0]
+    res = harmonic_extension(W, np.arange(m), labels, method="wnll", n_classes=n_classes)
     return res.x[m:]
 
 
+def _template_xy(model, x_template, y_template):
+    x_template = model.check_inputs(x_template, "x_template")
+    y_template = check_labels(y_template, "y_template", n_classes=model.output_shape[0],
+                              size=x_template.shape[0])
+    return x_template, y_template
+
+
 def wnll_predict(model, x_template, y_template, x, *, n_neighbors=15) -> np.ndarray:
-    """Labels of ``x`` by WNLL interpolation of the template's labels over the model's features."""
-    n_classes = model.output_shape[0]
-    return np.argmax(wnll_scores(features(model, x_template), np.asarray(y_template),
-                                 features(model, x), n_classes=n_classes,
+    """Labels of ``x`` by WNLL interpolation of the template's labels over the model's features.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pdeopt.data import load_digits
+    >>> from pdeopt.nn import Dense, Flatten, ReLU, Sequential
+    >>> d = load_digits()
+    >>> net = Sequential([Flatten(), Dense(16), ReLU(), Dense(10)], input_shape=(8, 8), rng=0)
+    >>> pred = wnll_predict(net, d.x_train[:300], d.y_train[:300], d.x_test[:100])
+    >>> pred.shape, bool(np.mean(pred == d.y_test[:100]) > 0.5)
+    ((100,), True)
+    """
+    model = check_model(model)
+    x_template, y_template = _template_xy(model, x_template, y_template)
+    return np.argmax(wnll_scores(features(model, x_template), y_template,
+                                 features(model, x), n_classes=model.output_shape[0],
                                  n_neighbors=n_neighbors), axis=1)
 
 
 def wnll_error(model, x_template, y_template, x, y, *, n_neighbors=15) -> float:
     """Fraction of ``x`` misclassified by the WNLL-activated model."""
+    model = check_model(model)
+    x = model.check_inputs(x)
+    y = check_labels(y, "y", n_classes=model.output_shape[0], size=x.shape[0])
     return float(np.mean(wnll_predict(model, x_template, y_template, x,
-                                      n_neighbors=n_neighbors) != np.asarray(y)))
-
-
+                                      n_neighbors=n_neighbors) != y))
 def _buffer_views(model, start):
     # (param view, grad view) pairs of the buffer block's layers (views into the flat vectors)
     return [(layer.params[s], layer.grads[s]) for layer in model.layers[start:-1]
@@ -107,105 +151,159 @@ def _template(rng, y, per_class, exclude=None):
     return np.concatenate(idx)
 
 
+def _check_labeled(model, x, y, name_x="x", name_y="y"):
+    x = model.check_inputs(x, name_x)
+    y = check_labels(y, name_y, n_classes=model.output_shape[0], size=x.shape[0])
+    if np.unique(y).size != model.output_shape[0]:
+        raise ValueError(f"{name_y} must cover all {model.output_shape[0]} classes (the WNLL "
+                         "template needs a labeled point of each)")
+    return x, y
+
+
 def finetune_buffer(model, x, y, *, epochs, lr, batch_size=64, template_per_class=20,
-                    n_neighbors=15, rng=None, progress=None):
+                    n_neighbors=15, rng=None, callback=None, progress=None):
     """Step 2: fine-tune the buffer block by the WNLL error back-propagated as the linear one's.
 
     For every minibatch (x_B, y_B): features of a random labeled template (not in
     the batch) and of the batch, WNLL scores u of the batch from the template,
     then the error (u − onehot(y_B))/|B| is passed backward through the output
     Dense layer and the buffer block, and only the buffer's weights take the
-    step ``w ← w − lr·g``. Returns the mean squared WNLL error per epoch.
+    step ``w ← w − lr·g``.
+
+    Returns
+    -------
+    pdeopt.Result
+        ``x``: the final flat parameters; ``history["loss"]``: the mean squared WNLL
+        error per epoch; ``nit``: the epochs finished. There is no stopping test:
+        ``status`` is 1 after ``epochs`` epochs, 4 when ``callback(it)`` (``it.x`` the
+        model) returned True, 3 when interrupted.
+
+    Raises
+    ------
+    pdeopt.DivergenceError
+        When the WNLL error becomes NaN or inf (the history is in ``.result``).
     """
-    rng = as_rng(rng)
+    model = check_model(model)
     start = buffer_start(model)
+    epochs = check_integer(epochs, "epochs", minimum=1)
+    lr = check_positive(lr, "lr")
+    batch_size = check_integer(batch_size, "batch_size", minimum=1)
+    template_per_class = check_integer(template_per_class, "template_per_class", minimum=1)
+    n_neighbors = check_integer(n_neighbors, "n_neighbors", minimum=1)
+    if progress is not None:
+        check_callable(progress, "progress")
+    x, y = _check_labeled(model, x, y)
+    rng = as_rng(rng)
     views = _buffer_views(model, start)
     n_classes = model.output_shape[0]
-    x = model.check_inputs(x)
-    y = np.asarray(y)
-    losses = []
-    for epoch in range(epochs):
-        total, count = 0.0, 0
-        order = rng.permutation(len(y))
-        for b in range(0, len(y), batch_size):
-            ib = order[b:b + batch_size]
-            xb, yb = x[ib], y[ib]
-            t_idx = _template(rng, y, template_per_class, exclude=ib)
-            template = features(model, x[t_idx])
-            h = xb
-            for layer in model.layers[:start]:  # frozen body: no gradient needed
-                h = layer.forward(h, False)
-            for layer in model.layers[start:-1]:  # buffer block, caches kept for backward
-                h = layer.forward(h, True)
-            feats = h.reshape(len(yb), -1).astype(np.float64)
-            model.layers[-1].forward(h, True)  # the linear activation's graph
-            u = wnll_scores(template, y[t_idx], feats, n_classes=n_classes,
-                            n_neighbors=n_neighbors)
-            err = u - np.eye(n_classes)[yb]
-            total += float(np.sum(err ** 2))
-            count += len(yb)
-            dout = (err / len(yb)).astype(model.dtype)
-            for layer in reversed(model.layers[start:]):
-                dout = layer.backward(dout)
-            for p, g in views:
-                p -= lr * g
-        losses.append(total / count)
-        if progress is not None:
-            progress(f"buffer fine-tune epoch {epoch + 1}: WNLL squared error {losses[-1]:.4f}")
-    return losses
+    rec = Recorder("finetune_buffer", max_iter=epochs, callback=callback, lr=lr,
+                   batch_size=batch_size, template_per_class=template_per_class)
+    with rec.running():
+        for epoch in range(epochs):
+            total, count = 0.0, 0
+            order = rng.permutation(len(y))
+            for b in range(0, len(y), batch_size):
+                ib = order[b:b + batch_size]
+                xb, yb = x[ib], y[ib]
+                t_idx = _template(rng, y, template_per_class, exclude=ib)
+                template = features(model, x[t_idx])
+                h = xb
+                for layer in model.layers[:start]:  # frozen body: no gradient needed
+                    h = layer._forward(h, False)
+                for layer in model.layers[start:-1]:  # buffer block, caches kept for backward
+                    h = layer._forward(h, True)
+                feats = h.reshape(len(yb), -1).astype(np.float64)
+                model.layers[-1]._forward(h, True)  # the linear activation's graph
+                u = wnll_scores(template, y[t_idx], feats, n_classes=n_classes,
+                                n_neighbors=n_neighbors)
+                err = u - np.eye(n_classes)[yb]
+                total += float(np.sum(err ** 2))
+                count += len(yb)
+                dout = (err / len(yb)).astype(model.dtype)
+                for layer in reversed(model.layers[start:]):
+                    dout = layer._backward(dout)
+                for p, g in views:
+                    p -= lr * g
+            rec.require_finite(total, epoch, "the WNLL squared error")
+            rec.log(loss=total / count)
+            if progress is not None:
+                progress(f"buffer fine-tune epoch {epoch + 1}: WNLL squared error "
+                         f"{rec.last('loss'):.4f}")
+            if rec.end_iteration(model):
+                break
+    return rec.result(model.get_params())
 
 
 def train_wnll(model, data, *, lr=0.05, momentum=0.9, epochs_linear=20, epochs_buffer=3,
                epochs_retrain=10, rounds=1, batch_size=64, template_per_class=20,
-               n_neighbors=15, seed=0, progress=None):
+               n_neighbors=15, rng=0, callback=None, progress=None):
     """Train a WNLL-activated network by the seed's three-step alternation.
 
     Step 1: ``epochs_linear`` epochs with the linear activation (softmax
     cross-entropy, SGD with momentum); then ``rounds`` times: step 2,
     ``epochs_buffer`` epochs of buffer fine-tuning through the WNLL error
     (:func:`finetune_buffer`), and step 3, ``epochs_retrain`` epochs of the whole
-    network with the linear activation.
+    network with the linear activation. A phase given 0 epochs is skipped (but
+    still recorded).
 
     Parameters
     ----------
     model : pdeopt.nn.Sequential
         ``[..., buffer block, Dense(n_classes)]`` (see :func:`buffer_start`).
     data : Dataset or tuple (x_train, y_train, x_val, y_val)
+        The validation part is needed: each phase records its errors on it.
     lr, momentum : float
-        SGD for steps 1 and 3; step 2 uses plain gradient steps of size ``lr``.
+        SGD for steps 1 and 3 (lr > 0, momentum in [0, 1)); step 2 uses plain
+        gradient steps of size ``lr``.
+    epochs_linear, epochs_buffer, epochs_retrain, rounds : int
+        ≥ 0.
     template_per_class : int
         Labeled training points per class in each minibatch's WNLL template.
-    seed : int
+    rng : None, int or numpy.random.Generator
+        The minibatch orders, templates and dropout masks (default: seed 0).
+    callback : callable, optional
+        ``callback(it)`` after each phase (``it.x`` the model, ``it.values`` the
+        phase's row); returning True stops.
 
     Returns
     -------
     pdeopt.Result
         ``x``: final parameters; history per phase end: ``val_error_linear``
         (softmax head) and ``val_error_wnll`` (WNLL head, template = all
-        training points), ``phase`` (1, 2, 3, 2, 3, ...).
+        training points), ``phase`` (1, 2, 3, 2, 3, ...); ``nit``: the phases
+        finished. There is no stopping test: ``status`` is 1 when every phase ran,
+        4 when the callback stopped it, 3 when interrupted.
 
     References
     ----------
     B. Wang, X. Luo, Z. Li, W. Zhu, Z. Shi, S. Osher, "Deep neural nets with
     interpolating function as output activation", NeurIPS 2018 (arXiv 1802.00168).
     """
+    model = check_model(model)
     for name, v in (("epochs_linear", epochs_linear), ("epochs_buffer", epochs_buffer),
                     ("epochs_retrain", epochs_retrain), ("rounds", rounds)):
         check_integer(v, name, minimum=0)
     lr = check_positive(lr, "lr")
+    momentum = check_momentum(momentum)
+    batch_size = check_integer(batch_size, "batch_size", minimum=1)
+    template_per_class = check_integer(template_per_class, "template_per_class", minimum=1)
+    n_neighbors = check_integer(n_neighbors, "n_neighbors", minimum=1)
+    if progress is not None:
+        check_callable(progress, "progress")
     buffer_start(model)  # the layout check, before any training
-    if hasattr(data, "x_train"):
-        x_tr, y_tr, x_val, y_val = data.x_train, data.y_train, data.x_test, data.y_test
-    else:
-        x_tr, y_tr, x_val, y_val = data
-    y_tr = np.asarray(y_tr)
-    if np.unique(y_tr).size != model.output_shape[0]:
-        raise ValueError(f"the training labels must cover all {model.output_shape[0]} classes "
-                         "(the WNLL template needs a labeled point of each)")
-    rng = as_rng(seed=seed)
-    rec = Recorder(lr=lr, momentum=momentum, epochs_linear=epochs_linear,
-                   epochs_buffer=epochs_buffer, epochs_retrain=epochs_retrain, rounds=rounds,
-                   template_per_class=template_per_class, seed=seed)
+    x_tr, y_tr, x_val, y_val = _unpack(data)
+    if x_val is None:
+        raise ValueError("data must include a validation set (x_train, y_train, x_val, y_val):"
+                         " each phase records its validation errors")
+    x_tr, y_tr = _check_labeled(model, x_tr, y_tr, "x_train", "y_train")
+    x_val = model.check_inputs(x_val, "x_val")
+    y_val = check_labels(y_val, "y_val", n_classes=model.output_shape[0], size=x_val.shape[0])
+    seed = rng if isinstance(rng, (int, np.integer)) else None
+    rng = as_rng(rng)
+    rec = Recorder("train_wnll", max_iter=1 + 2 * rounds, callback=callback, lr=lr,
+                   momentum=momentum, epochs_linear=epochs_linear, epochs_buffer=epochs_buffer,
+                   epochs_retrain=epochs_retrain, rounds=rounds,
+                   template_per_class=template_per_class, rng=seed)
 
     def log(phase):
         rec.log(phase=phase, val_error_linear=model.error(x_val, y_val),
@@ -214,18 +312,28 @@ def train_wnll(model, data, *, lr=0.05, momentum=0.9, epochs_linear=20, epochs_b
         if progress is not None:
             progress(f"after step {phase}: linear {rec.last('val_error_linear'):.4f}, "
                      f"WNLL {rec.last('val_error_wnll'):.4f}")
+        return rec.end_iteration(model)
+
+    def linear(epochs):
+        run_rng = int(rng.integers(2 ** 31))
+        if epochs and train(model, SGD(lr, momentum=momentum), (x_tr, y_tr), epochs=epochs,
+                            batch_size=batch_size, rng=run_rng).status == 3:
+            raise KeyboardInterrupt  # the inner run kept its part; the outer one stops too
 
     with rec.running():
-        train(model, SGD(lr, momentum=momentum), (x_tr, y_tr), epochs=epochs_linear,
-              batch_size=batch_size, seed=int(rng.integers(2 ** 31)))
-        log(1)
+        linear(epochs_linear)
+        stop = log(1)
         for _ in range(rounds):
-            finetune_buffer(model, x_tr, y_tr, epochs=epochs_buffer, lr=lr,
-                            batch_size=batch_size, template_per_class=template_per_class,
-                            n_neighbors=n_neighbors, rng=rng)
-            log(2)
+            if stop:
+                break
+            if epochs_buffer and finetune_buffer(
+                    model, x_tr, y_tr, epochs=epochs_buffer, lr=lr, batch_size=batch_size,
+                    template_per_class=template_per_class, n_neighbors=n_neighbors,
+                    rng=rng).status == 3:
+                raise KeyboardInterrupt
+            if log(2):
+                break
             if epochs_retrain:
-                train(model, SGD(lr, momentum=momentum), (x_tr, y_tr), epochs=epochs_retrain,
-                      batch_size=batch_size, seed=int(rng.integers(2 ** 31)))
-                log(3)
-    return rec.result(model.get_params(), converged=True)
+                linear(epochs_retrain)
+                stop = log(3)
+    return rec.result(model.get_params())

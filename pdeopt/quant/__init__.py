@@ -1,10 +1,12 @@
 """Quantization: projections onto binary, ternary and b-bit sets; BinaryRelax.
 
-Source: Osher (2018), BinaryRelax part (Yin, Zhang, Lyu, Osher, Qi, Xin, SIAM J. Imaging Sci. 2018).
+Source: Osher (2018), BinaryRelax part (Yin, Zhang, Lyu, Osher, Qi, Xin, SIAM J. Imaging
+Sci. 2018).
 """
 from .binaryrelax import BinaryConnect, BinaryRelax, bwn, minimize_quantized, twn
 from .project import LayerCode, project_binary, project_bits, project_ternary
 from .qset import KINDS, QuantizedSet, dist
 
-__all__ = ["BinaryConnect", "BinaryRelax", "bwn", "minimize_quantized", "twn", "KINDS", "LayerCode", "QuantizedSet", "dist", "project_binary", "project_bits",
+__all__ = ["BinaryConnect", "BinaryRelax", "bwn", "minimize_quantized", "twn", "KINDS",
+           "LayerCode", "QuantizedSet", "dist", "project_binary", "project_bits",
            "project_ternary"]

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from pdeopt._checks import (as_float_array, check_integer, check_nonnegative, check_positive)
+from pdeopt._checks import (as_float_array, check_budget, check_callable, check_integer,
+                            check_momentum, check_nonnegative, check_option, check_positive,
+                            check_range)
 from pdeopt._result import Recorder
+from pdeopt.nn.optimizers import check_step_arrays
 
 from .qset import QuantizedSet
 
@@ -69,14 +72,12 @@ class BinaryRelax:
         self.base_lr = self.lr = check_positive(lr, "lr")
         self.Q = Q
         self.lam = check_positive(lam, "lam")
-        self.rho = check_positive(rho, "rho")
-        if self.rho < 1:
-            raise ValueError(f"rho must be >= 1, got {rho}")
+        self.rho = check_range(rho, "rho", 1.0)
         self.phase2_epoch = None if phase2_epoch is None else check_integer(
             phase2_epoch, "phase2_epoch", minimum=0)
-        self.momentum = check_nonnegative(momentum, "momentum")
+        self.momentum = check_momentum(momentum)
         self.weight_decay = check_nonnegative(weight_decay, "weight_decay")
-        self.schedule = schedule
+        self.schedule = None if schedule is None else check_callable(schedule, "schedule")
         self.epoch = 0
         self.y = None
         self._velocity = None
@@ -95,12 +96,21 @@ class BinaryRelax:
         return 1
 
     def on_epoch(self, epoch):
-        self.epoch = int(epoch)
+        """Start ``epoch`` (numbered from 0): the phase and the scheduled ``lr``."""
+        self.epoch = check_integer(epoch, "epoch", minimum=0)
         if self.schedule is not None:
-            self.lr = self.base_lr * float(self.schedule(epoch))
+            factor = float(self.schedule(epoch))
+            if not (factor > 0 and np.isfinite(factor)):
+                raise ValueError(f"schedule({epoch}) must be a positive finite factor, "
+                                 f"got {factor}")
+            self.lr = self.base_lr * factor
 
     def step(self, params, grad, oracle=None):
         """One step: float weights y move along −∇f(x); x = params is recomputed from y."""
+        check_step_arrays(params, grad)
+        if self.y is not None and self.y.shape != params.shape:
+            raise ValueError(f"params must have the shape {self.y.shape} of the weights this "
+                             f"optimizer has been training, got {params.shape}")
         if self.y is None:  # the float weights start at the model's initial weights
             self.y = np.array(params, dtype=float)
             self._velocity = np.zeros_like(self.y)
@@ -118,6 +128,7 @@ class BinaryRelax:
 
     def finalize(self, params):
         """Write proj_Q(y) into ``params`` (the quantized model after training)."""
+        check_step_arrays(params, params)
         if self.y is not None:
             params[...] = self.Q.project(self.y)
         else:
@@ -154,8 +165,8 @@ def twn(lr, layers=None, **kw):
     return BinaryConnect(lr, QuantizedSet("twn", layers=layers), **kw)
 
 
-def minimize_quantized(loss_and_grad, x0, Q, n_iter, *, lr, method="binaryrelax", lam=1.0,
-                       rho=1.0, phase2_iter=None, momentum=0.0):
+def minimize_quantized(loss_and_grad, x0, Q, max_iter, *, lr, method="binaryrelax", lam=1.0,
+                       rho=1.0, phase2_iter=None, momentum=0.0, tol=0.0, callback=None):
     r"""Minimise f over the quantized set Q with BinaryRelax or BinaryConnect (full gradients).
 
     The iterations of :class:`BinaryRelax` with one step per "epoch", so
@@ -168,36 +179,87 @@ def minimize_quantized(loss_and_grad, x0, Q, n_iter, *, lr, method="binaryrelax"
     x0 : array_like
         Initial float weights (1-D).
     Q : QuantizedSet
-    n_iter : int
+    max_iter : int
+        The budget of gradient steps.
     lr : float
     method : {"binaryrelax", "binaryconnect"}
     lam, rho, phase2_iter, momentum
-        As in :class:`BinaryRelax`; ``phase2_iter=None`` means n_iter // 2.
+        As in :class:`BinaryRelax` (momentum in [0, 1)); ``phase2_iter=None`` means
+        max_iter // 2.
+    tol : float
+        Stopping test, applied in Phase II (where x lies in Q): the run stops,
+        converged, at the first step that moves the quantized weights by
+        ‖x_{k+1} − x_k‖ ≤ tol. ``tol=0`` runs the whole budget.
+    callback : callable, optional
+        ``callback(it)`` after each step (``it.x`` the iterate x, ``it.values`` its
+        row); returning True stops.
 
     Returns
     -------
     Result
         ``x`` = proj_Q(y) at the end (in Q); history ``loss`` (f at the iterate x
-        used for the gradient), ``dist`` (dist(x, Q)), ``lam``.
+        used for the gradient), ``dist`` (dist(x, Q)), ``lam``, ``change``
+        (‖x_{k+1} − x_k‖); ``info["y"]`` the float weights, ``info["final_loss"]``.
+
+    Raises
+    ------
+    pdeopt.DivergenceError
+        When the loss, the gradient or the iterate becomes NaN or inf; the message
+        names the iteration, lr and the parameters, ``.result`` keeps the history.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pdeopt.quant import QuantizedSet
+    >>> target = np.array([0.5, -0.5, 0.5])
+    >>> f = lambda x: (0.5 * np.sum((x - target) ** 2), x - target)
+    >>> res = minimize_quantized(f, np.zeros(3), QuantizedSet("binary"), 50, lr=0.5,
+    ...                          tol=1e-12)
+    >>> res.x, res.converged
+    (array([ 0.5, -0.5,  0.5]), True)
     """
+    check_callable(loss_and_grad, "loss_and_grad")
     x = as_float_array(x0, "x0", ndim=1, copy=True)
-    n_iter = check_integer(n_iter, "n_iter", minimum=1)
+    if not isinstance(Q, QuantizedSet):
+        raise TypeError(f"Q must be a QuantizedSet, got {type(Q).__name__}")
+    max_iter, tol = check_budget(max_iter, tol)
+    method = check_option(method, "method", ("binaryrelax", "binaryconnect"))
     if method == "binaryconnect":
         opt = BinaryConnect(lr, Q, momentum=momentum)
-    elif method == "binaryrelax":
-        opt = BinaryRelax(lr, Q, lam=lam, rho=rho, momentum=momentum,
-                          phase2_epoch=n_iter // 2 if phase2_iter is None else phase2_iter)
     else:
-        raise ValueError(f"method must be 'binaryrelax' or 'binaryconnect', got {method!r}")
-    rec = Recorder(method=method, lr=lr, lam=lam, rho=rho, phase2_iter=opt.phase2_epoch)
+        phase2 = max_iter // 2 if phase2_iter is None else check_integer(
+            phase2_iter, "phase2_iter", minimum=0)
+        opt = BinaryRelax(lr, Q, lam=lam, rho=rho, momentum=momentum, phase2_epoch=phase2)
+    rec = Recorder(method, max_iter=max_iter, tol=tol, callback=callback, lr=opt.lr,
+                   lam=opt.lam, rho=opt.rho, phase2_iter=opt.phase2_epoch,
+                   momentum=opt.momentum)
+
+    def evaluate(z, k):
+        out = loss_and_grad(z)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise TypeError("loss_and_grad must return a pair (f(x), grad f(x)), got "
+                            f"{type(out).__name__}")
+        loss, grad = out
+        rec.require_finite(loss, k, "the loss")
+        grad = np.asarray(grad, dtype=float)
+        if grad.shape != z.shape:
+            raise ValueError(f"loss_and_grad must return a gradient of shape {z.shape}, "
+                             f"got {grad.shape}")
+        rec.require_finite(grad, k, "the gradient")
+        return float(loss), grad
+
     with rec.running():
-        for k in range(n_iter):
+        for k in range(max_iter):
             opt.on_epoch(k)
-            loss, grad = loss_and_grad(x)
-            if not np.isfinite(loss):
-                raise FloatingPointError(f"{method}: loss is {loss} at iteration {k} (lr={lr})")
-            rec.log(loss=float(loss), dist=Q.dist(x), lam=opt.lam if opt.phase == 1 else np.inf)
+            loss, grad = evaluate(x, k)
+            rec.log(loss=loss, dist=Q.dist(x), lam=opt.lam if opt.phase == 1 else np.inf)
+            x_old = x.copy()
             opt.step(x, grad)
+            rec.require_finite(x, k)
+            change = float(np.linalg.norm(x - x_old))
+            rec.log(change=change)
+            if rec.end_iteration(x, residual=change if opt.phase == 2 else None):
+                break
     opt.finalize(x)
-    final_loss, _ = loss_and_grad(x)
-    return rec.result(x, converged=True, y=opt.y, final_loss=float(final_loss))
+    final_loss, _ = evaluate(x, rec.nit)
+    return rec.result(x, y=opt.y, final_loss=final_loss)

@@ -13,10 +13,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pdeopt._checks import as_float_array, check_choice, check_integer
+from pdeopt._checks import as_float_array, check_integer, check_option
 
 __all__ = ["project_binary", "project_ternary", "project_bits", "LayerCode",
-           "binary_code", "ternary_code", "twn_code", "bits_code", "apply_code"]
+           "binary_code", "ternary_code", "twn_code", "bits_code", "apply_code", "MAX_BITS"]
+
+#: The widest code accepted: the exact sweep costs O(n·M log nM) with M = 2^(b−1) − 1.
+MAX_BITS = 16
+
+
+def check_bits(bits) -> int:
+    """A bit width 1 ≤ b ≤ :data:`MAX_BITS`."""
+    bits = check_integer(bits, "bits", minimum=1)
+    if bits > MAX_BITS:
+        raise ValueError(f"bits must be <= {MAX_BITS} (the projection's cost grows like "
+                         f"2^(bits-1) per entry), got {bits}")
+    return bits
 
 
 @dataclass(frozen=True)
@@ -130,6 +142,7 @@ def apply_code(y, code: LayerCode, *, weight=1.0, backend="auto"):
 
 
 def _project(y, code_fn, backend):
+    check_option(backend, "backend", ("auto", "numpy", "numba", "cuda"))
     arr = as_float_array(y, "y")
     return apply_code(arr, code_fn(arr), backend=backend)
 
@@ -174,7 +187,7 @@ def project_ternary(y, method="exact", *, backend="auto"):
     >>> project_ternary([0.1, -2.0, 1.8, 0.3])
     array([ 0. , -1.9,  1.9,  0. ])
     """
-    check_choice(method, "method", ("exact", "twn"))
+    check_option(method, "method", ("exact", "twn"))
     return _project(y, ternary_code if method == "exact" else twn_code, backend)
 
 
@@ -205,7 +218,7 @@ def project_bits(y, bits, *, method="exact", max_iter=100, backend="auto"):
     >>> project_bits([0.1, 1.0, 2.1, -2.9], 3).round(4)
     array([ 0.    ,  0.9929,  1.9857, -2.9786])
     """
-    bits = check_integer(bits, "bits", minimum=1)
-    check_choice(method, "method", ("lloyd", "exact"))
+    bits = check_bits(bits)
+    check_option(method, "method", ("lloyd", "exact"))
     max_iter = check_integer(max_iter, "max_iter", minimum=1)
     return _project(y, lambda a: bits_code(a, bits, method=method, max_iter=max_iter), backend)

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from pdeopt._checks import as_float_array, check_choice, check_integer, check_nonnegative
+from pdeopt._checks import (as_float_array, check_nonnegative, check_object, check_option,
+                            check_slices)
 
-from .project import LayerCode, apply_code, binary_code, bits_code, ternary_code, twn_code
+from .project import (LayerCode, apply_code, binary_code, bits_code, check_bits, ternary_code,
+                      twn_code)
 
 __all__ = ["QuantizedSet", "dist", "KINDS"]
 
@@ -30,8 +32,10 @@ class QuantizedSet:
     bits : int, optional
         Bit width, required for ``kind="bits"`` (b ≥ 1).
     layers : sequence, optional
-        Slices into the flat vector, or ``(name, slice)`` pairs as given by
-        ``model.param_slices()``. ``None``: the whole vector is one layer.
+        Slices ``slice(start, stop)`` into the flat vector (integers
+        0 ≤ start < stop, unit step, no two overlapping), or ``(name, slice)`` pairs
+        as given by ``model.param_slices()``. ``None``: the whole vector is one layer.
+        A vector shorter than the last ``stop`` is refused when it is projected.
     backend : {"auto", "numpy", "numba", "cuda"}
         Backend of the fused projection/relaxation kernel.
 
@@ -43,29 +47,26 @@ class QuantizedSet:
     """
 
     def __init__(self, kind="binary", *, bits=None, layers=None, backend="auto"):
-        self.kind = check_choice(kind, "kind", KINDS)
+        self.kind = check_option(kind, "kind", KINDS)
         if kind == "bits":
             if bits is None:
                 raise ValueError("bits must be given for kind='bits'")
-            self.bits = check_integer(bits, "bits", minimum=1)
+            self.bits = check_bits(bits)
         else:
             if bits is not None:
                 raise ValueError(f"bits is only used with kind='bits', not kind={kind!r}")
             self.bits = None
-        self.layers = None if layers is None else [self._as_slice(s) for s in layers]
-        self.backend = backend
-
-    @staticmethod
-    def _as_slice(item):
-        if isinstance(item, tuple) and len(item) == 2:
-            item = item[1]
-        if not isinstance(item, slice):
-            raise TypeError(f"layers must hold slices or (name, slice) pairs, got {item!r}")
-        return item
+        self.layers = None if layers is None else check_slices(layers, "layers")
+        self.backend = check_option(backend, "backend", ("auto", "numpy", "numba", "cuda"))
 
     @classmethod
     def for_model(cls, model, kind="binary", *, bits=None, suffixes=(".W",), backend="auto"):
         """Q over the weight tensors of an ``nn`` model (names ending in ``suffixes``)."""
+        check_object(model, "model", "param_slices", kind="a pdeopt.nn model")
+        if isinstance(suffixes, str):
+            suffixes = (suffixes,)
+        if not suffixes or not all(isinstance(x, str) for x in suffixes):
+            raise TypeError(f"suffixes must be a tuple of strings, got {suffixes!r}")
         layers = [(n, s) for n, s in model.param_slices() if n.endswith(tuple(suffixes))]
         if not layers:
             raise ValueError(f"model has no parameter whose name ends in {suffixes}")
@@ -79,6 +80,10 @@ class QuantizedSet:
     # -- per-layer codes --------------------------------------------------------
     def code(self, y) -> LayerCode:
         """The scale and rounding rule of the projection of one layer ``y``."""
+        y = as_float_array(y, "y")
+        return self._code(y)
+
+    def _code(self, y):
         if self.kind == "binary":
             return binary_code(y)
         if self.kind == "ternary":
@@ -88,7 +93,9 @@ class QuantizedSet:
         return bits_code(y, self.bits)
 
     def _slices(self, n):
-        return [slice(0, n)] if self.layers is None else self.layers
+        if self.layers is None:
+            return [slice(0, n)]
+        return check_slices(self.layers, "layers", size=n)
 
     def _map(self, y, weight):
         y = as_float_array(y, "y", ndim=1)
@@ -96,7 +103,7 @@ class QuantizedSet:
         for sl in self._slices(y.size):
             part = y[sl]
             if part.size:
-                out[sl] = apply_code(part, self.code(part), weight=weight, backend=self.backend)
+                out[sl] = apply_code(part, self._code(part), weight=weight, backend=self.backend)
         return out
 
     # -- the operations BinaryRelax needs --------------------------------------------
@@ -109,9 +116,8 @@ class QuantizedSet:
 
         ``lam = inf`` gives the projection (BinaryConnect's step).
         """
-        lam = float(lam)
-        if not lam >= 0:
-            check_nonnegative(lam, "lam")
+        if not (isinstance(lam, (float, np.floating)) and lam == np.inf):
+            lam = check_nonnegative(lam, "lam")
         weight = 1.0 if np.isinf(lam) else lam / (lam + 1.0)
         return self._map(y, weight)
 
@@ -123,6 +129,7 @@ class QuantizedSet:
     def contains(self, x, *, rtol=1e-9) -> bool:
         """Whether every layer of x is s·q with codes in C (one scale per layer)."""
         x = as_float_array(x, "x", ndim=1)
+        rtol = check_nonnegative(rtol, "rtol")
         levels = {"binary": 0, "ternary": 1, "twn": 1}.get(self.kind)
         if levels is None:
             levels = 0 if self.bits == 1 else 2 ** (self.bits - 1) - 1
