@@ -51,10 +51,15 @@ def _envelope_row(f, x, t, u, arg):
         # pop the parabolas that q's parabola hides (z[0] = −inf stops the loop)
         p = v[k]
         s = t * (f[q] - f[p]) / (x[q] - x[p]) + 0.5 * (x[q] + x[p])
-        while s <= z[k]:
+        while s <= z[k] and k > 0:
             k -= 1
             p = v[k]
             s = t * (f[q] - f[p]) / (x[q] - x[p]) + 0.5 * (x[q] + x[p])
+        if s == -np.inf:
+            # t·Δf/Δx overflowed: q's parabola lies below every kept one everywhere
+            v[0] = q
+            z[1] = np.inf
+            continue
         k += 1
         v[k] = q
         z[k] = s

@@ -43,6 +43,27 @@ def test_renamed_modules_are_modules_and_old_names_are_gone():
         burgers_characteristics(np.sin, np.cos, X, 0.1, n_newton=3)
 
 
+# ------------------------------------------------------------------ extreme valid input
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_hopf_lax_for_huge_t_is_the_minimum_of_f(backend):
+    # |x − y|²/(2t) ≤ 36/2e308 vanishes beside f: u = min f everywhere (t·Δf/Δx overflows
+    # inside the lower-envelope transform, which must not lose the lowest parabola)
+    u, y = hopf_lax(F, X, 1e308, backend=backend)
+    np.testing.assert_array_equal(u, F.min())
+    np.testing.assert_array_equal(F[np.searchsorted(X, y)], F.min())
+
+
+def test_local_entropy_for_extreme_gamma_stays_finite():
+    # γ → 0 on the nodes: f_γ(x_i) = f_i + ½log(2πγ) − log h (the node's own term);
+    # γ huge: 2πγ overflows but its logarithm does not
+    h = X[1] - X[0]
+    np.testing.assert_allclose(local_entropy(F, X, 1e-300),
+                               F + 0.5 * np.log(2 * np.pi * 1e-300) - np.log(h), rtol=1e-14)
+    assert np.all(np.isfinite(local_entropy(F, X, 1e308)))
+
+
 # ------------------------------------------------------------------ PDE solvers
 
 
@@ -228,6 +249,10 @@ BAD = [
     (local_entropy, (F, X, 0.0), {}, ValueError, "gamma"),
     (local_entropy, (F, X, 1.0), {"grad": None}, TypeError, "grad"),
     (local_entropy, (F, X, 1.0), {"points": [[np.nan]]}, ValueError, "points"),
+    (local_entropy, (F, X, 1e-3), {"points": [1e300]}, ValueError, "overflows"),
+    (solve_burgers, (np.outer(F, F), (X, X), 1.0), {}, ValueError, "x must be one axis"),
+    (proximal_point, (np.abs, 0.0, [1.0]), {"prox": lambda z, dt: "a"}, TypeError,
+     r"prox\(x, dt\)"),
     (proximal_point, (F, 0.0, 2.5), {"grid": X}, ValueError, "step_sizes must have 1"),
     (proximal_point, (F, 0.0, []), {"grid": X}, ValueError, "step_sizes must not be"),
     (proximal_point, (F, 0.0, [1.0, 0.0]), {"grid": X}, ValueError, "step_sizes"),

@@ -76,7 +76,10 @@ def solve_burgers(w0, x, t, *, scheme="godunov", dt=None, cfl=0.5, max_iter=MAX_
     >>> float(x[np.argmin(np.abs(res.x - 0.5))]), res.nit
     (0.5, 200)
     """
-    w0, (xc,), (h,) = as_grid_function(w0, x, f_name="w0")
+    w0, axes, (h, *_) = as_grid_function(w0, x, f_name="w0")
+    if len(axes) != 1:
+        raise ValueError("x must be one axis: Burgers' equation is solved in 1-D")
+    xc = axes[0]
     t = check_nonnegative(t, "t")
     edges = xc[0] - 0.5 * h + h * np.arange(xc.size + 1)
     with np.errstate(over="ignore", invalid="ignore"):

@@ -65,7 +65,7 @@ def local_entropy(f, x, gamma, *, grad=False, points=None):
     ------
     ValueError
         gamma ≤ 0, a non-uniform or non-increasing grid, NaN/inf in f or points,
-        mismatched shapes.
+        mismatched shapes, a result that overflows float64 (extreme f, γ or points).
 
     References
     ----------
@@ -86,13 +86,31 @@ def local_entropy(f, x, gamma, *, grad=False, points=None):
     gamma = check_positive(gamma, "gamma")
     grad = check_bool(grad, "grad")
     dim = len(axes)
-    # −log of the quadrature weight times the Gaussian's normalisation.
-    offset = 0.5 * dim * np.log(2 * np.pi * gamma) - float(np.sum(np.log(spacings)))
+    p = None
     if points is not None:
         p = as_float_array(points, "points", ndim=1 if dim == 1 else 2, dtype=np.float64)
         if dim == 2 and p.shape[1] != 2:
             raise ValueError(f"points must have shape (m, 2) for a 2-D grid, got {p.shape}")
         p = p.reshape(-1, dim)
+    # extreme f, γ or grid overflow to ±inf here, caught by the check below
+    with np.errstate(all="ignore"):
+        result = _evaluate(f, axes, spacings, gamma, grad, p)
+    if not all(np.all(np.isfinite(r)) for r in (result if grad else (result,))):
+        raise ValueError(f"f_γ or its gradient overflows float64 for gamma={gamma:g} on this "
+                         "grid: f or |x − y|²/(2γ) is too large (e^(−f − |x − y|²/(2γ)) "
+                         "underflows at every node)")
+    return result
+
+
+def _evaluate(f, axes, spacings, gamma, grad, p):
+    """f_γ (and its gradient) on the grid, or at the points ``p`` (shape (m, dim))."""
+    dim = len(axes)
+    # −log of the quadrature weight times the Gaussian's normalisation.
+    log_norm = np.log(2 * np.pi * gamma)
+    if not np.isfinite(log_norm):       # 2πγ overflows
+        log_norm = np.log(2 * np.pi) + np.log(gamma)
+    offset = 0.5 * dim * log_norm - float(np.sum(np.log(spacings)))
+    if p is not None:
         log_z, mean = _lse_at_points(-f, axes, p, gamma)
         value = offset - log_z
         if not grad:

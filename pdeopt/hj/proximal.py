@@ -242,7 +242,8 @@ def _callable_mode(f, grad, prox):
 
     def step(xk, dt):
         if prox is not None:
-            y = np.asarray(prox(arg(xk), dt), dtype=np.float64).reshape(-1)
+            y = as_float_array(prox(arg(xk), dt), "prox(x, dt)", dtype=np.float64,
+                               finite=False).reshape(-1)     # NaN: a divergence, not bad input
             if y.size != xk.size:
                 raise ValueError(f"prox(x, dt) must return {xk.size} coordinate(s), got "
                                  f"{y.size}")
@@ -250,7 +251,8 @@ def _callable_mode(f, grad, prox):
             def objective(y):
                 return value(y) + np.sum((y - xk) ** 2) / (2 * dt)
             jac = None if grad is None else (
-                lambda y: np.asarray(grad(arg(y)), float).reshape(-1) + (y - xk) / dt)
+                lambda y: as_float_array(grad(arg(y)), "grad(x)", dtype=np.float64,
+                                         finite=False).reshape(-1) + (y - xk) / dt)
             y = scipy.optimize.minimize(objective, xk, jac=jac, method="L-BFGS-B").x
         return y, None      # the envelope f(y) + |y − x|²/(2dt) is formed by the caller
 
