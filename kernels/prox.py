@@ -76,7 +76,10 @@ def _tl1_with(cos_third_acos):
     def tl1(x, lam, a, thresh):
         # Zhang & Xin's closed form: g = ⅔(a + |x|)·cos(φ/3) − ⅔a + ⅓|x| with cos φ = c
         ax = abs(x)
-        c = 1.0 - 27.0 * lam * a * (a + 1.0) / (2.0 * (a + ax) ** 3)
+        # 1 − 27λa(a+1)/(2(a+|x|)³), by factors that stay finite where |x| > t (the
+        # cubed denominator and λa(a+1) overflow separately for |x| or λ past ~1e102)
+        inv = 1.0 / (a + ax)
+        c = 1.0 - 13.5 * lam * inv * (a * inv) * ((a + 1.0) * inv)
         # |x| > t keeps c in [-1, 1] mathematically; rounding can step just outside
         c = min(1.0, max(-1.0, c))
         g = (2.0 / 3.0) * (a + ax) * cos_third_acos(c) - 2.0 * a / 3.0 + ax / 3.0
@@ -114,7 +117,8 @@ def tl1_numpy(x, lam, a, thresh):
     ax = np.abs(x)
     keep = ax > thresh
     axk = ax[keep].astype(np.float64)
-    phi = np.arccos(np.clip(1 - 27 * lam * a * (a + 1) / (2 * (a + axk) ** 3), -1.0, 1.0))
+    inv = 1.0 / (a + axk)  # the factors of _tl1_with's c, which do not overflow
+    phi = np.arccos(np.clip(1 - 13.5 * lam * inv * (a * inv) * ((a + 1) * inv), -1.0, 1.0))
     g = (2 / 3) * (a + axk) * np.cos(phi / 3) - 2 * a / 3 + axk / 3
     out = np.zeros_like(x)
     out[keep] = np.sign(x[keep]) * g

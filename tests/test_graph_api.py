@@ -7,6 +7,7 @@ from sklearn.base import clone
 from sklearn.datasets import make_moons
 from sklearn.neighbors import NearestNeighbors
 
+from pdeopt import ConvergenceWarning, NotFittedError
 from pdeopt.graph import WNLLClassifier, harmonic_extension, knn_graph, weight_matrix
 
 
@@ -49,8 +50,8 @@ def test_exact_knn_matches_scikit_learn(blobs):
 @pytest.mark.slow  # pynndescent JIT-compiles its search (uncached) on first use: ~20 s
 def test_nndescent_recall_and_determinism():
     X = np.random.default_rng(1).standard_normal((600, 8))
-    nb, d = knn_graph(X, 10, method="nndescent", seed=3)
-    nb2, _ = knn_graph(X, 10, method="nndescent", seed=3)
+    nb, d = knn_graph(X, 10, method="nndescent", rng=3)
+    nb2, _ = knn_graph(X, 10, method="nndescent", rng=3)
     exact, _ = knn_graph(X, 10, method="exact")
     recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(nb, exact)])
     assert recall >= 0.95
@@ -172,29 +173,48 @@ def test_disconnected_component_gets_class_frequencies_and_a_warning():
     assert res.info["labels"][3] == 0
 
 
-def test_maxiter_reached_warns_and_says_not_converged(blobs):
+def test_max_iter_reached_warns_and_says_not_converged(blobs):
     X, y = blobs
     W = weight_matrix(*knn_graph(X, 8, method="exact"))
-    with pytest.warns(RuntimeWarning, match="maxiter=2"):
-        res = harmonic_extension(W, [0, 60, 120], [0, 1, 2], maxiter=2, tol=1e-14)
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        res = harmonic_extension(W, [0, 60, 120], [0, 1, 2], max_iter=2, tol=1e-14)
     assert not res.converged and np.all(np.isfinite(res.x))
+    assert (res.status, res.success, res.nit) == (2, False, 2)
+    assert res.history["residual"].shape == (3,) and res.history["residual"][-1] > 1e-14
 
 
 @pytest.mark.parametrize("kwargs, match", [
     (dict(labeled_idx=[], labels=[]), "labeled_idx is empty"),
     (dict(labeled_idx=[0, 1], labels=[0, 2]), r"class\(es\) \[1\] have no labeled point"),
     (dict(labeled_idx=[0, 1], labels=[0, 3], n_classes=3), "labels must be < n_classes = 3"),
-    (dict(labeled_idx=[0, 1], labels=[0, -1]), "labels must be >= 0"),
+    (dict(labeled_idx=[0, 1], labels=[0, -1]), "labels must hold labels >= 0"),
     (dict(labeled_idx=[0, 9], labels=[0, 1]), r"labeled_idx must lie in \[0, 4\)"),
     (dict(labeled_idx=[1, 1], labels=[0, 1]), "repeated"),
     (dict(labeled_idx=[0, 1], labels=[0]), "one entry per labeled index"),
-    (dict(labeled_idx=[0.5, 1], labels=[0, 1]), "labeled_idx must be a 1-D integer array"),
+    (dict(labeled_idx=[-1, 1], labels=[0, 1]), r"labeled_idx must lie in \[0, 4\)"),
     (dict(labeled_idx=[0, 1], labels=[0, 1], method="lap"), "method must be one of"),
+    (dict(labeled_idx=[0, 1], labels=[0, 1], n_classes=10**9), r"\[2, 3, .*, 11\], \.\.\."),
+    (dict(labeled_idx=[0, 1], labels=[0, 1], max_iter=0), "max_iter must be >= 1"),
+    (dict(labeled_idx=[0, 1], labels=[0, 1], tol=-1.0), "tol must be >= 0"),
+    (dict(labeled_idx=[[0, 1]], labels=[0, 1]), "labeled_idx must be a 1-D array"),
 ])
 def test_harmonic_extension_rejects_bad_labels(kwargs, match):
     W = np.ones((4, 4))
     with pytest.raises(ValueError, match=match):
         harmonic_extension(W, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(labeled_idx=[0.5, 1], labels=[0, 1]), "labeled_idx must hold integer indices"),
+    (dict(labeled_idx=None, labels=[0, 1]), "labeled_idx must be an array of integer"),
+    (dict(labeled_idx=[0, 1], labels=["a", "b"]), "labels must be an array of integer"),
+    (dict(labeled_idx=[0, 1], labels=[0, 1], n_classes=2.0), "n_classes must be an integer"),
+    (dict(labeled_idx=[0, 1], labels=[0, 1], method=None), "method must be a string"),
+    (dict(labeled_idx=[0, 1], labels=[0, 1], max_iter=2.5), "max_iter must be an integer"),
+])
+def test_harmonic_extension_rejects_wrong_types(kwargs, match):
+    with pytest.raises(TypeError, match=match):
+        harmonic_extension(np.ones((4, 4)), **kwargs)
 
 
 def test_harmonic_extension_rejects_bad_weights():
@@ -204,6 +224,12 @@ def test_harmonic_extension_rejects_bad_weights():
         harmonic_extension(-np.ones((3, 3)), [0], [0])
     with pytest.raises(ValueError, match="NaN or inf"):
         harmonic_extension(np.full((3, 3), np.nan), [0], [0])
+    with pytest.raises(ValueError, match="W must not be empty"):
+        harmonic_extension(np.ones((0, 0)), [0], [0])
+    with pytest.raises(TypeError, match="W must be a numeric array"):
+        harmonic_extension("W", [0], [0])
+    with pytest.raises(ValueError, match="overflow"):
+        harmonic_extension(np.full((3, 3), 1e308), [0, 1], [0, 1])
 
 
 # -- WNLLClassifier ----------------------------------------------------------------------------
@@ -239,14 +265,109 @@ def test_classifier_rejects_bad_input():
     X, _, y_partial = two_moons()
     with pytest.raises(ValueError, match="no labeled point"):
         WNLLClassifier().fit(X, np.full(len(X), -1))
-    with pytest.raises(ValueError, match="y must be >= -1"):
+    with pytest.raises(ValueError, match=r"y must hold labels -1 \(unlabeled\) or >= 0"):
         WNLLClassifier().fit(X, np.full(len(X), -2))
-    with pytest.raises(ValueError, match=r"y must have shape \(300,\)"):
+    with pytest.raises(ValueError, match="y must have 300 entries"):
         WNLLClassifier().fit(X, y_partial[:10])
+    with pytest.raises(ValueError, match="y must hold integer labels"):
+        WNLLClassifier().fit(X, y_partial + 0.5)
+    with pytest.raises(ValueError, match="knn must be one of"):
+        WNLLClassifier(knn="kdtree").fit(X, y_partial)
+    with pytest.raises(TypeError, match="random_state must be None"):
+        WNLLClassifier(random_state="x").fit(X, y_partial)
+    with pytest.raises(TypeError, match="n_neighbors must be an integer"):
+        WNLLClassifier(n_neighbors=2.5).fit(X, y_partial)
     with pytest.raises(ValueError, match="k must be < the number of points"):
         WNLLClassifier(n_neighbors=3).fit(X[:3], [0, 1, -1])
-    with pytest.raises(RuntimeError, match="not fitted"):
-        WNLLClassifier().predict(X)
+    for method in ("predict", "predict_proba"):  # scikit-learn's error, caught as its types
+        with pytest.raises(NotFittedError, match="not fitted"):
+            getattr(WNLLClassifier(), method)(X)
+    assert issubclass(NotFittedError, ValueError) and issubclass(NotFittedError, AttributeError)
     clf = WNLLClassifier(n_neighbors=10).fit(X, y_partial)
     with pytest.raises(ValueError, match="X must have 2 features"):
         clf.predict(np.ones((3, 5)))
+
+
+# -- honest status and bad input (issue #18) ---------------------------------------------------
+
+def test_weight_matrix_refuses_unsorted_distance_rows():
+    # σ(x) is read off the k_sigma-th entry of a sorted row: an unsorted row would
+    # silently give another scale, so it is refused (the docstring requires sorted rows)
+    nb = np.array([[1, 2], [0, 2], [0, 1]])
+    d = np.array([[1.0, 2.0], [3.0, 1.0], [2.0, 3.0]])
+    with pytest.raises(ValueError, match="distances must be non-decreasing.*row 1"):
+        weight_matrix(nb, d)
+    weight_matrix(nb, np.sort(d, axis=1))  # the same rows sorted are accepted
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(neighbors=np.ones((2, 1)), distances=np.ones((2, 1))), TypeError,
+     "neighbors must hold integer indices"),
+    (dict(neighbors=np.array([1, 0]), distances=np.ones(2)), ValueError,
+     "neighbors must be a 2-D array"),
+    (dict(neighbors=np.array([[1], [0]]), distances=np.ones((2, 1)), symmetric="yes"),
+     TypeError, "symmetric must be True or False"),
+    (dict(neighbors=np.array([[1], [0]]), distances=np.ones((2, 1)), k_sigma=1.0), TypeError,
+     "k_sigma must be an integer"),
+    (dict(neighbors=np.array([[1], [0]]), distances=[[np.nan], [1.0]]), ValueError,
+     "distances contains"),
+])
+def test_weight_matrix_rejects_wrong_types_and_values(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        weight_matrix(**kwargs)
+
+
+def test_knn_graph_takes_rng_only_and_refuses_bad_input():
+    X = np.arange(10.0)[:, None]
+    with pytest.raises(TypeError, match="seed"):
+        knn_graph(X, 2, seed=0)  # the one randomness keyword is rng
+    with pytest.raises(TypeError, match="rng must be None"):
+        knn_graph(X, 2, rng="0")
+    with pytest.raises(TypeError, match="k must be an integer"):
+        knn_graph(X, 2.0)
+    with pytest.raises(ValueError, match="X must have shape"):
+        knn_graph(np.arange(10.0), 2)  # a 1-D array is not a set of points
+    with pytest.raises(ValueError, match="X is too large"):
+        knn_graph(np.array([[1e200], [0.0], [1.0]]), 1)  # squared distances overflow
+    with pytest.raises(TypeError, match="method must be a string"):
+        knn_graph(X, 2, method=None)
+
+
+def test_tol_zero_runs_the_budget_without_claiming_convergence(blobs):
+    X, _ = blobs
+    W = weight_matrix(*knn_graph(X, 8, method="exact"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # tol=0 is not a failure: no warning
+        res = harmonic_extension(W, [0, 60, 120], [0, 1, 2], tol=0.0, max_iter=7)
+    assert (res.status, res.success, res.converged, res.nit) == (1, True, False, 7)
+    assert res.history["residual"].shape == (8,)  # the start and 7 iterations
+    ok = harmonic_extension(W, [0, 60, 120], [0, 1, 2], tol=1e-8)
+    assert (ok.status, ok.success, ok.converged) == (0, True, True)
+    assert ok.nit == ok.history["residual"].size - 1 and ok.history["residual"][-1] <= 1e-8
+    direct = harmonic_extension(W, [0, 60, 120], [0, 1, 2], solver="direct", tol=1e-8)
+    assert direct.converged and direct.nit == 0
+
+
+def test_interrupted_solve_says_so_and_keeps_finite_scores(monkeypatch):
+    import pdeopt.kernels
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    real = pdeopt.kernels.select
+    monkeypatch.setattr(pdeopt.kernels, "select",
+                        lambda name, backend="auto": interrupted if name == "graph.pcg"
+                        else real(name, backend))
+    W = np.diag(np.ones(5), 1) + np.diag(np.ones(5), -1)
+    with pytest.warns(RuntimeWarning, match="interrupted after 0"):
+        res = harmonic_extension(W, [0, 5], [0, 1])
+    assert (res.status, res.success, res.nit) == (3, False, 0)
+    # the unsolved points keep the documented fallback: the labeled class frequencies
+    np.testing.assert_allclose(res.x[1:5], 0.5)
+
+
+def test_classifier_random_state_is_the_nndescent_seed_and_clones():
+    X, _, y_partial = two_moons()
+    clf = WNLLClassifier(n_neighbors=10, random_state=4)
+    assert clone(clf).get_params()["random_state"] == 4
+    assert "seed" not in clf.get_params()

@@ -95,8 +95,8 @@ def run_protocol(x_train, y_train, x_test, seed, n_labeled=None, rng=None, knn="
     X = np.concatenate([x_train.reshape(len(x_train), -1), xt])
     y = np.full(len(X), -1)
     y[labeled] = yl
-    out["WNLL"] = WNLLClassifier(n_neighbors=15, knn=knn, seed=seed).fit(X, y).transduction_[
-        len(x_train):]
+    clf = WNLLClassifier(n_neighbors=15, knn=knn, random_state=seed).fit(X, y)
+    out["WNLL"] = clf.transduction_[len(x_train):]
     return out
 
 

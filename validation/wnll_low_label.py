@@ -72,7 +72,7 @@ def wnll_low_label(ctx):
     classes = np.unique(y)
     N = classes.size
     ctx.progress(f"{X.shape[0]} points, {X.shape[1]} features: building the 15-NN graph")
-    W = weight_matrix(*knn_graph(X, 15, seed=ctx.seed), k_sigma=8)
+    W = weight_matrix(*knn_graph(X, 15, rng=ctx.seed), k_sigma=8)
     rates = ctx.pick(quick=[1, 3, 10], default=[1, 2, 3, 5, 10, 50],
                      full=[1, 2, 3, 5, 10, 50, 100])
     draws = ctx.pick(quick=6, default=16, full=5)

@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from .._checks import check_choice, check_integer
+from .._checks import (as_float_array, as_rng, check_budget, check_integer, check_labels,
+                       check_option)
+from .._errors import NotFittedError
 from .harmonic import harmonic_extension
 from .knn import (as_points, brute_force_neighbors, knn_graph, pair_distances,
                   self_tuning_sigma, weight_matrix)
@@ -35,12 +37,28 @@ def interpolate(X_fit, scores, X_new, *, n_neighbors=15, k_sigma=None):
     Returns
     -------
     ndarray, shape (n_new, C)
+
+    Examples
+    --------
+    >>> X_fit = np.array([[0.0], [1.0], [2.0]])
+    >>> scores = np.array([[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]])
+    >>> # 0.5 is as far from 0 as from 1: equal weights, the mean of their scores
+    >>> interpolate(X_fit, scores, [[0.5], [1.5]], n_neighbors=2)
+    array([[0.75, 0.25],
+           [0.25, 0.75]])
     """
+    X_fit = as_points(X_fit, "X_fit")
+    scores = as_float_array(scores, "scores", ndim=2, dtype=np.float64)
+    if scores.shape[0] != X_fit.shape[0]:
+        raise ValueError(f"scores must have one row per fitted point ({X_fit.shape[0]}), got "
+                         f"shape {scores.shape}")
     X_new = as_points(X_new, "X")
     if X_new.shape[1] != X_fit.shape[1]:
         raise ValueError(f"X must have {X_fit.shape[1]} features (as in fit), got "
                          f"{X_new.shape[1]}")
-    k = min(n_neighbors, X_fit.shape[0])
+    k = min(check_integer(n_neighbors, "n_neighbors", minimum=1), X_fit.shape[0])
+    if k_sigma is not None:
+        k_sigma = check_integer(k_sigma, "k_sigma", minimum=1)
     k_sigma = (k + 1) // 2 if k_sigma is None else min(k_sigma, k)
     neighbors = brute_force_neighbors(X_new, X_fit, k)
     distances = pair_distances(X_new, X_fit, neighbors)
@@ -69,10 +87,12 @@ class WNLLClassifier(ClassifierMixin, BaseEstimator):
         Neighbour search of :func:`knn_graph`.
     solver : {"cg", "direct"}
     tol : float
-        CG tolerance.
+        Relative residual at which CG stops (:func:`harmonic_extension`).
+    max_iter : int
+        CG iteration budget.
     backend : {"auto", "numpy", "numba"}
-    seed : int or None
-        Seed of the approximate neighbour search.
+    random_state : None, int or numpy.random.Generator
+        Randomness of the approximate neighbour search (scikit-learn's name).
 
     Attributes
     ----------
@@ -103,39 +123,41 @@ class WNLLClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, n_neighbors=15, *, method="wnll", k_sigma=None, knn="auto", solver="cg",
-                 tol=1e-6, backend="auto", seed=0):
+                 tol=1e-6, max_iter=2000, backend="auto", random_state=0):
         self.n_neighbors = n_neighbors
         self.method = method
         self.k_sigma = k_sigma
         self.knn = knn
         self.solver = solver
         self.tol = tol
+        self.max_iter = max_iter
         self.backend = backend
-        self.seed = seed
+        self.random_state = random_state
 
     def fit(self, X, y):
-        """Label every point of ``X`` from those with ``y >= 0``; returns ``self``."""
+        """Label every point of ``X`` from those with ``y >= 0``; returns ``self``.
+
+        Parameters are checked here (scikit-learn's convention): ``y`` holds one
+        integer label per point, ``-1`` for unlabeled ones, and at least one label.
+        """
         X = as_points(X)
-        y = np.asarray(y)
-        if y.shape != (X.shape[0],):
-            raise ValueError(f"y must have shape ({X.shape[0]},), got {y.shape}")
-        if not np.issubdtype(y.dtype, np.integer):
-            if not (np.issubdtype(y.dtype, np.floating) and np.all(y == np.round(y))):
-                raise ValueError(f"y must hold integer labels (-1 = unlabeled), got dtype {y.dtype}")
-            y = y.astype(np.int64)
-        if y.min() < -1:
-            raise ValueError(f"y must be >= -1 (-1 marks unlabeled points), got {y.min()}")
-        check_choice(self.method, "method", ("wnll", "gl"))
+        y = check_labels(y, "y", size=X.shape[0], allow_unlabeled=True)
+        check_option(self.method, "method", ("wnll", "gl"))
+        check_option(self.solver, "solver", ("cg", "direct"))
+        check_option(self.knn, "knn", ("auto", "exact", "nndescent"))
         k = check_integer(self.n_neighbors, "n_neighbors", minimum=1)
+        check_budget(self.max_iter, self.tol)
+        rng = as_rng(self.random_state, name="random_state")
         labeled = np.flatnonzero(y >= 0)
         if labeled.size == 0:
             raise ValueError("y has no labeled point (all are -1)")
         self.classes_, codes = np.unique(y[labeled], return_inverse=True)
-        neighbors, distances = knn_graph(X, k, method=self.knn, seed=self.seed)
+        neighbors, distances = knn_graph(X, k, method=self.knn, rng=rng)
         W = weight_matrix(neighbors, distances, k_sigma=self.k_sigma, backend=self.backend)
         self.result_ = harmonic_extension(W, labeled, codes, method=self.method,
                                           n_classes=self.classes_.size, solver=self.solver,
-                                          tol=self.tol, backend=self.backend)
+                                          tol=self.tol, max_iter=self.max_iter,
+                                          backend=self.backend)
         self.X_fit_ = X
         self.label_distributions_ = self.result_.x
         self.transduction_ = self.classes_[self.result_.info["labels"]]
@@ -143,7 +165,7 @@ class WNLLClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_fitted(self):
         if not hasattr(self, "X_fit_"):
-            raise RuntimeError("this WNLLClassifier is not fitted yet: call fit(X, y) first")
+            raise NotFittedError("this WNLLClassifier is not fitted yet: call fit(X, y) first")
 
     def predict_proba(self, X):
         """Scores of new points by :func:`interpolate`, normalised to sum to 1 per row.
@@ -154,7 +176,9 @@ class WNLLClassifier(ClassifierMixin, BaseEstimator):
         u = interpolate(self.X_fit_, self.label_distributions_, X,
                         n_neighbors=self.n_neighbors, k_sigma=self.k_sigma)
         u = np.clip(u, 0.0, None)
-        return u / u.sum(axis=1, keepdims=True)
+        total = u.sum(axis=1, keepdims=True)
+        # scores sum to 1 up to the CG tolerance, so a zero row is only a failed solve's
+        return np.divide(u, total, out=np.full_like(u, 1.0 / u.shape[1]), where=total > 0)
 
     def predict(self, X):
         """Labels of new points: the class of largest interpolated score."""

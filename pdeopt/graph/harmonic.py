@@ -7,17 +7,23 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, reverse_cuthill_mckee
 
-from .._checks import check_choice, check_integer, check_positive
+from .._checks import (as_float_array, check_budget, check_indices, check_integer,
+                       check_option)
+from .._checks import check_labels as _class_labels
 from .._result import Recorder
 
 __all__ = ["harmonic_extension", "check_labels"]
 
 
 def _as_weights(W) -> sp.csr_matrix:
-    if not sp.issparse(W):
-        W = np.asarray(W)
-        if W.ndim != 2:
-            raise ValueError(f"W must be a square matrix, got shape {W.shape}")
+    if sp.issparse(W):
+        if not (np.issubdtype(W.dtype, np.number) or W.dtype == bool) or \
+                np.iscomplexobj(W.data):
+            raise TypeError(f"W must hold real weights, got dtype {W.dtype}")
+        if W.shape[0] == 0:
+            raise ValueError("W must not be empty")
+    else:
+        W = as_float_array(W, "W", ndim=2, dtype=np.float64, finite=False)
     W = sp.csr_matrix(W, dtype=np.float64)
     if W.shape[0] != W.shape[1]:
         raise ValueError(f"W must be square, got shape {W.shape}")
@@ -31,42 +37,33 @@ def _as_weights(W) -> sp.csr_matrix:
 def check_labels(labeled_idx, labels, n_points, n_classes=None):
     """Validate the labeled set; return ``(labeled_idx, labels, n_classes)`` as int64 arrays.
 
-    Raises ``ValueError`` for no labeled point, indices out of range or
-    repeated, labels that are negative or ≥ ``n_classes``, or a class in
-    ``range(n_classes)`` without any labeled point.
+    Raises ``TypeError`` for non-integer indices or labels and ``ValueError`` for no
+    labeled point, indices out of range or repeated, labels that are negative or ≥
+    ``n_classes``, or a class in ``range(n_classes)`` without any labeled point.
     """
-    idx = np.asarray(labeled_idx)
-    lab = np.asarray(labels)
-    for name, arr in (("labeled_idx", idx), ("labels", lab)):
-        if arr.ndim != 1 or not (np.issubdtype(arr.dtype, np.integer) or arr.size == 0):
-            raise ValueError(f"{name} must be a 1-D integer array, got dtype {arr.dtype} and "
-                             f"shape {arr.shape}")
-    if idx.size == 0:
+    if np.size(labeled_idx) == 0:
         raise ValueError("labeled_idx is empty: at least one labeled point per class is needed")
+    idx = check_indices(labeled_idx, "labeled_idx", n_points, unique=True)
+    lab = _class_labels(labels, "labels")
     if idx.shape != lab.shape:
         raise ValueError(f"labels must have one entry per labeled index ({idx.size}), "
                          f"got {lab.size}")
-    if idx.min() < 0 or idx.max() >= n_points:
-        raise ValueError(f"labeled_idx must lie in [0, {n_points}), got values in "
-                         f"[{idx.min()}, {idx.max()}]")
-    if np.unique(idx).size != idx.size:
-        raise ValueError("labeled_idx contains repeated indices")
-    if lab.min() < 0:
-        raise ValueError(f"labels must be >= 0, got {lab.min()}")
     if n_classes is None:
         n_classes = int(lab.max()) + 1
     n_classes = check_integer(n_classes, "n_classes", minimum=1)
     if lab.max() >= n_classes:
         raise ValueError(f"labels must be < n_classes = {n_classes}, got {lab.max()}")
-    missing = np.setdiff1d(np.arange(n_classes), lab)
-    if missing.size:
-        raise ValueError(f"class(es) {missing.tolist()} have no labeled point: label at least "
-                         f"one point of each class, or relabel the classes as 0..C-1")
+    present = np.unique(lab)
+    if present.size < n_classes:  # name at most 10 of the missing (n_classes may be huge)
+        missing = np.setdiff1d(np.arange(min(n_classes, present.size + 10)), present)
+        more = ", ..." if n_classes - present.size > missing.size else ""
+        raise ValueError(f"class(es) {missing.tolist()}{more} have no labeled point: label at "
+                         f"least one point of each class, or relabel the classes as 0..C-1")
     return idx.astype(np.int64), lab.astype(np.int64), n_classes
 
 
 def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None, solver="cg",
-                       tol=1e-6, maxiter=2000, backend="auto"):
+                       tol=1e-6, max_iter=2000, backend="auto"):
     r"""Extend labels from a labeled subset S to all points P of a weighted graph.
 
     For every class c at once (one-hot boundary data g = e_c on S) it solves
@@ -103,10 +100,12 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
         Number of classes C (default ``max(labels) + 1``).
     solver : {"cg", "direct"}
     tol : float
-        Relative residual |B − A u|/|B| per class at which CG stops.
-    maxiter : int
-        CG iteration limit; reaching it gives a ``RuntimeWarning`` and
-        ``info["converged"] = False``.
+        Stopping test: the relative residual |B − A u|/|B| of every class is ≤ tol
+        (CG stops each class there; the direct solve is checked against it).
+        ``tol=0`` runs the whole budget. A tolerance missed within ``max_iter``
+        gives a :class:`pdeopt.ConvergenceWarning`, ``success=False``, ``status=2``.
+    max_iter : int
+        CG iteration budget (≥ 1).
     backend : {"auto", "numpy", "numba"}
         Backend of the CG kernel.
 
@@ -118,7 +117,8 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
         ``info["labels"]``: argmax of the scores (the predicted class of every
         point, the given one on S); ``info["unreached"]``: how many points lie in
         components without a labeled point; ``history["residual"]``: the largest
-        relative residual over the classes per CG iteration.
+        relative residual over the classes, at the start and after each CG
+        iteration (``nit`` + 1 entries; one entry for the direct solve, ``nit = 0``).
 
     Notes
     -----
@@ -148,12 +148,14 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
     W = _as_weights(W)
     n = W.shape[0]
     idx, lab, n_classes = check_labels(labeled_idx, labels, n, n_classes)
-    check_choice(method, "method", ("wnll", "gl"))
-    check_choice(solver, "solver", ("cg", "direct"))
-    tol = check_positive(tol, "tol")
-    maxiter = check_integer(maxiter, "maxiter", minimum=1)
+    check_option(method, "method", ("wnll", "gl"))
+    check_option(solver, "solver", ("cg", "direct"))
+    max_iter, tol = check_budget(max_iter, tol)
+    pcg = select("graph.pcg", backend)
 
-    rec = Recorder(method=method, solver=solver, tol=tol, maxiter=maxiter, n_classes=n_classes)
+    rec = Recorder("harmonic_extension", max_iter=max_iter, tol=tol, solver=solver,
+                   n_classes=n_classes)
+    rec.info["parameters"]["method"] = method
     W = W.copy()
     W.setdiag(0.0)
     W.eliminate_zeros()
@@ -175,40 +177,53 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
     is_labeled = np.zeros(n, bool)
     is_labeled[idx] = True
     U = np.flatnonzero(reached & ~is_labeled)
-    converged, iterations = True, 0
+    converged = True  # nothing to solve when every reached point is labeled
     if U.size:
         mu = n / idx.size - 1.0 if method == "wnll" else 0.0
         Ws_U = Ws[U]
         WT_US = W.T.tocsr()[U][:, idx]
         A_off = Ws_U[:, U].tocsr()
         A_off.sort_indices()
-        diag = np.asarray(Ws_U.sum(axis=1)).ravel() + mu * np.asarray(WT_US.sum(axis=1)).ravel()
-        B = np.asarray((Ws_U[:, idx] + mu * WT_US) @ G)
+        with np.errstate(over="ignore", invalid="ignore"):
+            diag = (np.asarray(Ws_U.sum(axis=1)).ravel()
+                    + mu * np.asarray(WT_US.sum(axis=1)).ravel())
+            B = np.asarray((Ws_U[:, idx] + mu * WT_US) @ G)
+        if not (np.all(np.isfinite(diag)) and np.all(np.isfinite(B))):
+            raise ValueError("W: the weights' row sums overflow float64; rescale W (the "
+                             "solution does not depend on the scale of W)")
+        # an interrupted solve leaves these points with the fallback scores
+        scores[U] = np.bincount(lab, minlength=n_classes) / lab.size
         with rec.running():
             if solver == "direct":
                 from scipy.sparse.linalg import splu
                 A = (sp.diags(diag) - A_off).tocsc()
                 u = splu(A).solve(B)
-                rec.log(residual=float(_relative_residual(A, u, B)))
+                residual = float(_relative_residual(A, u, B))
+                rec.log(residual=residual)
+                converged = residual <= tol
             else:
                 order, A_ord = _locality_order(A_off)
-                u_ord, iterations, history = select("graph.pcg", backend)(
+                u_ord, iterations, history = pcg(
                     A_ord.indptr, A_ord.indices, np.ascontiguousarray(A_ord.data, np.float64),
-                    diag[order], np.ascontiguousarray(B[order]), np.zeros_like(B), tol, maxiter)
+                    diag[order], np.ascontiguousarray(B[order]), np.zeros_like(B), tol,
+                    max_iter)
                 u = np.empty_like(u_ord)
                 u[order] = u_ord
-                for r in history:
+                rec.log(residual=float(history[0]))
+                for r in history[1:]:  # the kernel ran the iterations: count them
                     rec.log(residual=float(r))
+                    rec.end_iteration()
                 converged = bool(history[-1] <= tol)
-                if not converged:
-                    warnings.warn(f"harmonic_extension: CG stopped at maxiter={maxiter} with "
-                                  f"relative residual {history[-1]:.2e} > tol={tol:.1e}",
-                                  RuntimeWarning, stacklevel=2)
-        scores[U] = u
+            rec.require_finite(u, rec.nit, "the scores")
+            scores[U] = u
     predicted = np.argmax(scores, axis=1)
     predicted[idx] = lab
-    return rec.result(scores, converged=converged, iterations=int(iterations), labels=predicted,
-                      unreached=int(unreached.size), backend=backend, method=method)
+    message = None
+    if not converged and tol > 0 and not rec.interrupted:
+        message = (f"harmonic_extension: CG stopped at max_iter={max_iter} with relative "
+                   f"residual {rec.last('residual'):.2e} > tol={tol:.1e}")
+    return rec.result(scores, converged=converged and tol > 0, message=message,
+                      labels=predicted, unreached=int(unreached.size), backend=backend)
 
 
 def _locality_order(A):

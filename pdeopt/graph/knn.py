@@ -6,24 +6,35 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from .._checks import as_float_array, as_rng, check_choice, check_integer
+from .._checks import as_float_array, as_rng, check_bool, check_integer, check_option
 
 __all__ = ["knn_graph", "weight_matrix", "as_points", "self_tuning_sigma"]
 
 #: Below this many points ``method="auto"`` uses the exact brute-force search.
 EXACT_MAX_POINTS = 4000
 
+#: Largest squared norm of a point: |x|² + |y|² − 2x·y then stays finite.
+MAX_SQUARED_NORM = 1e300
+
 
 def as_points(X, name: str = "X") -> np.ndarray:
-    """``X`` as a C-contiguous float64 array of shape ``(n, d)`` (images are flattened)."""
+    """``X`` as a C-contiguous float64 array of shape ``(n, d)`` (images are flattened).
+
+    Refuses entries so large that squared distances would overflow float64.
+    """
     X = as_float_array(X, name, dtype=np.float64)
     if X.ndim < 2:
         raise ValueError(f"{name} must have shape (n_points, n_features) or (n_points, ...), "
                          f"got shape {X.shape}")
-    return np.ascontiguousarray(X.reshape(X.shape[0], -1))
+    X = np.ascontiguousarray(X.reshape(X.shape[0], -1))
+    with np.errstate(over="ignore"):
+        if not np.max(np.einsum("ij,ij->i", X, X)) <= MAX_SQUARED_NORM:
+            raise ValueError(f"{name} is too large: squared distances would overflow float64 "
+                             "(rescale it; the graph's weights do not depend on the scale)")
+    return X
 
 
-def knn_graph(X, k, *, method="auto", seed=None, rng=None):
+def knn_graph(X, k, *, method="auto", rng=None):
     """The ``k`` nearest neighbours of every point, itself excluded.
 
     Parameters
@@ -37,8 +48,8 @@ def knn_graph(X, k, *, method="auto", seed=None, rng=None):
         thousand points and the reference in tests). ``"nndescent"``:
         approximate search with pynndescent (Dong, Charikar & Li 2011), for
         large n. ``"auto"``: exact below 4000 points, else nndescent.
-    seed, rng : int or numpy.random.Generator, optional
-        Randomness of the approximate search (give one, not both).
+    rng : None, int or numpy.random.Generator, optional
+        Randomness of the approximate search (a seed makes it reproducible).
 
     Returns
     -------
@@ -66,13 +77,14 @@ def knn_graph(X, k, *, method="auto", seed=None, rng=None):
     if k >= n:
         raise ValueError(f"k must be < the number of points {n} (a point is not its own "
                          f"neighbour), got {k}")
-    check_choice(method, "method", ("auto", "exact", "nndescent"))
+    check_option(method, "method", ("auto", "exact", "nndescent"))
+    rng = as_rng(rng)
     if method == "auto":
         method = "exact" if n <= EXACT_MAX_POINTS else "nndescent"
     if method == "exact":
         neighbors = brute_force_neighbors(X, X, k, self_rows=np.arange(n))
     else:
-        neighbors = _nndescent_neighbors(X, k, as_rng(rng, seed))
+        neighbors = _nndescent_neighbors(X, k, rng)
     distances = pair_distances(X, X, neighbors)
     order = np.argsort(distances, axis=1, kind="stable")
     return (np.take_along_axis(neighbors, order, 1),
@@ -145,8 +157,11 @@ def weight_matrix(neighbors, distances, *, k_sigma=None, symmetric=False, backen
 
     Parameters
     ----------
-    neighbors, distances : array_like, shape (n, k)
-        From :func:`knn_graph` (distances non-decreasing along rows).
+    neighbors : array_like of int, shape (n, k)
+        Indices in [0, n) of each point's neighbours, from :func:`knn_graph`.
+    distances : array_like, shape (n, k)
+        The distances to them, ≥ 0, finite and non-decreasing along each row
+        (rows that are not sorted are refused: σ is read off the sorted row).
     k_sigma : int, optional
         Which neighbour sets the scale, 1 ≤ k_sigma ≤ k. Default ``(k + 1) // 2``
         (8 for the 15-neighbour graphs of Wang et al. 2018).
@@ -170,13 +185,25 @@ def weight_matrix(neighbors, distances, *, k_sigma=None, symmetric=False, backen
     ----------
     Z. Shi, S. Osher, W. Zhu, "Weighted nonlocal Laplacian on interpolation
     from sparse data", J. Sci. Comput. 73 (2017).
+
+    Examples
+    --------
+    >>> nb, d = knn_graph(np.array([[0.0], [1.0], [3.0]]), 1, method="exact")
+    >>> weight_matrix(nb, d).toarray().round(4)  # σ = d: each row's weight is exp(−1)
+    array([[0.    , 0.3679, 0.    ],
+           [0.3679, 0.    , 0.    ],
+           [0.    , 0.3679, 0.    ]])
     """
     from pdeopt.kernels import select
 
     neighbors = np.asarray(neighbors)
-    if neighbors.ndim != 2 or not np.issubdtype(neighbors.dtype, np.integer):
-        raise ValueError(f"neighbors must be a 2-D integer array, got dtype {neighbors.dtype} "
-                         f"and shape {neighbors.shape}")
+    if neighbors.ndim != 2:
+        raise ValueError(f"neighbors must be a 2-D array of indices, got shape "
+                         f"{neighbors.shape}")
+    if neighbors.size == 0:
+        raise ValueError("neighbors must not be empty")
+    if not np.issubdtype(neighbors.dtype, np.integer):
+        raise TypeError(f"neighbors must hold integer indices, got dtype {neighbors.dtype}")
     distances = as_float_array(distances, "distances", ndim=2, dtype=np.float64)
     if distances.shape != neighbors.shape:
         raise ValueError(f"distances must have the shape of neighbors {neighbors.shape}, "
@@ -187,6 +214,12 @@ def weight_matrix(neighbors, distances, *, k_sigma=None, symmetric=False, backen
                          f"[{neighbors.min()}, {neighbors.max()}]")
     if distances.min() < 0:
         raise ValueError("distances must be >= 0")
+    unsorted = np.flatnonzero(np.any(np.diff(distances, axis=1) < 0, axis=1))
+    if unsorted.size:
+        raise ValueError(f"distances must be non-decreasing along each row (nearest first, "
+                         f"as knn_graph returns them); {unsorted.size} row(s) are not, e.g. "
+                         f"row {unsorted[0]}")
+    symmetric = check_bool(symmetric, "symmetric")
     k_sigma = (k + 1) // 2 if k_sigma is None else check_integer(k_sigma, "k_sigma", minimum=1)
     if k_sigma > k:
         raise ValueError(f"k_sigma must be <= the number of neighbours {k}, got {k_sigma}")
@@ -195,8 +228,9 @@ def weight_matrix(neighbors, distances, *, k_sigma=None, symmetric=False, backen
         warnings.warn(f"{n_zero} point(s) have sigma = 0 (duplicate points): their "
                       "scale is the distance to the farthest neighbour (or 1 if that is 0 "
                       "too), so duplicates get weight 1", RuntimeWarning, stacklevel=2)
-    indptr, indices, data = select("graph.weights", backend)(
-        np.ascontiguousarray(neighbors, np.int64), distances, sigma)
+    with np.errstate(over="ignore"):  # (d/σ)² = inf is weight exp(−inf) = 0, as it should be
+        indptr, indices, data = select("graph.weights", backend)(
+            np.ascontiguousarray(neighbors, np.int64), distances, sigma)
     W = sp.csr_matrix((data, indices, indptr), shape=(n, n))
     return (W + W.T).tocsr() if symmetric else W
 

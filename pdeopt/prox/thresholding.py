@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from pdeopt._checks import as_float_array, check_choice, check_nonnegative, check_positive
+from pdeopt._checks import as_float_array, check_nonnegative, check_option, check_range
+
+#: Largest shape parameter ``a`` of transformed ℓ1: the closed-form prox subtracts
+#: terms of size a (cancellation error ~ eps·a), so beyond this it is no more accurate
+#: than soft thresholding, which it equals within |x|/a.
+TL1_MAX_A = 1e8
 
 __all__ = ["soft_threshold", "hard_threshold", "tl1_threshold", "tl1_threshold_value",
            "l1_penalty", "l0_penalty", "tl1_penalty", "threshold", "penalty",
@@ -107,12 +112,34 @@ def tl1_threshold_value(lam, a):
     The first regime is the one where the map is continuous (t is where the
     cubic's root leaves 0); in the second the map jumps at t, where 0 and the
     nonzero root have equal objective.
+
+    Parameters
+    ----------
+    lam : float
+        λ ≥ 0.
+    a : float
+        The shape parameter, 0 < a ≤ 1e8 (beyond, the closed form of
+        :func:`tl1_threshold` loses accuracy: use :func:`soft_threshold`, which it
+        then equals within |x|/a).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> tl1_threshold_value(0.2, 1.0), round(tl1_threshold_value(2.0, 1.0), 4)
+    (0.4, 2.3284)
     """
     lam = check_nonnegative(lam, "lam")
-    a = check_positive(a, "a")
+    a = _shape(a)
     if lam <= a * a / (2.0 * (a + 1.0)):
         return lam * (a + 1.0) / a
     return float(np.sqrt(2.0 * lam * (a + 1.0)) - a / 2.0)
+
+
+def _shape(a):
+    return check_range(a, "a", 0.0, TL1_MAX_A, low_open=True)
 
 
 def tl1_threshold(x, lam, a, *, backend="auto"):
@@ -136,7 +163,7 @@ def tl1_threshold(x, lam, a, *, backend="auto"):
     lam : float
         λ ≥ 0.
     a : float
-        a > 0, the shape parameter.
+        The shape parameter, 0 < a ≤ 1e8 (see :func:`tl1_threshold_value`).
     backend : {"auto", "numpy", "numba", "cuda"}
 
     Returns
@@ -158,25 +185,56 @@ def tl1_threshold(x, lam, a, *, backend="auto"):
 
 
 def l1_penalty(u):
-    """Elementwise |u|."""
+    """Elementwise |u|.
+
+    Examples
+    --------
+    >>> l1_penalty([-2.0, 0.0, 3.0])
+    array([2., 0., 3.])
+    """
     return np.abs(as_float_array(u, "u"))
 
 
 def l0_penalty(u):
-    """Elementwise 1{u ≠ 0} (as floats)."""
+    """Elementwise 1{u ≠ 0} (as floats).
+
+    Examples
+    --------
+    >>> l0_penalty([-2.0, 0.0, 3.0])
+    array([1., 0., 1.])
+    """
     return (as_float_array(u, "u") != 0).astype(float)
 
 
 def tl1_penalty(u, a):
-    r"""Elementwise transformed ℓ1, :math:`\rho_a(u) = (a+1)|u|/(a+|u|)`, a > 0."""
-    a = check_positive(a, "a")
+    r"""Elementwise transformed ℓ1, :math:`\rho_a(u) = (a+1)|u|/(a+|u|)`, a > 0.
+
+    Computed as |u|·((a + 1)/(a + |u|)), which does not overflow for large a or u.
+    ρ_a tends to 1{u ≠ 0} as a → 0 and to |u| as a → ∞ (Zhang & Xin 2017).
+
+    Examples
+    --------
+    >>> tl1_penalty([-1.0, 0.0, 3.0], 1.0)
+    array([1. , 0. , 1.5])
+    """
+    a = check_range(a, "a", 0.0, None, low_open=True)
     au = np.abs(as_float_array(u, "u"))
-    return (a + 1.0) * au / (a + au)
+    return au * ((a + 1.0) / (a + au))
+
+
+def _kind(kind):
+    return check_option(kind, "kind", PENALTIES)
 
 
 def penalty(u, kind, *, a=1.0):
-    """Elementwise penalty P(u) of ``kind`` in ``("l1", "l0", "tl1")`` (``a`` for tl1)."""
-    check_choice(kind, "penalty", PENALTIES)
+    """Elementwise penalty P(u) of ``kind`` in ``("l1", "l0", "tl1")`` (``a`` for tl1).
+
+    Examples
+    --------
+    >>> penalty([-1.0, 0.0, 3.0], "l0")
+    array([1., 0., 1.])
+    """
+    _kind(kind)
     if kind == "l1":
         return l1_penalty(u)
     if kind == "l0":
@@ -185,8 +243,16 @@ def penalty(u, kind, *, a=1.0):
 
 
 def threshold(x, lam, kind, *, a=1.0, backend="auto"):
-    """The proximal map of λP for the penalty ``kind`` (``"l1"``, ``"l0"`` or ``"tl1"``)."""
-    check_choice(kind, "penalty", PENALTIES)
+    """The proximal map of λP for the penalty ``kind`` (``"l1"``, ``"l0"`` or ``"tl1"``).
+
+    :func:`soft_threshold`, :func:`hard_threshold` or :func:`tl1_threshold`.
+
+    Examples
+    --------
+    >>> threshold([-3.0, 0.5, 2.0], 1.0, "l1")
+    array([-2.,  0.,  1.])
+    """
+    _kind(kind)
     if kind == "l1":
         return soft_threshold(x, lam, backend=backend)
     if kind == "l0":
@@ -196,6 +262,9 @@ def threshold(x, lam, kind, *, a=1.0, backend="auto"):
 
 def penalty_envelope(x, lam, kind="l1", *, a=1.0, backend="auto"):
     r"""Moreau envelope of λP, elementwise: the minimum value of the prox problem.
+
+    (:func:`pdeopt.hj.moreau_envelope` is the envelope of a function sampled on a
+    grid; this one is the closed form for the penalties of :data:`PENALTIES`.)
 
     .. math:: e_{\lambda P}(x) = \min_u\ \lambda P(u) + \tfrac12(u-x)^2
               = \lambda P(p) + \tfrac12 (p-x)^2,\quad p = \operatorname{prox}_{\lambda P}(x).
@@ -211,7 +280,7 @@ def penalty_envelope(x, lam, kind="l1", *, a=1.0, backend="auto"):
         λ ≥ 0.
     kind : {"l1", "l0", "tl1"}
     a : float
-        Shape parameter of transformed ℓ1.
+        Shape parameter of transformed ℓ1 (0 < a ≤ 1e8).
     backend : {"auto", "numpy", "numba", "cuda"}
         Backend of the thresholding step.
 
@@ -224,6 +293,11 @@ def penalty_envelope(x, lam, kind="l1", *, a=1.0, backend="auto"):
     ----------
     .. [1] J.-J. Moreau, "Proximité et dualité dans un espace hilbertien",
        Bull. Soc. Math. France 93 (1965).
+
+    Examples
+    --------
+    >>> penalty_envelope([0.5, 3.0], 1.0, "l1")  # Huber: x²/2, then |x| − 1/2
+    array([0.125, 2.5  ])
     """
     arr = as_float_array(x, "x")
     p = threshold(arr, lam, kind, a=a, backend=backend)
