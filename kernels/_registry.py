@@ -32,9 +32,10 @@ def _cache_dir() -> str:
 # 'BACKENDS' from 'pdeopt.kernels'``). A per-user folder keeps the install clean. numba reads
 # ``numba.config.CACHE_DIR`` when a ``cache=True`` function is decorated, so this runs before
 # any kernel module is imported; the environment variable keeps it when numba reloads its
-# config from the environment, and passes it to child processes. If the folder cannot be
+# config from the environment, and passes it to child processes. A folder the user chose
+# (the variable, or numba.config.CACHE_DIR set in code) is kept. If the folder cannot be
 # written, numba falls back to __pycache__ by itself.
-os.environ.setdefault("NUMBA_CACHE_DIR", _cache_dir())
+os.environ.setdefault("NUMBA_CACHE_DIR", numba.config.CACHE_DIR or _cache_dir())
 if not numba.config.CACHE_DIR:
     numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
 

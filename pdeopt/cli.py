@@ -142,9 +142,12 @@ def main(argv=None) -> int:
 
     Examples
     --------
-    >>> main(["--version"])
-    Traceback (most recent call last):
-    SystemExit: 0
+    >>> try:
+    ...     main(["--version"])           # argparse prints the version and exits
+    ... except SystemExit as stop:
+    ...     print("exit status", stop.code)
+    pdeopt 0...
+    exit status 0
     >>> main(["validate", "no-such-validation"])
     2
     """

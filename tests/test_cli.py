@@ -234,8 +234,7 @@ def test_a_silent_validation_shows_it_is_still_running(tmp_path, monkeypatch, ca
     beats = [line for line in out.splitlines() if "zz-sleepy still running" in line]
     assert len(beats) >= 2  # 0.6 s of silence: about 5 lines, one every 0.1 s
     assert out.index("still running") < out.index("PASS  woke up")
-    time.sleep(0.3)  # the heartbeat stopped with the run: nothing more is printed
-    assert "still running" not in capsys.readouterr().out
+    # the heartbeat stopped with the run
     assert "pdeopt-heartbeat" not in [t.name for t in threading.enumerate()]
 
 
