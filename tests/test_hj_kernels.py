@@ -20,7 +20,8 @@ def _run(name, dim, backend, u, args, dt=1e-3):
 
 
 @pytest.mark.parametrize("name,args", STEPS)
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(3, 70), scale=st.sampled_from([1e-3, 1.0, 1e3]))
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(3, 70),
+       scale=st.sampled_from([1e-3, 1.0, 1e3]))
 def test_stencils_1d_numba_equals_numpy(name, args, seed, n, scale):
     u = scale * np.random.default_rng(seed).normal(size=n)
     np.testing.assert_allclose(_run(name, 1, "numba", u, args), _run(name, 1, "numpy", u, args),
@@ -54,8 +55,8 @@ def test_stencils_cuda_equal_numpy(name, args):
     rng = np.random.default_rng(3)
     u1, u2 = rng.normal(size=37), rng.normal(size=(9, 7))
     for dim, u in ((1, u1), (2, u2)):
-        np.testing.assert_allclose(_run(name, dim, "cuda", u, args), _run(name, dim, "numpy", u, args),
-                                   rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(_run(name, dim, "cuda", u, args),
+                                   _run(name, dim, "numpy", u, args), rtol=1e-13, atol=1e-13)
 
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 200), m=st.integers(1, 4),

@@ -38,7 +38,8 @@ def _reference_1d(n, t, length, refine=8):
 
 
 def _egg_crate(x0, x1):
-    return 0.5 * (x0[:, None] ** 2 + x1[None, :] ** 2) + np.sin(2 * x0[:, None]) * np.cos(x1[None, :])
+    a0, a1 = x0[:, None], x1[None, :]
+    return 0.5 * (a0 ** 2 + a1 ** 2) + np.sin(2 * a0) * np.cos(a1)
 
 
 @validation("hj-hopf-lax",

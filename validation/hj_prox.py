@@ -120,8 +120,8 @@ def hj_prox_validation(ctx):
         residual[delta] = np.sum(np.abs(means - prox - predicted)) / np.sum(np.abs(predicted))
     ctx.table("Laplace bias: relative residual of −δφ'''/(2φ''²): "
               + ", ".join(f"δ={d:g}: {r:.4f}" for d, r in residual.items()))
-    ctx.check("1-D: order in δ of the Laplace-bias residual", np.log10(residual[0.1] / residual[0.01]),
-              1.0, tol=0.2)
+    ctx.check("1-D: order in δ of the Laplace-bias residual",
+              np.log10(residual[0.1] / residual[0.01]), 1.0, tol=0.2)
 
     def f1(y):
         return multiwell(y[:, 0])
@@ -186,7 +186,8 @@ def hj_prox_validation(ctx):
     ctx.table(f"10-D Rastrigin, {n_starts} starts in [−4, 4]¹⁰: proximal point with hj_prox "
               f"reaches the global basin in {hj_success:.0%} (median final f = "
               f"{np.median(rastrigin(np.array(hj_final))):.3g}); gradient descent in "
-              f"{gd_success:.0%} (median final f = {np.median(rastrigin(np.array(gd_final))):.3g}).")
+              f"{gd_success:.0%} (median final f = "
+              f"{np.median(rastrigin(np.array(gd_final))):.3g}).")
     ctx.check("10-D Rastrigin: HJ-prox proximal point success rate", hj_success, 0.9,
               comparison="ge", tol=0)
     ctx.check("10-D Rastrigin: gradient descent success rate", gd_success, 0.1,

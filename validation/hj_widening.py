@@ -92,7 +92,8 @@ def hj_widening(ctx):
     ctx.progress("solutions computed")
 
     rows = ["| t | inviscid convex wells | viscous convex wells | inviscid barrier max | "
-            "viscous local max | viscous u(x_n) | viscous u(x_w) |", "|---|---|---|---|---|---|---|"]
+            "viscous local max | viscous u(x_n) | viscous u(x_w) |",
+            "|---|---|---|---|---|---|---|"]
     widths, misses, barrier, vmax, u_n, u_w, vmiss = [], [], [], [], [], [], []
     for t in [0.0] + times:
         ui, uv = inviscid[t], viscous[t]
@@ -108,7 +109,8 @@ def hj_widening(ctx):
         u_n.append(uv[i_n])
         u_w.append(uv[i_w])
         rows.append(f"| {t:g} | {_intervals(x, comps)} | "
-                    f"{_intervals(x, [component(cv, i) for i in (i_n, i_w)])} | {barrier[-1]:.4f} | "
+                    f"{_intervals(x, [component(cv, i) for i in (i_n, i_w)])} | "
+                    f"{barrier[-1]:.4f} | "
                     f"{vmax[-1]:.4f} | {u_n[-1]:.4f} | {u_w[-1]:.4f} |")
     ctx.table("\n".join(rows))
 

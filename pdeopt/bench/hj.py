@@ -30,7 +30,8 @@ def _stencil(ctx, name, u, spacing, args):
 
 
 @benchmark("hj", description="HJ explicit stencil steps (1-D 1e6, 2-D 2048²) vs NumPy and a "
-                              "NumPy copy; lower-envelope Hopf–Lax vs brute force; Burgers vs PyClaw")
+                              "NumPy copy; lower-envelope Hopf–Lax vs brute force; Burgers vs "
+                              "PyClaw")
 def bench(ctx):
     n1 = ctx.pick(100_000, 1_000_000)
     n2 = ctx.pick(256, 2048)
