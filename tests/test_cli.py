@@ -250,3 +250,9 @@ def test_progress_counts_units_and_validations_with_the_time_left(tmp_path, monk
     for k, done in zip("abc", ("1/3", "2/3", "3/3")):
         assert f"unit {k}: " in out and f"{done} done" in out
     assert "1/2 done" in out and "2/2 done" in out and "left)" in out
+
+
+def test_importing_the_main_module_runs_nothing(capsys):
+    import importlib
+    importlib.import_module("pdeopt.__main__")  # a SystemExit here would fail the test
+    assert capsys.readouterr().out == ""
