@@ -4,12 +4,17 @@ from __future__ import annotations
 import os
 import tempfile
 import textwrap
+import threading
+import time
 from pathlib import Path
+from typing import Callable
 
-__all__ = ["atomic_write", "fit", "clip", "clock", "WIDTH"]
+__all__ = ["atomic_write", "fit", "clip", "clock", "Heartbeat", "WIDTH", "HEARTBEAT_S"]
 
 #: The width, in columns, of every line the ``pdeopt`` command prints.
 WIDTH = 100
+#: Seconds of silence after which a running validation or benchmark says it still runs.
+HEARTBEAT_S = 5.0
 
 
 def atomic_write(path, data: bytes | str) -> None:
@@ -100,3 +105,63 @@ def clock(seconds: float) -> str:
     if s < 3600:
         return f"{s // 60} min {s % 60:02d} s"
     return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+class Heartbeat:
+    """Prints through ``echo``, and says what is running is still running after ``interval``
+    seconds of silence (default :data:`HEARTBEAT_S`): a long step (a training run, a large
+    solve) shows it is alive. Use it as a context; :meth:`watch` names what runs.
+
+    A daemon thread waits on an Event; a lock keeps its lines whole between the others.
+
+    Examples
+    --------
+    >>> import time
+    >>> lines = []
+    >>> with Heartbeat(lines.append, interval=0.05) as beat:
+    ...     beat.watch("demo")
+    ...     time.sleep(0.3)
+    >>> lines[0]
+    '  ...   demo still running  [0 s]'
+    """
+
+    def __init__(self, echo: Callable[[str], None], interval: float | None = None):
+        self._print = echo
+        self._interval = HEARTBEAT_S if interval is None else interval
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._last = time.perf_counter()
+        self._name, self._t0 = None, 0.0
+        self._thread = threading.Thread(target=self._beat, name="pdeopt-heartbeat", daemon=True)
+
+    def echo(self, text: str) -> None:
+        with self._lock:
+            self._print(text)
+            self._last = time.perf_counter()
+
+    def watch(self, name: str | None) -> None:
+        """Name what runs now (a validation, a benchmark group; None: nothing)."""
+        with self._lock:
+            self._name, self._t0 = name, time.perf_counter()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        wait = self._interval
+        while not self._stop.wait(wait):
+            with self._lock:
+                now = time.perf_counter()
+                if self._name is not None and now - self._last >= self._interval:
+                    try:
+                        self._print(f"  ...   {self._name} still running  "
+                                    f"[{now - self._t0:.0f} s]")
+                    except (OSError, ValueError):  # stdout closed: the main thread will see it
+                        return
+                    self._last = now
+                wait = max(self._last + self._interval - now, 0.01)

@@ -222,13 +222,13 @@ def _register(monkeypatch, name, func):
 def test_a_silent_validation_shows_it_is_still_running(tmp_path, monkeypatch, capsys):
     import threading
     import time
-    from pdeopt.validation import _harness
+    from pdeopt import _io
 
     def sleepy(ctx):
         time.sleep(0.6)
         ctx.check("woke up", True, True, comparison="true")
     _register(monkeypatch, "zz-sleepy", sleepy)
-    monkeypatch.setattr(_harness, "HEARTBEAT_S", 0.1)
+    monkeypatch.setattr(_io, "HEARTBEAT_S", 0.1)
     assert main(["validate", "zz-sleepy", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     beats = [line for line in out.splitlines() if "zz-sleepy still running" in line]
@@ -256,3 +256,20 @@ def test_importing_the_main_module_runs_nothing(capsys):
     import importlib
     importlib.import_module("pdeopt.__main__")  # a SystemExit here would fail the test
     assert capsys.readouterr().out == ""
+
+
+def test_a_silent_benchmark_shows_it_is_still_running(tmp_path, monkeypatch):
+    import time
+    from pdeopt import _io
+    from pdeopt.bench import _harness, run_benchmarks
+
+    def sleepy(ctx):
+        time.sleep(0.6)
+        ctx.metric("slept", 0.6, unit="s")
+    monkeypatch.setitem(_harness._REGISTRY, "zz-sleepy", _harness.Benchmark("zz-sleepy", sleepy,
+                                                                           "sleeps"))
+    monkeypatch.setattr(_io, "HEARTBEAT_S", 0.1)
+    lines = []
+    run_benchmarks(["zz-sleepy"], quick=True, out_dir=tmp_path, echo=lines.append)
+    beats = [line for line in lines if "zz-sleepy still running" in line]
+    assert len(beats) >= 2 and lines.index(beats[0]) < lines.index("  slept: 0.6 s")

@@ -14,7 +14,6 @@ import os
 import pkgutil
 import sys
 import tempfile
-import threading
 import time
 import traceback
 import zlib
@@ -24,15 +23,13 @@ from typing import Callable
 
 import numpy as np
 
-from pdeopt._io import atomic_write, clip, clock, fit
+from pdeopt._io import Heartbeat, atomic_write, clip, clock, fit
 
 __all__ = ["validation", "registry", "Context", "Check", "Skip", "MODES",
            "run_validations"]
 
 MODES = ("quick", "default", "full")
 COMPARISONS = ("abs", "rel", "le", "ge", "true")
-#: Seconds of silence after which a running validation prints that it is still running.
-HEARTBEAT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -186,54 +183,6 @@ class _Eta:
         if left is not None and self.done < self.total:
             text += f", ~{clock(left)} left"
         return text
-
-
-class _Heartbeat:
-    """Prints through ``echo``, and says a validation is still running after ``interval``
-    seconds of silence: a long step (a training run, a large solve) shows it is alive.
-
-    A daemon thread waits on an Event; a lock keeps its lines whole between the others.
-    """
-
-    def __init__(self, echo: Callable[[str], None], interval: float):
-        self._print, self._interval = echo, interval
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._last = time.perf_counter()
-        self._name, self._t0 = None, 0.0
-        self._thread = threading.Thread(target=self._beat, name="pdeopt-heartbeat", daemon=True)
-
-    def echo(self, text: str) -> None:
-        with self._lock:
-            self._print(text)
-            self._last = time.perf_counter()
-
-    def watch(self, name: str | None) -> None:
-        """The validation now running (None: none)."""
-        with self._lock:
-            self._name, self._t0 = name, time.perf_counter()
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-
-    def _beat(self) -> None:
-        wait = self._interval
-        while not self._stop.wait(wait):
-            with self._lock:
-                now = time.perf_counter()
-                if self._name is not None and now - self._last >= self._interval:
-                    try:
-                        self._print(f"  ...   {self._name} still running  "
-                                    f"[{now - self._t0:.0f} s]")
-                    except (OSError, ValueError):  # stdout closed: the main thread will see it
-                        return
-                    self._last = now
-                wait = max(self._last + self._interval - now, 0.01)
 
 
 def _previous_seconds(out_dir: Path, mode: str) -> dict[str, float]:
@@ -495,7 +444,7 @@ def run_validations(names, *, mode="default", seed=0, out_dir="figures", data_di
 
 
 def _run(names, *, mode, seed, out_dir, data_dir, echo, fresh=False) -> list[Outcome]:
-    with _Heartbeat(echo, HEARTBEAT_S) as beat:
+    with Heartbeat(echo) as beat:
         return _run_each(names, mode=mode, seed=seed, out_dir=out_dir, data_dir=data_dir,
                          fresh=fresh, beat=beat)
 

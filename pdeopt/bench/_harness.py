@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from .._io import atomic_write, fit
+from .._io import Heartbeat, atomic_write, fit
 
 __all__ = ["benchmark", "registry", "BenchContext", "time_call", "time_calls",
            "run_benchmarks"]
@@ -189,14 +189,16 @@ def run_benchmarks(names, *, quick=False, seed=0, out_dir="figures", echo=print,
     isolate = len(names) > 1 if isolate is None else isolate
     rows = []
     for name in names:
-        if isolate:
+        if isolate:  # the child has its own heartbeat
             rows += _run_isolated(name, quick=quick, seed=seed, echo=echo)
             continue
         b = reg[name]
         echo(fit(f"[{name}] {b.description}"))
-        ctx = BenchContext(name, quick=quick, seed=seed, echo=echo)
-        t0 = time.perf_counter()
-        b.func(ctx)
+        with Heartbeat(echo) as beat:
+            beat.watch(name)
+            ctx = BenchContext(name, quick=quick, seed=seed, echo=beat.echo)
+            t0 = time.perf_counter()
+            b.func(ctx)
         echo(f"[{name}] done in {time.perf_counter() - t0:.1f} s")
         rows += ctx.rows
     payload = {"quick": quick, "numpy": np.__version__, "rows": rows}
