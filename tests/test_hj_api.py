@@ -97,6 +97,29 @@ def test_solvers_stop_on_callback_and_keep_interrupted_steps(name, run):
     np.testing.assert_array_equal(cut.x, stopped.x)      # the state after the third step
 
 
+def test_interrupt_inside_a_step_keeps_the_finished_steps(monkeypatch):
+    from pdeopt.hj import schemes
+
+    reference = solve_hj(F, X, 0.5, callback=lambda it: it.nit == 2)
+    real, calls = schemes.stencil, []
+
+    def stencil(*args):
+        kernel = real(*args)
+
+        def step(*a, **kw):
+            calls.append(1)
+            if len(calls) == 3:             # Ctrl-C during the third step
+                raise KeyboardInterrupt
+            return kernel(*a, **kw)
+        return step
+
+    monkeypatch.setattr(schemes, "stencil", stencil)
+    with pytest.warns(RuntimeWarning, match="after 2 finished"):
+        cut = solve_hj(F, X, 0.5)
+    assert cut.status == 3 and cut.nit == 2 and cut.history["dt"].shape == (2,)
+    np.testing.assert_array_equal(cut.x, reference.x)
+
+
 def test_solver_time_zero_and_step_budget():
     res = solve_hj(F, X, 0.0)
     assert res.nit == 0 and res.status == 1
