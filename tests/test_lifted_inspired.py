@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from pdeopt.lifted import get_activation, layer_objective
+from pdeopt.lifted import get_lifted_activation, layer_objective
 from pdeopt.lifted.accelerated import heavy_ball, nesterov
 from pdeopt.nn import build_layer, layer_gradient_check
 from pdeopt.nn.inspired import (INSPIRED_KINDS, OptimizationBlock, algorithm_coefficients,
@@ -36,7 +36,7 @@ def test_weight_tied_blocks_compute_the_algorithms_iterates():
     b = rng.normal(size=(d, d))
     lam, vec = np.linalg.eigh(b @ b.T / d + 0.1 * np.eye(d))
     u = (vec * np.sqrt(lam)) @ vec.T
-    _, step = layer_objective(u, get_activation(name))
+    _, step = layer_objective(u, get_lifted_activation(name))
     grad = lambda z: z - step(z)  # noqa: E731
     x0 = rng.normal(size=d)
     z0 = u @ x0
@@ -50,13 +50,13 @@ def test_weight_tied_blocks_compute_the_algorithms_iterates():
     # heavy ball, x_{k+1} = Φ(Wx_k) + β(x_k − x_{k−1})
     hb = _tied("hb", steps, u, name)
     hb.set_coefficients(*algorithm_coefficients(hb, momentum=0.4))
-    z_hb = heavy_ball(grad, z0, step=1.0, momentum=0.4, iterations=steps).x
+    z_hb = heavy_ball(grad, z0, step=1.0, momentum=0.4, max_iter=steps).x
     np.testing.assert_allclose(hb.forward(x0[None])[0], np.linalg.solve(u, z_hb), atol=1e-12)
 
     # Nesterov in the seed's form; the block's states are its y_t in x coordinates
     ag = _tied("agd", steps, u, name)
     ag.set_coefficients(*algorithm_coefficients(ag))
-    z_ag = nesterov(grad, z0, lipschitz=1.0, iterations=steps).x
+    z_ag = nesterov(grad, z0, lipschitz=1.0, max_iter=steps).x
     np.testing.assert_allclose(ag.forward(x0[None])[0], np.linalg.solve(u, z_ag), atol=1e-12)
 
 

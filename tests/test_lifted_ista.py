@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from pdeopt import ConvergenceWarning, DivergenceError
 from pdeopt.lifted.unrolled import (_loss_and_grad, lista_forward, lista_init, lista_train,
                                     sparse_coding_data)
 from pdeopt.prox.lasso import admm_lasso, fista, ista, lasso_bounds, lasso_objective
@@ -47,7 +48,7 @@ def test_rates_against_bounds(problem):
 
 def test_multiple_right_hand_sides_and_backends(problem):
     a, _, lam = problem
-    y, _ = sparse_coding_data(a, 5, seed=1)
+    y, _ = sparse_coding_data(a, 5, rng=1)
     xs = fista(a, y, lam, iterations=50, record=False, backend="numpy").x
     assert xs.shape == (60, 5)
     for j in range(5):
@@ -90,8 +91,47 @@ def test_lista_starts_as_ista_and_its_gradient_is_exact(problem):
 
 def test_lista_training_beats_fista_at_equal_depth(problem):
     a, _, lam = problem
-    res = lista_train(a, lam, layers=6, steps=300, lr=2e-3, seed=0)
-    y, x = sparse_coding_data(a, 300, seed=5)
+    res = lista_train(a, lam, layers=6, max_iter=300, lr=2e-3, rng=0)
+    y, x = sparse_coding_data(a, 300, rng=5)
     err = lambda xh: np.sum((xh - x) ** 2) / np.sum(x ** 2)  # noqa: E731
     assert err(lista_forward(res.x, a, y)) < err(
         fista(a, y, lam, iterations=6, record=False, backend="numpy").x)
+
+
+def test_lista_status_interrupt_and_bad_input(problem):
+    a, _, lam = problem
+    res = lista_train(a, lam, layers=3, max_iter=5, rng=0)
+    assert res.nit == 5 and res.status == 1 and res.history["loss"].size == 5
+    res = lista_train(a, lam, layers=3, max_iter=50, tol=1e9, rng=0)    # any loss is ≤ 1e9
+    assert res.converged and res.nit == 1
+    with pytest.warns(ConvergenceWarning):
+        res = lista_train(a, lam, layers=3, max_iter=3, tol=1e-300, rng=0)
+    assert res.status == 2 and not res.success
+
+    def interrupt(it):
+        if it.nit == 4:
+            raise KeyboardInterrupt
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        res = lista_train(a, lam, layers=3, max_iter=10, rng=0, callback=interrupt)
+    four = lista_train(a, lam, layers=3, max_iter=4, rng=0)
+    assert res.status == 3 and res.nit == 4
+    np.testing.assert_array_equal(res.x["W"], four.x["W"])
+    with np.errstate(over="ignore", invalid="ignore"):
+        with pytest.raises(DivergenceError, match=r"lista_train diverged at iteration 2: "
+                                                  r"the loss.*lr=1e\+300") as err:
+            lista_train(a, lam, layers=3, max_iter=3, lr=1e300, rng=0)
+    assert err.value.result.history["loss"].size == 1
+    with pytest.raises(ValueError, match="spectral norm"):
+        lista_init(a * 1e200, lam, 2)
+    with pytest.raises(TypeError, match="max_iter"):
+        lista_train(a, lam, max_iter=2.5)
+    with pytest.raises(ValueError, match="sparsity"):
+        sparse_coding_data(a, 3, sparsity=0.0)
+    with pytest.raises(TypeError, match="rng"):
+        sparse_coding_data(a, 3, rng="0")
+    with pytest.raises(ValueError, match="y must have 30 rows"):
+        lista_forward(lista_init(a, lam, 2), a, np.ones(5))
+    with pytest.raises(ValueError, match="params must hold W"):
+        lista_forward(lista_init(a, lam, 2), a.T, np.ones(60))
+    with pytest.raises(TypeError, match="params"):
+        lista_forward(None, a, np.ones(30))

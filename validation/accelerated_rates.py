@@ -21,7 +21,7 @@ Lin (2019) motivates optimization-inspired architectures by two facts checked he
 """
 import numpy as np
 
-from pdeopt.lifted import get_activation
+from pdeopt.lifted import get_lifted_activation
 from pdeopt.lifted.accelerated import (gradient_descent, heavy_ball, layer_objective, nesterov,
                                        polyak_parameters, rate_bounds)
 
@@ -65,7 +65,7 @@ def accelerated_rates(ctx):
         grad = np.array([(f(z + h * e) - f(z - h * e)) / (2 * h) for e in np.eye(d)])
         worst = max(worst, float(np.max(np.abs((z - grad) - step(z)))))
     ctx.check("Lemma 4: max |z - grad f(z) - U phi(Uz)|", worst, 0.0, tol=1e-7)
-    act = get_activation("tanh")
+    act = get_lifted_activation("tanh")
     x = rng.normal(size=d)
     z = u @ x
     _, step = layer_objective(u, act)
@@ -82,11 +82,11 @@ def accelerated_rates(ctx):
     a, x_star, f, grad = _quadratic(rng, big_l * np.linspace(0.0, 1.0, n) ** 3)
     x0 = np.zeros(n)
     dist2 = float(x_star @ x_star)
-    gap = {"GD": gradient_descent(grad, x0, step=1 / big_l, iterations=iters, f=f).history["f"],
+    gap = {"GD": gradient_descent(grad, x0, step=1 / big_l, max_iter=iters, f=f).history["f"],
            "heavy ball": heavy_ball(grad, x0, step=lambda k: (1 / big_l) / (k + 2),
-                                    momentum=lambda k: k / (k + 2), iterations=iters,
+                                    momentum=lambda k: k / (k + 2), max_iter=iters,
                                     f=f).history["f"],
-           "Nesterov": nesterov(grad, x0, lipschitz=big_l, iterations=iters, f=f).history["f"]}
+           "Nesterov": nesterov(grad, x0, lipschitz=big_l, max_iter=iters, f=f).history["f"]}
     k = np.arange(iters + 1)
     # GD and Nesterov count from x_1 = x0 (history index 0); heavy ball from x_0
     bounds = {"GD": rate_bounds(k + 1, lipschitz=big_l, dist2=dist2)["gd"],
@@ -111,8 +111,8 @@ def accelerated_rates(ctx):
         return np.linalg.norm(np.array(xs) - x2_star, axis=1)
     q_gd = (big_l2 - mu) / (big_l2 + mu)
     alpha, beta, q_hb = polyak_parameters(mu, big_l2)
-    e_gd = errors(lambda g: gradient_descent(g, x0, step=2 / (big_l2 + mu), iterations=iters2))
-    e_hb = errors(lambda g: heavy_ball(g, x0, step=alpha, momentum=beta, iterations=iters2))
+    e_gd = errors(lambda g: gradient_descent(g, x0, step=2 / (big_l2 + mu), max_iter=iters2))
+    e_hb = errors(lambda g: heavy_ball(g, x0, step=alpha, momentum=beta, max_iter=iters2))
     kk = np.arange(e_gd.size)
     ctx.check("GD: max ||e_k|| / (q_GD^k ||e_0||)", np.max(e_gd / (q_gd ** kk * e_gd[0])), 1.0,
               comparison="le", tol=1e-9)

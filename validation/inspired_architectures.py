@@ -43,9 +43,9 @@ def _algorithm_check(ctx):
     _, step = layer_objective(u, "tanh")
     grad = lambda z: z - step(z)  # noqa: E731   (Lemma 4: ∇f(z) = z − UΦ(Uz))
     x0 = rng.normal(size=d)
-    runs = {"gd": lambda: gradient_descent(grad, u @ x0, step=1.0, iterations=steps).x,
-            "hb": lambda: heavy_ball(grad, u @ x0, step=1.0, momentum=0.5, iterations=steps).x,
-            "agd": lambda: nesterov(grad, u @ x0, lipschitz=1.0, iterations=steps).x}
+    runs = {"gd": lambda: gradient_descent(grad, u @ x0, step=1.0, max_iter=steps).x,
+            "hb": lambda: heavy_ball(grad, u @ x0, step=1.0, momentum=0.5, max_iter=steps).x,
+            "agd": lambda: nesterov(grad, u @ x0, lipschitz=1.0, max_iter=steps).x}
     worst = 0.0
     for kind, run in runs.items():
         block = build_layer(OptimizationBlock(kind, steps, activation="tanh"), (d,), rng=0)

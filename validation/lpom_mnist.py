@@ -56,7 +56,7 @@ def lpom_mnist(ctx):
     widths = ctx.pick(quick=WIDTHS[:1], default=WIDTHS)
     epochs = ctx.pick(quick=3, default=8, full=5)   # MNIST: minutes per LPOM epoch
     seed = ctx.seed
-    kw = dict(x_val=data.x_test, y_val=data.y_test, seed=seed, record_objective=False)
+    kw = dict(x_val=data.x_test, y_val=data.y_test, rng=seed, record_objective=False)
 
     # the block coordinate descent itself, on one fixed batch of 150 digits (a 3-layer net):
     # with μ_3/μ_2 and μ_4/μ_3 small enough that every fixed-point map contracts (its
@@ -66,7 +66,7 @@ def lpom_mnist(ctx):
     # weight block the seed's W-optimality residual (relative) is below 1e-4.
     digits = load_digits()
     bcd = lpom_solve(digits.x_train[:150], digits.y_train[:150],
-                     init_weights([64, 24, 16, 10], seed=seed), mu=[1e6, 1e3, 2.0], sweeps=8,
+                     init_weights([64, 24, 16, 10], rng=seed), mu=[1e6, 1e3, 2.0], max_iter=8,
                      w_iters=600)
     h = bcd.history
     ctx.check("serial BCD: max relative increase of F per sweep",
@@ -86,8 +86,8 @@ def lpom_mnist(ctx):
         ctx.progress(f"hidden {'-'.join(map(str, hidden))}")
         lp = lpom_train(data.x_train, data.y_train, list(hidden), epochs=epochs, **kw)
         curves[hidden] = (1 - lp.history["val_error"], _sgd(data, hidden, epochs, seed))
-        ad = admm_train(data.x_train, data.y_train, list(hidden), iterations=2 * epochs,
-                        seed=seed)
+        ad = admm_train(data.x_train, data.y_train, list(hidden), max_iter=2 * epochs,
+                        rng=seed)
         acc["LPOM"].append(curves[hidden][0][-1])
         acc["SGD"].append(curves[hidden][1][-1])
         acc["ADMM"].append(1 - mlp_error(ad.x, data.x_test, data.y_test, linear_output=True))

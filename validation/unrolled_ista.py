@@ -45,7 +45,7 @@ def unrolled_ista(ctx):
     steps = ctx.pick(quick=300, default=1500)
 
     # ---- the learned network vs ISTA and FISTA at equal depth ------------------------------
-    res = lista_train(a, lam, layers=layers, steps=steps, rng=rng, progress=ctx.progress)
+    res = lista_train(a, lam, layers=layers, max_iter=steps, rng=rng, progress=ctx.progress)
     y, x = sparse_coding_data(a, 1000, rng=rng)
     per_layer = {
         "LISTA (learned)": [_nmse_db(v, x) for v in lista_forward(res.x, a, y, all_layers=True)[1:]],

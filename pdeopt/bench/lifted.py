@@ -39,8 +39,8 @@ def bench(ctx):
     hidden = ctx.pick([64, 32], [300, 100])
     batch = 50
     sizes = [64, *hidden, 10]
-    w0 = init_weights(sizes, seed=0)
-    lpom_kw = dict(epochs=1, batch_size=batch, seed=0, record_objective=False)
+    w0 = init_weights(sizes, rng=0)
+    lpom_kw = dict(epochs=1, batch_size=batch, rng=0, record_objective=False)
 
     def lpom_epoch(**kw):
         return lpom_train(x, y, hidden, weights=[w.copy() for w in w0], **lpom_kw, **kw)

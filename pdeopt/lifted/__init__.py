@@ -1,6 +1,7 @@
 """Lifted training: LPOM and ADMM; optimization algorithms as architectures.
 
-* :mod:`.activations` — the activation table (φ, φ⁻¹, f, g) of LPOM;
+* :mod:`.activations` — the activation table (φ, φ⁻¹, f, g) of LPOM
+  (:func:`get_lifted_activation`; the network layers are :func:`pdeopt.nn.get_activation`);
 * :mod:`.lpom` — LPOM training by block coordinate descent (φ only, no backprop);
 * :mod:`.admm` — ADMM training (Taylor et al. 2016), the baseline;
 * :mod:`.mlp` — MLPs as lists of weight matrices, the plain forward pass;
@@ -12,8 +13,8 @@ in :mod:`pdeopt.prox.lasso`.
 
 Source: Lin (2019).
 """
-from .activations import (ACTIVATIONS, Activation, check_lpom_activation, get_activation,
-                          quadrature_integral)
+from .activations import (LIFTED_ACTIVATIONS, LiftedActivation, check_lpom_activation,
+                          get_lifted_activation, quadrature_integral)
 from .accelerated import (gradient_descent, heavy_ball, layer_objective, nesterov,
                           polyak_parameters, rate_bounds)
 from .admm import admm_train
@@ -23,7 +24,8 @@ from .unrolled import lista_forward, lista_init, lista_train, sparse_coding_data
 
 __all__ = ["gradient_descent", "heavy_ball", "nesterov", "polyak_parameters", "rate_bounds",
            "layer_objective", "admm_train",
-           "ACTIVATIONS", "Activation", "check_lpom_activation", "get_activation",
-           "quadrature_integral", "check_mu", "lpom_objective", "lpom_optimality", "lpom_solve",
-           "lpom_train", "init_weights", "mlp_error", "mlp_forward", "mlp_predict",
-           "lista_forward", "lista_init", "lista_train", "sparse_coding_data"]
+           "LIFTED_ACTIVATIONS", "LiftedActivation", "check_lpom_activation",
+           "get_lifted_activation", "quadrature_integral", "check_mu", "lpom_objective",
+           "lpom_optimality", "lpom_solve", "lpom_train", "init_weights", "mlp_error",
+           "mlp_forward", "mlp_predict", "lista_forward", "lista_init", "lista_train",
+           "sparse_coding_data"]

@@ -25,16 +25,18 @@ J. Li, C. Fang, Z. Lin, "Lifted proximal operator machines", AAAI 2019.
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import numpy as np
 from scipy.special import expit, xlogy
 
-from .._checks import check_positive
+from .._checks import (as_float_array, check_bool, check_callable, check_integer,
+                       check_positive, check_range)
 
-__all__ = ["Activation", "ACTIVATIONS", "get_activation", "check_lpom_activation",
-           "quadrature_integral"]
+__all__ = ["LiftedActivation", "LIFTED_ACTIVATIONS", "get_lifted_activation",
+           "check_lpom_activation", "quadrature_integral"]
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
 
@@ -44,10 +46,19 @@ def quadrature_integral(integrand: Callable, x) -> np.ndarray:
 
     Exact to rounding for integrands that are smooth on [0, x] (a polynomial of
     degree ≤ 127 is integrated exactly; analytic integrands converge geometrically).
+
+    Examples
+    --------
+    >>> quadrature_integral(lambda u: 3 * u ** 2, [1.0, 2.0]).round(12).tolist()
+    [1.0, 8.0]
     """
-    x = np.asarray(x, dtype=float)
+    check_callable(integrand, "integrand")
+    x = as_float_array(x, "x", dtype=np.float64, allow_empty=True)
     u = 0.5 * x[..., None] * (_GL_NODES + 1.0)          # nodes mapped to [0, x]
-    return 0.5 * x * np.sum(_GL_WEIGHTS * integrand(u), axis=-1)
+    out = 0.5 * x * np.sum(_GL_WEIGHTS * np.asarray(integrand(u), dtype=float), axis=-1)
+    if not np.all(np.isfinite(out)):
+        raise ValueError("integrand returned NaN or inf on [0, x]: the integral is not finite")
+    return out
 
 
 def _outside(x, lo, hi):
@@ -56,7 +67,7 @@ def _outside(x, lo, hi):
 
 
 @dataclass(frozen=True)
-class Activation:
+class LiftedActivation:
     """One row of the activation table.
 
     Attributes
@@ -92,17 +103,47 @@ class Activation:
     closed_form: bool = True
     params: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a string, got {type(self.name).__name__}")
+        check_callable(self.phi, "phi")
+        check_callable(self.derivative, "derivative")
+        lip = self.lipschitz
+        if isinstance(lip, bool) or not isinstance(lip, (numbers.Real, np.floating)):
+            raise TypeError(f"lipschitz must be a number, got {type(lip).__name__}")
+        if not lip > 0:
+            raise ValueError(f"lipschitz must be > 0 (inf when φ has no constant), got {lip}")
+        check_bool(self.nondecreasing, "nondecreasing")
+        for name in ("phi_inv", "f", "g"):
+            if getattr(self, name) is not None:
+                check_callable(getattr(self, name), name)
+        dom = np.asarray(self.f_domain)
+        if not np.issubdtype(dom.dtype, np.number):
+            raise TypeError(f"f_domain must be two numbers (lo, hi), got {self.f_domain!r}")
+        if dom.shape != (2,) or np.isnan(dom).any() or not dom[0] < dom[1]:
+            raise ValueError(f"f_domain must be an interval (lo, hi) with lo < hi, "
+                             f"got {self.f_domain!r}")
+        check_bool(self.closed_form, "closed_form")
+        if not isinstance(self.params, dict):
+            raise TypeError(f"params must be a dict, got {type(self.params).__name__}")
+
     def __call__(self, x):
         return self.phi(x)
 
+    def _table_entry(self, name, x):
+        if getattr(self, name) is None:
+            raise ValueError(f"activation {self.name!r} has no {name} in the table "
+                             "(φ is not non-decreasing)")
+        return as_float_array(x, "x", dtype=np.float64, allow_empty=True)
+
     def f_tilde(self, x):
         """f̃(x) = f(x) + x²/2 = ∫₀ˣ φ⁻¹ (convex)."""
-        x = np.asarray(x, dtype=float)
+        x = self._table_entry("f", x)
         return self.f(x) + 0.5 * x ** 2
 
     def g_tilde(self, x):
         """g̃(x) = g(x) + x²/2 = ∫₀ˣ φ (convex, β-smooth)."""
-        x = np.asarray(x, dtype=float)
+        x = self._table_entry("g", x)
         return self.g(x) + 0.5 * x ** 2
 
 
@@ -127,7 +168,7 @@ def _sigmoid():
         y = np.asarray(y, float)
         return np.log(y) - np.log1p(-y)
 
-    return Activation("sigmoid", expit, dphi, 0.25, True, inv, (0.0, 1.0), f, g)
+    return LiftedActivation("sigmoid", expit, dphi, 0.25, True, inv, (0.0, 1.0), f, g)
 
 
 def _tanh():
@@ -143,8 +184,8 @@ def _tanh():
         logcosh = a + np.log1p(np.exp(-2 * a)) - np.log(2.0)
         return logcosh - 0.5 * x ** 2
 
-    return Activation("tanh", np.tanh, lambda x: 1 - np.tanh(x) ** 2, 1.0, True,
-                      np.arctanh, (-1.0, 1.0), f, g)
+    return LiftedActivation("tanh", np.tanh, lambda x: 1 - np.tanh(x) ** 2, 1.0, True,
+                            np.arctanh, (-1.0, 1.0), f, g)
 
 
 def _relu():
@@ -156,14 +197,13 @@ def _relu():
         x = np.asarray(x, float)
         return np.where(x < 0, -0.5 * x ** 2, 0.0)
 
-    return Activation("relu", lambda x: np.maximum(x, 0.0),
-                      lambda x: (np.asarray(x) > 0).astype(float), 1.0, True,
-                      lambda y: np.asarray(y, float), (0.0, np.inf), f, g)
+    return LiftedActivation("relu", lambda x: np.maximum(x, 0.0),
+                            lambda x: (np.asarray(x) > 0).astype(float), 1.0, True,
+                            lambda y: np.asarray(y, float), (0.0, np.inf), f, g)
 
 
 def _leaky_relu(alpha):
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha of the leaky ReLU must be in (0, 1), got {alpha}")
+    alpha = check_range(alpha, "alpha", 0.0, 1.0, low_open=True, high_open=True)
 
     def f(x):
         x = np.asarray(x, float)
@@ -173,10 +213,14 @@ def _leaky_relu(alpha):
         x = np.asarray(x, float)
         return np.where(x < 0, (alpha - 1) / 2 * x ** 2, 0.0)
 
-    return Activation("leaky_relu", lambda x: np.where(np.asarray(x) >= 0, x, alpha * np.asarray(x)),
-                      lambda x: np.where(np.asarray(x) >= 0, 1.0, alpha), 1.0, True,
-                      lambda y: np.where(np.asarray(y) >= 0, y, np.asarray(y) / alpha),
-                      (-np.inf, np.inf), f, g, params={"alpha": alpha})
+    def phi(x):
+        x = np.asarray(x, float)
+        return np.where(x >= 0, x, alpha * x)
+
+    return LiftedActivation("leaky_relu", phi,
+                            lambda x: np.where(np.asarray(x) >= 0, 1.0, alpha), 1.0, True,
+                            lambda y: np.where(np.asarray(y) >= 0, y, np.asarray(y) / alpha),
+                            (-np.inf, np.inf), f, g, params={"alpha": alpha})
 
 
 def _elu(alpha):
@@ -201,10 +245,10 @@ def _elu(alpha):
         xn = np.minimum(x, 0.0)
         return np.where(x >= 0, 0.0, alpha * np.expm1(xn) - alpha * xn - 0.5 * xn ** 2)
 
-    return Activation("elu", phi, lambda x: np.where(np.asarray(x) >= 0, 1.0,
-                                                      alpha * np.exp(np.minimum(x, 0.0))),
-                      max(1.0, alpha), True, inv, (-alpha, np.inf), f, g,
-                      params={"alpha": alpha})
+    return LiftedActivation("elu", phi, lambda x: np.where(np.asarray(x) >= 0, 1.0,
+                                                            alpha * np.exp(np.minimum(x, 0.0))),
+                            max(1.0, alpha), True, inv, (-alpha, np.inf), f, g,
+                            params={"alpha": alpha})
 
 
 def _log_expm1_ratio(u):
@@ -234,8 +278,8 @@ def _softplus():
         # φ(u) − u = log(1 + e^{−u}) for every u, written stably on both signs
         return quadrature_integral(lambda u: np.logaddexp(0.0, u) - u, x)
 
-    return Activation("softplus", phi, expit, 1.0, True, inv, (0.0, np.inf), f, g,
-                      closed_form=False)
+    return LiftedActivation("softplus", phi, expit, 1.0, True, inv, (0.0, np.inf), f, g,
+                            closed_form=False)
 
 
 def _swish():
@@ -244,11 +288,11 @@ def _swish():
         s = expit(x)
         return s + x * s * (1 - s)
 
-    return Activation("swish", lambda x: x * expit(x), dphi, 1.1, False)
+    return LiftedActivation("swish", lambda x: x * expit(x), dphi, 1.1, False)
 
 
-#: name → constructor taking the shape parameter ``alpha`` (ignored where there is none)
-ACTIVATIONS = {
+#: name → constructor taking the shape parameter ``alpha`` (None where there is none)
+LIFTED_ACTIVATIONS = {
     "sigmoid": lambda alpha: _sigmoid(),
     "tanh": lambda alpha: _tanh(),
     "relu": lambda alpha: _relu(),
@@ -259,44 +303,65 @@ ACTIVATIONS = {
 }
 
 
-def get_activation(activation, *, alpha=None) -> Activation:
-    """Return the table row for ``activation`` (a name or an :class:`Activation`).
+def get_lifted_activation(activation, *, alpha=None) -> LiftedActivation:
+    """Return the table row for ``activation`` (a name or a :class:`LiftedActivation`).
+
+    These are the rows of LPOM's table (φ, φ⁻¹, f, g; Lin 2019, Table 1), not the
+    layers of :func:`pdeopt.nn.get_activation`.
 
     Parameters
     ----------
-    activation : str or Activation
+    activation : str or LiftedActivation
         One of ``sigmoid, tanh, relu, leaky_relu, elu, softplus, swish``.
     alpha : float, optional
         The slope of the leaky ReLU (in (0, 1), default 0.1) or the scale of the ELU
-        (> 0, default 1).
+        (> 0, default 1); only these two take it.
 
     Examples
     --------
-    >>> act = get_activation("relu")
+    >>> act = get_lifted_activation("relu")
     >>> float(act.phi(-2.0)), float(act.g(-2.0))
     (0.0, -2.0)
     """
-    if isinstance(activation, Activation):
+    if isinstance(activation, LiftedActivation):
         return activation
     if not isinstance(activation, str):
-        raise TypeError(f"activation must be a name or an Activation, got "
+        raise TypeError(f"activation must be a name or a LiftedActivation, got "
                         f"{type(activation).__name__}")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-    return ACTIVATIONS[activation](alpha)
+    if activation not in LIFTED_ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(LIFTED_ACTIVATIONS)}, "
+                         f"got {activation!r}")
+    if alpha is not None and activation not in ("leaky_relu", "elu"):
+        raise ValueError(f"alpha is the shape parameter of leaky_relu and elu only, "
+                         f"got alpha={alpha!r} for {activation!r}")
+    return LIFTED_ACTIVATIONS[activation](alpha)
 
 
-def check_lpom_activation(activation, *, alpha=None, span=8.0, n=4001) -> Activation:
+def check_lpom_activation(activation, *, alpha=None, span=8.0, n=4001) -> LiftedActivation:
     """Return the activation if LPOM can use it, else raise ``ValueError`` with the reason.
 
     LPOM needs φ non-decreasing (so that f exists and the objective is block
     multi-convex, Theorem 4) and β-Lipschitz (so that g̃ is β-smooth and the
     weight update by APG has step 1/β). The declared properties are checked and
     then verified on a grid of ``n`` points in [−span, span].
+
+    Examples
+    --------
+    >>> check_lpom_activation("tanh").name
+    'tanh'
+    >>> check_lpom_activation("swish")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: activation 'swish' cannot be used by LPOM: φ must be non-decreasing, ...
     """
-    act = get_activation(activation, alpha=alpha)
+    act = get_lifted_activation(activation, alpha=alpha)
+    span = check_positive(span, "span")
+    n = check_integer(n, "n", minimum=3)
     x = np.linspace(-span, span, n)
     y = np.asarray(act.phi(x), float)
+    if y.shape != x.shape or not np.all(np.isfinite(y)):
+        raise ValueError(f"activation {act.name!r}: φ must map a grid on [-span, span] to "
+                         "finite values of the same shape")
     slope = np.diff(y) / np.diff(x)
     if not act.nondecreasing or np.any(slope < -1e-12):
         xm = x[np.argmin(slope)]

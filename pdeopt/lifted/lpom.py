@@ -23,15 +23,20 @@ Inference is the plain forward pass. Column convention: X^i has shape (d_i, m).
 """
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
 import numpy as np
 
-from .._checks import (as_float_array, as_rng, check_choice, check_integer, check_positive)
+from .._checks import (as_float_array, as_rng, check_bool, check_budget, check_choice,
+                       check_callable, check_integer, check_labels, check_positive,
+                       check_range)
 from .._result import Recorder
 from .activations import check_lpom_activation
-from .mlp import (augment, blas_threads_limit, check_loss, check_weights, init_weights,
-                  layer_sizes, loss_grad, loss_value, mlp_error, one_hot)
+from .mlp import (as_samples, augment, blas_threads_limit, check_loss, check_samples,
+                  check_validation_set, check_weights, init_weights, layer_sizes, loss_grad,
+                  loss_value, mlp_error, mlp_forward, one_hot)
 
 __all__ = ["lpom_train", "lpom_solve", "lpom_objective", "lpom_optimality", "check_mu"]
 
@@ -45,9 +50,24 @@ def _spectral_norm2(mat) -> float:
     return float(np.linalg.eigvalsh(gram)[-1])
 
 
+class _BlockDiverged(FloatingPointError):
+    """A block update of :class:`_Lifted` produced NaN/inf; ``block`` says which and why."""
+
+    def __init__(self, block):
+        super().__init__(block)
+        self.block = block
+
+
 def check_mu(mu, n_layers: int) -> np.ndarray:
-    """μ_2..μ_n as an array of length ``n_layers``; each must be > 0."""
-    arr = np.atleast_1d(np.asarray(mu, dtype=float))
+    """μ_2..μ_n as an array of length ``n_layers``; each must be > 0.
+
+    Examples
+    --------
+    >>> check_mu(2.0, 3).tolist()
+    [2.0, 2.0, 2.0]
+    """
+    n_layers = check_integer(n_layers, "n_layers", minimum=1)
+    arr = np.atleast_1d(as_float_array(mu, "mu", ndim=(0, 1), dtype=np.float64))
     if arr.size == 1:
         arr = np.full(n_layers, float(arr[0]))
     if arr.ndim != 1 or arr.size != n_layers:
@@ -107,9 +127,9 @@ class _Lifted:
             x_new = self.x_map(k, x, xs, base)
             step = float(np.linalg.norm(x_new - x))
             if not np.isfinite(step):
-                raise FloatingPointError(f"the fixed-point iteration for X^{k + 1} produced "
-                                         f"NaN/inf; it contracts only if mu_{k + 2}/mu_{k + 1}"
-                                         f"·β²‖W^{k + 1}‖² < 1 (increase mu for lower layers)")
+                raise _BlockDiverged(f"the fixed-point iteration for X^{k + 1} (it contracts "
+                                     f"only if mu_{k + 2}/mu_{k + 1}·β²‖W^{k + 1}‖² < 1: "
+                                     f"increase mu for the lower layers)")
             if prev_step is not None and prev_step > 0:
                 factor = max(factor, step / prev_step)
             x, prev_step = x_new, step
@@ -144,7 +164,7 @@ class _Lifted:
                 t_next = 1.0
             w_prev, w, t = w, w_new, t_next
         if not np.all(np.isfinite(w)):
-            raise FloatingPointError(f"the update of W^{k + 1} produced NaN/inf")
+            raise _BlockDiverged(f"the update of W^{k + 1}")
         return w
 
     def sweep(self, *, order, x_iters, x_tol, w_iters, w_metric, pool=None):
@@ -199,57 +219,96 @@ class _Lifted:
         return np.array(res)
 
 
-def _prepare(x, y, weights, *, activation, alpha, mu, loss, bias, n_classes):
+def _prepare(x, y, weights, *, activation, alpha, mu, loss, bias):
+    """Check the arguments shared by the LPOM functions; targets in columns (d_n, m)."""
     act = check_lpom_activation(activation, alpha=alpha)
     loss = check_loss(loss)
-    x = as_float_array(x, "x", ndim=(2, 3)).reshape(len(x), -1).astype(np.float64)
+    x = as_samples(x)
+    check_samples(x, y)
     ws = check_weights(weights, bias=bias, x_dim=x.shape[1])
-    n_classes = ws[-1].shape[0] if n_classes is None else n_classes
-    y = np.asarray(y)
-    if y.ndim == 1:
-        if y.shape[0] != x.shape[0]:
-            raise ValueError(f"x and y must have the same number of samples, got "
-                             f"{x.shape[0]} and {y.shape[0]}")
-        targets = one_hot(y, n_classes)
+    n_out = ws[-1].shape[0]
+    if np.ndim(y) == 2:
+        targets = as_float_array(y, "y", ndim=2, dtype=np.float64).T
+        if targets.shape != (n_out, x.shape[0]):
+            raise ValueError(f"y must have shape {(x.shape[0], n_out)}, got {np.shape(y)}")
     else:
-        targets = as_float_array(y, "y", ndim=2).T
-        if targets.shape != (ws[-1].shape[0], x.shape[0]):
-            raise ValueError(f"y must have shape {(x.shape[0], ws[-1].shape[0])}, got {y.shape}")
+        targets = one_hot(check_labels(y, "y", n_classes=n_out, size=x.shape[0]), n_out)
     return act, loss, x, ws, targets, check_mu(mu, len(ws))
+
+
+def _check_xs(xs, ws, m, act, bias):
+    """The lifted X^1..X^n: (d_i, m) arrays matching the weights, X^2.. in the domain of f."""
+    if not isinstance(xs, (list, tuple)):
+        raise TypeError(f"xs must be a list of 2-D arrays, got {type(xs).__name__}")
+    if len(xs) != len(ws) + 1:
+        raise ValueError(f"xs must hold {len(ws) + 1} layers, got {len(xs)}")
+    widths = [ws[0].shape[1] - (1 if bias else 0)] + [w.shape[0] for w in ws]
+    lo, hi = act.f_domain
+    out = []
+    for i, (xi, width) in enumerate(zip(xs, widths)):
+        xi = as_float_array(xi, f"xs[{i}]", ndim=2, dtype=np.float64)
+        if xi.shape != (width, m):
+            raise ValueError(f"xs[{i}] must have shape {(width, m)}, got {xi.shape}")
+        if i > 0 and (np.any(xi < lo) or np.any(xi > hi)):
+            raise ValueError(f"xs[{i}] must lie in the domain [{lo}, {hi}] of f (the range "
+                             f"of {act.name}), where the objective is finite")
+        out.append(xi)
+    return out
 
 
 def lpom_objective(weights, xs, y, *, mu, activation="relu", alpha=None, loss="squared",
                    bias=True) -> float:
     """The LPOM objective F(W, X) at weights ``W^1..W^{n-1}`` and lifted ``X^1..X^n``.
 
+    F(W, X) = ℓ(X^n, L) + Σ_i μ_i (1ᵀf(X^i)1 + 1ᵀg(W^{i−1}X^{i−1})1
+    + ½‖X^i − W^{i−1}X^{i−1}‖²) (Lin 2019; Li, Fang & Lin 2019).
+
     Parameters
     ----------
     weights : list of arrays (d_{i+1}, d_i [+1])
     xs : list of arrays (d_i, m)
-        X^1 (the inputs, one column per sample) to X^n.
+        X^1 (the inputs, one column per sample) to X^n; X^2..X^n must lie in the
+        domain of f (the closure of φ's range), where F is finite.
     y : array (m,) of labels or (m, d_n) of targets
     mu : float or sequence of n−1 floats, each > 0
+
+    Examples
+    --------
+    >>> w = [np.array([[1.0, 0.0]])]
+    >>> xs = [np.array([[1.0, -1.0]]), np.array([[1.0, 0.0]])]
+    >>> lpom_objective(w, xs, np.array([[1.0], [0.0]]), mu=1.0)
+    0.0
     """
-    act, loss, _, ws, targets, mu = _prepare(xs[0].T, y, weights, activation=activation,
-                                             alpha=alpha, mu=mu, loss=loss, bias=bias,
-                                             n_classes=None)
-    if len(xs) != len(ws) + 1:
-        raise ValueError(f"xs must hold {len(ws) + 1} layers, got {len(xs)}")
-    state = _Lifted(ws, xs[0], targets, act=act, mu=mu, loss=loss, bias=bias)
-    state.xs = [np.asarray(x, float) for x in xs]
+    if not isinstance(xs, (list, tuple)) or not xs:
+        raise TypeError(f"xs must be a non-empty list of 2-D arrays, got {type(xs).__name__}")
+    x0 = as_float_array(xs[0], "xs[0]", ndim=2, dtype=np.float64)
+    act, loss, _, ws, targets, mu = _prepare(x0.T, y, weights, activation=activation,
+                                             alpha=alpha, mu=mu, loss=loss, bias=bias)
+    state = _Lifted(ws, x0, targets, act=act, mu=mu, loss=loss, bias=bias)
+    state.xs = _check_xs(xs, ws, x0.shape[1], act, bias)
     return state.objective()
 
 
 def lpom_optimality(weights, x, *, activation="relu", alpha=None, bias=True, xs=None):
     """The seed's W-optimality residuals ‖(φ(W^iX^i) − X^{i+1})(X^i)ᵀ‖ (relative), per layer.
 
-    With ``xs`` None the X^i are the forward pass, where the residuals are 0 exactly.
+    The residual of layer i is ‖(φ(W^iX̃^i) − X^{i+1})(X̃^i)ᵀ‖_F / (‖X^{i+1}‖_F‖X̃^i‖_F),
+    the gradient of the W-block of the LPOM objective (Lin 2019). With ``xs`` None the
+    X^i are the forward pass of ``x``, where the residuals are 0 exactly.
+
+    Examples
+    --------
+    >>> w = [np.array([[1.0, 0.5, 0.0]])]
+    >>> lpom_optimality(w, np.array([[1.0, 2.0], [3.0, 1.0]])).tolist()
+    [0.0]
     """
-    from .mlp import mlp_forward
-    ws = check_weights(weights, bias=bias)
     act = check_lpom_activation(activation, alpha=alpha)
+    x = as_samples(x)
+    ws = check_weights(weights, bias=bias, x_dim=x.shape[1])
     if xs is None:
         xs = mlp_forward(ws, x, activation=act, bias=bias, all_layers=True)
+    else:
+        xs = _check_xs(xs, ws, x.shape[0], act, bias)
     state = _Lifted.__new__(_Lifted)
     state.w, state.act, state.bias, state.xs = ws, act, bias, xs
     return state.optimality()
@@ -280,55 +339,93 @@ def _checked_options(order, x_iters, x_tol, w_iters, w_metric, n_jobs):
 
 
 def lpom_solve(x, y, weights, *, mu=1.0, activation="relu", alpha=None, loss="squared",
-               bias=True, sweeps=50, order="serial", x_iters=100, x_tol=1e-6, w_iters=50,
-               w_metric="lipschitz", n_jobs=1, blas_threads=1):
+               bias=True, max_iter=50, tol=0.0, order="serial", x_iters=100, x_tol=1e-6,
+               w_iters=50, w_metric="lipschitz", n_jobs=1, blas_threads=1, callback=None):
     """Block coordinate descent on the LPOM objective of one fixed batch.
 
-    The X^i start at the forward pass and persist across sweeps, so each sweep
-    minimises F(W, X) further in every block; in the serial order (and with the
-    inner solvers run to convergence) F decreases monotonically.
+    Each sweep updates X^n, ..., X^2 by their fixed-point iterations (φ only) and then
+    every W^i by APG (see the module docstring; Lin 2019, Li, Fang & Lin 2019). The
+    X^i start at the forward pass and persist across sweeps, so each sweep minimises
+    F(W, X) further in every block; in the serial order (and with the inner solvers
+    run to convergence) F decreases monotonically.
+
+    Parameters
+    ----------
+    x, y, weights
+        Samples (m, d) or (m, h, w), labels (m,) or targets (m, d_n), and the list
+        of weights (d_{i+1}, d_i [+1]) (not modified).
+    mu : float or sequence of floats > 0
+        μ_2..μ_n.
+    max_iter : int
+        The most sweeps.
+    tol : float ≥ 0
+        Stop when a sweep changes F by at most ``tol`` relative to |F|:
+        |F_{k−1} − F_k| ≤ tol·|F_{k−1}|; 0 runs the whole budget.
+    order, x_iters, x_tol, w_iters, w_metric, n_jobs, blas_threads
+        As in :func:`lpom_train`.
+    callback : callable, optional
+        ``callback(it)`` after each sweep (``it.x`` the weights).
 
     Returns
     -------
     Result
-        ``x`` = the weights; history per sweep: ``objective``, ``contraction``
-        (the largest measured ratio of successive fixed-point steps),
+        ``x`` = the weights; history per sweep (the start first): ``objective``,
+        ``contraction`` (the largest measured ratio of successive fixed-point steps),
         ``contraction_bound`` (the Lipschitz constant of the fixed-point maps at the
         sweep's weights: the measured factor cannot exceed it), ``optimality``
         (the largest relative residual ‖(φ(W^iX^i) − X^{i+1})(X^i)ᵀ‖); ``info["xs"]``
         holds the final lifted activations.
+
+    Raises
+    ------
+    pdeopt.DivergenceError
+        When a block update becomes NaN or inf (a fixed-point map that does not
+        contract: increase μ for the lower layers); the history is in ``error.result``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.normal(size=(20, 4)), np.arange(20) % 2
+    >>> res = lpom_solve(x, y, init_weights([4, 6, 2], rng=0), mu=[10.0, 2.0], max_iter=5)
+    >>> res.nit, bool(res.history["objective"][-1] < res.history["objective"][0])
+    (5, True)
     """
     act, loss, x, ws, targets, mu = _prepare(x, y, weights, activation=activation, alpha=alpha,
-                                             mu=mu, loss=loss, bias=bias, n_classes=None)
+                                             mu=mu, loss=loss, bias=bias)
     opts, n_jobs = _checked_options(order, x_iters, x_tol, w_iters, w_metric, n_jobs)
-    sweeps = check_integer(sweeps, "sweeps", minimum=1)
+    max_iter, tol = check_budget(max_iter, tol)
     state = _Lifted(ws, x.T, targets, act=act, mu=mu, loss=loss, bias=bias)
-    rec = Recorder(method="lpom_solve", mu=mu.tolist(), activation=act.name, **opts)
-    with ThreadPoolExecutor(n_jobs) if n_jobs > 1 else _nullpool() as pool, rec.running(), \
-            blas_threads_limit(blas_threads):
-        rec.log(objective=state.objective(), contraction=np.nan,
+    rec = Recorder("lpom_solve", max_iter=max_iter, tol=tol, callback=callback,
+                   mu=mu.tolist(), activation=act.name, **opts)
+    with _pool(n_jobs) as pool, rec.running(), blas_threads_limit(blas_threads):
+        obj = state.objective()
+        rec.log(objective=obj, contraction=np.nan,
                 contraction_bound=state.contraction_bound(),
                 optimality=float(state.optimality().max()))
-        for _ in range(sweeps):
+        for k in range(1, max_iter + 1):
             bound = state.contraction_bound()   # at the weights the X-updates will use
-            fac = state.sweep(pool=pool, **opts)
-            rec.log(objective=state.objective(), contraction=fac, contraction_bound=bound,
+            try:
+                fac = state.sweep(pool=pool, **opts)
+            except _BlockDiverged as exc:
+                raise rec.diverged(k, exc.block) from None
+            new = state.objective()
+            rec.log(objective=new, contraction=fac, contraction_bound=bound,
                     optimality=float(state.optimality().max()))
-    return rec.result(state.w, xs=state.xs, converged=True, backend="numpy")
+            change, obj = abs(obj - new) / max(abs(obj), 1e-300), new
+            if rec.end_iteration(list(state.w), residual=change):
+                break
+    return rec.result(state.w, xs=state.xs, backend="numpy")
 
 
-class _nullpool:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
+def _pool(n_jobs):
+    """Threads for the parallel order; none (``None``) for one job."""
+    return ThreadPoolExecutor(n_jobs) if n_jobs > 1 else nullcontext()
 
 
 def lpom_train(x, y, hidden, *, activation="relu", alpha=None, mu="auto", loss="squared",
                epochs=10, batch_size=50, sweeps=1, order="serial", x_iters=40, x_tol=1e-3,
                w_iters=20, w_metric="lipschitz", n_jobs=1, bias=True, weights=None,
-               n_classes=None, x_val=None, y_val=None, rng=None, seed=None, progress=None,
+               n_classes=None, x_val=None, y_val=None, rng=None, progress=None,
                callback=None, record_objective=True, auto_contraction=0.9, blas_threads=1):
     """Train an MLP with LPOM: minibatch block coordinate descent, no backpropagation.
 
@@ -343,7 +440,7 @@ def lpom_train(x, y, hidden, *, activation="relu", alpha=None, mu="auto", loss="
     y : array (m,) of integer labels
     hidden : int or sequence of int
         Hidden widths (the seed's Table 2: ``[300]``, ``[300, 100]``, ...).
-    activation : str or Activation
+    activation : str or LiftedActivation
         Any non-decreasing Lipschitz φ; others are refused with the reason.
     mu : float, sequence or "auto"
         The penalties μ_2..μ_n (> 0), fixed. Default ``"auto"``: before each batch,
@@ -362,6 +459,27 @@ def lpom_train(x, y, hidden, *, activation="relu", alpha=None, mu="auto", loss="
     blas_threads : int or None
         BLAS threads while training (default 1: the products are small; parallelism
         comes from ``n_jobs`` in the parallel order). ``None`` leaves BLAS as it is.
+    epochs, batch_size, sweeps : int
+        Passes over the data, samples per minibatch, block coordinate sweeps per batch.
+    weights : list of arrays, optional
+        Starting weights (d_{i+1}, d_i [+1]) (copied); default :func:`init_weights`.
+    n_classes : int, optional
+        Output width; default the largest label + 1 (or the width of ``weights``).
+    x_val, y_val : arrays, optional
+        A validation set (given together), evaluated after each epoch.
+    rng : None, int or numpy.random.Generator
+        Draws the initial weights and the order of the samples.
+    progress : callable, optional
+        Receives one line of text per epoch.
+    callback : callable, optional
+        ``callback(it)`` after each epoch, ``it`` a :class:`pdeopt.Iterate` (``it.nit``
+        epochs finished, ``it.x`` the weights, ``it.values`` the epoch's history row);
+        returning True stops training.
+    record_objective : bool
+        Record the LPOM objective per epoch (costs one evaluation per batch).
+
+    There is no stopping test: the run trains for ``epochs`` (``nit`` counts them,
+    ``status`` 1) unless the callback stops it.
 
     Returns
     -------
@@ -379,42 +497,51 @@ def lpom_train(x, y, hidden, *, activation="relu", alpha=None, mu="auto", loss="
     --------
     >>> from pdeopt.data import load_digits
     >>> d = load_digits()
-    >>> res = lpom_train(d.x_train, d.y_train, [64], epochs=2, seed=0)
-    >>> mlp_error(res.x, d.x_test, d.y_test) < 0.3
-    True
+    >>> res = lpom_train(d.x_train, d.y_train, [64], epochs=2, rng=0)
+    >>> res.nit, mlp_error(res.x, d.x_test, d.y_test) < 0.3
+    (2, True)
     """
-    rng = as_rng(rng, seed)
-    x = as_float_array(x, "x", ndim=(2, 3)).reshape(len(x), -1).astype(np.float64)
-    y = np.asarray(y)
-    n_classes = int(y.max()) + 1 if n_classes is None else n_classes
+    rng = as_rng(rng)
+    x = as_samples(x)
+    check_samples(x, y)
+    y = check_labels(y, "y", size=x.shape[0])
+    if n_classes is None:
+        n_classes = int(y.max()) + 1 if weights is None else None
+    else:
+        n_classes = check_integer(n_classes, "n_classes", minimum=1)
+        check_labels(y, "y", n_classes=n_classes)
+    sizes = layer_sizes(x.shape[1], hidden, n_classes or 1)
+    bias = check_bool(bias, "bias")
     act = check_lpom_activation(activation, alpha=alpha)
+    x_val, y_val = check_validation_set(x_val, y_val, x.shape[1])
+    record_objective = check_bool(record_objective, "record_objective")
+    if progress is not None:
+        check_callable(progress, "progress")
     if weights is None:
-        weights = init_weights(layer_sizes(x.shape[1], hidden, n_classes), bias=bias, rng=rng,
-                               activation=act)
-    n_w = len(weights)
+        weights = init_weights(sizes, bias=bias, rng=rng, activation=act)
+    elif n_classes is not None and check_weights(weights, bias=bias)[-1].shape[0] != n_classes:
+        raise ValueError(f"n_classes={n_classes} differs from the output width of the "
+                         f"weights, {np.shape(weights[-1])[0]}")
     auto_mu = mu is None or isinstance(mu, str)
     if auto_mu:
         if mu not in (None, "auto"):
             raise ValueError(f"mu must be > 0 numbers or 'auto', got {mu!r}")
-        rho = check_positive(auto_contraction, "auto_contraction")
-        if rho >= 1:
-            raise ValueError(f"auto_contraction must be < 1, got {rho}")
+        rho = check_range(auto_contraction, "auto_contraction", 0.0, 1.0, low_open=True,
+                          high_open=True)
         mu_out = act.lipschitz / rho
         mu = _contracting_mu(check_weights(weights, bias=bias), act, mu_out, rho, bias)
     act, loss, x, ws, targets, mu = _prepare(x, y, weights, activation=act, alpha=alpha, mu=mu,
-                                             loss=loss, bias=bias, n_classes=n_classes)
+                                             loss=loss, bias=bias)
     opts, n_jobs = _checked_options(order, x_iters, x_tol, w_iters, w_metric, n_jobs)
     epochs = check_integer(epochs, "epochs", minimum=1)
     batch_size = check_integer(batch_size, "batch_size", minimum=1)
     sweeps = check_integer(sweeps, "sweeps", minimum=1)
-    rec = Recorder(method="lpom", hidden=list(np.atleast_1d(hidden)), mu=mu.tolist(),
+    rec = Recorder("lpom_train", callback=callback, hidden=sizes[1:-1], mu=mu.tolist(),
                    activation=act.name, loss=loss, epochs=epochs, batch_size=batch_size,
                    sweeps=sweeps, **opts)
-    import time
-    m = x.shape[0]
-    with ThreadPoolExecutor(n_jobs) if n_jobs > 1 else _nullpool() as pool, rec.running(), \
-            blas_threads_limit(blas_threads):
-        for epoch in range(epochs):
+    m, finished = x.shape[0], list(ws)
+    with _pool(n_jobs) as pool, rec.running(), blas_threads_limit(blas_threads):
+        for epoch in range(1, epochs + 1):
             t0 = time.perf_counter()
             order_idx = rng.permutation(m)
             obj, fac = 0.0, 0.0
@@ -427,11 +554,9 @@ def lpom_train(x, y, hidden, *, activation="relu", alpha=None, mu="auto", loss="
                 try:
                     for _ in range(sweeps):
                         fac = max(fac, state.sweep(pool=pool, **opts))
-                except FloatingPointError as exc:
-                    err = FloatingPointError(f"LPOM diverged in epoch {epoch + 1}, batch "
-                                             f"{start // batch_size + 1}: {exc}")
-                    err.result = rec.result(ws, converged=False)
-                    raise err from None
+                except _BlockDiverged as exc:
+                    where = f"{exc.block} in epoch {epoch}, batch {start // batch_size + 1}"
+                    raise rec.diverged(epoch, where) from None
                 if record_objective:
                     obj += state.objective()
             row = dict(epoch_time=time.perf_counter() - t0, contraction=fac,
@@ -442,10 +567,12 @@ def lpom_train(x, y, hidden, *, activation="relu", alpha=None, mu="auto", loss="
                 row["val_error"] = mlp_error(ws, x_val, y_val, activation=act, bias=bias)
             rec.log(**row)
             if progress is not None:
-                progress(f"LPOM epoch {epoch + 1}/{epochs}: train error "
+                progress(f"LPOM epoch {epoch}/{epochs}: train error "
                          f"{row['train_error']:.4f}" + (f", val error {row['val_error']:.4f}"
                                                         if "val_error" in row else ""))
-            if callback is not None:
-                callback(epoch, ws)
-    return rec.result(ws, converged=True, backend="numpy", activation=act.name, bias=bias,
+            finished = list(ws)
+            if rec.end_iteration(finished):
+                break
+    # an interrupt inside an epoch leaves ws half trained: return the last finished epoch
+    return rec.result(finished, backend="numpy", activation=act.name, bias=bias,
                       mu=np.asarray(mu).tolist())
