@@ -210,6 +210,10 @@ def test_bad_input_is_refused():
         gradient_descent(_half, 1.0, step=0.1)
     with pytest.raises(ValueError, match="x0"):
         nesterov(_half, [1.0, np.nan], lipschitz=1.0)
+    with pytest.raises(TypeError, match="grad must return a real array"):
+        gradient_descent(lambda x: "g", x0, step=0.1)
+    with pytest.raises(TypeError, match="f must return a real number"):
+        gradient_descent(_half, x0, step=0.1, f=lambda x: x)
     with pytest.raises(TypeError, match="f must be callable"):
         gradient_descent(_half, x0, step=0.1, f="f")
     with pytest.raises(ValueError, match="step must be > 0"):

@@ -34,7 +34,10 @@ def _checked_grad(grad, shape):
     check_callable(grad, "grad")
 
     def g(x):
-        out = np.asarray(grad(x), dtype=np.float64)
+        out = np.asarray(grad(x))
+        if not np.issubdtype(out.dtype, np.number) or np.iscomplexobj(out):
+            raise TypeError(f"grad must return a real array, got dtype {out.dtype}")
+        out = out.astype(np.float64, copy=False)
         if out.shape != shape:
             raise ValueError(f"grad must return an array of the shape of x0 {shape}, "
                              f"got {out.shape}")
@@ -46,7 +49,13 @@ def _checked_f(f):
     if f is None:
         return None
     check_callable(f, "f")
-    return lambda x: float(f(x))
+
+    def value(x):
+        out = np.asarray(f(x))
+        if out.size != 1 or not np.issubdtype(out.dtype, np.number) or np.iscomplexobj(out):
+            raise TypeError(f"f must return a real number, got {out.dtype} of shape {out.shape}")
+        return float(out.reshape(()))
+    return value
 
 
 def _run(name, make, x0, max_iter, tol, f, callback, **params):
