@@ -41,7 +41,7 @@ def equation_residual(W, idx, labels, u, method):
 
 def test_exact_knn_matches_scikit_learn(blobs):
     X, _ = blobs
-    nb, d = knn_graph(X, 7, method="exact")
+    nb, d = knn_graph(X, 7, search="exact")
     d_ref, nb_ref = NearestNeighbors(n_neighbors=8).fit(X).kneighbors(X)
     np.testing.assert_allclose(d, d_ref[:, 1:], atol=1e-12)
     assert np.all(np.diff(d, axis=1) >= 0) and not np.any(nb == np.arange(len(X))[:, None])
@@ -50,16 +50,16 @@ def test_exact_knn_matches_scikit_learn(blobs):
 @pytest.mark.slow  # pynndescent JIT-compiles its search (uncached) on first use: ~20 s
 def test_nndescent_recall_and_determinism():
     X = np.random.default_rng(1).standard_normal((600, 8))
-    nb, d = knn_graph(X, 10, method="nndescent", rng=3)
-    nb2, _ = knn_graph(X, 10, method="nndescent", rng=3)
-    exact, _ = knn_graph(X, 10, method="exact")
+    nb, d = knn_graph(X, 10, search="nndescent", rng=3)
+    nb2, _ = knn_graph(X, 10, search="nndescent", rng=3)
+    exact, _ = knn_graph(X, 10, search="exact")
     recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(nb, exact)])
     assert recall >= 0.95
     np.testing.assert_array_equal(nb, nb2)
     assert not np.any(nb == np.arange(600)[:, None])
 
 
-@pytest.mark.parametrize("k, match", [(5, "k must be < the number of points 5"),
+@pytest.mark.parametrize("k, match", [(5, "k must be < the number of points in X, 5"),
                                       (0, "k must be >= 1")])
 def test_knn_rejects_bad_k(k, match):
     with pytest.raises(ValueError, match=match):
@@ -69,15 +69,15 @@ def test_knn_rejects_bad_k(k, match):
 def test_knn_rejects_nan_and_bad_method():
     with pytest.raises(ValueError, match="X contains"):
         knn_graph(np.array([[0.0], [np.nan], [1.0]]), 1)
-    with pytest.raises(ValueError, match="method must be one of"):
-        knn_graph(np.eye(4), 1, method="kdtree")
+    with pytest.raises(ValueError, match="search must be one of"):
+        knn_graph(np.eye(4), 1, search="kdtree")
 
 
 # -- weight_matrix -----------------------------------------------------------------------------
 
 def test_weights_are_self_tuning_gaussians(blobs):
     X, _ = blobs
-    nb, d = knn_graph(X, 6, method="exact")
+    nb, d = knn_graph(X, 6, search="exact")
     W = weight_matrix(nb, d, k_sigma=3)
     sigma = d[:, 2]
     i, j = 17, nb[17, 4]
@@ -91,7 +91,7 @@ def test_weights_are_self_tuning_gaussians(blobs):
 
 def test_duplicate_points_give_finite_weights_and_a_warning():
     X = np.repeat(np.arange(5.0)[:, None], 4, axis=0)  # every point four times
-    nb, d = knn_graph(X, 4, method="exact")
+    nb, d = knn_graph(X, 4, search="exact")
     with pytest.warns(RuntimeWarning, match="sigma = 0"):
         W = weight_matrix(nb, d, k_sigma=2)
     assert np.all(np.isfinite(W.data)) and W.data.max() == 1.0 and W.data.min() > 0
@@ -130,7 +130,7 @@ def test_gl_on_a_path_is_linear_interpolation():
 def test_scores_satisfy_the_seed_equations(method, solver):
     rng = np.random.default_rng(5)
     X = rng.standard_normal((40, 3))
-    nb, d = knn_graph(X, 5, method="exact")
+    nb, d = knn_graph(X, 5, search="exact")
     W = weight_matrix(nb, d)
     idx = np.array([0, 7, 13, 21, 30])
     labels = np.array([0, 1, 2, 0, 1])
@@ -144,7 +144,7 @@ def test_scores_satisfy_the_seed_equations(method, solver):
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
 def test_cg_equals_direct(blobs, backend):
     X, y = blobs
-    W = weight_matrix(*knn_graph(X, 8, method="exact"))
+    W = weight_matrix(*knn_graph(X, 8, search="exact"))
     idx = np.array([0, 60, 120, 5])
     cg = harmonic_extension(W, idx, y[idx], tol=1e-12, backend=backend)
     lu = harmonic_extension(W, idx, y[idx], solver="direct")
@@ -175,7 +175,7 @@ def test_disconnected_component_gets_class_frequencies_and_a_warning():
 
 def test_max_iter_reached_warns_and_says_not_converged(blobs):
     X, y = blobs
-    W = weight_matrix(*knn_graph(X, 8, method="exact"))
+    W = weight_matrix(*knn_graph(X, 8, search="exact"))
     with pytest.warns(ConvergenceWarning, match="max_iter=2"):
         res = harmonic_extension(W, [0, 60, 120], [0, 1, 2], max_iter=2, tol=1e-14)
     assert not res.converged and np.all(np.isfinite(res.x))
@@ -267,7 +267,7 @@ def test_classifier_rejects_bad_input():
         WNLLClassifier().fit(X, np.full(len(X), -1))
     with pytest.raises(ValueError, match=r"y must hold labels -1 \(unlabeled\) or >= 0"):
         WNLLClassifier().fit(X, np.full(len(X), -2))
-    with pytest.raises(ValueError, match="y must have 300 entries"):
+    with pytest.raises(ValueError, match="X has 300 rows, y has 10 labels"):
         WNLLClassifier().fit(X, y_partial[:10])
     with pytest.raises(ValueError, match="y must hold integer labels"):
         WNLLClassifier().fit(X, y_partial + 0.5)
@@ -329,13 +329,13 @@ def test_knn_graph_takes_rng_only_and_refuses_bad_input():
         knn_graph(np.arange(10.0), 2)  # a 1-D array is not a set of points
     with pytest.raises(ValueError, match="X is too large"):
         knn_graph(np.array([[1e200], [0.0], [1.0]]), 1)  # squared distances overflow
-    with pytest.raises(TypeError, match="method must be a string"):
-        knn_graph(X, 2, method=None)
+    with pytest.raises(TypeError, match="search must be a string"):
+        knn_graph(X, 2, search=None)
 
 
 def test_tol_zero_runs_the_budget_without_claiming_convergence(blobs):
     X, _ = blobs
-    W = weight_matrix(*knn_graph(X, 8, method="exact"))
+    W = weight_matrix(*knn_graph(X, 8, search="exact"))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # tol=0 is not a failure: no warning
         res = harmonic_extension(W, [0, 60, 120], [0, 1, 2], tol=0.0, max_iter=7)

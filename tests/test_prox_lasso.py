@@ -121,14 +121,14 @@ def test_bad_options_are_refused(problem, solver, kwargs, error, match):
 
 
 @pytest.mark.parametrize("args, error, match", [
-    ((None, np.ones(3), 0.1), TypeError, "A must be a numeric array"),
+    ((None, np.ones(3), 0.1), TypeError, "a must be a numeric array"),
     ((np.eye(3), "y", 0.1), TypeError, "y must be a numeric array"),
     ((np.eye(3), np.ones(3), -0.1), ValueError, "lam must be >= 0"),
     ((np.eye(3), np.ones(3), None), TypeError, "lam must be a real number"),
-    ((np.ones(3), np.ones(3), 0.1), ValueError, "A must have 2 dimension"),
-    ((np.eye(3), np.ones(4), 0.1), ValueError, "y must have 3 rows"),
+    ((np.ones(3), np.ones(3), 0.1), ValueError, "a must have 2 dimension"),
+    ((np.eye(3), np.ones(4), 0.1), ValueError, "y must have a.shape.0. = 3 rows"),
     ((np.eye(3), [1.0, np.inf, 0.0], 0.1), ValueError, "y contains 1 NaN or inf"),
-    ((np.zeros((3, 3)), np.ones(3), 0.1), ValueError, "A is zero"),
+    ((np.zeros((3, 3)), np.ones(3), 0.1), ValueError, "a is zero"),
 ])
 def test_bad_data_is_refused(args, error, match):
     for solver in (ista, fista):
@@ -138,7 +138,7 @@ def test_bad_data_is_refused(args, error, match):
 
 def test_lasso_objective_and_bounds_check_their_input():
     assert lasso_objective(np.eye(2), [1.0, 0.0], 0.5, [1.0, 0.0]) == 0.5  # ½·0 + 0.5·1
-    with pytest.raises(ValueError, match=r"x0 must have shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"x must have shape \(2,\)"):
         lasso_objective(np.eye(2), [1.0, 0.0], 0.5, [1.0])
     b = lasso_bounds(np.array([1, 3]), lipschitz=4.0, dist2=2.0)
     np.testing.assert_allclose(b["ista"], [4.0, 4.0 / 3])   # L d²/(2k)
@@ -229,3 +229,11 @@ def test_tl1_penalty_does_not_overflow():
     # ρ_a(u) = |u|(a+1)/(a+|u|) → |u| as a → ∞ (and ≤ a+1 always)
     np.testing.assert_allclose(tl1_penalty([1e5, -3.0], 1e308), [1e5, 3.0], rtol=1e-14)
     np.testing.assert_allclose(tl1_penalty([1e308], 1.0), [2.0], rtol=1e-14)
+
+
+def test_data_whose_objective_overflows_is_refused():
+    # F(0) = ½‖y‖² overflows for entries ~1e200: refused up front, not a silent inf
+    with pytest.raises(ValueError, match="objective at x0 overflows"):
+        ista(np.eye(2), [1e200, 1.0], 0.1)
+    with pytest.raises(ValueError, match="a is too large"):
+        fista(np.full((2, 2), 1e200), [1.0, 1.0], 0.1)

@@ -82,9 +82,9 @@ def bench(ctx):
     method = "exact" if ctx.quick else "nndescent"
     if method == "nndescent":
         _, t_jit = _timed(lambda: knn_graph(ctx.rng.standard_normal((300, 8)), 5,
-                                            method="nndescent", rng=0))
+                                            search="nndescent", rng=0))
         ctx.metric("pynndescent JIT warm-up (excluded below)", t_jit, unit="s")
-    (neighbors, distances), t_knn = _timed(lambda: knn_graph(X, k, method=method, rng=0))
+    (neighbors, distances), t_knn = _timed(lambda: knn_graph(X, k, search=method, rng=0))
     ctx.metric(f"ours: kNN build ({method})", t_knn, unit="s")
 
     # Weight assembly kernel, NumPy vs numba.

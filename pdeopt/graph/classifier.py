@@ -37,6 +37,7 @@ def interpolate(X_fit, scores, X_new, *, n_neighbors=15, k_sigma=None):
     Returns
     -------
     ndarray, shape (n_new, C)
+        The interpolated scores (convex combinations of rows of ``scores``).
 
     Examples
     --------
@@ -47,15 +48,19 @@ def interpolate(X_fit, scores, X_new, *, n_neighbors=15, k_sigma=None):
     array([[0.75, 0.25],
            [0.25, 0.75]])
     """
+    return _interpolate(X_fit, scores, X_new, n_neighbors, k_sigma, "X_new")
+
+
+def _interpolate(X_fit, scores, X_new, n_neighbors, k_sigma, new_name):
     X_fit = as_points(X_fit, "X_fit")
     scores = as_float_array(scores, "scores", ndim=2, dtype=np.float64)
     if scores.shape[0] != X_fit.shape[0]:
-        raise ValueError(f"scores must have one row per fitted point ({X_fit.shape[0]}), got "
-                         f"shape {scores.shape}")
-    X_new = as_points(X_new, "X")
+        raise ValueError(f"scores must have one row per point of X_fit ({X_fit.shape[0]}), "
+                         f"got shape {scores.shape}")
+    X_new = as_points(X_new, new_name)
     if X_new.shape[1] != X_fit.shape[1]:
-        raise ValueError(f"X must have {X_fit.shape[1]} features (as in fit), got "
-                         f"{X_new.shape[1]}")
+        raise ValueError(f"{new_name} must have {X_fit.shape[1]} features (as the fitted "
+                         f"points), got {X_new.shape[1]}")
     k = min(check_integer(n_neighbors, "n_neighbors", minimum=1), X_fit.shape[0])
     if k_sigma is not None:
         k_sigma = check_integer(k_sigma, "k_sigma", minimum=1)
@@ -133,26 +138,40 @@ class WNLLClassifier(ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.backend = backend
         self.random_state = random_state
+        self._check_params()  # stored as given (scikit-learn's clone), refused when bad
+
+    def _check_params(self):
+        """Check the parameters (at construction, and again in fit after set_params)."""
+        check_option(self.method, "method", ("wnll", "gl"))
+        check_option(self.solver, "solver", ("cg", "direct"))
+        check_option(self.knn, "knn", ("auto", "exact", "nndescent"))
+        check_option(self.backend, "backend", ("auto", "numpy", "numba"))
+        check_integer(self.n_neighbors, "n_neighbors", minimum=1)
+        if self.k_sigma is not None:
+            check_integer(self.k_sigma, "k_sigma", minimum=1)
+        check_budget(self.max_iter, self.tol)
+        as_rng(self.random_state, name="random_state")
 
     def fit(self, X, y):
         """Label every point of ``X`` from those with ``y >= 0``; returns ``self``.
 
-        Parameters are checked here (scikit-learn's convention): ``y`` holds one
-        integer label per point, ``-1`` for unlabeled ones, and at least one label.
+        ``y`` holds one integer label per row of ``X``: ``-1`` for unlabeled points,
+        and at least one label.
         """
+        self._check_params()
         X = as_points(X)
+        n_labels = np.shape(y)[0] if np.ndim(y) == 1 else None
+        if n_labels is not None and n_labels != X.shape[0]:
+            raise ValueError(f"X and y must have as many samples: X has {X.shape[0]} rows, "
+                             f"y has {n_labels} labels")
         y = check_labels(y, "y", size=X.shape[0], allow_unlabeled=True)
-        check_option(self.method, "method", ("wnll", "gl"))
-        check_option(self.solver, "solver", ("cg", "direct"))
-        check_option(self.knn, "knn", ("auto", "exact", "nndescent"))
-        k = check_integer(self.n_neighbors, "n_neighbors", minimum=1)
-        check_budget(self.max_iter, self.tol)
+        k = self.n_neighbors
         rng = as_rng(self.random_state, name="random_state")
         labeled = np.flatnonzero(y >= 0)
         if labeled.size == 0:
             raise ValueError("y has no labeled point (all are -1)")
         self.classes_, codes = np.unique(y[labeled], return_inverse=True)
-        neighbors, distances = knn_graph(X, k, method=self.knn, rng=rng)
+        neighbors, distances = knn_graph(X, k, search=self.knn, rng=rng)
         W = weight_matrix(neighbors, distances, k_sigma=self.k_sigma, backend=self.backend)
         self.result_ = harmonic_extension(W, labeled, codes, method=self.method,
                                           n_classes=self.classes_.size, solver=self.solver,
@@ -173,8 +192,8 @@ class WNLLClassifier(ClassifierMixin, BaseEstimator):
         (The harmonic scores sum to 1 exactly only up to the CG tolerance.)
         """
         self._check_fitted()
-        u = interpolate(self.X_fit_, self.label_distributions_, X,
-                        n_neighbors=self.n_neighbors, k_sigma=self.k_sigma)
+        u = _interpolate(self.X_fit_, self.label_distributions_, X, self.n_neighbors,
+                         self.k_sigma, "X")
         u = np.clip(u, 0.0, None)
         total = u.sum(axis=1, keepdims=True)
         # scores sum to 1 up to the CG tolerance, so a zero row is only a failed solve's

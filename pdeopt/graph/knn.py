@@ -10,7 +10,7 @@ from .._checks import as_float_array, as_rng, check_bool, check_integer, check_o
 
 __all__ = ["knn_graph", "weight_matrix", "as_points", "self_tuning_sigma"]
 
-#: Below this many points ``method="auto"`` uses the exact brute-force search.
+#: Below this many points ``search="auto"`` uses the exact brute-force search.
 EXACT_MAX_POINTS = 4000
 
 #: Largest squared norm of a point: |x|² + |y|² − 2x·y then stays finite.
@@ -34,7 +34,7 @@ def as_points(X, name: str = "X") -> np.ndarray:
     return X
 
 
-def knn_graph(X, k, *, method="auto", rng=None):
+def knn_graph(X, k, *, search="auto", rng=None):
     """The ``k`` nearest neighbours of every point, itself excluded.
 
     Parameters
@@ -43,7 +43,7 @@ def knn_graph(X, k, *, method="auto", rng=None):
         Points (images are flattened); Euclidean distance.
     k : int
         Neighbours per point, 1 ≤ k < n.
-    method : {"auto", "exact", "nndescent"}
+    search : {"auto", "exact", "nndescent"}
         ``"exact"``: brute force in blocks of rows (O(n² d), fine to a few
         thousand points and the reference in tests). ``"nndescent"``:
         approximate search with pynndescent (Dong, Charikar & Li 2011), for
@@ -67,7 +67,7 @@ def knn_graph(X, k, *, method="auto", rng=None):
     Examples
     --------
     >>> X = np.array([[0.0], [1.0], [3.0], [7.0]])
-    >>> nb, d = knn_graph(X, 1, method="exact")
+    >>> nb, d = knn_graph(X, 1, search="exact")
     >>> nb.ravel().tolist(), d.ravel().tolist()
     ([1, 0, 1, 2], [1.0, 1.0, 2.0, 4.0])
     """
@@ -75,13 +75,13 @@ def knn_graph(X, k, *, method="auto", rng=None):
     n = X.shape[0]
     k = check_integer(k, "k", minimum=1)
     if k >= n:
-        raise ValueError(f"k must be < the number of points {n} (a point is not its own "
+        raise ValueError(f"k must be < the number of points in X, {n} (a point is not its own "
                          f"neighbour), got {k}")
-    check_option(method, "method", ("auto", "exact", "nndescent"))
+    check_option(search, "search", ("auto", "exact", "nndescent"))
     rng = as_rng(rng)
-    if method == "auto":
-        method = "exact" if n <= EXACT_MAX_POINTS else "nndescent"
-    if method == "exact":
+    if search == "auto":
+        search = "exact" if n <= EXACT_MAX_POINTS else "nndescent"
+    if search == "exact":
         neighbors = brute_force_neighbors(X, X, k, self_rows=np.arange(n))
     else:
         neighbors = _nndescent_neighbors(X, k, rng)
@@ -188,7 +188,7 @@ def weight_matrix(neighbors, distances, *, k_sigma=None, symmetric=False, backen
 
     Examples
     --------
-    >>> nb, d = knn_graph(np.array([[0.0], [1.0], [3.0]]), 1, method="exact")
+    >>> nb, d = knn_graph(np.array([[0.0], [1.0], [3.0]]), 1, search="exact")
     >>> weight_matrix(nb, d).toarray().round(4)  # σ = d: each row's weight is exp(−1)
     array([[0.    , 0.3679, 0.    ],
            [0.3679, 0.    , 0.    ],

@@ -31,16 +31,23 @@ from .thresholding import soft_threshold
 __all__ = ["lasso_objective", "ista", "fista", "admm_lasso", "lasso_bounds"]
 
 
-def _setup(a, y, lam, x0):
-    a = as_float_array(a, "A", ndim=2, dtype=np.float64)
+def _setup(a, y, lam, x0, x_name="x0"):
+    """Checked float64 copies; refuses data whose objective F(x0) overflows float64."""
+    a = as_float_array(a, "a", ndim=2, dtype=np.float64)
     y = as_float_array(y, "y", ndim=(1, 2), dtype=np.float64)
     if y.shape[0] != a.shape[0]:
-        raise ValueError(f"y must have {a.shape[0]} rows (A is {a.shape}), got {y.shape}")
+        raise ValueError(f"y must have a.shape[0] = {a.shape[0]} rows, got shape {y.shape}")
     lam = check_nonnegative(lam, "lam")
     shape = (a.shape[1],) + y.shape[1:]
-    x0 = np.zeros(shape) if x0 is None else as_float_array(x0, "x0", dtype=np.float64, copy=True)
+    x0 = (np.zeros(shape) if x0 is None
+          else as_float_array(x0, x_name, dtype=np.float64, copy=True))
     if x0.shape != shape:
-        raise ValueError(f"x0 must have shape {shape}, got {x0.shape}")
+        raise ValueError(f"{x_name} must have shape {shape}, got {x0.shape}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        f0 = _objective(a, y, lam, x0)
+    if not np.isfinite(f0):
+        raise ValueError(f"the objective at {x_name} overflows float64: a, y, lam or {x_name} "
+                         "is too large (rescale the problem)")
     return a, y, lam, x0
 
 
@@ -50,16 +57,19 @@ def _options(a, step, max_iter, tol, record):
     record = check_bool(record, "record")
     big_l = _lipschitz(a)
     if step is None and big_l == 0:
-        raise ValueError("A is zero: the default step 1/‖A‖² is undefined (give step)")
+        raise ValueError("a is zero: the default step 1/‖a‖² is undefined (give step)")
     eta = 1.0 / big_l if step is None else check_positive(step, "step")
     return big_l, eta, max_iter, tol, record
 
 
-def _relative_change(new, old) -> float:
-    """‖x_new − x_old‖ / ‖x_new‖ (0 when both are 0): the stopping test's residual."""
-    change = float(np.linalg.norm(new - old))
-    size = float(np.linalg.norm(new))
+def _relative(change: float, size: float) -> float:
+    """change / size, the stopping test's residual (0 when both are 0, inf for x/0)."""
     return change / size if size > 0 else (0.0 if change == 0 else np.inf)
+
+
+def _relative_change(new, old) -> float:
+    """‖x_new − x_old‖ / ‖x_new‖."""
+    return _relative(float(np.linalg.norm(new - old)), float(np.linalg.norm(new)))
 
 
 def lasso_objective(a, y, lam, x) -> float:
@@ -70,7 +80,7 @@ def lasso_objective(a, y, lam, x) -> float:
     >>> lasso_objective(np.eye(2), [1.0, 0.0], 0.5, [1.0, 0.0])
     0.5
     """
-    a, y, lam, x = _setup(a, y, lam, x)
+    a, y, lam, x = _setup(a, y, lam, x, "x")
     return _objective(a, y, lam, x)
 
 
@@ -80,7 +90,11 @@ def _objective(a, y, lam, x) -> float:
 
 
 def _lipschitz(a):
-    return float(np.linalg.norm(a, 2) ** 2)
+    with np.errstate(over="ignore"):
+        big_l = float(np.float64(np.linalg.norm(a, 2)) ** 2)  # inf, not OverflowError
+    if not np.isfinite(big_l):
+        raise ValueError("a is too large: ‖a‖₂² overflows float64 (rescale the problem)")
+    return big_l
 
 
 _RUN_DOC = """
@@ -238,6 +252,7 @@ def admm_lasso(a, y, lam, *, rho=1.0, max_iter=100, tol=0.0, x0=None, record=Tru
     max_iter, tol = check_budget(max_iter, tol)
     record = check_bool(record, "record")
     from scipy.linalg import cho_factor, cho_solve
+    _lipschitz(a)  # refuses an a whose AᵀA overflows
     factor = cho_factor(a.T @ a + rho * np.eye(a.shape[1]))
     aty = a.T @ y
     u = np.zeros_like(z)
@@ -252,9 +267,8 @@ def admm_lasso(a, y, lam, *, rho=1.0, max_iter=100, tol=0.0, x0=None, record=Tru
             z_new = soft_threshold(x + u, lam / rho, backend=backend)
             u += x - z_new
             primal = float(np.linalg.norm(x - z_new))
-            size = float(np.linalg.norm(z_new))
-            change = max(primal, float(np.linalg.norm(z_new - z)))
-            residual = change / size if size > 0 else (0.0 if change == 0 else np.inf)
+            residual = _relative(max(primal, float(np.linalg.norm(z_new - z))),
+                                 float(np.linalg.norm(z_new)))
             z = z_new
             if record:
                 rec.log(objective=_objective(a, y, lam, z), residual=primal)
@@ -286,6 +300,8 @@ def lasso_bounds(k, *, lipschitz, dist2):
     >>> b["ista"], b["fista"]
     (array([1.  , 0.25]), array([1.  , 0.16]))
     """
+    if np.asarray(k).dtype == bool:
+        raise TypeError("k must be an integer or an array of integers, got bool")
     k = as_float_array(k, "k")
     if k.ndim > 1 or np.any(k < 1) or np.any(k != np.round(k)):
         raise ValueError("k must be an integer or a 1-D array of integers >= 1")

@@ -235,6 +235,7 @@ def penalty(u, kind, *, a=1.0):
     array([1., 0., 1.])
     """
     _kind(kind)
+    a = check_range(a, "a", 0.0, None, low_open=True)  # checked whatever the kind
     if kind == "l1":
         return l1_penalty(u)
     if kind == "l0":
@@ -253,6 +254,7 @@ def threshold(x, lam, kind, *, a=1.0, backend="auto"):
     array([-2.,  0.,  1.])
     """
     _kind(kind)
+    a = _shape(a)  # checked whatever the kind
     if kind == "l1":
         return soft_threshold(x, lam, backend=backend)
     if kind == "l0":
