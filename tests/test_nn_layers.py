@@ -130,3 +130,73 @@ def test_layer_argument_errors():
         build_layer(Dense(3), (2, 2))
     with pytest.raises(ValueError, match="residual"):
         build_layer(Residual([Dense(3)]), (4,))
+
+
+def test_layers_refuse_bad_input_at_the_boundary():
+    dense = build_layer(Dense(3), (4,), rng=0)
+    with pytest.raises(ValueError, match="backward needs a forward pass first"):
+        dense.backward(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"x must have shape \(n, 4\) for Dense"):
+        dense.forward(np.ones((2, 5)))
+    with pytest.raises(ValueError, match=r"x must have shape \(n, 4\)"):
+        dense.forward(np.ones(4))                   # a single sample is not a batch
+    with pytest.raises(ValueError, match="x contains 1 NaN"):
+        dense.forward(np.array([[1.0, np.nan, 0, 0]]))
+    dense.forward(np.ones((2, 4)))
+    with pytest.raises(ValueError, match=r"dout must have shape \(2, 3\)"):
+        dense.backward(np.ones((3, 3)))
+    with pytest.raises(TypeError, match="train must be True or False"):
+        dense.forward(np.ones((2, 4)), train="yes")
+    with pytest.raises(ValueError, match="Dense is not built"):
+        Dense(3).forward(np.ones((2, 4)))
+    with pytest.raises(ValueError, match="Conv2D has no parameter arrays"):
+        layer = Conv2D(2, 3)
+        layer.build((1, 5, 5))
+        layer.forward(np.ones((1, 1, 5, 5)))
+    with pytest.raises(TypeError, match="input_shape"):
+        Dense(3).build((1.5,))                       # was truncated to (1,)
+    with pytest.raises(ValueError, match="input_shape"):
+        Dense(3).build(())
+    for bad, err in ((0, ValueError), (2.5, TypeError), (None, TypeError), (True, TypeError)):
+        with pytest.raises(err, match="units"):
+            Dense(bad)
+    with pytest.raises(TypeError, match="bias must be True or False"):
+        Dense(3, bias="no")
+    with pytest.raises(ValueError, match="padding must be one of 'same'"):
+        Conv2D(2, 3, padding="valid")
+    with pytest.raises(ValueError, match=r"rate must be in \[0, 1\)"):
+        Dropout(1.0)
+    with pytest.raises(ValueError, match="layers must not hold the same layer object twice"):
+        relu = ReLU()
+        Residual([Dense(4), relu, Dense(4), relu])
+    with pytest.raises(TypeError, match="Activation is the base class"):
+        from pdeopt.nn import Activation
+        Activation()
+    with pytest.raises(ValueError, match="surrogate must be one of"):
+        BinaryReLU("sign")
+
+
+def test_batchnorm_refuses_eps_zero_and_is_finite_on_a_constant_feature():
+    # eps = 0 would divide by √σ² = 0 on a constant feature (NaN); eps > 0 keeps it finite
+    for eps in (0.0, -1e-5, np.nan):
+        with pytest.raises(ValueError, match="eps"):
+            BatchNorm(eps=eps)
+    with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\]"):
+        BatchNorm(momentum=1.5)
+    bn = build_layer(BatchNorm(), (2,), rng=0)
+    x = np.column_stack([np.full(5, 3.0), np.arange(5.0)])
+    out = bn.forward(x, train=True)
+    assert np.all(np.isfinite(out)) and np.all(out[:, 0] == 0)     # (x − μ)/√ε with x = μ
+    assert np.all(np.isfinite(bn.backward(np.ones_like(out))))
+
+
+def test_gradient_checks_refuse_bad_arguments():
+    layer = build_layer(Dense(2), (3,), rng=0)
+    with pytest.raises(ValueError, match="eps must be > 0"):
+        layer_gradient_check(layer, np.ones((2, 3)), eps=0.0)
+    with pytest.raises(TypeError, match="layer must be a pdeopt.nn Layer"):
+        layer_gradient_check("dense", np.ones((2, 3)))
+    with pytest.raises(TypeError, match="rng"):
+        layer_gradient_check(layer, np.ones((2, 3)), rng="0")
+    with pytest.raises(TypeError, match="dtype must be float32 or float64"):
+        build_layer(Dense(2), (3,), dtype=None)

@@ -187,3 +187,55 @@ def test_softmax_cross_entropy_is_stable_and_precise():
     # exact: row 1 loses log(1 + e^-1000 + e^-2000) ≈ 0, row 2 loses log1p(2e^-40) ≈ 2e^-40
     assert loss == pytest.approx(np.exp(-40.0), rel=1e-12)
     assert np.all(np.isfinite(grad)) and np.allclose(grad.sum(axis=1), 0)
+
+
+def test_losses_check_their_input_and_never_wrap_a_label():
+    from pdeopt.nn import log_softmax, softmax_cross_entropy, squared_error
+    z = np.zeros((2, 3))
+    for y in ([0, -1], [0, 3]):                # -1 would silently pick the last class
+        with pytest.raises(ValueError, match="y must hold labels"):
+            softmax_cross_entropy(z, np.array(y))
+    with pytest.raises(ValueError, match="y must hold integer labels"):
+        softmax_cross_entropy(z, np.array([0.5, 1.0]))
+    with pytest.raises(ValueError, match="logits and y must have the same number of samples"):
+        softmax_cross_entropy(z, np.array([0, 1, 2]))
+    with pytest.raises(ValueError, match="logits contains"):
+        softmax_cross_entropy(np.array([[0.0, np.inf]]), np.array([0]))
+    with pytest.raises(ValueError, match="logits must have 2 dimension"):
+        softmax_cross_entropy(np.zeros(3), np.array([0]))
+    with pytest.raises(TypeError, match="y must be an array of integer labels"):
+        softmax_cross_entropy(z, None)
+    with pytest.raises(ValueError, match="targets must have shape"):
+        squared_error(z, np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="targets must hold labels < n_classes=3"):
+        squared_error(z, np.array([0, 3]))
+    with pytest.raises(ValueError, match="logits contains"):
+        log_softmax(np.array([np.nan, 0.0]))
+
+
+def test_builders_refuse_bad_arguments():
+    with pytest.raises(TypeError, match="input_shape"):
+        Sequential([Flatten(), Dense(2)], input_shape=(1.5, 8, 8))   # was truncated to 1
+    with pytest.raises(TypeError, match="input_shape"):
+        Sequential([Flatten(), Dense(2)], input_shape="8x8")
+    with pytest.raises(TypeError, match="dtype must be float32 or float64"):
+        Sequential([Flatten(), Dense(2)], input_shape=(3,), dtype=None)
+    with pytest.raises(TypeError, match="layers must be a non-empty list"):
+        Sequential(None, input_shape=(3,))
+    with pytest.raises(TypeError, match="rng"):
+        mlp([3], input_shape=(3,), rng="seed")
+    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
+        mnistfc(dropout=1.0)
+    with pytest.raises(ValueError, match="channels must hold 2 numbers"):
+        lenet(channels=(2, 3, 4), input_shape=(8, 8))
+    with pytest.raises(TypeError, match="activation must be a name"):
+        mlp([3], activation=None)
+    with pytest.raises(TypeError, match="batch_norm must be True or False"):
+        allcnn(batch_norm="yes", input_shape=(6, 6))
+    with pytest.raises(ValueError, match="n_classes must be 1"):
+        nonoverlap_cnn(2, 3, n_classes=2)
+    model = mlp([3], input_shape=(3,), rng=0)
+    with pytest.raises(ValueError, match="upto must be a layer index"):
+        model.features(np.ones((2, 3)), upto=9)
+    with pytest.raises(ValueError, match="x and y must have the same number of samples"):
+        model.error(np.ones((2, 3)), [0, 1, 1])

@@ -209,3 +209,26 @@ def test_train_squared_loss_regression_on_the_rvscgd_net():
     assert np.isnan(res.history["train_error"]).all() and np.isnan(res.history["val_error"]).all()
     cos = student.params @ teacher.params / np.linalg.norm(student.params)
     assert res.history["loss"][-1] < res.history["loss"][0] and cos > 0.9
+
+
+def test_optimizers_and_schedules_refuse_bad_arguments():
+    for momentum in (1.0, 2.0, -0.5, np.nan):
+        with pytest.raises(ValueError, match="momentum"):
+            SGD(0.1, momentum=momentum)
+    with pytest.raises(TypeError, match="nesterov must be True or False"):
+        SGD(0.1, momentum=0.5, nesterov="yes")
+    with pytest.raises(TypeError, match="schedule must be callable"):
+        SGD(0.1, schedule=0.5)
+    opt = SGD(0.1)
+    with pytest.raises(TypeError, match="params must be a float numpy array"):
+        opt.step([1.0, 2.0], np.ones(2))
+    with pytest.raises(ValueError, match="grad must have the shape of params"):
+        opt.step(np.ones(2), np.ones(3))
+    with pytest.raises(ValueError, match="grad contains 1 NaN"):
+        opt.step(np.ones(2), np.array([1.0, np.nan]))
+    with pytest.raises(ValueError, match="epoch must be >= 0"):
+        opt.on_epoch(-1)
+    with pytest.raises(ValueError, match=r"floor must be in \[0, 1\]"):
+        cosine_schedule(10, floor=2.0)
+    with pytest.raises(ValueError, match="drops"):
+        step_schedule({2: -0.1})

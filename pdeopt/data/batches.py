@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_rng, check_bool, check_integer, check_range
+from .._checks import as_rng, check_bool, check_finite, check_integer, check_range
 
 __all__ = ["train_val_split", "minibatches"]
 
@@ -19,6 +19,7 @@ def _as_samples(value, name):
         raise ValueError(f"{name} must have a sample axis (at least 1-D), got a scalar")
     if arr.shape[0] == 0:
         raise ValueError(f"{name} must not be empty")
+    check_finite(arr, name)
     return arr
 
 

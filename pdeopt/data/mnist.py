@@ -24,6 +24,11 @@ MNIST_FILES = {
 _MAGIC = {2051: 3, 2049: 1}  # images: n, rows, cols; labels: n
 
 
+class _NotFound(FileNotFoundError, ValueError):
+    """MNIST is not where ``path`` points: a ``FileNotFoundError`` that is also the
+    ``ValueError`` the conventions give a wrong argument (a missing data file)."""
+
+
 def _locate(folder: Path, stem: str) -> Path | None:
     for candidate in (folder / stem, folder / f"{stem}.gz"):
         if candidate.is_file():
@@ -34,12 +39,13 @@ def _locate(folder: Path, stem: str) -> Path | None:
 def find_mnist(path=None) -> Path:
     """The folder holding the four MNIST files: ``path``, else ``$PDEOPT_DATA``.
 
-    Raises ``FileNotFoundError`` naming the folder and the missing files.
+    Raises ``FileNotFoundError`` (also a ``ValueError``) naming the folder and the missing
+    files.
     """
     if path is None:
         path = os.environ.get("PDEOPT_DATA")
         if not path:
-            raise FileNotFoundError(
+            raise _NotFound(
                 "MNIST not found: no path given and PDEOPT_DATA is not set. Put "
                 + ", ".join(MNIST_FILES) + " (optionally .gz) in a folder and pass it as "
                 "path=..., --data DIR, or PDEOPT_DATA=DIR.")
@@ -47,13 +53,12 @@ def find_mnist(path=None) -> Path:
         raise TypeError(f"path must be a folder (str or Path), got {type(path).__name__}")
     folder = Path(path)
     if not folder.is_dir():
-        raise FileNotFoundError(f"MNIST not found: {folder} is not a folder. Put the four "
-                                "IDX files in a folder and point path=, --data or "
-                                "PDEOPT_DATA at it.")
+        raise _NotFound(f"MNIST not found: path {folder} is not a folder. Put the four IDX "
+                        "files in a folder and point path=, --data or PDEOPT_DATA at it.")
     missing = [stem for stem in MNIST_FILES if _locate(folder, stem) is None]
     if missing:
-        raise FileNotFoundError(
-            f"MNIST not found in {folder}: missing {', '.join(missing)} (optionally .gz). "
+        raise _NotFound(
+            f"MNIST not found in path {folder}: missing {', '.join(missing)} (optionally .gz). "
             f"Put the four IDX files there, or point path=, --data or PDEOPT_DATA elsewhere.")
     return folder
 
@@ -107,7 +112,8 @@ def load_mnist(path=None, *, verify: bool = True) -> Dataset:
     Raises
     ------
     FileNotFoundError
-        When the folder or a file is missing (the message names them).
+        When the folder or a file is missing (the message names them); it is also a
+        ``ValueError``.
     ValueError
         When a file is corrupt (the message names the file).
     """

@@ -10,7 +10,7 @@ import copy
 
 import numpy as np
 
-from .._checks import as_float_array, check_choice, check_positive
+from .._checks import as_float_array, check_option, check_positive
 from .layers import Layer
 
 __all__ = ["Activation", "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "Softplus",
@@ -21,6 +21,27 @@ class Activation(Layer):
     """Base of the elementwise activations."""
 
     kind = "act"
+    elementwise = True
+
+    def __init__(self):
+        if type(self) is Activation:
+            raise TypeError("Activation is the base class: use one of ACTIVATIONS "
+                            "(ReLU(), Tanh(), ...) or get_activation(name)")
+        super().__init__()
+
+    def value(self, z):
+        """σ(z), elementwise.
+
+        Examples
+        --------
+        >>> Softplus().value([0.0, 1000.0]).round(4).tolist()    # log(1 + e^z), no overflow
+        [0.6931, 1000.0]
+        """
+        return self._value(as_float_array(z, "z", allow_empty=True))
+
+    def derivative(self, z):
+        """σ′(z) (or the surrogate derivative), elementwise."""
+        return self._derivative(as_float_array(z, "z", allow_empty=True))
 
     def _value(self, z):
         raise NotImplementedError
@@ -138,7 +159,7 @@ class BinaryReLU(Activation):
 
     def __init__(self, surrogate="relu"):
         super().__init__()
-        self.surrogate = check_choice(surrogate, "surrogate", self.SURROGATES)
+        self.surrogate = check_option(surrogate, "surrogate", self.SURROGATES)
 
     def _value(self, z):
         return (z > 0).astype(z.dtype)
@@ -160,7 +181,13 @@ ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "elu": ELU, "sigmoid": Sig
 
 
 def get_activation(activation) -> Activation:
-    """A fresh activation layer from a name in :data:`ACTIVATIONS`, a class, or an instance."""
+    """A fresh activation layer from a name in :data:`ACTIVATIONS`, a class, or an instance.
+
+    Examples
+    --------
+    >>> get_activation("tanh"), get_activation(ReLU)
+    (Tanh(), ReLU())
+    """
     if isinstance(activation, Activation):
         return copy.copy(activation)  # a layer keeps per-call state: never share one
     if isinstance(activation, type) and issubclass(activation, Activation):

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_choice, check_integer, check_momentum
+from .._checks import check_integer, check_momentum, check_option
 from .activations import get_activation
 from .layers import Dense, Flatten, Layer
 from .model import Sequential
@@ -91,7 +91,7 @@ class OptimizationBlock(Layer):
 
     def __init__(self, kind, steps, *, activation="relu"):
         super().__init__()
-        self.method = check_choice(kind, "kind", INSPIRED_KINDS)
+        self.method = check_option(kind, "kind", INSPIRED_KINDS)
         self.steps = check_integer(steps, "steps", minimum=1)
         self.act = get_activation(activation)
         self.nodes, self.out_state = _graph(self.method, self.steps)
@@ -213,6 +213,14 @@ def algorithm_coefficients(block, *, momentum=0.5):
     β = ``momentum``. ``agd``: Nesterov in the seed's form, the states being its y_t:
     y_{t+1} = Φ(W((1 − γ_t)y_t + γ_t y_{t−1})), γ_t = (1 − λ_t)/λ_{t+1}, γ_1 = 0.
     By Lemma 4 these are U⁻¹ times the iterates of the method on f with unit step.
+
+    Examples
+    --------
+    >>> from pdeopt.nn import build_layer
+    >>> block = build_layer(OptimizationBlock("hb", 3), (4,), rng=0)
+    >>> alpha, beta = algorithm_coefficients(block, momentum=0.5)
+    >>> beta[1, :3].tolist()
+    [-0.5, 0.5, 0.0]
     """
     if not isinstance(block, OptimizationBlock):
         raise TypeError(f"block must be an OptimizationBlock, got {type(block).__name__}")
@@ -244,6 +252,12 @@ def inspired_net(kind, *, width=32, steps=4, activation="relu", input_shape=(8, 
 
     Nets of every ``kind`` with the same ``width`` and ``steps`` have equal depth and
     the same weight matrices; they differ only in how the states are combined.
+
+    Examples
+    --------
+    >>> nets = {k: inspired_net(k, width=8, steps=2, rng=0) for k in INSPIRED_KINDS}
+    >>> len({net.layers[1].params["W"].shape for net in nets.values()})
+    1
     """
     width = check_integer(width, "width", minimum=1)
     n_classes = check_integer(n_classes, "n_classes", minimum=1)

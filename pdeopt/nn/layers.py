@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .._checks import (as_float_array, as_rng, check_bool, check_choice, check_integer,
+from .._checks import (as_float_array, as_rng, check_bool, check_integer, check_option,
                        check_positive, check_range)
 
 __all__ = ["Layer", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D",
@@ -41,6 +41,14 @@ def check_sample_shape(value, name: str = "input_shape") -> tuple:
     if not shape:
         raise ValueError(f"{name} must be a non-empty tuple of positive ints, got {value!r}")
     return shape
+
+
+def check_output(out, what: str = "x"):
+    """Raise ``ValueError`` when a pass overflowed: no silent NaN/inf leaves a public call."""
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"the outputs overflowed to NaN or inf for this {what} (values too "
+                         "large for the weights): scale the input down")
+    return out
 
 
 def check_layers(layers, name: str = "layers") -> list:
@@ -141,7 +149,7 @@ class Layer:
         self._require_params()
         train = check_bool(train, "train")
         x = self._check_batch(x, "x", self.input_shape)
-        out = self._forward(x, train)
+        out = check_output(self._forward(x, train))
         self._n, self._out_shape = x.shape[0], out.shape
         return out
 
@@ -150,7 +158,8 @@ class Layer:
         if getattr(self, "_n", None) is None:
             raise ValueError(f"{type(self).__name__}.backward needs a forward pass first")
         dout = self._check_batch(dout, "dout", self._out_shape[1:], n=self._n)
-        return self._backward(dout)
+        dx = self._backward(dout)
+        return dx if dx is None else check_output(dx, "dout")
 
     def _forward(self, x, train=False):
         return x
@@ -185,7 +194,7 @@ class Dense(Layer):
         super().__init__()
         self.units = check_integer(units, "units", minimum=1)
         self.bias = check_bool(bias, "bias")
-        self.init = check_choice(init, "init", ("he", "glorot"))
+        self.init = check_option(init, "init", ("he", "glorot"))
 
     def _build(self, input_shape):
         if len(input_shape) != 1:
@@ -280,7 +289,7 @@ class Conv2D(Layer):
         self.kernel_size = _pair(kernel_size, "kernel_size", minimum=1)
         self.stride = _pair(stride, "stride", minimum=1)
         if isinstance(padding, str):
-            check_choice(padding, "padding", ("same",))
+            check_option(padding, "padding", ("same",))
             self.padding = tuple(k // 2 for k in self.kernel_size)
         else:
             self.padding = _pair(padding, "padding", minimum=0)
@@ -395,7 +404,8 @@ class MaxPool2D(_Pool2D):
         if self.stride == self.pool_size:  # disjoint windows: a reshape puts them back
             dx = np.zeros((n, c, h, w), dtype=dout.dtype)
             dx[:, :, :ho * kh, :wo * kw] = (dwin.reshape(n, c, ho, wo, kh, kw)
-                                            .transpose(0, 1, 2, 4, 3, 5).reshape(n, c, ho * kh, wo * kw))
+                                            .transpose(0, 1, 2, 4, 3, 5)
+                                            .reshape(n, c, ho * kh, wo * kw))
             return dx
         dwin = dwin.reshape(n, c, ho, wo, kh, kw).transpose(0, 2, 3, 4, 5, 1)
         return _scatter_windows(dwin, self.pool_size, self.stride, (h, w))

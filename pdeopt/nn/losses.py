@@ -73,7 +73,10 @@ def softmax_cross_entropy(logits, y):
     (True, [-0.375, 0.125, 0.125, 0.125])
     """
     logits = as_float_array(logits, "logits", ndim=2)
-    y = check_labels(y, "y", n_classes=logits.shape[1], size=logits.shape[0])
+    y = check_labels(y, "y", n_classes=logits.shape[1])
+    if y.size != logits.shape[0]:
+        raise ValueError(f"logits and y must have the same number of samples, got "
+                         f"{logits.shape[0]} and {y.size}")
     return _cross_entropy(logits, y)
 
 

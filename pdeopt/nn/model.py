@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import (as_float_array, as_rng, check_bool, check_choice, check_finite,
-                       check_integer, check_labels)
-from .layers import Dense, Flatten, Layer, check_layers, check_sample_shape
+from .._checks import (as_float_array, as_rng, check_bool, check_finite, check_integer,
+                       check_labels, check_option)
+from .layers import Dense, Flatten, Layer, check_layers, check_output, check_sample_shape
 from .losses import _KERNELS, LOSSES
 
 __all__ = ["Sequential"]
@@ -146,12 +146,12 @@ class Sequential:
         """A copy of the flat parameter vector."""
         return self._params.copy()
 
-    def set_params(self, flat) -> None:
-        """Copy ``flat`` (1-D, ``n_params`` long, finite) into the parameter vector."""
-        flat = as_float_array(flat, "params", ndim=1)
-        if flat.shape != self._params.shape:
-            raise ValueError(f"params must have shape {self._params.shape}, got {flat.shape}")
-        self._params[...] = flat
+    def set_params(self, params) -> None:
+        """Copy ``params`` (1-D, ``n_params`` long, finite) into the parameter vector."""
+        params = as_float_array(params, "params", ndim=1)
+        if params.shape != self._params.shape:
+            raise ValueError(f"params must have shape {self._params.shape}, got {params.shape}")
+        self._params[...] = params
 
     def param_views(self) -> list:
         """``[(name, view)]`` per weight tensor, e.g. ``("dense0.W", W)``; views write through."""
@@ -191,14 +191,16 @@ class Sequential:
         check_finite(arr, name)
         return arr
 
-    def check_targets(self, y, n, loss="cross_entropy", name="y") -> np.ndarray:
-        """Labels (``cross_entropy``) or targets (``squared``) for ``n`` samples, or ``ValueError``."""
-        check_choice(loss, "loss", LOSSES)
+    def check_targets(self, y, n, loss="cross_entropy", name="y", x_name="x") -> np.ndarray:
+        """Labels (``cross_entropy``) or targets (``squared``) for the ``n`` samples of
+        ``x_name``, or ``ValueError``/``TypeError``."""
+        check_option(loss, "loss", LOSSES)
         arr = np.asarray(y)
         if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
             raise TypeError(f"{name} must be numeric labels or targets, got dtype {arr.dtype}")
         if arr.shape[:1] != (n,):
-            raise ValueError(f"{name} must have {n} entries (one per sample), got shape {arr.shape}")
+            raise ValueError(f"{x_name} and {name} must have the same number of samples: "
+                             f"{name} must have {n} entries, got shape {arr.shape}")
         k = self.output_shape[0]
         # squared loss: integer labels mean one-hot targets, except for a single output
         if loss == "cross_entropy" or (np.issubdtype(arr.dtype, np.integer) and k > 1):
@@ -220,7 +222,7 @@ class Sequential:
 
     def forward(self, x, *, train=False) -> np.ndarray:
         """The network's outputs (logits) ``(n, n_outputs)`` for a batch ``x``."""
-        return self._forward(self.check_inputs(x), check_bool(train, "train"))
+        return check_output(self._forward(self.check_inputs(x), check_bool(train, "train")))
 
     def features(self, x, *, upto=-1, train=False) -> np.ndarray:
         """The activations entering layer ``upto`` (default: the last layer's input,
@@ -255,6 +257,7 @@ class Sequential:
         x = self.check_inputs(x)
         y = self.check_targets(y, x.shape[0], loss)
         value, grad, _ = self._loss_and_grad(x, y, loss)
+        check_output(np.append(grad, value))
         return value, grad.copy()
 
     def _predict_outputs(self, x, batch_size=1024):
@@ -263,13 +266,13 @@ class Sequential:
 
     def predict(self, x) -> np.ndarray:
         """Predicted class labels (argmax of the outputs, evaluation mode)."""
-        return self._predict_outputs(self.check_inputs(x)).argmax(axis=1)
+        return check_output(self._predict_outputs(self.check_inputs(x))).argmax(axis=1)
 
     def error(self, x, y) -> float:
         """Fraction of ``x`` misclassified (evaluation mode)."""
         x = self.check_inputs(x)
         y = self.check_targets(y, x.shape[0])
-        return float(np.mean(self._predict_outputs(x).argmax(axis=1) != y))
+        return float(np.mean(check_output(self._predict_outputs(x)).argmax(axis=1) != y))
 
     def __repr__(self):
         lines = [f"Sequential(input_shape={self.input_shape}, n_params={self.n_params}, "

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_bool, check_choice, check_integer, check_range
+from .._checks import check_bool, check_integer, check_option, check_range
 from .activations import BinaryReLU, get_activation
 from .layers import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool2D,
                      MaxPool2D, check_sample_shape)
@@ -20,7 +20,8 @@ def _image_shape(input_shape):
     if len(shape) == 2:
         return (1, *shape)
     if len(shape) != 3:
-        raise ValueError(f"input_shape must be (H, W) or (C, H, W) for a conv net, got {input_shape}")
+        raise ValueError(f"input_shape must be (H, W) or (C, H, W) for a conv net, "
+                         f"got {input_shape}")
     return shape
 
 
@@ -62,6 +63,12 @@ def mlp(sizes, *, activation="relu", input_shape=(28, 28), n_classes=10, dropout
     ----------
     .. [1] J. Li, C. Fang, Z. Lin, "Lifted proximal operator machines", AAAI 2019
        (the widths of :data:`LPOM_WIDTHS`).
+
+    Examples
+    --------
+    >>> net = mlp([16, 8], input_shape=(8, 8), rng=0)
+    >>> [name for name, _ in net.param_views()][:2], net.n_params
+    (['dense0.W', 'dense0.b'], 1266)
     """
     try:
         sizes = [check_integer(s, "sizes", minimum=1) for s in sizes]
@@ -91,8 +98,14 @@ def mnistfc(*, hidden=1024, dropout=0.2, batch_norm=False, input_shape=(28, 28),
     ----------
     .. [1] P. Chaudhari et al., "Entropy-SGD: biasing gradient descent into wide
        valleys", ICLR 2017.
+
+    Examples
+    --------
+    >>> mnistfc(hidden=32, input_shape=(8, 8), rng=0).output_shape
+    (10,)
     """
     hidden = check_integer(hidden, "hidden", minimum=1)
+    dropout = check_range(dropout, "dropout", 0.0, 1.0, high_open=True)
     return mlp([hidden, hidden], activation="relu", input_shape=input_shape,
                n_classes=n_classes, dropout=dropout, input_dropout=dropout,
                batch_norm=batch_norm, dtype=dtype, rng=rng)
@@ -111,6 +124,13 @@ def lenet(*, channels=(20, 50), hidden=500, kernel_size=5, padding="auto", dropo
     ----------
     .. [1] Y. LeCun, L. Bottou, Y. Bengio, P. Haffner, "Gradient-based learning applied
        to document recognition", Proc. IEEE 86 (1998).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = lenet(channels=(4, 8), hidden=16, input_shape=(8, 8), rng=0)
+    >>> net.forward(np.zeros((3, 8, 8))).shape
+    (3, 10)
     """
     c, h, w = _image_shape(input_shape)
     c1, c2 = _channels(channels, 2)
@@ -119,7 +139,7 @@ def lenet(*, channels=(20, 50), hidden=500, kernel_size=5, padding="auto", dropo
     batch_norm = check_bool(batch_norm, "batch_norm")
     n_classes = check_integer(n_classes, "n_classes", minimum=1)
     if isinstance(padding, str):
-        check_choice(padding, "padding", ("auto", "same"))
+        check_option(padding, "padding", ("auto", "same"))
     if padding == "auto":
         padding = 0 if min(h, w) >= 4 * k else "same"
     act = lambda: get_activation(activation)  # noqa: E731
@@ -144,6 +164,13 @@ def allcnn(*, channels=(32, 64), dropout=0.0, batch_norm=True, activation="relu"
     ----------
     .. [1] J. T. Springenberg, A. Dosovitskiy, T. Brox, M. Riedmiller, "Striving for
        simplicity: the all convolutional net", ICLR workshop 2015.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = allcnn(channels=(4, 8), input_shape=(8, 8), rng=0)
+    >>> net.predict(np.zeros((2, 8, 8))).shape
+    (2,)
     """
     c, h, w = _image_shape(input_shape)
     c1, c2 = _channels(channels, 2)
@@ -179,6 +206,14 @@ def nonoverlap_cnn(k, d, *, surrogate="relu", input_shape=None, n_classes=1, dty
     .. [1] T. Dinh, J. Xin, "Convergence of a relaxed variable splitting coarse gradient
        descent method for learning sparse weight binarized activation neural network",
        Front. Appl. Math. Stat. (2020).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = nonoverlap_cnn(4, 3, rng=0)
+    >>> z = np.ones((1, 4, 3))
+    >>> float(net.forward(z)[0, 0]) == float(np.mean(z[0] @ net.params > 0))
+    True
     """
     k = check_integer(k, "k", minimum=1)
     d = check_integer(d, "d", minimum=1)

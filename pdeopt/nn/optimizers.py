@@ -13,25 +13,30 @@ import math
 
 import numpy as np
 
-from .._checks import (check_bool, check_callable, check_integer, check_momentum,
+from .._checks import (check_bool, check_callable, check_finite, check_integer, check_momentum,
                        check_nonnegative, check_positive, check_range)
 
 __all__ = ["Optimizer", "SGD", "step_schedule", "exponential_schedule", "cosine_schedule"]
 
 
 def check_step_arrays(params, grad):
-    """``params`` a float ndarray (updated in place) and ``grad`` an array of its shape.
-
-    Only types and shapes: the training loop has checked that the loss is finite, and
-    this runs at every step.
+    """``params`` a finite float ndarray (updated in place), ``grad`` a finite real array of
+    its shape. This runs at every step: the finiteness test is one dot product (a NaN or
+    inf entry makes it non-finite), with the exact test only when it is not finite.
     """
     if not isinstance(params, np.ndarray) or not np.issubdtype(params.dtype, np.floating):
         raise TypeError(f"params must be a float numpy array (updated in place), got "
                         f"{type(params).__name__}")
-    if not isinstance(grad, np.ndarray) or grad.dtype == object:
-        raise TypeError(f"grad must be a numpy array, got {type(grad).__name__}")
+    if not isinstance(grad, np.ndarray) or not (np.issubdtype(grad.dtype, np.floating)
+                                                or np.issubdtype(grad.dtype, np.integer)):
+        raise TypeError(f"grad must be a real numpy array, got "
+                        f"{getattr(grad, 'dtype', type(grad).__name__)}")
     if grad.shape != params.shape:
         raise ValueError(f"grad must have the shape of params {params.shape}, got {grad.shape}")
+    for arr, name in ((params, "params"), (grad, "grad")):
+        flat = arr.reshape(-1)
+        if not np.isfinite(flat @ flat):  # cheap; overflow of Σx² is sorted out below
+            check_finite(arr, name)
 
 
 class Optimizer:
@@ -52,7 +57,8 @@ class Optimizer:
         if self.schedule is not None:
             factor = float(self.schedule(epoch))
             if not (factor > 0 and math.isfinite(factor)):
-                raise ValueError(f"schedule({epoch}) must be a positive finite factor, got {factor}")
+                raise ValueError(f"schedule({epoch}) must be a positive finite factor, "
+                                 f"got {factor}")
             self.lr = self.base_lr * factor
 
     def step(self, params, grad, oracle=None) -> None:  # pragma: no cover - interface
@@ -133,6 +139,12 @@ def step_schedule(drops):
     """Piecewise-constant schedule: ``factor(epoch) = Π_{e ≤ epoch} drops[e]``.
 
     ``step_schedule({10: 0.1, 20: 0.1})`` divides the rate by 10 at epochs 10 and 20.
+
+    Examples
+    --------
+    >>> s = step_schedule({10: 0.1, 20: 0.1})
+    >>> [round(s(e), 4) for e in (0, 10, 25)]
+    [1.0, 0.1, 0.01]
     """
     try:
         items = sorted((check_integer(e, "drops epoch", minimum=0),
@@ -146,13 +158,26 @@ def step_schedule(drops):
 
 
 def exponential_schedule(gamma):
-    """``factor(epoch) = γ^epoch`` (γ > 0)."""
+    """``factor(epoch) = γ^epoch`` (γ > 0).
+
+    Examples
+    --------
+    >>> exponential_schedule(0.5)(3)
+    0.125
+    """
     gamma = check_positive(gamma, "gamma")
     return lambda epoch: gamma ** epoch
 
 
 def cosine_schedule(epochs, *, floor=0.0):
-    """Cosine annealing over ``epochs``: ``factor = floor + (1 − floor)(1 + cos(π e/epochs))/2``."""
+    """Cosine annealing over ``epochs``: ``factor = floor + (1 − floor)(1 + cos(π e/epochs))/2``.
+
+    Examples
+    --------
+    >>> c = cosine_schedule(10)
+    >>> c(0), round(c(5), 3)
+    (1.0, 0.5)
+    """
     epochs = check_integer(epochs, "epochs", minimum=1)
     floor = check_range(floor, "floor", 0.0, 1.0)
     return lambda epoch: floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(epoch, epochs - 1)

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from .._checks import as_rng, check_callable, check_choice, check_integer, check_object
+from .._checks import as_rng, check_callable, check_integer, check_object, check_option
 from .._result import Recorder
 from ..data import minibatches
 from ..data.batches import _check_xy
@@ -151,13 +151,13 @@ def train(model, optimizer, data, *, epochs, batch_size=128, rng=0, max_evals=No
     for name, fn in (("callback", callback), ("progress", progress)):
         if fn is not None:
             check_callable(fn, name)
-    check_choice(loss, "loss", LOSSES)
+    check_option(loss, "loss", LOSSES)
     x_tr = model.check_inputs(x_tr, "x_train")
-    y_tr = model.check_targets(y_tr, x_tr.shape[0], loss, "y_train")
+    y_tr = model.check_targets(y_tr, x_tr.shape[0], loss, "y_train", "x_train")
     has_val = x_val is not None or y_val is not None
     if has_val:
         x_val = model.check_inputs(x_val, "x_val")
-        y_val = model.check_targets(y_val, x_val.shape[0], "cross_entropy", "y_val")
+        y_val = model.check_targets(y_val, x_val.shape[0], "cross_entropy", "y_val", "x_val")
     labels = y_tr.ndim == 1
     seed = rng if isinstance(rng, (int, np.integer)) else None  # recorded when it is a seed
     rng = as_rng(rng)

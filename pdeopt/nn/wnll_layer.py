@@ -86,15 +86,17 @@ def wnll_scores(template_features, template_labels, query_features, *, n_classes
         raise ValueError(f"query_features must have {template.shape[1]} columns like "
                          f"template_features, got {query.shape[1]}")
     n_classes = check_integer(n_classes, "n_classes", minimum=1)
-    labels = check_labels(template_labels, "template_labels", n_classes=n_classes,
-                          size=template.shape[0])
+    labels = check_labels(template_labels, "template_labels", n_classes=n_classes)
+    if labels.size != template.shape[0]:
+        raise ValueError(f"template_features and template_labels must have the same number "
+                         f"of points, got {template.shape[0]} and {labels.size}")
     n_neighbors = check_integer(n_neighbors, "n_neighbors", minimum=1)
     X = np.concatenate([template, query])
     if X.shape[0] < 2:
         raise ValueError("template_features and query_features must hold 2 points or more")
     k = min(n_neighbors, X.shape[0] - 1)
     with np.errstate(all="ignore"):
-        W = weight_matrix(*knn_graph(X, k, method="auto", rng=0))
+        W = weight_matrix(*knn_graph(X, k, search="auto", rng=0))
     m = template.shape[0]
     res = harmonic_extension(W, np.arange(m), labels, method="wnll", n_classes=n_classes)
     return res.x[m:]
@@ -102,8 +104,8 @@ def wnll_scores(template_features, template_labels, query_features, *, n_classes
 
 def _template_xy(model, x_template, y_template):
     x_template = model.check_inputs(x_template, "x_template")
-    y_template = check_labels(y_template, "y_template", n_classes=model.output_shape[0],
-                              size=x_template.shape[0])
+    y_template = model.check_targets(y_template, x_template.shape[0], "cross_entropy",
+                                     "y_template", "x_template")
     return x_template, y_template
 
 
@@ -132,7 +134,7 @@ def wnll_error(model, x_template, y_template, x, y, *, n_neighbors=15) -> float:
     """Fraction of ``x`` misclassified by the WNLL-activated model."""
     model = check_model(model)
     x = model.check_inputs(x)
-    y = check_labels(y, "y", n_classes=model.output_shape[0], size=x.shape[0])
+    y = model.check_targets(y, x.shape[0], "cross_entropy", "y", "x")
     return float(np.mean(wnll_predict(model, x_template, y_template, x,
                                       n_neighbors=n_neighbors) != y))
 def _buffer_views(model, start):
@@ -146,14 +148,17 @@ def _template(rng, y, per_class, exclude=None):
     for c in np.unique(y):
         pool = np.flatnonzero(y == c)
         if exclude is not None:
-            pool = np.setdiff1d(pool, exclude)
+            kept = np.setdiff1d(pool, exclude)
+            # a class whose every point is in the batch keeps them: WNLL needs a labeled
+            # point of each class (only tiny data sets get here)
+            pool = kept if kept.size else pool
         idx.append(rng.choice(pool, min(per_class, pool.size), replace=False))
     return np.concatenate(idx)
 
 
 def _check_labeled(model, x, y, name_x="x", name_y="y"):
     x = model.check_inputs(x, name_x)
-    y = check_labels(y, name_y, n_classes=model.output_shape[0], size=x.shape[0])
+    y = model.check_targets(y, x.shape[0], "cross_entropy", name_y, name_x)
     if np.unique(y).size != model.output_shape[0]:
         raise ValueError(f"{name_y} must cover all {model.output_shape[0]} classes (the WNLL "
                          "template needs a labeled point of each)")
@@ -250,11 +255,12 @@ def train_wnll(model, data, *, lr=0.05, momentum=0.9, epochs_linear=20, epochs_b
     ----------
     model : pdeopt.nn.Sequential
         ``[..., buffer block, Dense(n_classes)]`` (see :func:`buffer_start`).
-    data : Dataset or tuple (x_train, y_train, x_val, y_val)
-        The validation part is needed: each phase records its errors on it.
-    lr, momentum : float
-        SGD for steps 1 and 3 (lr > 0, momentum in [0, 1)); step 2 uses plain
-        gradient steps of size ``lr``.
+    data : Dataset or tuple (x_train, y_train[, x_val, y_val])
+        Each phase records its errors on the validation part (NaN without one).
+    lr : float
+        Step size (> 0) of SGD in steps 1 and 3 and of the plain gradient steps of step 2.
+    momentum : float
+        Heavy-ball momentum of SGD in steps 1 and 3, in [0, 1).
     epochs_linear, epochs_buffer, epochs_retrain, rounds : int
         ≥ 0.
     template_per_class : int
@@ -292,12 +298,11 @@ def train_wnll(model, data, *, lr=0.05, momentum=0.9, epochs_linear=20, epochs_b
         check_callable(progress, "progress")
     buffer_start(model)  # the layout check, before any training
     x_tr, y_tr, x_val, y_val = _unpack(data)
-    if x_val is None:
-        raise ValueError("data must include a validation set (x_train, y_train, x_val, y_val):"
-                         " each phase records its validation errors")
     x_tr, y_tr = _check_labeled(model, x_tr, y_tr, "x_train", "y_train")
-    x_val = model.check_inputs(x_val, "x_val")
-    y_val = check_labels(y_val, "y_val", n_classes=model.output_shape[0], size=x_val.shape[0])
+    has_val = x_val is not None or y_val is not None
+    if has_val:
+        x_val = model.check_inputs(x_val, "x_val")
+        y_val = model.check_targets(y_val, x_val.shape[0], "cross_entropy", "y_val", "x_val")
     seed = rng if isinstance(rng, (int, np.integer)) else None
     rng = as_rng(rng)
     rec = Recorder("train_wnll", max_iter=1 + 2 * rounds, callback=callback, lr=lr,
@@ -306,9 +311,12 @@ def train_wnll(model, data, *, lr=0.05, momentum=0.9, epochs_linear=20, epochs_b
                    template_per_class=template_per_class, rng=seed)
 
     def log(phase):
-        rec.log(phase=phase, val_error_linear=model.error(x_val, y_val),
-                val_error_wnll=wnll_error(model, x_tr, y_tr, x_val, y_val,
-                                          n_neighbors=n_neighbors))
+        if has_val:
+            rec.log(phase=phase, val_error_linear=model.error(x_val, y_val),
+                    val_error_wnll=wnll_error(model, x_tr, y_tr, x_val, y_val,
+                                              n_neighbors=n_neighbors))
+        else:
+            rec.log(phase=phase, val_error_linear=np.nan, val_error_wnll=np.nan)
         if progress is not None:
             progress(f"after step {phase}: linear {rec.last('val_error_linear'):.4f}, "
                      f"WNLL {rec.last('val_error_wnll'):.4f}")

@@ -1,4 +1,4 @@
-"""BinaryRelax and BinaryConnect as optimizers on a flat weight vector (the ``nn`` optimizer API)."""
+"""BinaryRelax and BinaryConnect as optimizers on a flat weight vector (``nn``'s optimizer API)."""
 from __future__ import annotations
 
 import numpy as np
@@ -63,6 +63,17 @@ class BinaryRelax:
        approach for training deep neural networks with quantized weights", SIAM J.
        Imaging Sci. 11 (2018) 2205–2223.
     .. [2] M. Courbariaux, Y. Bengio, J.-P. David, "BinaryConnect", NIPS 2015.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pdeopt.quant import QuantizedSet
+    >>> opt = BinaryRelax(0.1, QuantizedSet("binary"), lam=1.0, phase2_epoch=1)
+    >>> w = np.array([0.3, -0.1])
+    >>> opt.on_epoch(0); opt.step(w, np.zeros(2)); w      # (λ·proj(y) + y)/(λ + 1)
+    array([ 0.25, -0.15])
+    >>> opt.on_epoch(1); opt.step(w, np.zeros(2)); w      # Phase II: proj_Q(y)
+    array([ 0.2, -0.2])
     """
 
     def __init__(self, lr, Q, *, lam=1.0, rho=1.0, phase2_epoch=None, momentum=0.0,
@@ -136,7 +147,17 @@ class BinaryRelax:
 
 
 class BinaryConnect(BinaryRelax):
-    """BinaryConnect: y ← y − γ∇f(x), x = proj_Q(y) from the first step (BinaryRelax's Phase II)."""
+    """BinaryConnect: y ← y − γ∇f(x), x = proj_Q(y) from the first step (BinaryRelax's
+    Phase II).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pdeopt.quant import QuantizedSet
+    >>> w = np.array([0.3, -0.1])
+    >>> BinaryConnect(0.1, QuantizedSet("binary")).step(w, np.array([1.0, 0.0])); w
+    array([ 0.15, -0.15])
+    """
 
     def __init__(self, lr, Q, *, momentum=0.0, weight_decay=0.0, schedule=None):
         super().__init__(lr, Q, phase2_epoch=0, momentum=momentum, weight_decay=weight_decay,
@@ -150,6 +171,12 @@ def bwn(lr, layers=None, **kw):
     ----------
     M. Courbariaux, Y. Bengio, J.-P. David, BinaryConnect, NeurIPS 2015;
     M. Rastegari et al., XNOR-Net, ECCV 2016; Osher 2018 (BinaryRelax part).
+
+    Examples
+    --------
+    >>> opt = bwn(0.1, [slice(0, 4)], momentum=0.9)
+    >>> opt.Q, opt.phase
+    (QuantizedSet('binary', 1 layers), 2)
     """
     return BinaryConnect(lr, QuantizedSet("binary", layers=layers), **kw)
 
@@ -161,6 +188,11 @@ def twn(lr, layers=None, **kw):
     ----------
     F. Li, B. Zhang, B. Liu, Ternary Weight Networks, arXiv 1605.04711 (2016);
     Osher 2018 (BinaryRelax part).
+
+    Examples
+    --------
+    >>> twn(0.1).Q.kind
+    'twn'
     """
     return BinaryConnect(lr, QuantizedSet("twn", layers=layers), **kw)
 

@@ -159,9 +159,15 @@ def _on_grid(values, unit, rtol):
 
 
 def dist(x, Q):
-    """dist(x, Q) = min_{z ∈ Q} ‖x − z‖ for a :class:`QuantizedSet` (or a kind name)."""
+    """dist(x, Q) = min_{z ∈ Q} ‖x − z‖ for a :class:`QuantizedSet` (or a kind name).
+
+    Examples
+    --------
+    >>> round(dist([1.0, -3.0], "binary"), 6)     # proj = 2·sign(x)
+    1.414214
+    """
     if isinstance(Q, str):
-        Q = QuantizedSet(Q)
+        Q = QuantizedSet(check_option(Q, "Q", KINDS))
     if not isinstance(Q, QuantizedSet):
         raise TypeError(f"Q must be a QuantizedSet or one of {KINDS}, got {type(Q).__name__}")
     return Q.dist(x)
