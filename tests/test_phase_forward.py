@@ -71,11 +71,11 @@ def test_bad_input(vesicle):
         ph.pdhg(bad, s, 5)
     with pytest.raises(ValueError, match="support is empty"):
         ph.oss(m, np.zeros_like(s), 5)
-    with pytest.raises(ValueError, match="support must have the grid's shape"):
+    with pytest.raises(ValueError, match="support must have the shape of magnitudes"):
         ph.error_reduction(m, np.ones((40, 40), bool), 5)
     with pytest.raises(ValueError, match="x0 must have the shape"):
         ph.hio(m, s, 5, x0=np.zeros((4, 4)))
-    with pytest.raises(ValueError, match="missing must have the grid.s shape"):
+    with pytest.raises(ValueError, match="missing must have the shape of magnitudes"):
         ph.hio(m, s, 5, missing=np.zeros((3, 3), bool))
     with pytest.raises(ValueError, match="max_iter must be >= 1"):
         ph.hio(m, s, 0)

@@ -78,14 +78,17 @@ def check_magnitudes(magnitudes, name="magnitudes") -> np.ndarray:
     return m
 
 
-def check_mask(mask, name, shape=None, *, ndim=2) -> np.ndarray:
-    """``mask`` as a boolean array (bool or 0/1 values) with ``ndim`` dimensions or ``shape``."""
+def check_mask(mask, name, shape=None, *, ndim=2, of="magnitudes") -> np.ndarray:
+    """``mask`` as a boolean array (bool or 0/1 values) with ``ndim`` dimensions or ``shape``.
+
+    ``of`` names the argument whose shape ``shape`` is, for the error message.
+    """
     s = np.asarray(mask)
     if s.dtype == object or not (s.dtype == bool or np.issubdtype(s.dtype, np.number)):
         raise TypeError(f"{name} must be a boolean mask, got {type(mask).__name__} "
                         f"of dtype {s.dtype}")
     if shape is not None and s.shape != tuple(shape):
-        raise ValueError(f"{name} must have the grid's shape {tuple(shape)} (a mask of the "
+        raise ValueError(f"{name} must have the shape of {of} {tuple(shape)} (a mask of the "
                          f"grid), got {s.shape}")
     if shape is None and ndim is not None and s.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimension(s), got shape {s.shape}")
@@ -98,14 +101,14 @@ def check_mask(mask, name, shape=None, *, ndim=2) -> np.ndarray:
     return np.ascontiguousarray(s)
 
 
-def check_support(support, shape, name="support", *, warn=True) -> np.ndarray:
+def check_support(support, shape, name="support", *, warn=True, of="magnitudes") -> np.ndarray:
     """``support`` as a boolean mask of ``shape``: non-empty, on the grid, oversampled ≥ 2.
 
     A shape other than the grid's (a support not inside the grid) or an empty
     support raise ``ValueError``; an oversampling ratio below 2 in some dimension
     warns (``UserWarning``): the phase problem is then not uniquely solvable.
     """
-    s = check_mask(support, name, shape)
+    s = check_mask(support, name, shape, of=of)
     if not s.any():
         raise ValueError(f"{name} is empty: no pixel belongs to the support")
     if warn:

@@ -215,7 +215,8 @@ def frc_resolution(radius, frc, threshold=0.5) -> float:
     """
     radius, frc = as_vector(radius, "radius"), as_vector(frc, "frc")
     if frc.shape != radius.shape:
-        raise ValueError(f"frc must have one value per ring ({radius.size}), got {frc.size}")
+        raise ValueError(f"frc must have one value per entry of radius ({radius.size}), "
+                         f"got {frc.size}")
     if np.any(radius <= 0) or np.any(radius > 1) or np.any(np.diff(radius) <= 0):
         raise ValueError("radius must increase within (0, 1] (fractions of Nyquist)")
     if np.any(np.abs(frc) > 1 + 1e-9):

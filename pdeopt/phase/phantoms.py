@@ -58,7 +58,7 @@ class Phantom(_Pair):
 
     def __new__(cls, object, support):      # noqa: A002 (the field's name)
         obj = as_image(object, "object")
-        s = check_support(support, obj.shape, warn=False)
+        s = check_support(support, obj.shape, warn=False, of="object")
         if np.any(obj[~s]):
             raise ValueError("object must be zero outside support")
         return super().__new__(cls, obj, s)

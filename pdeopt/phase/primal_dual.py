@@ -85,7 +85,7 @@ def smoothing_filters(shape, support, gamma, s, smoothing):
     (1.0, True, True)
     """
     shape = check_shape2d(shape)
-    support = check_support(support, shape, warn=False)
+    support = check_support(support, shape, warn=False, of="shape")
     gamma = check_nonnegative(gamma, "gamma")
     s = check_positive(s, "s")
     smoothing = check_smoothing(smoothing)

@@ -116,7 +116,7 @@ def error_reduction(magnitudes, support, max_iter, *, x0=None, rng=None, missing
     tol : float
         Stopping test: the run converges (``status=0``) when the R-factor
         Σ| |F x| − M | / ΣM of the estimate is ≤ ``tol`` at a recorded iteration.
-        0 (the default) runs the whole budget (``status=1``); a positive ``tol``
+        0 (the default) runs the whole budget (``status=1``); a nonzero ``tol``
         not met within ``max_iter`` gives ``status=2`` and a ``ConvergenceWarning``.
     callback : callable, optional
         ``callback(it)`` after each iteration with a :class:`pdeopt.Iterate` (``it.x`` a
