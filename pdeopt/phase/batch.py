@@ -27,7 +27,7 @@ def _one_run(algorithm, magnitudes, support, max_iter, seed, params):
 
 def _seed_sequence(rng):
     """The runs' root SeedSequence: from an integer seed, None (fresh entropy) or a Generator."""
-    if rng is None or isinstance(rng, np.random.Generator):
+    if rng is None or isinstance(rng, (np.random.Generator, np.random.BitGenerator)):
         # a Generator gives its own draws, so two calls with one Generator differ
         return np.random.SeedSequence(as_rng(rng).integers(0, 2 ** 63, size=4).tolist())
     as_rng(rng)                 # a TypeError / ValueError naming rng for a bad seed
