@@ -371,3 +371,12 @@ def test_classifier_random_state_is_the_nndescent_seed_and_clones():
     clf = WNLLClassifier(n_neighbors=10, random_state=4)
     assert clone(clf).get_params()["random_state"] == 4
     assert "seed" not in clf.get_params()
+
+
+def test_direct_solve_that_misses_tol_says_so():
+    # LU's relative residual is ~1e-16, never 0: tol = 1e-300 cannot be met
+    W = np.diag(np.ones(5), 1) + np.diag(np.ones(5), -1)
+    with pytest.warns(ConvergenceWarning, match="direct solve ended with relative residual"):
+        res = harmonic_extension(W, [0, 5], [0, 1], method="gl", solver="direct", tol=1e-300)
+    assert (res.status, res.success, res.nit) == (2, False, 0)
+    np.testing.assert_allclose(res.x[:, 1], np.linspace(0, 1, 6), atol=1e-14)  # still solved

@@ -12,7 +12,7 @@ from .._checks import (as_float_array, check_budget, check_indices, check_intege
 from .._checks import check_labels as _class_labels
 from .._result import Recorder
 
-__all__ = ["harmonic_extension", "check_labels"]
+__all__ = ["harmonic_extension", "check_labeled_set"]
 
 
 def _as_weights(W) -> sp.csr_matrix:
@@ -34,7 +34,7 @@ def _as_weights(W) -> sp.csr_matrix:
     return W
 
 
-def check_labels(labeled_idx, labels, n_points, n_classes=None):
+def check_labeled_set(labeled_idx, labels, n_points, n_classes=None):
     """Validate the labeled set; return ``(labeled_idx, labels, n_classes)`` as int64 arrays.
 
     Raises ``TypeError`` for non-integer indices or labels and ``ValueError`` for no
@@ -147,7 +147,7 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
 
     W = _as_weights(W)
     n = W.shape[0]
-    idx, lab, n_classes = check_labels(labeled_idx, labels, n, n_classes)
+    idx, lab, n_classes = check_labeled_set(labeled_idx, labels, n, n_classes)
     check_option(method, "method", ("wnll", "gl"))
     check_option(solver, "solver", ("cg", "direct"))
     max_iter, tol = check_budget(max_iter, tol)
@@ -220,8 +220,10 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
     predicted[idx] = lab
     message = None
     if not converged and tol > 0 and not rec.interrupted:
-        message = (f"harmonic_extension: CG stopped at max_iter={max_iter} with relative "
-                   f"residual {rec.last('residual'):.2e} > tol={tol:.1e}")
+        ended = ("the direct solve ended" if solver == "direct"
+                 else f"CG stopped at max_iter={max_iter}")
+        message = (f"harmonic_extension: {ended} with relative residual "
+                   f"{rec.last('residual'):.2e} > tol={tol:.1e}")
     return rec.result(scores, converged=converged and tol > 0, message=message,
                       labels=predicted, unreached=int(unreached.size), backend=backend)
 
