@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_float_array, check_positive
-from ._report import fail_if
+from ._report import checked, fail_if
 
 __all__ = ["observed_order", "assert_order", "assert_gradient"]
 
@@ -22,6 +22,7 @@ def observed_order(errors, hs) -> float:
     return float(slope)
 
 
+@checked()
 def assert_order(errors, hs, order, *, rtol=0.05, atol=0.1, at_least=False):
     r"""Assert that ``errors`` decay like :math:`h^{p}` with p = ``order``.
 
@@ -52,6 +53,7 @@ def assert_order(errors, hs, order, *, rtol=0.05, atol=0.1, at_least=False):
             detail=f"errors {np.array2string(np.asarray(errors, float), precision=3)}")
 
 
+@checked("f", "grad", positive=("eps",))
 def assert_gradient(f, grad, x, *, eps=1e-6, rtol=1e-6, atol=1e-9):
     r"""Assert that ``grad(x)`` is the gradient of the scalar ``f`` at x.
 

@@ -5,11 +5,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._checks import check_integer
-from ._report import as_values, fail_if
+from ._report import checked, as_values, fail_if
 
 __all__ = ["assert_graph_laplacian", "assert_maximum_principle"]
 
 
+@checked()
 def assert_graph_laplacian(laplacian, *, rtol=1e-10, atol=1e-12):
     r"""Assert that a matrix is a graph Laplacian: symmetric, positive semidefinite, with
     the constants in its kernel.
@@ -52,6 +53,7 @@ def assert_graph_laplacian(laplacian, *, rtol=1e-10, atol=1e-12):
             where=f"eigenvalue {low:.6g}")
 
 
+@checked("extend")
 def assert_maximum_principle(extend, weights, labeled_idx, values, *, atol=1e-8):
     r"""Assert that a harmonic extension interpolates its labels and obeys the maximum
     principle.

@@ -6,7 +6,7 @@ from scipy.special import logsumexp
 
 from .._checks import as_float_array, check_positive, check_uniform_grid
 from ._calculus import assert_order
-from ._report import as_values, fail_if
+from ._report import checked, as_values, fail_if
 
 __all__ = ["assert_hopf_lax_semigroup", "assert_cole_hopf", "assert_local_entropy_limits",
            "cole_hopf"]
@@ -17,6 +17,7 @@ def _axes(x):
     return tuple(np.asarray(a, float) for a in axes), [check_uniform_grid(a, "x") for a in axes]
 
 
+@checked("hopf_lax")
 def assert_hopf_lax_semigroup(hopf_lax, f, x, t, s, *, rtol=1e-12, atol=1e-12):
     r"""Assert the Hopf–Lax semigroup and envelope properties of ``hopf_lax`` on a grid.
 
@@ -104,6 +105,7 @@ def cole_hopf(f, x, t, viscosity=1.0, *, pad=10.0, points_per_sigma=40):
     return out
 
 
+@checked("solve", "f")
 def assert_cole_hopf(solve, f, domain, t, *, viscosity=1.0, sizes=(65, 129, 257), order=2,
                      interior=0.5, rtol=0.05, atol=0.1):
     r"""Assert that a viscous HJ solver converges to the Cole–Hopf formula at its order.
@@ -158,7 +160,8 @@ def _gibbs_mean(f_values, y, x, gamma):
     return (w @ y) / w.sum(axis=1)
 
 
-def assert_local_entropy_limits(local_entropy, f, x, *, gammas=(0.2, 0.1, 0.05, 0.025),
+@checked("local_entropy")
+def assert_local_entropy_limits(local_entropy, f, x, *, gammas=(0.04, 0.02, 0.01, 0.005),
                                 interior=0.5, rtol=1e-6, atol=1e-8):
     r"""Assert the gradient formula of the local entropy and its limit f_γ → f as γ → 0.
 

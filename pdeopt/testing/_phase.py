@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_rng
-from ._report import fail_if
+from ._report import checked, fail_if
 
 __all__ = ["assert_phase_invariances", "trivial_ambiguities"]
 
@@ -25,6 +25,7 @@ def trivial_ambiguities(x, rng=0):
             "conjugate inversion": inverted}
 
 
+@checked("r_factor", "align")
 def assert_phase_invariances(r_factor, x, magnitudes=None, *, align=None, rtol=1e-10,
                              atol=1e-12, rng=0):
     r"""Assert that an R-factor ignores the trivial ambiguities and an alignment undoes them.

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_float_array, as_rng, check_positive
-from ._report import fail_if, tolerance
+from ._report import checked, fail_if, tolerance
 
 __all__ = ["assert_moreau_decomposition", "assert_prox_optimal", "assert_projection"]
 
@@ -13,6 +13,7 @@ def _vector(x, name="x"):
     return as_float_array(x, name, ndim=(1, 2))
 
 
+@checked("prox_f", "prox_fconj")
 def assert_moreau_decomposition(prox_f, prox_fconj, x, *, gamma=1.0, rtol=1e-9, atol=1e-12):
     r"""Assert Moreau's decomposition of a proximal operator and its conjugate's.
 
@@ -64,6 +65,7 @@ def _neighbourhood(p, rng, n_directions, radii):
     return (p.ravel()[None, None, :] + radii[:, None, None] * dirs[None]).reshape(-1, dim)
 
 
+@checked("prox", "f")
 def assert_prox_optimal(prox, f, x, *, gamma=1.0, convex=True, n_directions=64, radii=None,
                         rtol=1e-10, atol=1e-12, rng=0):
     r"""Assert that ``prox`` minimises :math:`f(y) + |x - y|^2/(2\gamma)` and, for a convex f,
@@ -144,6 +146,7 @@ def assert_prox_optimal(prox, f, x, *, gamma=1.0, convex=True, n_directions=64, 
             where=lambda j: f"x' = x + {np.array2string(offsets[j], precision=3)}")
 
 
+@checked("project", "member")
 def assert_projection(project, x, member, *, candidates=None, cone=False, n_candidates=32,
                       rtol=1e-10, atol=1e-12, rng=0):
     r"""Assert that ``project`` is the Euclidean projection onto the set ``member`` tests.

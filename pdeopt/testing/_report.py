@@ -48,3 +48,37 @@ def as_values(out):
     if hasattr(out, "x") and hasattr(out, "history"):
         out = out.x
     return np.asarray(out)
+
+
+def checked(*callables: str, tolerances=("rtol", "atol"), positive=()):
+    """Decorator: check a checker's arguments before it runs.
+
+    The named ``callables`` must be callable (``TypeError`` naming them), the
+    ``tolerances`` finite and ≥ 0, the ``positive`` ones finite and > 0 (``ValueError``).
+    A checker that silently accepted a tolerance of NaN would pass everything.
+    """
+    import functools
+    import inspect
+
+    from .._checks import check_callable, check_nonnegative, check_positive
+
+    def deco(func):
+        sig = inspect.signature(func)
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            bound = sig.bind(*args, **kwargs)
+            bound.apply_defaults()
+            for name in callables:
+                value = bound.arguments.get(name)
+                if value is not None or sig.parameters[name].default is inspect.Parameter.empty:
+                    check_callable(value, name)
+            for name in tolerances:
+                if name in bound.arguments:
+                    check_nonnegative(bound.arguments[name], name)
+            for name in positive:
+                if name in bound.arguments:
+                    check_positive(bound.arguments[name], name)
+            return func(*args, **kwargs)
+        return wrapper
+    return deco

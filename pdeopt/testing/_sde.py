@@ -6,11 +6,12 @@ import numpy as np
 
 from .._checks import as_float_array, as_rng, check_integer, check_positive
 from ._calculus import assert_order
-from ._report import fail_if
+from ._report import checked, fail_if
 
 __all__ = ["assert_density_evolution", "assert_weak_order", "assert_local_entropy_gradient"]
 
 
+@checked()
 def assert_density_evolution(densities, x, *, rtol=1e-10, atol=1e-12):
     r"""Assert that a Fokker–Planck solution keeps its mass and stays a density.
 
@@ -50,6 +51,7 @@ def assert_density_evolution(densities, x, *, rtol=1e-10, atol=1e-12):
             where=lambda k: f"time index {k // x.size}, x = {x[k % x.size]:.6g}")
 
 
+@checked("step", tolerances=("rtol", "atol"), positive=("order",))
 def assert_weak_order(step, *, a=1.0, sigma=0.5, x0=1.0, t=1.0, dts=(0.2, 0.1, 0.05),
                       order=1.0, n_paths=1_000_000, rng=0, rtol=0.05, atol=0.15):
     r"""Assert the weak order of a one-step SDE scheme on the Ornstein–Uhlenbeck process.
@@ -117,6 +119,7 @@ def _gibbs_gradient(f, x, gamma, n_nodes):
     return (x - mean) / gamma
 
 
+@checked("estimate", "f", tolerances=("z", "bias"))
 def assert_local_entropy_gradient(estimate, f, x, gamma, *, z=4.0, bias=0.0, n_nodes=None):
     r"""Assert that a stochastic estimate of ∇f_γ agrees with the exact gradient within its
     Monte Carlo error.
