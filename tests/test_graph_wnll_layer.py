@@ -89,3 +89,25 @@ def test_train_wnll_callback_stops_after_a_phase(digits):
                      rounds=2, callback=lambda it: it.values["phase"] == 2)
     np.testing.assert_array_equal(res.history["phase"], [1, 2])
     assert (res.status, res.nit) == (4, 2)
+
+
+def test_ctrl_c_inside_a_phase_stops_the_whole_alternation(digits, monkeypatch):
+    # the inner nn.train keeps its finished epochs (status 3); train_wnll must not go on
+    # with the next phase as if the cut-short one had finished
+    import pdeopt.nn.wnll_layer as wl
+
+    class Interrupting(wl.SGD):
+        calls = 0
+
+        def step(self, params, grad, oracle=None):
+            Interrupting.calls += 1
+            if Interrupting.calls == 20:
+                raise KeyboardInterrupt
+            super().step(params, grad, oracle)
+
+    monkeypatch.setattr(wl, "SGD", Interrupting)
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        res = train_wnll(small_net(1), digits, epochs_linear=3, epochs_buffer=1,
+                         epochs_retrain=1, batch_size=64)
+    assert (res.status, res.success, res.nit) == (3, False, 0)
+    assert res.history == {}            # step 1 never finished: no phase was recorded

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_integer, check_momentum, check_option
+from .._checks import as_float_array, check_integer, check_momentum, check_option
 from .activations import get_activation
 from .layers import Dense, Flatten, Layer
 from .model import Sequential
@@ -147,7 +147,14 @@ class OptimizationBlock(Layer):
     coef_scale = 0.1
 
     def set_coefficients(self, alpha, beta):
-        """Write α and β (only the entries the method has are kept)."""
+        """Write α and β, each of shape (nodes, states) (only the entries the method has
+        are kept)."""
+        self._require_params()
+        alpha = as_float_array(alpha, "alpha", ndim=2)
+        beta = as_float_array(beta, "beta", ndim=2)
+        for arr, name in ((alpha, "alpha"), (beta, "beta")):
+            if arr.shape != self.skip_mask.shape:
+                raise ValueError(f"{name} must have shape {self.skip_mask.shape}, got {arr.shape}")
         self.params["alpha"][...] = np.where(self.mix_mask, alpha, 0.0) / self.coef_scale
         self.params["beta"][...] = np.where(self.skip_mask, beta, 0.0) / self.coef_scale
 
