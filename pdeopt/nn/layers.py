@@ -256,8 +256,8 @@ def _scatter_windows(dwin, size, stride, padded_hw):
 def _conv_out(size, kernel, stride, pad, name):
     out = (size + 2 * pad - kernel) // stride + 1
     if out < 1:
-        raise ValueError(f"{name}: a {kernel}-wide window does not fit an input of size {size} "
-                         f"with padding {pad}")
+        raise ValueError(f"input_shape too small for {name}: a {kernel}-wide window does not "
+                         f"fit an input of size {size} with padding {pad}")
     return out
 
 

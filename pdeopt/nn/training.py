@@ -55,6 +55,13 @@ def check_optimizer(optimizer, name="optimizer"):
     return optimizer
 
 
+def _val_error(model, x_val, y_val, rec, epoch):
+    """Validation error (evaluation mode); outputs that overflowed are a divergence."""
+    out = model._predict_outputs(x_val)
+    rec.require_finite(out, epoch + 1, "the validation outputs")
+    return float(np.mean(out.argmax(axis=1) != y_val))
+
+
 def _keep_history(exc, rec, epoch, evals):
     """Attach the history so far to ``exc`` as ``.result`` (unless it carries one)."""
     if getattr(exc, "result", None) is None:
@@ -220,7 +227,8 @@ def train(model, optimizer, data, *, epochs, batch_size=128, rng=0, max_evals=No
                 break
             row = {"epoch": epoch + 1, "loss": float(np.mean(losses)),
                    "train_error": wrong / seen if seen else float("nan"),
-                   "val_error": model.error(x_val, y_val) if has_val else float("nan"),
+                   "val_error": _val_error(model, x_val, y_val, rec, epoch) if has_val
+                   else float("nan"),
                    "effective_epochs": evals / per_epoch,
                    "lr": getattr(optimizer, "lr", float("nan")),
                    "time": time.perf_counter() - t0}
