@@ -116,6 +116,12 @@ def load_mnist(path=None, *, verify: bool = True) -> Dataset:
         ``ValueError``.
     ValueError
         When a file is corrupt (the message names the file).
+
+    Examples
+    --------
+    >>> mnist = load_mnist("/path/to/mnist")          # doctest: +SKIP
+    >>> mnist.x_train.shape, mnist.x_test.shape       # doctest: +SKIP
+    ((60000, 28, 28), (10000, 28, 28))
     """
     verify = check_bool(verify, "verify")
     folder = find_mnist(path)

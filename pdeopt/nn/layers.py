@@ -186,6 +186,15 @@ class Dense(Layer):
         Whether to add ``b``.
     init : {"he", "glorot"}
         Initial weights ~ N(0, 2/n_in) (He, for ReLU nets) or N(0, 2/(n_in+units)).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pdeopt.nn import build_layer
+    >>> layer = build_layer(Dense(2), (3,), rng=0)
+    >>> x = np.ones((4, 3))
+    >>> np.allclose(layer.forward(x), x @ layer.params["W"].T + layer.params["b"])
+    True
     """
 
     kind = "dense"
@@ -279,6 +288,17 @@ class Conv2D(Layer):
     padding : int or (int, int) or "same"
         Zeros added on each side ("same" keeps H, W at stride 1 for odd kernels).
     bias : bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pdeopt.nn import build_layer
+    >>> conv = build_layer(Conv2D(1, 3, padding="same", bias=False), (1, 5, 5), rng=0)
+    >>> conv.params["W"][...] = 0.0
+    >>> conv.params["W"][0, 0, 1, 1] = 1.0          # the identity kernel
+    >>> x = np.random.default_rng(0).random((2, 1, 5, 5))
+    >>> np.allclose(conv.forward(x), x)
+    True
     """
 
     kind = "conv"
@@ -497,7 +517,17 @@ class BatchNorm(Layer):
 
     In training, μ and σ² are the minibatch's (biased) mean and variance, and the
     running estimates are updated as ``r ← (1 − momentum) r + momentum · batch``; in
-    evaluation mode the running estimates are used (Ioffe & Szegedy 2015).
+    evaluation mode the running estimates are used (Ioffe & Szegedy 2015). ``eps`` > 0
+    keeps a constant feature (σ² = 0) finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pdeopt.nn import build_layer
+    >>> bn = build_layer(BatchNorm(), (2,), rng=0)
+    >>> out = bn.forward(np.array([[1.0, 5.0], [3.0, 5.0]]), train=True)
+    >>> out.round(3).tolist()                       # the constant column maps to 0
+    [[-1.0, 0.0], [1.0, 0.0]]
     """
 
     kind = "bn"

@@ -218,6 +218,7 @@ def finetune_buffer(model, x, y, *, epochs, lr, batch_size=64, template_per_clas
                 for layer in model.layers[start:-1]:  # buffer block, caches kept for backward
                     h = layer._forward(h, True)
                 feats = h.reshape(len(yb), -1).astype(np.float64)
+                rec.require_finite(feats, epoch, "the buffer block's features", lr=lr)
                 model.layers[-1]._forward(h, True)  # the linear activation's graph
                 u = wnll_scores(template, y[t_idx], feats, n_classes=n_classes,
                                 n_neighbors=n_neighbors)
@@ -229,7 +230,7 @@ def finetune_buffer(model, x, y, *, epochs, lr, batch_size=64, template_per_clas
                     dout = layer._backward(dout)
                 for p, g in views:
                     p -= lr * g
-            rec.require_finite(total, epoch, "the WNLL squared error")
+            rec.require_finite(total, epoch, "the WNLL squared error", lr=lr)
             rec.log(loss=total / count)
             if progress is not None:
                 progress(f"buffer fine-tune epoch {epoch + 1}: WNLL squared error "
@@ -284,6 +285,17 @@ def train_wnll(model, data, *, lr=0.05, momentum=0.9, epochs_linear=20, epochs_b
     ----------
     B. Wang, X. Luo, Z. Li, W. Zhu, Z. Shi, S. Osher, "Deep neural nets with
     interpolating function as output activation", NeurIPS 2018 (arXiv 1802.00168).
+
+    Examples
+    --------
+    >>> from pdeopt.data import load_digits
+    >>> from pdeopt.nn import Dense, Flatten, ReLU, Sequential
+    >>> d = load_digits()
+    >>> net = Sequential([Flatten(), Dense(16), ReLU(), Dense(10)], input_shape=(8, 8), rng=0)
+    >>> data = (d.x_train[:300], d.y_train[:300], d.x_test[:100], d.y_test[:100])
+    >>> res = train_wnll(net, data, epochs_linear=2, epochs_buffer=1, epochs_retrain=1)
+    >>> res.history["phase"].tolist(), res.status, res.nit
+    ([1, 2, 3], 1, 3)
     """
     model = check_model(model)
     for name, v in (("epochs_linear", epochs_linear), ("epochs_buffer", epochs_buffer),

@@ -61,7 +61,15 @@ class QuantizedSet:
 
     @classmethod
     def for_model(cls, model, kind="binary", *, bits=None, suffixes=(".W",), backend="auto"):
-        """Q over the weight tensors of an ``nn`` model (names ending in ``suffixes``)."""
+        """Q over the weight tensors of an ``nn`` model (names ending in ``suffixes``).
+
+        Examples
+        --------
+        >>> from pdeopt.nn import mlp
+        >>> Q = QuantizedSet.for_model(mlp([8], input_shape=(4,), rng=0), "ternary")
+        >>> Q                                   # the two weight matrices; biases stay free
+        QuantizedSet('ternary', 2 layers)
+        """
         check_object(model, "model", "param_slices", kind="a pdeopt.nn model")
         if isinstance(suffixes, str):
             suffixes = (suffixes,)
