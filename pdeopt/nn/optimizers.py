@@ -21,8 +21,7 @@ __all__ = ["Optimizer", "SGD", "step_schedule", "exponential_schedule", "cosine_
 
 def check_step_arrays(params, grad):
     """``params`` a finite float ndarray (updated in place), ``grad`` a finite real array of
-    its shape. This runs at every step: the finiteness test is one dot product (a NaN or
-    inf entry makes it non-finite), with the exact test only when it is not finite.
+    its shape. This runs at every step, so the finiteness test is one dot product.
     """
     if not isinstance(params, np.ndarray) or not np.issubdtype(params.dtype, np.floating):
         raise TypeError(f"params must be a float numpy array (updated in place), got "
@@ -33,10 +32,13 @@ def check_step_arrays(params, grad):
                         f"{getattr(grad, 'dtype', type(grad).__name__)}")
     if grad.shape != params.shape:
         raise ValueError(f"grad must have the shape of params {params.shape}, got {grad.shape}")
-    for arr, name in ((params, "params"), (grad, "grad")):
-        flat = arr.reshape(-1)
-        if not np.isfinite(flat @ flat):  # cheap; overflow of Σx² is sorted out below
-            check_finite(arr, name)
+    # one pass: a NaN or inf entry in either array makes ⟨params, grad⟩ non-finite (inf·0
+    # is NaN); the exact test only runs then (or when the sum overflowed)
+    with np.errstate(all="ignore"):
+        probe = np.dot(params.reshape(-1), grad.reshape(-1))
+    if not np.isfinite(probe):
+        check_finite(params, "params")
+        check_finite(grad, "grad")
 
 
 class Optimizer:
