@@ -158,3 +158,16 @@ def test_interrupt_and_callback_stop_count_finished_iterations():
                              callback=lambda it: it.nit == 6)
     assert (res.status, res.nit, len(res.history["loss"])) == (4, 6, 6)
     assert QuantizedSet("binary").contains(res.x)  # finalize projects onto Q whatever ended it
+    calls = []
+
+    def interrupted_f(x):  # Ctrl-C inside the 5th evaluation: 4 iterations finished
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return f(x)
+
+    with pytest.warns(RuntimeWarning, match="interrupted after 4"):
+        res = minimize_quantized(interrupted_f, x0, QuantizedSet("binary"), 20, lr=0.1)
+    assert (res.status, res.nit) == (3, 4)
+    assert {k: len(v) for k, v in res.history.items()} == dict.fromkeys(
+        ("loss", "dist", "lam", "change"), 4)

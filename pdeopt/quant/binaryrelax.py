@@ -284,12 +284,12 @@ def minimize_quantized(loss_and_grad, x0, Q, max_iter, *, lr, method="binaryrela
         for k in range(max_iter):
             opt.on_epoch(k)
             loss, grad = evaluate(x, k)
-            rec.log(loss=loss, dist=Q.dist(x), lam=opt.lam if opt.phase == 1 else np.inf)
+            row = dict(loss=loss, dist=Q.dist(x), lam=opt.lam if opt.phase == 1 else np.inf)
             x_old = x.copy()
             opt.step(x, grad)
             rec.require_finite(x, k)
             change = float(np.linalg.norm(x - x_old))
-            rec.log(change=change)
+            rec.log(**row, change=change)  # one whole row per finished iteration
             if rec.end_iteration(x, residual=change if opt.phase == 2 else None):
                 break
     opt.finalize(x)
