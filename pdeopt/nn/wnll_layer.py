@@ -156,6 +156,15 @@ def _template(rng, y, per_class, exclude=None):
     return np.concatenate(idx)
 
 
+def _check_counts(batch_size, template_per_class, n_neighbors, progress):
+    """The options shared by the fine-tuning and the alternation (and their progress)."""
+    if progress is not None:
+        check_callable(progress, "progress")
+    return (check_integer(batch_size, "batch_size", minimum=1),
+            check_integer(template_per_class, "template_per_class", minimum=1),
+            check_integer(n_neighbors, "n_neighbors", minimum=1))
+
+
 def _check_labeled(model, x, y, name_x="x", name_y="y"):
     x = model.check_inputs(x, name_x)
     y = model.check_targets(y, x.shape[0], "cross_entropy", name_y, name_x)
@@ -192,11 +201,8 @@ def finetune_buffer(model, x, y, *, epochs, lr, batch_size=64, template_per_clas
     start = buffer_start(model)
     epochs = check_integer(epochs, "epochs", minimum=1)
     lr = check_positive(lr, "lr")
-    batch_size = check_integer(batch_size, "batch_size", minimum=1)
-    template_per_class = check_integer(template_per_class, "template_per_class", minimum=1)
-    n_neighbors = check_integer(n_neighbors, "n_neighbors", minimum=1)
-    if progress is not None:
-        check_callable(progress, "progress")
+    batch_size, template_per_class, n_neighbors = _check_counts(
+        batch_size, template_per_class, n_neighbors, progress)
     x, y = _check_labeled(model, x, y)
     rng = as_rng(rng)
     views = _buffer_views(model, start)
@@ -303,11 +309,8 @@ def train_wnll(model, data, *, lr=0.05, momentum=0.9, epochs_linear=20, epochs_b
         check_integer(v, name, minimum=0)
     lr = check_positive(lr, "lr")
     momentum = check_momentum(momentum)
-    batch_size = check_integer(batch_size, "batch_size", minimum=1)
-    template_per_class = check_integer(template_per_class, "template_per_class", minimum=1)
-    n_neighbors = check_integer(n_neighbors, "n_neighbors", minimum=1)
-    if progress is not None:
-        check_callable(progress, "progress")
+    batch_size, template_per_class, n_neighbors = _check_counts(
+        batch_size, template_per_class, n_neighbors, progress)
     buffer_start(model)  # the layout check, before any training
     x_tr, y_tr, x_val, y_val = _unpack(data)
     x_tr, y_tr = _check_labeled(model, x_tr, y_tr, "x_train", "y_train")
