@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array, as_rng, check_bool, check_integer, check_positive
+from .._checks import (as_float_array, as_rng, check_bool, check_callable, check_integer,
+                       check_positive)
 from .layers import Layer, check_sample_shape
 from .model import check_dtype, check_model
 
-__all__ = ["relative_error", "build_layer", "layer_gradient_check", "gradient_check"]
+__all__ = ["relative_error", "build_layer", "layer_gradient_check", "gradient_check",
+           "central_difference"]
 
 
 def relative_error(a, b) -> float:
@@ -72,8 +74,26 @@ def build_layer(layer, input_shape, *, dtype=np.float64, rng=None):
     return layer
 
 
-def _central(f, arr, eps):
-    """Central-difference gradient of the scalar f() w.r.t. every entry of arr (in place)."""
+def central_difference(f, arr, eps=1e-6):
+    """Central-difference gradient of the scalar ``f()`` w.r.t. every entry of ``arr``.
+
+    ``arr`` is the float array that ``f`` reads; each entry is moved to ``a ± eps`` in
+    place (and restored), and ``(f(a + ε) − f(a − ε))/(2ε)`` is its partial derivative.
+    The project's one central-difference routine: :func:`gradient_check`,
+    :func:`layer_gradient_check` and ``pdeopt.testing.assert_gradient`` use it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.array([1.0, 2.0])
+    >>> central_difference(lambda: float(np.sum(a ** 2)), a).round(6).tolist()
+    [2.0, 4.0]
+    """
+    check_callable(f, "f")
+    if not isinstance(arr, np.ndarray) or not np.issubdtype(arr.dtype, np.floating):
+        raise TypeError(f"arr must be a float numpy array (perturbed in place), got "
+                        f"{type(arr).__name__}")
+    eps = check_positive(eps, "eps")
     grad = np.zeros(arr.shape)
     flat, gflat = arr.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):
@@ -161,10 +181,10 @@ def layer_gradient_check(layer, x, *, train=True, eps=1e-6, rng=0) -> dict:
     loss()
     layer.need_input_grad = True
     dx = layer._backward(weights.copy())
-    errors = {"x": relative_error(dx, _central(loss, x, eps))}
+    errors = {"x": relative_error(dx, central_difference(loss, x, eps))}
     analytic = {name: g.copy() for name, _, g in _all_params(layer)}
     for name, p, _ in _all_params(layer):
-        errors[name] = relative_error(analytic[name], _central(loss, p, eps))
+        errors[name] = relative_error(analytic[name], central_difference(loss, p, eps))
     return errors
 
 
@@ -207,7 +227,7 @@ def gradient_check(model, x, y, *, loss="cross_entropy", n_directions=None, eps=
     if n_directions is None:
         theta = model.get_params()
         try:
-            return relative_error(grad, _central(value, model.params, eps))
+            return relative_error(grad, central_difference(value, model.params, eps))
         finally:
             model.params[...] = theta
     rng = np.random.default_rng(seed)
