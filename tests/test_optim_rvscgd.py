@@ -1,9 +1,10 @@
-"""RVSCGD: closed-form population loss and expected coarse gradient vs Monte Carlo; the algorithm."""
+"""RVSCGD: closed-form population loss and expected coarse gradient vs Monte Carlo; the method."""
 import numpy as np
 import pytest
 
 from pdeopt.optim import (RVSCGD, admm_sparse, angle, expected_coarse_gradient,
                           population_loss, rvscgd, sample_inputs, sample_loss_and_coarse_gradient)
+from pdeopt import ConvergenceWarning
 from pdeopt.prox import hard_threshold
 
 K, D = 5, 8
@@ -52,7 +53,7 @@ def test_population_loss_is_angle_over_2_pi_k():
 def test_rvscgd_l0_recovers_sparse_teacher_with_monotone_lagrangian_and_angle():
     w_star = _teacher(d=50, nnz=8, seed=2)
     w0 = np.random.default_rng(0).normal(size=50)
-    res = rvscgd(w0, w_star, 20, lam=1e-4, beta=4e-3, lr=5.0, n_iter=3000, tol=1e-13)
+    res = rvscgd(w0, w_star, 20, lam=1e-4, beta=4e-3, lr=5.0, max_iter=3000, tol=1e-13)
     h = res.history
     assert res.converged
     assert np.all(np.diff(h["lagrangian"]) <= 1e-15)
@@ -67,7 +68,7 @@ def test_rvscgd_l0_recovers_sparse_teacher_with_monotone_lagrangian_and_angle():
 def test_every_penalty_gives_a_sparse_limit_parallel_to_a_thresholded_teacher(kind):
     w_star = _teacher(d=30, seed=3)  # dense teacher: ū keeps its largest entries
     w0 = np.random.default_rng(1).normal(size=30)
-    res = rvscgd(w0, w_star, 10, lam=2e-4, beta=4e-3, lr=5.0, n_iter=4000, penalty_kind=kind,
+    res = rvscgd(w0, w_star, 10, lam=2e-4, beta=4e-3, lr=5.0, max_iter=4000, penalty_kind=kind,
                  a=1.0, tol=1e-13)
     u = res.info["u"]
     S = u != 0
@@ -82,11 +83,11 @@ def test_every_penalty_gives_a_sparse_limit_parallel_to_a_thresholded_teacher(ki
 
 def test_sample_version_and_admm_run():
     w_star = _teacher(d=20, nnz=4, seed=4)
-    Z = sample_inputs(400, 6, 20, seed=5)
+    Z = sample_inputs(400, 6, 20, rng=5)
     w0 = np.random.default_rng(2).normal(size=20)
-    res = rvscgd(w0, w_star, 6, lam=1e-4, beta=4e-3, lr=5.0, n_iter=300, Z=Z)
+    res = rvscgd(w0, w_star, 6, lam=1e-4, beta=4e-3, lr=5.0, max_iter=300, Z=Z)
     assert res.history["angle"][-1] < 0.5 * res.history["angle"][0]
-    adm = admm_sparse(w0, w_star, 6, lam=1e-4, beta=4e-3, lr=5.0, n_iter=300)
+    adm = admm_sparse(w0, w_star, 6, lam=1e-4, beta=4e-3, lr=5.0, max_iter=300)
     assert adm.history["angle"][-1] < 0.5 * adm.history["angle"][0]
     assert "z" in adm.info
 
@@ -107,10 +108,69 @@ def test_bad_input():
     with pytest.raises(ValueError, match="unit norm"):
         population_loss(np.ones(D), 2 * w_star, K)
     with pytest.raises(ValueError, match="beta must be > 0"):
-        rvscgd(np.ones(D), w_star, K, lam=1e-4, beta=0.0, lr=1.0, n_iter=3)
+        rvscgd(np.ones(D), w_star, K, lam=1e-4, beta=0.0, lr=1.0, max_iter=3)
     with pytest.raises(ValueError, match="lam must be >= 0"):
-        rvscgd(np.ones(D), w_star, K, lam=-1.0, beta=1.0, lr=1.0, n_iter=3)
+        rvscgd(np.ones(D), w_star, K, lam=-1.0, beta=1.0, lr=1.0, max_iter=3)
     with pytest.raises(ValueError, match="Z must have shape"):
-        rvscgd(np.ones(D), w_star, K, lam=1e-4, beta=1.0, lr=1.0, n_iter=3, Z=np.ones((3, K, D + 1)))
-    with pytest.raises(ValueError, match="penalty must be one of"):
-        rvscgd(np.ones(D), w_star, K, lam=1e-4, beta=1.0, lr=1.0, n_iter=3, penalty_kind="l2")
+        rvscgd(np.ones(D), w_star, K, lam=1e-4, beta=1.0, lr=1.0, max_iter=3,
+               Z=np.ones((3, K, D + 1)))
+    with pytest.raises(ValueError, match="penalty_kind must be one of"):
+        rvscgd(np.ones(D), w_star, K, lam=1e-4, beta=1.0, lr=1.0, max_iter=3, penalty_kind="l2")
+
+
+# --- honest Result, budget keyword, bad input (issue #18) ---------------------------------
+
+def _population_run(**kw):
+    w_star = _teacher(d=10, nnz=3, seed=6)
+    w0 = np.random.default_rng(7).normal(size=10)
+    return rvscgd(w0, w_star, 4, lam=1e-4, beta=4e-3, lr=5.0, **kw)
+
+
+@pytest.mark.parametrize("fn", [rvscgd, admm_sparse])
+def test_status_follows_the_stopping_test(fn):
+    w_star = _teacher(d=10, nnz=3, seed=6)
+    w0 = np.random.default_rng(7).normal(size=10)
+    kw = dict(lam=1e-4, beta=4e-3, lr=5.0)
+    full = fn(w0, w_star, 4, max_iter=30, **kw)
+    assert (full.status, full.converged, full.success, full.nit) == (1, False, True, 30)
+    assert full.history["angle"].size == 30
+    done = fn(w0, w_star, 4, max_iter=5000, tol=1e-6, **kw)
+    assert (done.status, done.success) == (0, True) and done.nit < 5000
+    assert done.history["angle"].size == done.nit
+    with pytest.warns(ConvergenceWarning, match="did not meet tol"):
+        short = fn(w0, w_star, 4, max_iter=3, tol=1e-12, **kw)
+    assert (short.status, short.success, short.converged, short.nit) == (2, False, False, 3)
+
+
+def test_an_interrupted_rvscgd_counts_finished_iterations():
+    def stop(it):
+        if it.nit == 6:
+            raise KeyboardInterrupt
+    with pytest.warns(RuntimeWarning, match="interrupted after 6"):
+        res = _population_run(max_iter=100, callback=stop)
+    assert (res.status, res.nit) == (3, 6)
+
+
+def test_the_module_is_not_shadowed_by_the_function():
+    import importlib
+    module = importlib.import_module("pdeopt.optim.coarse_gradient")
+    assert module.rvscgd is rvscgd and callable(rvscgd)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: RVSCGD(0.1, lam=0.1, beta=1.0, momentum=1.0), ValueError, "momentum"),
+    (lambda: RVSCGD(0.1, lam=0.1, beta=1.0, momentum=-0.5), ValueError, "momentum"),
+    (lambda: RVSCGD(0.1, lam=0.1, beta=1.0, layers="conv1"), TypeError, "layers"),
+    (lambda: RVSCGD(0.1, lam=0.1, beta=1.0, schedule=3), TypeError, "schedule"),
+    (lambda: angle([0.0, 0.0], [1.0, 0.0]), ValueError, "w must be nonzero"),
+    (lambda: angle([1.0, 0.0], [1.0, 0.0, 0.0]), ValueError, "same length"),
+    (lambda: sample_inputs(3, 2, 2, seed=0), TypeError, "seed"),
+    (lambda: sample_loss_and_coarse_gradient([1.0, 0.0], None, [1.0, 0.0]), TypeError, "Z"),
+    (lambda: _population_run(max_iter=0), ValueError, "max_iter"),
+    (lambda: _population_run(max_iter=2.5), TypeError, "max_iter"),
+    (lambda: _population_run(max_iter=3, tol=np.nan), ValueError, "tol"),
+    (lambda: _population_run(n_iter=3), TypeError, "n_iter"),
+])
+def test_more_bad_input_names_the_argument(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -40,7 +40,7 @@ def test_esgd_without_noise_and_averaging_is_hj():
 
 def test_heat_gradient_of_a_quadratic_is_unbiased():
     x = np.array([1.0, -1.0])
-    opt = Heat(1.0, heat=0.1, L=4000, seed=0)
+    opt = Heat(1.0, heat=0.1, L=4000, rng=0)
     g = opt.relaxed_gradient(x, None, quadratic_oracle())
     np.testing.assert_allclose(g, A * x, atol=4 * A * np.sqrt(0.1 / 4000))
 
@@ -50,7 +50,7 @@ def test_heat_gradient_of_a_quadratic_is_unbiased():
     (HeatEntropySGD, dict(L=5), 6)])
 def test_every_gradient_evaluation_is_counted(cls, kw, evals):
     calls = []
-    opt = cls(0.1, seed=0, **kw)
+    opt = cls(0.1, rng=0, **kw)
     x = np.ones(3)
     opt.step(x, A * x, quadratic_oracle(calls))
     assert opt.evaluations == evals == len(calls) + 1
@@ -59,7 +59,7 @@ def test_every_gradient_evaluation_is_counted(cls, kw, evals):
 
 @pytest.mark.parametrize("name", ["sgd", "esgd", "heat", "hj", "h-esgd"])
 def test_each_method_minimizes_a_quadratic(name):
-    options = {} if name == "sgd" else dict(seed=0)
+    options = {} if name == "sgd" else dict(rng=0)
     lr = 0.05 if name in ("sgd", "heat") else 5.0
     opt = relaxation_optimizer(name, lr, **options)
     x = np.array([3.0, -2.0])
@@ -71,7 +71,7 @@ def test_each_method_minimizes_a_quadratic(name):
 
 
 def test_scoping_grows_the_coupling():
-    opt = EntropySGD(1.0, gamma=0.1, scoping=0.5, L=1, seed=0)
+    opt = EntropySGD(1.0, gamma=0.1, scoping=0.5, L=1, rng=0)
     x = np.ones(2)
     for _ in range(3):
         opt.step(x, A * x, quadratic_oracle())
@@ -84,13 +84,13 @@ def test_scoping_grows_the_coupling():
     (lambda: EntropySGD(-1.0), "lr"), (lambda: EntropySGD(1.0, alpha=1.5), "alpha"),
     (lambda: Heat(1.0, heat=0.0), "heat"), (lambda: EntropySGD(1.0, noise=-1), "noise"),
     (lambda: relaxation_optimizer("adam", 0.1), "name"),
-    (lambda: elastic_averaging(lambda y, r: y, [0.0], replicas=2, gamma=0, lr=0.1, steps=3),
+    (lambda: elastic_averaging(lambda y, r: y, [0.0], replicas=2, gamma=0, lr=0.1, max_iter=3),
      "gamma"),
-    (lambda: elastic_averaging(lambda y, r: y, [0.0], replicas=2, gamma=1, lr=0.1, steps=-3),
-     "steps"),
-    (lambda: elastic_averaging(lambda y, r: y, [0.0], replicas=0, gamma=1, lr=0.1, steps=3),
+    (lambda: elastic_averaging(lambda y, r: y, [0.0], replicas=2, gamma=1, lr=0.1, max_iter=-3),
+     "max_iter"),
+    (lambda: elastic_averaging(lambda y, r: y, [0.0], replicas=0, gamma=1, lr=0.1, max_iter=3),
      "replicas"),
-    (lambda: elastic_averaging(lambda y, r: y, [0.0], replicas=2, gamma=1, lr=0.1, steps=3,
+    (lambda: elastic_averaging(lambda y, r: y, [0.0], replicas=2, gamma=1, lr=0.1, max_iter=3,
                                inner="entropy-sgd", L=0), "L"),
 ])
 def test_bad_input_is_refused(call, match):
@@ -101,8 +101,10 @@ def test_bad_input_is_refused(call, match):
 def test_a_diverging_inner_loop_names_the_steps_and_parameters():
     def bad_oracle(w):
         return float("nan"), w
-    opt = EntropySGD(1.0, gamma=0.05, L=3, seed=0)
-    with pytest.raises(FloatingPointError, match=r"gamma=0.05.*diverged at outer step 0, inner step 1"):
+    opt = EntropySGD(1.0, gamma=0.05, L=3, rng=0)
+    from pdeopt import DivergenceError
+    with pytest.raises(DivergenceError,
+                       match=r"gamma=0.05.*diverged at outer step 0, inner step 1"):
         opt.step(np.ones(2), np.ones(2), bad_oracle)
     with pytest.raises(TypeError, match="needs the oracle"):
         HJ(1.0, L=2).step(np.ones(2), np.ones(2))
@@ -110,8 +112,8 @@ def test_a_diverging_inner_loop_names_the_steps_and_parameters():
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_diverging_elastic_averaging_keeps_history():
-    with pytest.raises(FloatingPointError, match="elastic_averaging diverged at step") as info:
-        elastic_averaging(lambda y, r: y ** 3, [5.0], replicas=2, gamma=1.0, lr=0.5, steps=50,
+    with pytest.raises(FloatingPointError, match="elastic_averaging diverged at iteration") as info:
+        elastic_averaging(lambda y, r: y ** 3, [5.0], replicas=2, gamma=1.0, lr=0.5, max_iter=50,
                           objective=lambda x: x[0])
     assert info.value.result.history["spread"].size >= 1
 
@@ -133,7 +135,7 @@ def test_entropy_sgd_noise_drawn_ahead_is_the_seeds_stream_of_per_step_draws(dty
         return x
 
     L, noise, inner_lr = 3, 0.5, 0.1
-    ahead = EntropySGD(0.5, L=L, noise=noise, inner_lr=inner_lr, seed=7)  # background draws
+    ahead = EntropySGD(0.5, L=L, noise=noise, inner_lr=inner_lr, rng=7)  # background draws
     now = EntropySGD(0.5, L=L, noise=noise, inner_lr=inner_lr, rng=np.random.default_rng(7))
     x_ahead, x_now = run(ahead), run(now)
     np.testing.assert_array_equal(x_ahead, x_now)
@@ -142,7 +144,7 @@ def test_entropy_sgd_noise_drawn_ahead_is_the_seeds_stream_of_per_step_draws(dty
     x = np.linspace(-1, 1, 20).astype(dtype)
     xi = np.empty_like(x)
     amp = np.sqrt(inner_lr) * noise
-    plain = EntropySGD(0.5, L=L, noise=0.0, seed=0)
+    plain = EntropySGD(0.5, L=L, noise=0.0, rng=0)
     for _ in range(6):
         y, mu = x.copy(), x.copy()
         for ell in range(L):
@@ -168,7 +170,7 @@ def test_entropy_sgd_iterates_on_the_weights_in_place_and_restores_them_on_diver
             return 1.0, np.full_like(w, np.nan)
         return 0.5 * A * float(w @ w), A * w
 
-    opt = EntropySGD(0.5, L=3, seed=0)
+    opt = EntropySGD(0.5, L=3, rng=0)
     before = x.copy()
     with pytest.raises(FloatingPointError, match="inner step 2"):
         opt.step(x, A * x, oracle)
@@ -207,7 +209,7 @@ def test_effective_epochs_of_entropy_sgd_in_train():
     x = rng.normal(size=(64, 6))
     y = (x[:, 0] > 0).astype(np.int64)
     model = mlp([8], input_shape=(6,), n_classes=2, rng=0)
-    res = train(model, EntropySGD(10.0, gamma=0.1, L=3, seed=0), (x, y, x, y), epochs=4,
+    res = train(model, EntropySGD(10.0, gamma=0.1, L=3, rng=0), (x, y, x, y), epochs=4,
                 batch_size=16)
     np.testing.assert_allclose(res.history["effective_epochs"], 3.0 * np.arange(1, 5))
     assert res.history["loss"][-1] < res.history["loss"][0]
@@ -215,7 +217,7 @@ def test_effective_epochs_of_entropy_sgd_in_train():
 
 def test_elastic_averaging_is_reproducible_and_descends():
     objective, oracle, x0 = demo_problem(dim=4)
-    kw = dict(replicas=3, gamma=1.0, lr=0.05, steps=100, objective=objective, seed=5)
+    kw = dict(replicas=3, gamma=1.0, lr=0.05, max_iter=100, objective=objective, rng=5)
     a = elastic_averaging(oracle, x0, **kw)
     b = elastic_averaging(oracle, x0, **kw)
     np.testing.assert_array_equal(a.x, b.x)
@@ -232,13 +234,101 @@ def test_two_rank_mpi_run_equals_the_in_process_run(tmp_path):
     out = tmp_path / "mpi.npz"
     for inner in ("sgd", "entropy-sgd"):
         proc = subprocess.run(
-            [exe, "-n", "2", sys.executable, "-m", "pdeopt.optim.elastic_mpi", "--steps", "40",
+            [exe, "-n", "2", sys.executable, "-m", "pdeopt.optim.elastic_mpi", "--max-iter", "40",
              "--seed", "9", "--inner", inner, "--out", str(out)],
             capture_output=True, text=True, timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"})
         assert proc.returncode == 0, proc.stderr
         mpi = np.load(out)
         objective, oracle, x0 = demo_problem()
-        ref = elastic_averaging(oracle, x0, replicas=2, gamma=1.0, lr=0.05, steps=40,
-                                inner=inner, objective=objective, seed=9)
+        ref = elastic_averaging(oracle, x0, replicas=2, gamma=1.0, lr=0.05, max_iter=40,
+                                inner=inner, objective=objective, rng=9)
         np.testing.assert_array_equal(mpi["x"], ref.x)
         np.testing.assert_array_equal(mpi["objective"], ref.history["objective"])
+
+
+# --- conventions of issue #18: rng only, momentum in [0, 1), honest Result, MPI skip ---------
+
+@pytest.mark.parametrize("make", [
+    lambda **kw: EntropySGD(1.0, **kw), lambda **kw: HJ(1.0, **kw),
+    lambda **kw: Heat(1.0, **kw), lambda **kw: HeatEntropySGD(1.0, **kw)])
+def test_optimizers_refuse_momentum_outside_0_1_and_take_rng_only(make):
+    for momentum in (1.0, 1.5, -0.1):
+        with pytest.raises(ValueError, match="momentum"):
+            make(momentum=momentum)
+    with pytest.raises(TypeError):
+        make(seed=0)
+    with pytest.raises(TypeError, match="rng"):
+        make(rng="zero")
+
+
+def test_relaxation_optimizer_validates_the_name():
+    with pytest.raises(TypeError, match="name must be a string"):
+        relaxation_optimizer(None, 0.1)
+    with pytest.raises(ValueError, match="name must be one of"):
+        relaxation_optimizer("adam", 0.1)
+    assert isinstance(relaxation_optimizer("ESGD", 0.1, rng=0), EntropySGD)
+
+
+def test_elastic_averaging_claims_no_convergence_and_counts_its_steps():
+    objective, oracle, x0 = demo_problem(dim=3)
+    res = elastic_averaging(oracle, x0, replicas=2, gamma=1.0, lr=0.05, max_iter=7, rng=1)
+    assert (res.status, res.converged, res.success, res.nit) == (1, False, True, 7)
+    assert res.history["spread"].size == 7
+
+
+def test_an_interrupted_elastic_averaging_counts_finished_steps():
+    objective, oracle, x0 = demo_problem(dim=3)
+
+    def stop(it):
+        if it.nit == 4:
+            raise KeyboardInterrupt
+    with pytest.warns(RuntimeWarning, match="interrupted after 4"):
+        res = elastic_averaging(oracle, x0, replicas=2, gamma=1.0, lr=0.05, max_iter=50,
+                                rng=1, callback=stop)
+    assert (res.status, res.nit, res.history["spread"].size) == (3, 4, 4)
+
+
+def test_elastic_averaging_rng_seed_and_generator():
+    objective, oracle, x0 = demo_problem(dim=3)
+    kw = dict(replicas=2, gamma=1.0, lr=0.05, max_iter=5)
+    a = elastic_averaging(oracle, x0, rng=3, **kw)
+    b = elastic_averaging(oracle, x0, rng=3, **kw)
+    np.testing.assert_array_equal(a.x, b.x)
+    c = elastic_averaging(oracle, x0, rng=np.random.default_rng(3), **kw)
+    d = elastic_averaging(oracle, x0, rng=np.random.default_rng(3), **kw)
+    np.testing.assert_array_equal(c.x, d.x)
+    for bad, error in ((-1, ValueError), ("3", TypeError), (2.5, TypeError)):
+        with pytest.raises(error, match="rng"):
+            elastic_averaging(oracle, x0, rng=bad, **kw)
+    with pytest.raises(TypeError, match="grad_oracle"):
+        elastic_averaging(None, x0, rng=3, **kw)
+    with pytest.raises(TypeError, match="comm"):
+        elastic_averaging(oracle, x0, rng=3, comm="world", max_iter=5, gamma=1.0, lr=0.05)
+
+
+def _find_mpiexec_with(script, tmp_path, monkeypatch):
+    """find_mpiexec() when its only candidate is a shell script ``script``."""
+    pytest.importorskip("mpi4py")
+    import pdeopt.optim.elastic_mpi as em
+    fake = tmp_path / "mpiexec"
+    fake.write_text("#!/bin/sh\n" + script)
+    fake.chmod(0o755)
+    monkeypatch.setattr(em, "_candidates", lambda: [str(fake)])
+    em.find_mpiexec.cache_clear()
+    try:
+        return em.find_mpiexec(), str(fake)
+    finally:
+        em.find_mpiexec.cache_clear()
+
+
+def test_find_mpiexec_skips_with_the_reason_when_mpiexec_cannot_run(tmp_path, monkeypatch):
+    (exe, why), fake = _find_mpiexec_with(
+        "echo 'mpiexec has detected an attempt to run as root' >&2\nexit 1\n", tmp_path,
+        monkeypatch)
+    assert exe is None and "run as root" in why and fake in why
+
+
+def test_find_mpiexec_refuses_an_mpiexec_of_another_mpi(tmp_path, monkeypatch):
+    # two 1-rank worlds, as the launcher of another MPI starts them
+    (exe, why), _ = _find_mpiexec_with("echo 1\necho 1\n", tmp_path, monkeypatch)
+    assert exe is None and "sizes" in why

@@ -26,4 +26,5 @@ def local_entropy_flow(x0, horizon, gamma=GAMMA):
     axis = np.linspace(-7.0, 7.0, 4001)
     table_x = np.linspace(-3.0, 3.0, 1201)
     table = exact_local_entropy_gradient(f(axis), [axis], gamma, table_x[:, None])[:, 0]
-    return gradient_flow(lambda x: np.interp(x, table_x, table), [x0], time=horizon, dt=1e-3)
+    res = gradient_flow(lambda x: np.interp(x, table_x, table), [x0], t=horizon, dt=1e-3)
+    return res.history["time"], res.history["x"]

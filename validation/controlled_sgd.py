@@ -41,43 +41,45 @@ def controlled_sgd_validation(ctx):
     def solve(n, m):
         x = np.linspace(-3.0, 3.0, n)
         rho0 = np.exp(-(x - 1.0) ** 2 / (2 * 0.3 ** 2))
-        return controlled_sgd(grad_f, f, x, rho0, T=horizon, n_steps=m, beta=2.0)
+        return controlled_sgd(grad_f, f, x, rho0, t=horizon, n_steps=m, beta=2.0)
 
-    fine = solve(n_grid, n_steps)
-    coarse = solve((n_grid + 1) // 2, n_steps // 2)
+    run = solve(n_grid, n_steps)
+    fine, coarse = run.info, solve((n_grid + 1) // 2, n_steps // 2).info  # E V, costs, value
 
     def residual(s):
-        return abs(s.expected_V_csgd + s.control_cost - s.value)
+        return abs(s["expected_V_csgd"] + s["control_cost"] - s["value"])
 
-    ctx.check("PDE: E V(sgd) - E V(csgd) - ½E∫α² >= 0", fine.improvement, 0.0, comparison="ge",
-              note=f"E V(sgd)={fine.expected_V_sgd:.4g}, E V(csgd)={fine.expected_V_csgd:.4g}, "
-                   f"½E∫α²={fine.control_cost:.4g}")
+    ctx.check("PDE: E V(sgd) - E V(csgd) - ½E∫α² >= 0", fine["improvement"], 0.0,
+              comparison="ge",
+              note=f"E V(sgd)={fine['expected_V_sgd']:.4g}, "
+                   f"E V(csgd)={fine['expected_V_csgd']:.4g}, "
+                   f"½E∫α²={fine['control_cost']:.4g}")
     ctx.check("PDE: DP identity residual |E V(csgd)+½E∫α² - ∫u0 ρ0|", residual(fine),
               0.0, tol=0.6 * residual(coarse), comparison="le",
               note=f"coarse grid: {residual(coarse):.3g} (first order: halves)")
 
-    mc = controlled_sgd_paths(fine, f, n_paths=n_paths, rng=ctx.rng)
-    pde = {"V_sgd": (fine.expected_V_sgd, coarse.expected_V_sgd),
-           "V_csgd": (fine.expected_V_csgd, coarse.expected_V_csgd),
-           "control_cost": (fine.control_cost, coarse.control_cost),
-           "improvement": (fine.improvement, coarse.improvement)}
+    mc = controlled_sgd_paths(run, f, n_paths=n_paths, rng=ctx.rng)
+    pde = {"V_sgd": (fine["expected_V_sgd"], coarse["expected_V_sgd"]),
+           "V_csgd": (fine["expected_V_csgd"], coarse["expected_V_csgd"]),
+           "control_cost": (fine["control_cost"], coarse["control_cost"]),
+           "improvement": (fine["improvement"], coarse["improvement"])}
     for key, (value, value_coarse) in pde.items():
-        mean, se = mc[key]
+        mean, se = mc.info[key]
         ctx.check(f"Monte Carlo vs PDE: {key}", mean, value,
                   tol=4 * se + abs(value - value_coarse), comparison="abs",
                   note=f"SE {se:.2g}, discretization {abs(value - value_coarse):.2g}")
-    mean, se = mc["improvement"]
+    mean, se = mc.info["improvement"]
     ctx.check("Monte Carlo: improvement - 4 SE > 0", mean - 4 * se, 0.0, comparison="ge")
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
-    x = fine.x
-    ax1.plot(x, fine.rho_sgd[0], "k-", label="initial density")
-    ax1.plot(x, fine.rho_sgd[-1], "C0-", label="final density, SGD")
-    ax1.plot(x, fine.rho_csgd[-1], "C3-", label="final density, controlled SGD")
+    x = fine["grid"]
+    ax1.plot(x, run.history["rho_sgd"][0], "k-", label="initial density")
+    ax1.plot(x, run.history["rho_sgd"][-1], "C0-", label="final density, SGD")
+    ax1.plot(x, run.history["rho_csgd"][-1], "C3-", label="final density, controlled SGD")
     bins = np.linspace(-3, 3, 61)
-    ax1.hist(mc["x_sgd"], bins=bins, density=True, histtype="step", color="C0", ls=":",
+    ax1.hist(mc.info["x_sgd"], bins=bins, density=True, histtype="step", color="C0", ls=":",
              label="SGD paths")
-    ax1.hist(mc["x_csgd"], bins=bins, density=True, histtype="step", color="C3", ls=":",
+    ax1.hist(mc.x, bins=bins, density=True, histtype="step", color="C3", ls=":",
              label="controlled SGD paths")
     ax1b = ax1.twinx()
     ax1b.plot(x, f(x), color="0.6", lw=1)
@@ -88,14 +90,15 @@ def controlled_sgd_validation(ctx):
     ax1.legend(fontsize=8, loc="upper left")
     fig.subplots_adjust(wspace=0.35)
     labels = ["E V(sgd)", "E V(csgd)", "½E∫|α|²", "E V(csgd) + ½E∫|α|²"]
-    pde_vals = [fine.expected_V_sgd, fine.expected_V_csgd, fine.control_cost,
-                fine.expected_V_csgd + fine.control_cost]
-    mc_vals = [mc["V_sgd"][0], mc["V_csgd"][0], mc["control_cost"][0],
-               mc["V_csgd"][0] + mc["control_cost"][0]]
+    pde_vals = [fine["expected_V_sgd"], fine["expected_V_csgd"], fine["control_cost"],
+                fine["expected_V_csgd"] + fine["control_cost"]]
+    mc_vals = [mc.info["V_sgd"][0], mc.info["V_csgd"][0], mc.info["control_cost"][0],
+               mc.info["V_csgd"][0] + mc.info["control_cost"][0]]
     pos = np.arange(4)
     ax2.bar(pos - 0.2, pde_vals, 0.4, label="PDE")
     ax2.bar(pos + 0.2, mc_vals, 0.4, label=f"Monte Carlo ({n_paths} paths)")
-    ax2.axhline(fine.value, color="k", ls="--", lw=0.8, label="∫u(·,0)ρ₀ (optimal cost)")
+    ax2.axhline(fine["value"], color="k", ls="--", lw=0.8,
+                label="∫u(·,0)ρ₀ (optimal cost)")
     ax2.set_xticks(pos, labels, fontsize=8)
     ax2.set(title="expected improvement: E V(csgd) + ½E∫|α|² ≤ E V(sgd)")
     ax2.legend(fontsize=8)

@@ -43,11 +43,11 @@ SEED_TABLE = {  # Oberman 2017, Table 1: error % @ effective epochs
 def make_optimizer(method, sgd_lr, seed):
     gamma = 0.03
     relaxed = dict(gamma=gamma, scoping=1e-3, L=5, inner_lr=sgd_lr, inner_momentum=0.0,
-                   momentum=0.9, seed=seed)
+                   momentum=0.9, rng=seed)
     if method == "SGD":
         return SGD(sgd_lr, momentum=0.9, nesterov=True)
     if method == "HEAT":
-        return Heat(0.05, heat=1e-3, L=2, momentum=0.9, seed=seed)
+        return Heat(0.05, heat=1e-3, L=2, momentum=0.9, rng=seed)
     if method == "ESGD":
         return EntropySGD(1.0 / gamma, **relaxed)
     if method == "HJ":

@@ -33,7 +33,7 @@ def grad_oracle(y, rng):
     return grad_f(y)  # exact gradient: the replicas' Langevin noise is the only randomness
 
 
-def mpi_matches_in_process(steps=60, seed=3):
+def mpi_matches_in_process(max_iter=60, seed=3):
     """Run the demo problem on 2 MPI ranks and in-process; ``(None, reason)`` without MPI."""
     mpiexec, why = find_mpiexec()
     if mpiexec is None:
@@ -41,13 +41,13 @@ def mpi_matches_in_process(steps=60, seed=3):
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "mpi.npz"
         subprocess.run([mpiexec, "-n", "2", sys.executable, "-m", "pdeopt.optim.elastic_mpi",
-                        "--steps", str(steps), "--seed", str(seed), "--out", str(out)],
+                        "--max-iter", str(max_iter), "--seed", str(seed), "--out", str(out)],
                        check=True, capture_output=True, timeout=120,
                        env={**os.environ, "OMP_NUM_THREADS": "1"})
         mpi = np.load(out)
         objective, oracle, x0 = demo_problem()
-        ref = elastic_averaging(oracle, x0, replicas=2, gamma=1.0, lr=0.05, steps=steps,
-                                objective=objective, seed=seed)
+        ref = elastic_averaging(oracle, x0, replicas=2, gamma=1.0, lr=0.05, max_iter=max_iter,
+                                objective=objective, rng=seed)
         return bool(np.array_equal(mpi["x"], ref.x)
                     and np.array_equal(mpi["objective"], ref.history["objective"])), ""
 
@@ -69,8 +69,8 @@ def elastic_averaging_validation(ctx):
     gaps, runs = [], []
     for p in counts:
         res = elastic_averaging(grad_oracle, [x0], replicas=int(p), gamma=GAMMA, lr=lr,
-                                coupling_lr=coupling_lr, temperature=1.0, steps=steps,
-                                objective=lambda x: x[0], seed=int(ctx.rng.integers(2 ** 31)))
+                                coupling_lr=coupling_lr, temperature=1.0, max_iter=steps,
+                                objective=lambda x: x[0], rng=int(ctx.rng.integers(2 ** 31)))
         s = np.arange(1, steps + 1) * coupling_lr
         xs = res.history["objective"]
         gaps.append(np.max(np.abs(xs - np.interp(s, t_ref, x_ref[:, 0]))))

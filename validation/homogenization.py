@@ -37,7 +37,7 @@ def homogenization(ctx):
     for eps in epsilons:
         dt = eps / 100.0  # the fast chain's own step dt/ε = 0.01: its O(dt/ε) bias is small
         every = max(1, int(round(0.01 / dt)))
-        res = two_scale_esgd(lambda y: grad_f(y), [x0], gamma=GAMMA, epsilon=eps, time=horizon,
+        res = two_scale_esgd(lambda y: grad_f(y), [x0], gamma=GAMMA, epsilon=eps, t=horizon,
                              dt=dt, n_paths=n_paths, record_every=every, rng=ctx.rng)
         times, xs = res.history["time"], res.history["x"][:, :, 0]
         xbar = np.interp(times, t_ref, x_ref[:, 0])

@@ -66,7 +66,7 @@ def langevin_local_entropy(ctx):
     steps = int(horizon / step_size)
 
     def estimate(grad, x, eta, n=n_chains):
-        res = local_entropy_gradient(grad, x, GAMMA, steps=int(horizon / eta), step_size=eta,
+        res = local_entropy_gradient(grad, x, GAMMA, max_iter=int(horizon / eta), step_size=eta,
                                      n_chains=n, rng=ctx.rng)
         return res.x, res.info["standard_error"]
 

@@ -78,7 +78,7 @@ def rvscgd_validation(ctx):
     # 2. Population RVSCGD from several random starts.
     n_starts = ctx.pick(quick=2, default=5, full=20)
     n_iter = ctx.pick(quick=800, default=3000, full=10000)
-    runs = [rvscgd(rng.normal(size=d), w_star, k, lam=lam, beta=beta, lr=lr, n_iter=n_iter,
+    runs = [rvscgd(rng.normal(size=d), w_star, k, lam=lam, beta=beta, lr=lr, max_iter=n_iter,
                    penalty_kind="l0", tol=1e-13) for _ in range(n_starts)]
     L0 = max(r.history["lagrangian"][0] for r in runs)
     ctx.check("max one-step increase of the Lagrangian", max(
@@ -98,7 +98,7 @@ def rvscgd_validation(ctx):
     m = ctx.pick(quick=500, default=2000, full=10000)
     Z = sample_inputs(m, k, d, rng=rng)
     samp = rvscgd(rng.normal(size=d), w_star, k, lam=lam, beta=beta, lr=lr, Z=Z,
-                  n_iter=ctx.pick(quick=300, default=1000, full=3000))
+                  max_iter=ctx.pick(quick=300, default=1000, full=3000))
     ctx.check(f"sample version (m={m}): final theta(w, w*)", samp.history["angle"][-1], 0.0,
               tol=np.sqrt(d / m), comparison="le", note="statistical error ~ sqrt(d/m)")
 
@@ -109,7 +109,7 @@ def rvscgd_validation(ctx):
     rows, pareto = [], {"RVSCGD": [], "ADMM": []}
     for lm in lams:
         for name, fn in (("RVSCGD", rvscgd), ("ADMM", admm_sparse)):
-            r = fn(w0, w_c, k, lam=lm, beta=beta, lr=lr, n_iter=n_iter, penalty_kind="l0")
+            r = fn(w0, w_c, k, lam=lm, beta=beta, lr=lr, max_iter=n_iter, penalty_kind="l0")
             u = r.info["u"]
             pareto[name].append((np.count_nonzero(u), population_loss(u, w_c, k)))
         rows.append(f"| {lm:.1e} | {pareto['RVSCGD'][-1][0]} | {pareto['ADMM'][-1][0]} | "

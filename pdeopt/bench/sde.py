@@ -68,8 +68,8 @@ def _esgd_overhead(ctx):
 
     L = 5
     makers = {"sgd": lambda: SGD(0.1, momentum=0.9, nesterov=True),
-              "esgd": lambda: EntropySGD(1 / 0.03, L=L, seed=0),
-              "quiet": lambda: EntropySGD(1 / 0.03, L=L, noise=0.0, seed=0)}
+              "esgd": lambda: EntropySGD(1 / 0.03, L=L, rng=0),
+              "quiet": lambda: EntropySGD(1 / 0.03, L=L, noise=0.0, rng=0)}
     ds = load_digits()
     # budgets in gradient evaluations: k Entropy-SGD epochs of L effective epochs each
     # (22 and 10 minibatches per epoch), the first of them warm-up

@@ -11,22 +11,23 @@ Install the ``mpi`` extra (``pip install mpi4py mpich``) on every machine, then
 start one rank per replica with ``mpiexec``; each rank integrates its replica and
 the coupling is one ``Allreduce`` per step::
 
-    mpiexec -n 8 -hosts node1,node2 python -m pdeopt.optim.elastic_mpi --steps 500 --out run.npz
+    mpiexec -n 8 -hosts node1,node2 python -m pdeopt.optim.elastic_mpi --max-iter 500 --out run.npz
 
 (the module's command line runs the built-in test problem); for your own problem
 call ``elastic_averaging(grad, x0, ..., comm=MPI.COMM_WORLD)`` in the script that
 ``mpiexec`` starts. Replica i draws its noise from the i-th child of
-``SeedSequence(seed)``, whichever process runs it, so the MPI run and the
-in-process run (``comm=None``) follow the same trajectory.
+``SeedSequence(rng)`` (an integer ``rng``), whichever process runs it, so the MPI run
+and the in-process run (``comm=None``) follow the same trajectory.
 """
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
-from .._checks import (as_float_array, check_choice, check_integer, check_nonnegative,
-                       check_positive)
+from .._checks import (as_float_array, as_rng, check_callable, check_choice, check_integer,
+                       check_nonnegative, check_object, check_positive)
 from .._result import Recorder
 from ..sde._common import require_finite
 
@@ -57,9 +58,18 @@ def _replica_gradient(grad_oracle, y, rng, inner, L, inner_lr, inner_gamma, temp
     return (y - mean / L) / inner_gamma
 
 
-def elastic_averaging(grad_oracle, x0, *, replicas=None, gamma, lr, steps, coupling_lr=None,
-                      temperature=0.0, inner="sgd", L=5, inner_lr=None, inner_gamma=1.0,
-                      objective=None, seed=0, comm=None):
+def _replica_generators(rng, p):
+    """One Generator per replica: the children of ``SeedSequence(rng)`` for a seed (the same
+    on every MPI rank), of the Generator's own seed sequence for a Generator."""
+    if rng is None or isinstance(rng, (numbers.Integral, np.integer)):
+        as_rng(rng)  # the seed's checks (a negative or boolean seed is refused)
+        return [np.random.default_rng(c) for c in np.random.SeedSequence(rng).spawn(p)]
+    return as_rng(rng).spawn(p)
+
+
+def elastic_averaging(grad_oracle, x0, *, replicas=None, gamma, lr, max_iter,
+                      coupling_lr=None, temperature=0.0, inner="sgd", L=5, inner_lr=None,
+                      inner_gamma=1.0, objective=None, rng=0, comm=None, callback=None):
     r"""Elastic-averaging SGD or Entropy-SGD: p replicas yᵢ coupled to a reference x.
 
     One step (k = 0, 1, …), Euler–Maruyama for the seed's distributed system:
@@ -91,8 +101,8 @@ def elastic_averaging(grad_oracle, x0, *, replicas=None, gamma, lr, steps, coupl
         Elastic coupling γ > 0.
     lr : float
         Replica step η > 0.
-    steps : int
-        Steps ≥ 1 (a negative count is refused).
+    max_iter : int
+        Steps ≥ 1, all run (no stopping test: a full run has status 1, completed).
     coupling_lr : float, optional
         η_x > 0 (default η).
     temperature : float
@@ -103,9 +113,13 @@ def elastic_averaging(grad_oracle, x0, *, replicas=None, gamma, lr, steps, coupl
         γ′ > 0).
     objective : callable, optional
         f(x), recorded in the history each step.
-    seed : int
+    rng : int, None or numpy.random.Generator
+        The replicas' noise: replica i uses the i-th child of ``SeedSequence(rng)``.
+        Under MPI every rank must pass the same integer (the default 0 is one).
     comm : mpi4py communicator, optional
         Run one replica per rank.
+    callback : callable, optional
+        ``callback(it)`` after each step (a :class:`pdeopt.Iterate`); True stops.
 
     Returns
     -------
@@ -116,7 +130,7 @@ def elastic_averaging(grad_oracle, x0, *, replicas=None, gamma, lr, steps, coupl
 
     Raises
     ------
-    FloatingPointError
+    pdeopt.DivergenceError
         x became NaN or inf; names the step and parameters, carries ``.result``.
 
     References
@@ -124,11 +138,22 @@ def elastic_averaging(grad_oracle, x0, *, replicas=None, gamma, lr, steps, coupl
     Oberman, "Deep relaxation: PDEs for optimizing deep neural networks", slides,
     2017 (Distributed version). Zhang, Choromanska, LeCun, "Deep learning with
     elastic averaging SGD", NIPS 2015. Chaudhari et al., "Parle", 2017.
+
+    Examples
+    --------
+    >>> objective, oracle, x0 = demo_problem(dim=4)
+    >>> res = elastic_averaging(oracle, x0, replicas=3, gamma=1.0, lr=0.05, max_iter=100,
+    ...                         objective=objective, rng=5)
+    >>> res.nit, res.status, bool(res.history["objective"][-1] < objective(x0))
+    (100, 1, True)
     """
+    check_callable(grad_oracle, "grad_oracle")
+    if objective is not None:
+        check_callable(objective, "objective")
     x = as_float_array(x0, "x0", ndim=1, copy=True)
     gamma = check_positive(gamma, "gamma")
     lr = check_positive(lr, "lr")
-    steps = check_integer(steps, "steps", minimum=1)
+    steps = check_integer(max_iter, "max_iter", minimum=1)
     coupling_lr = lr if coupling_lr is None else check_positive(coupling_lr, "coupling_lr")
     temperature = check_nonnegative(temperature, "temperature")
     check_choice(inner, "inner", {"sgd", "entropy-sgd"})
@@ -142,18 +167,22 @@ def elastic_averaging(grad_oracle, x0, *, replicas=None, gamma, lr, steps, coupl
         p = check_integer(replicas, "replicas", minimum=1)
         comm, local = _InProcess(), list(range(p))
     else:
-        comm = comm if isinstance(comm, _MPIComm) else _MPIComm(comm)
+        if not isinstance(comm, _MPIComm):
+            comm = _MPIComm(check_object(comm, "comm", "Get_size", "Get_rank", "Allreduce",
+                                         kind="an mpi4py communicator"))
         p = comm.Get_size()
         if replicas is not None and check_integer(replicas, "replicas", minimum=1) != p:
             raise ValueError(f"replicas={replicas} but the communicator has {p} ranks: "
                              "each rank is one replica")
         local = [comm.Get_rank()]
-    children = np.random.SeedSequence(seed).spawn(p)
-    rngs = {i: np.random.default_rng(children[i]) for i in local}
+    generators = _replica_generators(rng, p)
+    rngs = {i: generators[i] for i in local}
     ys = {i: x.copy() for i in local}
     params = dict(gamma=gamma, lr=lr, coupling_lr=coupling_lr, temperature=temperature,
                   replicas=p, inner=inner)
-    rec = Recorder(method="elastic_averaging", steps=steps, seed=seed, **params)
+    rec = Recorder("elastic_averaging", max_iter=steps, callback=callback,
+                   rng=rng if isinstance(rng, (numbers.Integral, np.integer)) else None,
+                   **params)
     noise = math.sqrt(2.0 * lr * temperature)
     with rec.running():
         for step in range(steps):
@@ -176,7 +205,9 @@ def elastic_averaging(grad_oracle, x0, *, replicas=None, gamma, lr, steps, coupl
             if objective is not None:
                 row["objective"] = float(objective(x))
             rec.log(**row)
-    return rec.result(x, converged=True, replicas=np.array([ys[i] for i in local]),
+            if rec.end_iteration(x):
+                break
+    return rec.result(x, replicas=np.array([ys[i] for i in local]),
                       processes=p if distributed else 1)
 
 
@@ -203,8 +234,16 @@ def demo_problem(dim=10, *, noise=0.5):
     """A rugged test function and its stochastic gradient oracle.
 
     f(x) = Σⱼ [(xⱼ² − 1)²/4 + 0.1 cos(8xⱼ)]; the oracle adds N(0, noise²) to ∇f.
-    Returns ``(objective, grad_oracle, x0)``.
+    Returns ``(objective, grad_oracle, x0)``, x0 evenly spaced in [−2, 2].
+
+    Examples
+    --------
+    >>> objective, oracle, x0 = demo_problem(dim=3, noise=0.0)
+    >>> x0.tolist(), round(objective(x0), 4)  # 2(9/4 + 0.1 cos 16) + 1/4 + 0.1
+    ([-2.0, 0.0, 2.0], 4.6585)
     """
+    dim = check_integer(dim, "dim", minimum=1)
+    noise = check_nonnegative(noise, "noise")
     def objective(x):
         return float(np.sum((x ** 2 - 1.0) ** 2 / 4 + 0.1 * np.cos(8 * x)))
 

@@ -31,9 +31,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .._checks import as_rng, check_integer, check_nonnegative, check_positive
+from .._checks import (as_rng, check_callable, check_choice, check_integer, check_momentum,
+                       check_nonnegative, check_positive, check_range)
+from .._errors import DivergenceError
 from ..kernels import select
-from ..nn.optimizers import SGD, Optimizer
+from ..nn.optimizers import SGD, Optimizer, check_step_arrays
 
 __all__ = ["EntropySGD", "Heat", "HJ", "HeatEntropySGD", "relaxation_optimizer"]
 
@@ -125,19 +127,21 @@ class _Relaxed(Optimizer):
     method = "relaxed"
 
     def __init__(self, lr, *, gamma, scoping, L, momentum, nesterov, weight_decay, schedule,
-                 seed, rng):
+                 rng):
         super().__init__(lr, schedule=schedule)
         self.gamma0 = check_positive(gamma, "gamma")
         self.scoping = check_nonnegative(scoping, "scoping")
         self.L = check_integer(L, "L", minimum=1)
-        self.rng = as_rng(rng, seed)
+        momentum = check_momentum(momentum)
+        # draw ahead only from a Generator made here (from None or a seed): one the
+        # caller passed may be shared, and drawing from it in the background would
+        # reorder its stream
+        self._owns_rng = not isinstance(rng, np.random.Generator)
+        self.rng = as_rng(rng)
         self._outer = SGD(lr, momentum=momentum, nesterov=nesterov and momentum > 0,
                           weight_decay=weight_decay)
         self.steps = 0          # outer steps taken
         self.evaluations = 0    # gradient evaluations, the given one included
-        # draw ahead only from a Generator made here: one the caller passed may be
-        # shared, and drawing from it in the background would reorder its stream
-        self._owns_rng = rng is None
 
     @property
     def gamma(self) -> float:
@@ -165,15 +169,17 @@ class _Relaxed(Optimizer):
                             "evaluates gradients at other points)")
         value, g = oracle(y)
         self.evaluations += 1
+        g = np.asarray(g)
+        if g.shape != y.shape:  # the fused kernels index g by y's entries
+            raise ValueError(f"oracle must return (loss, gradient) with the gradient of shape "
+                             f"{y.shape}, got {g.shape}")
         if not (math.isfinite(value) and (not check or np.all(np.isfinite(g)))):
             self._diverged(ell, f"the loss at the inner iterate is {value}")
         return g
 
     def _set_inner(self, inner_lr, inner_momentum):
         self.inner_lr = check_positive(inner_lr, "inner_lr")
-        self.inner_momentum = check_nonnegative(inner_momentum, "inner_momentum")
-        if self.inner_momentum >= 1:
-            raise ValueError(f"inner_momentum must be in [0, 1), got {inner_momentum}")
+        self.inner_momentum = check_momentum(inner_momentum, "inner_momentum")
         self._inner_velocity = None
 
     def _buffer(self, name, like):
@@ -218,13 +224,25 @@ class _Relaxed(Optimizer):
         y -= direction
 
     def _diverged(self, ell, what):
-        raise FloatingPointError(f"{self!r} diverged at outer step {self.steps}, inner step "
-                                 f"{ell}: {what}; reduce lr or the inner step size")
+        raise DivergenceError(f"{self!r} diverged at outer step {self.steps}, inner step "
+                              f"{ell}: {what}; reduce lr or the inner step size")
 
     def relaxed_gradient(self, params, grad, oracle):  # pragma: no cover - interface
         raise NotImplementedError
 
     def step(self, params, grad, oracle=None):
+        """One outer step on the flat weight vector ``params`` (updated in place).
+
+        ``grad`` is ∇f(params); ``oracle(y)`` returns ``(f(y), ∇f(y))`` at the inner
+        iterates (each call one gradient evaluation).
+        """
+        check_step_arrays(params, grad)
+        if params.ndim != 1 or not params.flags.c_contiguous:
+            raise ValueError(f"params must be a contiguous flat (1-D) weight vector, got "
+                             f"shape {params.shape}")
+        if oracle is not None:
+            check_callable(oracle, "oracle")
+        grad = np.asarray(grad, dtype=params.dtype)
         self.evaluations += 1
         g = self.relaxed_gradient(params, grad, oracle)
         if not np.all(np.isfinite(g)):
@@ -268,9 +286,11 @@ class EntropySGD(_Relaxed):
     alpha : float
         Averaging weight α in (0, 1].
     momentum, nesterov, weight_decay, schedule
-        The outer SGD step's (see :class:`pdeopt.nn.SGD`).
-    seed, rng
-        For the Langevin noise.
+        The outer SGD step's (see :class:`pdeopt.nn.SGD`); momentum in [0, 1).
+    rng : None, int or numpy.random.Generator
+        For the Langevin noise. From None or a seed the optimizer makes its own
+        Generator and draws the noise ahead in a background thread; a Generator
+        passed in is drawn from in order, as the inner loop needs it.
     backend : {"auto", "numpy", "numba"}
         Of the fused inner step (kernel ``sde.langevin_step``).
 
@@ -279,21 +299,31 @@ class EntropySGD(_Relaxed):
     Chaudhari et al., "Entropy-SGD: biasing gradient descent into wide valleys",
     ICLR 2017. Oberman, "Deep relaxation: PDEs for optimizing deep neural
     networks", slides, 2017 (Algorithm 1).
+
+    Examples
+    --------
+    On f(x) = ½|x|², with the oracle returning (f, ∇f), the relaxed gradient γ(x − μ)
+    points along x and the step shrinks x:
+
+    >>> import numpy as np
+    >>> opt = EntropySGD(0.5, gamma=1.0, L=5, noise=0.0, rng=0)
+    >>> x = np.array([1.0, -2.0])
+    >>> opt.step(x, x.copy(), lambda y: (0.5 * float(y @ y), y.copy()))
+    >>> bool(np.linalg.norm(x) < np.linalg.norm([1.0, -2.0]))
+    True
     """
 
     method = "ESGD"
 
     def __init__(self, lr, *, gamma=0.03, scoping=1e-3, L=20, inner_lr=0.1, inner_momentum=0.0,
                  noise=1e-4, alpha=0.75, momentum=0.9, nesterov=True, weight_decay=0.0,
-                 schedule=None, seed=None, rng=None, backend="auto"):
+                 schedule=None, rng=None, backend="auto"):
         super().__init__(lr, gamma=gamma, scoping=scoping, L=L, momentum=momentum,
                          nesterov=nesterov, weight_decay=weight_decay, schedule=schedule,
-                         seed=seed, rng=rng)
+                         rng=rng)
         self._set_inner(inner_lr, inner_momentum)
         self.noise = check_nonnegative(noise, "noise")
-        self.alpha = check_positive(alpha, "alpha")
-        if self.alpha > 1:
-            raise ValueError(f"alpha must be in (0, 1], got {alpha}")
+        self.alpha = check_range(alpha, "alpha", 0.0, 1.0, low_open=True)
         self.backend = backend
         self._langevin_step = select("sde.langevin_step", backend)
 
@@ -325,7 +355,7 @@ class EntropySGD(_Relaxed):
         """amp·ξ for the current inner step, ξ ~ N(0, I) of the shape and dtype of x.
 
         The draws are those of successive ``standard_normal(n)`` calls, one per inner
-        step; with a Generator of its own (``seed=``) the optimizer draws them ahead
+        step; with a Generator of its own (``rng`` None or a seed) it draws them ahead
         in a background thread (:class:`_NoiseAhead`).
         """
         if not self._draws_ahead:
@@ -429,15 +459,19 @@ class Heat(_Relaxed):
         γ₁ ≥ 0.
     L : int
         Samples per step.
+    momentum, nesterov, weight_decay, schedule
+        The outer SGD step's (see :class:`pdeopt.nn.SGD`); momentum in [0, 1).
+    rng : None, int or numpy.random.Generator
+        For the perturbations ξ.
     """
 
     method = "HEAT"
 
     def __init__(self, lr, *, heat=1e-4, scoping=1e-3, L=5, momentum=0.9, nesterov=True,
-                 weight_decay=0.0, schedule=None, seed=None, rng=None):
+                 weight_decay=0.0, schedule=None, rng=None):
         super().__init__(lr, gamma=1.0, scoping=scoping, L=L, momentum=momentum,
                          nesterov=nesterov, weight_decay=weight_decay, schedule=schedule,
-                         seed=seed, rng=rng)
+                         rng=rng)
         self.heat0 = check_positive(heat, "heat")
 
     @property
@@ -474,12 +508,20 @@ class HJ(_Relaxed):
     ----------
     lr : float
         Outer learning rate η > 0.
-    gamma, scoping, L : float, float, int
-        γ₀ > 0, γ₁ ≥ 0, inner steps L ≥ 1 (L gradient evaluations per step).
-    inner_lr, inner_momentum : float
-        η′ > 0 and the inner Nesterov momentum m′ in [0, 1).
+    gamma : float
+        Initial coupling γ₀ > 0.
+    scoping : float
+        γ₁ ≥ 0.
+    L : int
+        Inner steps ≥ 1 (L gradient evaluations per step).
+    inner_lr : float
+        η′ > 0.
+    inner_momentum : float
+        The inner Nesterov momentum m′ in [0, 1).
     momentum, nesterov, weight_decay, schedule
-        The outer SGD step's.
+        The outer SGD step's; momentum in [0, 1).
+    rng : None, int or numpy.random.Generator
+        Unused by HJ (no noise); accepted so that every relaxation takes it.
 
     References
     ----------
@@ -490,11 +532,10 @@ class HJ(_Relaxed):
     method = "HJ"
 
     def __init__(self, lr, *, gamma=0.03, scoping=1e-3, L=20, inner_lr=0.1, inner_momentum=0.0,
-                 momentum=0.9, nesterov=True, weight_decay=0.0, schedule=None, seed=None,
-                 rng=None):
+                 momentum=0.9, nesterov=True, weight_decay=0.0, schedule=None, rng=None):
         super().__init__(lr, gamma=gamma, scoping=scoping, L=L, momentum=momentum,
                          nesterov=nesterov, weight_decay=weight_decay, schedule=schedule,
-                         seed=seed, rng=rng)
+                         rng=rng)
         self._set_inner(inner_lr, inner_momentum)
 
     def _params(self):
@@ -519,12 +560,20 @@ _METHODS = {"esgd": EntropySGD, "heat": Heat, "hj": HJ, "h-esgd": HeatEntropySGD
 
 
 def relaxation_optimizer(name, lr, **options):
-    """Build an optimizer by name: ``"sgd"`` (Nesterov), ``"esgd"``, ``"heat"``, ``"hj"``, ``"h-esgd"``."""
-    key = str(name).lower()
+    """Build an optimizer by name: ``"sgd"`` (Nesterov), ``"esgd"``, ``"heat"``, ``"hj"``,
+    ``"h-esgd"`` (case-insensitive); ``options`` go to its constructor.
+
+    Examples
+    --------
+    >>> relaxation_optimizer("hj", 0.1, gamma=0.5, L=3)
+    HJ(lr=0.1, gamma=0.5, L=3, inner_lr=0.1, inner_momentum=0)
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {type(name).__name__}")
+    key = name.lower()
     if key == "sgd":
         options.setdefault("momentum", 0.9)
         options.setdefault("nesterov", True)
         return SGD(lr, **options)
-    if key not in _METHODS:
-        raise ValueError(f"name must be one of ['esgd', 'h-esgd', 'heat', 'hj', 'sgd'], got {name!r}")
+    check_choice(key, "name", ["sgd", *sorted(_METHODS)])
     return _METHODS[key](lr, **options)

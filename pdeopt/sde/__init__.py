@@ -2,7 +2,8 @@
 
 Modules
 -------
-``langevin``        the Langevin (SGLD) estimate of the local-entropy gradient (Entropy-SGD's inner loop)
+``langevin``        the Langevin (SGLD) estimate of the local-entropy gradient (Entropy-SGD's
+                    inner loop)
 ``kramers``         first-passage times of many Euler–Maruyama paths, exact 1-D mean exit times,
                     Kramers' formula
 ``homogenization``  the two-scale Entropy-SGD system and the gradient flow it homogenizes to
@@ -14,11 +15,11 @@ the same numbers.
 
 Source: Oberman (2017); Osher (2018), Deep Relaxation part.
 """
-from .controlled import ControlledSGD, check_density, controlled_sgd, controlled_sgd_paths
+from .controlled import check_density, controlled_sgd, controlled_sgd_paths
 from .homogenization import gradient_flow, two_scale_esgd
 from .kramers import PolynomialPotential, double_well, exit_times, kramers_time, mean_exit_time
 from .langevin import local_entropy_gradient
 
-__all__ = ["ControlledSGD", "PolynomialPotential", "check_density", "controlled_sgd",
+__all__ = ["PolynomialPotential", "check_density", "controlled_sgd",
            "controlled_sgd_paths", "double_well", "exit_times", "gradient_flow", "kramers_time",
            "local_entropy_gradient", "mean_exit_time", "two_scale_esgd"]

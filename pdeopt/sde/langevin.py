@@ -5,7 +5,8 @@ import math
 
 import numpy as np
 
-from .._checks import as_float_array, as_rng, check_integer, check_positive
+from .._checks import (as_float_array, as_rng, check_callable, check_integer, check_positive,
+                       check_range)
 from .._result import Recorder
 from ._common import require_finite
 
@@ -21,8 +22,8 @@ def check_gradient_output(g, y, name="grad_f"):
     return g
 
 
-def local_entropy_gradient(grad_f, x, gamma, *, steps, step_size, n_chains=64, burn_in=None,
-                           alpha=None, temperature=1.0, seed=None, rng=None):
+def local_entropy_gradient(grad_f, x, gamma, *, max_iter, step_size, n_chains=64, burn_in=None,
+                           alpha=None, temperature=1.0, rng=None, callback=None):
     r"""Estimate ∇f_γ(x) by Langevin dynamics on H(x, y) = f(y) + |x − y|²/(2γ).
 
     The local entropy f_γ = −log(G_γ * e^{−f}) has the gradient (Lemma 4 of the
@@ -55,33 +56,38 @@ def local_entropy_gradient(grad_f, x, gamma, *, steps, step_size, n_chains=64, b
         Where the gradient is wanted.
     gamma : float
         Scope γ > 0 (the variance of the Gaussian in f_γ).
-    steps : int
-        Langevin steps L ≥ 1.
+    max_iter : int
+        Langevin steps L ≥ 1 (all are run: a sampler has no stopping test, so a full
+        run has status 1, completed, and claims no convergence).
     step_size : float
         η′ > 0.
     n_chains : int
         Independent chains (≥ 2 for a standard error).
     burn_in : int, optional
-        Steps discarded before the uniform time average (default L // 4).
+        Steps discarded before the uniform time average (default L // 4, < L).
     alpha : float in (0, 1], optional
         Use the exponential average of Algorithm 1 instead of the uniform one.
     temperature : float
         T > 0.
-    seed, rng : optional
-        Reproducibility.
+    rng : None, int or numpy.random.Generator
+        The Langevin noise.
+    callback : callable, optional
+        ``callback(it)`` after each step (a :class:`pdeopt.Iterate`); True stops early
+        (the average then uses the steps run).
 
     Returns
     -------
     Result
         ``x``: the estimate of ∇f_γ(x), shape (d,) (scalar input: shape (1,));
         ``info["standard_error"]`` (per coordinate), ``info["mean_y"]``;
-        ``history["spread"]``: the mean over chains of |y − x| per step.
+        ``history["spread"]``: the mean over chains of |y − x| per step; ``nit``: the
+        steps run.
 
     Raises
     ------
     ValueError
         γ ≤ 0, L < 1, η′ ≤ 0, T ≤ 0, α outside (0, 1], wrong shapes.
-    FloatingPointError
+    pdeopt.DivergenceError
         The chain diverged (η′ too large); names the step, carries ``.result``.
 
     References
@@ -92,29 +98,28 @@ def local_entropy_gradient(grad_f, x, gamma, *, steps, step_size, n_chains=64, b
     Examples
     --------
     >>> import numpy as np
-    >>> res = local_entropy_gradient(lambda y: y, np.array([1.0]), 1.0, steps=400,
-    ...                              step_size=0.05, n_chains=200, seed=0)
+    >>> res = local_entropy_gradient(lambda y: y, np.array([1.0]), 1.0, max_iter=400,
+    ...                              step_size=0.05, n_chains=200, rng=0)
     >>> bool(abs(res.x[0] - 0.5) < 5 * res.info["standard_error"][0] + 0.02)  # f = y²/2
     True
     """
+    check_callable(grad_f, "grad_f")
     x = as_float_array(x, "x", ndim=(0, 1)).reshape(-1)
     gamma = check_positive(gamma, "gamma")
-    steps = check_integer(steps, "steps (L)", minimum=1)
+    steps = check_integer(max_iter, "max_iter", minimum=1)
     step_size = check_positive(step_size, "step_size")
     temperature = check_positive(temperature, "temperature")
     n_chains = check_integer(n_chains, "n_chains", minimum=1)
     burn_in = steps // 4 if burn_in is None else check_integer(burn_in, "burn_in", minimum=0)
     if burn_in >= steps:
-        raise ValueError(f"burn_in must be < steps, got burn_in={burn_in}, steps={steps}")
+        raise ValueError(f"burn_in must be < max_iter, got burn_in={burn_in}, "
+                         f"max_iter={steps}")
     if alpha is not None:
-        alpha = check_positive(alpha, "alpha")
-        if alpha > 1:
-            raise ValueError(f"alpha must be in (0, 1], got {alpha}")
-    gen = as_rng(rng, seed)
-    params = dict(gamma=gamma, steps=steps, step_size=step_size, temperature=temperature,
-                  alpha=alpha)
-    rec = Recorder(method="langevin_local_entropy", n_chains=n_chains, burn_in=burn_in,
-                   **params)
+        alpha = check_range(alpha, "alpha", 0.0, 1.0, low_open=True)
+    gen = as_rng(rng)
+    params = dict(gamma=gamma, step_size=step_size, temperature=temperature, alpha=alpha)
+    rec = Recorder("langevin_local_entropy", max_iter=steps, callback=callback,
+                   n_chains=n_chains, burn_in=burn_in, **params)
     noise = math.sqrt(2.0 * step_size * temperature)
     y = np.tile(x, (n_chains, 1))
     mean = np.zeros_like(y) if alpha is None else y.copy()
@@ -129,10 +134,17 @@ def local_entropy_gradient(grad_f, x, gamma, *, steps, step_size, n_chains=64, b
             elif step >= burn_in:
                 mean += y
             rec.log(spread=float(np.mean(np.linalg.norm(y - x, axis=1))))
-    if alpha is None:
-        mean /= steps - burn_in
+            if rec.end_iteration(y):
+                break
+    if rec.nit == 0:  # interrupted or stopped before the first step ended
+        raise ValueError("local_entropy_gradient finished no Langevin step: no estimate")
+    if alpha is None:  # the uniform average over the steps run after the burn-in
+        if rec.nit <= burn_in:
+            raise ValueError(f"local_entropy_gradient stopped after {rec.nit} step(s), "
+                             f"inside the burn-in ({burn_in}): no average")
+        mean /= rec.nit - burn_in
     per_chain = (x - mean) / gamma
     estimate = per_chain.mean(axis=0)
     se = (per_chain.std(axis=0, ddof=1) / math.sqrt(n_chains) if n_chains > 1
           else np.full_like(estimate, np.nan))
-    return rec.result(estimate, converged=True, standard_error=se, mean_y=mean.mean(axis=0))
+    return rec.result(estimate, standard_error=se, mean_y=mean.mean(axis=0))
