@@ -1,4 +1,4 @@
-"""The ``pdeopt`` command: ``list``, ``validate`` and ``bench``."""
+"""The ``pdeopt`` command: ``list``, ``validate``, ``claims`` and ``bench``."""
 from __future__ import annotations
 
 import argparse
@@ -42,6 +42,19 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--fresh", action="store_true", help="--full: recompute the finished units "
                    "(training runs, label draws) saved under OUT/runs/ instead of going on "
                    "from them")
+
+    c = sub.add_parser("claims", help="the claims ledger: each paper claim, its verdict from "
+                       "the committed results")
+    c.add_argument("--paper", default=None, help="only this paper (file stem or a unique prefix)")
+    c.add_argument("--verdict", default=None, choices=("reproduced", "partial", "not reproduced",
+                                                       "not run"), help="only this verdict")
+    c.add_argument("--results", default=None, metavar="DIR", help="folder with results.json "
+                   "and full/*/results.json (default: the repository's figures/ next to the "
+                   "package, else ./figures)")
+    out = c.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="a JSON list of the rows")
+    out.add_argument("--summary", action="store_true", help="a count per verdict, in all and "
+                     "per paper")
 
     b = sub.add_parser("bench", help="time kernels against their NumPy twins and peers")
     b.add_argument("names", nargs="*", metavar="NAME", help="benchmark groups (default: all)")
@@ -121,6 +134,43 @@ def _cmd_validate(args) -> int:
     return 1 if counts["failed"] or counts["error"] else 0
 
 
+def _results_dir(path) -> Path:
+    if path is not None:
+        if not Path(path).is_dir():
+            raise UsageError(f"--results {path}: not a folder")
+        return Path(path)
+    repo = Path(__file__).resolve().parent.parent / "figures"
+    return repo if repo.is_dir() else Path.cwd() / "figures"
+
+
+def _cmd_claims(args) -> int:
+    import json
+    from pdeopt.validation._ledger import (build_ledger, load_runs, select, summary_lines,
+                                           table_lines)
+    folder = _results_dir(args.results)
+    runs = load_runs(folder)
+    note = None
+    if not runs:
+        note = (f"no results in {folder}/ (results.json, full/*/results.json): run "
+                f"`pdeopt validate` first; every row is `not run`")
+    try:
+        rows = select(build_ledger(runs, no_results=note), paper=args.paper,
+                      verdict=args.verdict)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        if note:
+            print(f"pdeopt: {note}", file=sys.stderr)
+        print(json.dumps(rows, indent=1, ensure_ascii=False))
+        return 0
+    if note:
+        print(fit(note, indent=0))
+    else:
+        print(fit(f"claims ledger from {len(runs)} run(s) in {folder}/", indent=0))
+    print("\n".join(summary_lines(rows) if args.summary else table_lines(rows)))
+    return 0
+
+
 def _cmd_bench(args) -> int:
     from pdeopt.bench import registry, run_benchmarks
     known = registry()
@@ -153,7 +203,7 @@ def main(argv=None) -> int:
     """
     args = _parser().parse_args(argv)
     commands = {"list": _cmd_list, "validate": lambda: _cmd_validate(args),
-                "bench": lambda: _cmd_bench(args)}
+                "claims": lambda: _cmd_claims(args), "bench": lambda: _cmd_bench(args)}
     try:
         code = commands[args.command]()
         sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at exit

@@ -25,6 +25,8 @@ import numpy as np
 
 from pdeopt._io import Heartbeat, atomic_write, clip, clock, fit
 
+from ._claims import check_claim_ids
+
 __all__ = ["validation", "registry", "Context", "Check", "Skip", "MODES",
            "run_validations"]
 
@@ -97,6 +99,9 @@ class Check:
     comparison: str
     passed: bool
     note: str = ""
+    claims: list = field(default_factory=list)   # ids of the claims it tests (_claims.py)
+    headline: bool = False                        # its failure alone: "not reproduced"
+    scale: str = "built-in"                       # "mnist" once ctx.mnist() loaded MNIST
 
     def line(self) -> str:
         status = "PASS" if self.passed else "FAIL"
@@ -232,6 +237,7 @@ class Context:
         self.fresh = fresh
         self.units_reused = 0
         self.units_computed = 0
+        self.scale = "built-in"   # the data of the checks that follow ("mnist": see mnist())
 
     # -- sizes by mode ---------------------------------------------------------
     @property
@@ -252,12 +258,20 @@ class Context:
 
     # -- recording -------------------------------------------------------------
     def check(self, name: str, measured, expected, *, tol: float = 0.0,
-              comparison: str = "abs", note: str = "") -> bool:
+              comparison: str = "abs", note: str = "", claim=None,
+              headline: bool = False) -> bool:
         """Record and print one check; return whether it passed.
 
         ``comparison``: ``abs`` |m − e| ≤ tol; ``rel`` |m − e| ≤ tol·|e|;
         ``le`` m ≤ e + tol; ``ge`` m ≥ e − tol; ``true`` bool(measured) is true
         (``expected`` is then ``True``). A NaN measurement always fails.
+
+        ``claim``: the id (or a list of ids) of the paper claims this check tests, as
+        declared in ``validation/_claims.py`` for this validation; an unknown id raises
+        ``ValueError``. The claims ledger (``pdeopt claims``) derives each claim's verdict
+        from the checks tagged with it. ``headline=True``: this check is the claim's
+        headline number, so that its failure alone makes the claim ``not reproduced``
+        (otherwise a mix of passing and failing checks is ``partial``).
 
         Examples
         --------
@@ -273,6 +287,7 @@ class Context:
         """
         if comparison not in COMPARISONS:
             raise ValueError(f"comparison must be one of {COMPARISONS}, got {comparison!r}")
+        claims = list(check_claim_ids(claim, self.name))
         if comparison == "true":
             passed = bool(measured)
             m, e = bool(measured), True
@@ -288,7 +303,8 @@ class Context:
                 passed = m <= e + tol
             else:
                 passed = m >= e - tol
-        c = Check(self.name, name, m, e, float(tol), comparison, bool(passed), note)
+        c = Check(self.name, name, m, e, float(tol), comparison, bool(passed), note, claims,
+                  bool(headline), self.scale)
         self.checks.append(c)
         self._echo(c.line())
         return c.passed
@@ -394,9 +410,11 @@ class Context:
         """Load MNIST from ``data_dir``, or skip this validation with the reason."""
         from pdeopt.data import load_mnist
         try:
-            return load_mnist(self.data_dir)
+            data = load_mnist(self.data_dir)
         except FileNotFoundError as exc:
             raise Skip(str(exc).splitlines()[0]) from None
+        self.scale = "mnist"
+        return data
 
     def save_figure(self, fig, suffix: str = "") -> Path:
         """Save a matplotlib figure as ``<out>/<name><suffix>.png`` atomically and close it."""
@@ -500,7 +518,12 @@ def _run_each(names, *, mode, seed, out_dir, data_dir, fresh, beat) -> list[Outc
 
 
 def write_report(outcomes, out_dir: Path, *, mode: str, seed: int) -> None:
-    """``REPORT.md`` (every check in one table, figures embedded) and ``results.json``."""
+    """``REPORT.md`` and ``results.json``: every check, the figures, and the claims ledger.
+
+    The ledger joins this run with the runs under ``<out_dir>/full/*/`` (paper-scale runs
+    kept beside the default one), the largest scale winning for each claim.
+    """
+    from ._ledger import ledger_from_outcomes, load_runs, markdown_lines
     out_dir = Path(out_dir)
     n_checks = sum(len(o.checks) for o in outcomes)
     n_fail = sum(not c["passed"] for o in outcomes for c in o.checks)
@@ -527,8 +550,11 @@ def write_report(outcomes, out_dir: Path, *, mode: str, seed: int) -> None:
             lines += [t.strip(), ""]
         for fig in o.figures:
             lines += [f"![{o.name}]({fig})", ""]
+    claims = ledger_from_outcomes(outcomes, mode=mode, extra_runs=load_runs(out_dir, main=False))
+    lines += [""] + markdown_lines(claims)
     atomic_write(out_dir / "REPORT.md", "\n".join(lines) + "\n")
-    payload = {"mode": mode, "seed": seed, "validations": [asdict(o) for o in outcomes]}
+    payload = {"mode": mode, "seed": seed, "validations": [asdict(o) for o in outcomes],
+               "claims": claims}
     atomic_write(out_dir / "results.json", json.dumps(payload, indent=1, default=_json_default))
 
 

@@ -64,7 +64,8 @@ def accelerated_rates(ctx):
         z = rng.normal(size=d)
         grad = np.array([(f(z + h * e) - f(z - h * e)) / (2 * h) for e in np.eye(d)])
         worst = max(worst, float(np.max(np.abs((z - grad) - step(z)))))
-    ctx.check("Lemma 4: max |z - grad f(z) - U phi(Uz)|", worst, 0.0, tol=1e-7)
+    ctx.check("Lemma 4: max |z - grad f(z) - U phi(Uz)|", worst, 0.0, tol=1e-7,
+              claim="lin2019/lemma4")
     act = get_lifted_activation("tanh")
     x = rng.normal(size=d)
     z = u @ x
@@ -72,7 +73,7 @@ def accelerated_rates(ctx):
     for _ in range(10):
         x, z = act.phi(w @ x), step(z)
     ctx.check("10 layers phi(Wx) = U^-1 (10 GD steps on z)",
-              np.max(np.abs(x - np.linalg.solve(u, z))), 0.0, tol=1e-10)
+              np.max(np.abs(x - np.linalg.solve(u, z))), 0.0, tol=1e-10, claim="lin2019/lemma4")
 
     # ---- convex: Theorems 1-3 --------------------------------------------------------------
     n = ctx.pick(quick=100, default=300)
@@ -93,10 +94,13 @@ def accelerated_rates(ctx):
               "heavy ball": rate_bounds(k, lipschitz=big_l, dist2=dist2)["heavy_ball"],
               "Nesterov": rate_bounds(k + 1, lipschitz=big_l, dist2=dist2)["nesterov"]}
     theorem = {"GD": "Theorem 1", "heavy ball": "Theorem 2", "Nesterov": "Theorem 3"}
+    claims = {"GD": "lin2019/theorem1-gd", "heavy ball": "lin2019/theorem2-heavy-ball",
+              "Nesterov": "lin2019/theorem3-nesterov"}
     for name in gap:
         ok = np.isfinite(bounds[name])
         ctx.check(f"{theorem[name]}: max gap/bound, {name}",
-                  np.max(gap[name][ok] / bounds[name][ok]), 1.0, comparison="le")
+                  np.max(gap[name][ok] / bounds[name][ok]), 1.0, comparison="le",
+                  claim=claims[name])
     ctx.check("Nesterov gap < GD gap / 10 at the last iterate", gap["Nesterov"][-1],
               gap["GD"][-1] / 10, comparison="le")
 
@@ -115,15 +119,16 @@ def accelerated_rates(ctx):
     e_hb = errors(lambda g: heavy_ball(g, x0, step=alpha, momentum=beta, max_iter=iters2))
     kk = np.arange(e_gd.size)
     ctx.check("GD: max ||e_k|| / (q_GD^k ||e_0||)", np.max(e_gd / (q_gd ** kk * e_gd[0])), 1.0,
-              comparison="le", tol=1e-9)
+              comparison="le", tol=1e-9, claim="lin2019/linear-rates")
     ctx.check("GD fitted linear rate vs q_GD", _fitted_rate(e_gd), q_gd, comparison="le",
-              tol=1e-9)
+              tol=1e-9, claim="lin2019/linear-rates")
     # fit before the rounding floor: up to where the error has fallen by 1e10
     k_fit = int(np.argmax(e_hb / e_hb[0] < 1e-10)) or e_hb.size - 1
     hb_rate = _fitted_rate(e_hb[:k_fit + 1])
     ctx.check("heavy ball fitted linear rate vs q_HB", hb_rate, q_hb, comparison="le",
-              tol=q_hb * (2 ** (2 / k_fit) - 1))
-    ctx.check("heavy ball rate < GD rate", hb_rate, _fitted_rate(e_gd), comparison="le")
+              tol=q_hb * (2 ** (2 / k_fit) - 1), claim="lin2019/linear-rates")
+    ctx.check("heavy ball rate < GD rate", hb_rate, _fitted_rate(e_gd), comparison="le",
+              claim="lin2019/linear-rates")
 
     # ---- figure ----------------------------------------------------------------------------
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))

@@ -90,7 +90,8 @@ def binaryrelax_validation(ctx):
                 curves[arch, method].append(1 - res.history["val_error"])
             ctx.progress(f"{arch} {method}: test error {np.mean(err[arch, method]):.4f}")
 
-    ctx.check("every quantized net ends exactly in Q (all runs)", in_Q, True, comparison="true")
+    ctx.check("every quantized net ends exactly in Q (all runs)", in_Q, True, comparison="true",
+              claim="osher2018/binaryrelax-in-q")
     for arch in archs:
         ctx.check(f"{arch} float test error", np.mean(err[arch, "float"]), 0.0,
                   tol=0.1, comparison="le", note="chance is 0.9")

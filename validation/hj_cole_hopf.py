@@ -69,9 +69,11 @@ def hj_cole_hopf(ctx):
                           spacings, errors))
     for m in methods:
         p = observed_orders(spacings, errors[m])[-1]
-        ctx.check(f"1-D {m}: observed order (finest pair)", p, 2.0, tol=0.3)
+        ctx.check(f"1-D {m}: observed order (finest pair)", p, 2.0, tol=0.3,
+                  claim=["osher2018/local-entropy-viscous-hj", "oberman2017/lemma2"])
     ctx.check("1-D explicit: finest max error", errors["explicit"][-1], 0.0,
-              tol=errors["explicit"][-2] / 2.0 ** 1.7, note="≤ previous/2^1.7")
+              tol=errors["explicit"][-2] / 2.0 ** 1.7, note="≤ previous/2^1.7",
+              claim=["osher2018/local-entropy-viscous-hj", "oberman2017/lemma2"])
 
     # 2-D: a tilted egg-crate, explicit scheme, two or three resolutions.
     sizes2 = ctx.pick(quick=[41, 81], default=[41, 81, 161])
@@ -91,7 +93,8 @@ def hj_cole_hopf(ctx):
     ctx.table(order_table("2-D explicit viscous HJ vs Cole–Hopf (t = 0.5), max error on "
                           "|x|∞ ≤ 2.5", spacings2, {"explicit 2-D": errors2}))
     ctx.check("2-D explicit: observed order (finest pair)",
-              observed_orders(spacings2, errors2)[-1], 2.0, tol=0.3)
+              observed_orders(spacings2, errors2)[-1], 2.0, tol=0.3,
+              claim=["osher2018/local-entropy-viscous-hj", "oberman2017/lemma2"])
 
     # Vanishing viscosity: Cole–Hopf with ε → 0 tends to Hopf–Lax at order 1 in ε.
     x = np.linspace(-length, length, 1601)
@@ -104,7 +107,7 @@ def hj_cole_hopf(ctx):
     ctx.table(order_table("Cole–Hopf with viscosity ε vs Hopf–Lax (t = 1), max gap on |x| ≤ 4",
                           viscosities, {"Cole–Hopf − Hopf–Lax": gaps}, parameter="ε"))
     ctx.check("vanishing viscosity: order in ε", observed_orders(viscosities, gaps)[-1], 1.0,
-              tol=0.1)
+              tol=0.1, claim="osher2018/vanishing-viscosity")
 
     fig, (ax_u, ax_e) = plt.subplots(1, 2, figsize=(11, 4))
     ax_u.plot(keep["x"], keep["f"], "k--", lw=1, label="f (t = 0)")

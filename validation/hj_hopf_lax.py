@@ -59,16 +59,19 @@ def hj_hopf_lax(ctx):
         u_fast, y_fast = hopf_lax(f, x, t, backend="numba")
         u_slow, y_slow = hopf_lax(f, x, t, backend="numpy")
         diffs.append(max(np.max(np.abs(u_fast - u_slow)), np.max(np.abs(y_fast - y_slow))))
-    ctx.check("1-D hopf_lax vs brute force, max |Δu|,|Δy|", max(diffs), 0.0, tol=1e-12)
+    ctx.check("1-D hopf_lax vs brute force, max |Δu|,|Δy|", max(diffs), 0.0, tol=1e-12,
+              claim="osher2018/lax-oleinik")
     g0, g1 = np.linspace(-2, 2, 48), np.linspace(-1, 3, 40)
     f2 = ctx.rng.normal(size=(48, 40))
     u_fast, y_fast = hopf_lax(f2, (g0, g1), 0.3)
     pts = np.stack(np.meshgrid(g0, g1, indexing="ij"), -1).reshape(-1, 2)
     brute = f2.ravel()[None, :] + ((pts[:, None] - pts[None, :]) ** 2).sum(-1) / 0.6
     ctx.check("2-D hopf_lax vs full brute force, max |Δu|",
-              np.max(np.abs(u_fast.ravel() - brute.min(axis=1))), 0.0, tol=1e-12)
+              np.max(np.abs(u_fast.ravel() - brute.min(axis=1))), 0.0, tol=1e-12,
+              claim="osher2018/lax-oleinik")
     ctx.check("2-D hopf_lax vs full brute force, max |Δy|",
-              np.max(np.abs(y_fast.reshape(2, -1).T - pts[brute.argmin(axis=1)])), 0.0, tol=1e-12)
+              np.max(np.abs(y_fast.reshape(2, -1).T - pts[brute.argmin(axis=1)])), 0.0, tol=1e-12,
+              claim="osher2018/lax-oleinik")
 
     # 2. Schemes vs Hopf–Lax, 1-D, t = 1.
     t, length = 1.0, 6.0
@@ -91,7 +94,8 @@ def hj_hopf_lax(ctx):
                           spacings, errors))
     for s in SCHEMES:
         p, tol = EXPECTED_ORDER[s]
-        ctx.check(f"1-D {s}: observed order", observed_orders(spacings, errors[s])[-1], p, tol=tol)
+        ctx.check(f"1-D {s}: observed order", observed_orders(spacings, errors[s])[-1], p, tol=tol,
+                  claim="osher2018/lax-oleinik")
 
     # 3. 2-D, t = 0.5, Godunov and ENO2 (Lax–Friedrichs is the same sum per axis).
     sizes2 = ctx.pick(quick=[41, 81], default=[41, 81, 161])
@@ -116,9 +120,10 @@ def hj_hopf_lax(ctx):
     for s in ("lax-friedrichs", "godunov"):
         p, tol = EXPECTED_ORDER[s]
         ctx.check(f"2-D {s}: observed order", observed_orders(spacings2, errors2[s])[-1], p,
-                  tol=tol)
+                  tol=tol, claim="osher2018/lax-oleinik")
     ctx.check("2-D eno2: observed order of the mean error",
-              observed_orders(spacings2, mean_eno2)[-1], 2.0, tol=0.3)
+              observed_orders(spacings2, mean_eno2)[-1], 2.0, tol=0.3,
+              claim="osher2018/lax-oleinik")
 
     fig, (ax_u, ax_e) = plt.subplots(1, 2, figsize=(11, 4))
     xc = coarse["x"]

@@ -117,11 +117,12 @@ def hj_widening(ctx):
     # Inviscid checks.
     ctx.check("inviscid: convex wells' total width non-decreasing in t",
               bool(np.all(np.diff(widths) >= 0)), True, comparison="true",
-              note=f"{widths[0]:.2f} → {widths[-1]:.2f}")
+              note=f"{widths[0]:.2f} → {widths[-1]:.2f}", claim="osher2018/widening-minima")
     ctx.check("inviscid: nodes of f's convex wells where u_xx ≤ 0 (all t ≤ 2)",
-              max(misses), 0, tol=0)
+              max(misses), 0, tol=0, claim="osher2018/widening-minima")
     ctx.check("inviscid: barrier max between wells non-increasing",
-              float(np.max(np.diff(barrier))), 0.0, comparison="le", tol=0)
+              float(np.max(np.diff(barrier))), 0.0, comparison="le", tol=0,
+              claim="osher2018/removing-maxima")
     ctx.check("inviscid: min u − min f at t = 2 (global minimum preserved)",
               abs(inviscid[2.0].min() - f.min()), 0.0, tol=1e-12)
     ctx.check("inviscid: global minimiser still the narrow well at t = 2",
@@ -129,15 +130,18 @@ def hj_widening(ctx):
 
     # Viscous checks.
     ctx.check("viscous: u(x_n, t) non-decreasing and ≥ f(x_n)",
-              float(np.min(np.diff(u_n))), 0.0, comparison="ge", tol=0)
+              float(np.min(np.diff(u_n))), 0.0, comparison="ge", tol=0,
+              claim="osher2018/entropy-raises-minima")
     ctx.check("viscous: u(x_w, t) non-decreasing and ≥ f(x_w)",
-              float(np.min(np.diff(u_w))), 0.0, comparison="ge", tol=0)
+              float(np.min(np.diff(u_w))), 0.0, comparison="ge", tol=0,
+              claim="osher2018/entropy-raises-minima")
     finite = np.asarray(vmax)[np.isfinite(vmax)]
     ctx.check("viscous: local max between wells non-increasing while it exists",
               float(np.max(np.diff(finite))), 0.0, comparison="le", tol=0,
-              note=f"exists for {finite.size} of {len(vmax)} times")
+              note=f"exists for {finite.size} of {len(vmax)} times",
+              claim="osher2018/removing-maxima")
     ctx.check("viscous: nodes of f's convex wells where u_xx ≤ 0 (all t ≤ 2)",
-              max(vmiss), 0, tol=0)
+              max(vmiss), 0, tol=0, claim="osher2018/widening-minima")
     narrow_basin, wide_basin = x < 0, x >= 0
 
     def advantage(t):
@@ -145,9 +149,9 @@ def hj_widening(ctx):
         return u[narrow_basin].min() - u[wide_basin].min()
 
     ctx.check("viscous, small t = 0.05: global minimiser in the narrow well",
-              advantage(0.05) < 0, True, comparison="true")
+              advantage(0.05) < 0, True, comparison="true", claim="oberman2017/fig2-wide-valleys")
     ctx.check("viscous, large t = 2: global minimiser in the wide well",
-              advantage(2.0) > 0, True, comparison="true")
+              advantage(2.0) > 0, True, comparison="true", claim="oberman2017/fig2-wide-valleys")
     t_c = scipy.optimize.brentq(advantage, 0.05, 2.0, xtol=1e-3)
     ctx.table(f"Local entropy switches its global minimiser from the narrow to the wide well "
               f"at t_c = {t_c:.3f}.")

@@ -54,7 +54,8 @@ def _algorithm_check(ctx):
         block.set_coefficients(*algorithm_coefficients(block, momentum=0.5))
         worst = max(worst, float(np.max(np.abs(block.forward(x0[None])[0]
                                                - np.linalg.solve(u, run())))))
-    ctx.check("weight-tied GD/HB/AGD blocks = U^-1 (algorithm iterates)", worst, 0.0, tol=1e-10)
+    ctx.check("weight-tied GD/HB/AGD blocks = U^-1 (algorithm iterates)", worst, 0.0, tol=1e-10,
+              claim="lin2019/algorithms-as-architectures")
 
 
 @validation("inspired-architectures",
@@ -95,7 +96,8 @@ def inspired_architectures(ctx):
     deep = depths[-1]
     for kind in ("hb", "agd", "admm"):
         ctx.check(f"{deep} steps: {kind} mean error <= plain GD-Net's (%)",
-                  errors[kind, deep].mean(), errors["gd", deep].mean(), comparison="le")
+                  errors[kind, deep].mean(), errors["gd", deep].mean(), comparison="le",
+                  claim="lin2019/faster-algorithms-better-nets")
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
     width = 0.8 / len(depths)

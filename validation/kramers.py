@@ -61,10 +61,12 @@ def kramers(ctx):
     gap = np.abs(1.0 - ratio)
     asymptotic = betas * barrier >= 2.0
     ctx.check("|1 - Kramers/exact| decreases monotonically for beta*barrier >= 2",
-              bool(np.all(np.diff(gap[asymptotic]) < 0)), True, comparison="true")
+              bool(np.all(np.diff(gap[asymptotic]) < 0)), True, comparison="true",
+              claim="oberman2017/kramers")
     scaled = betas * barrier * gap
     ctx.check("beta*barrier*|1 - ratio|: last two values agree (O(1/beta) correction)",
-              abs(scaled[-1] - scaled[-2]) / scaled[-1], 0.0, tol=0.1, comparison="le")
+              abs(scaled[-1] - scaled[-2]) / scaled[-1], 0.0, tol=0.1, comparison="le",
+              claim="oberman2017/kramers")
     ctx.check(f"Kramers/exact at beta*barrier={betas[-1]:g}", ratio[-1], 1.0,
               tol=2.0 * scaled[-1] / (betas[-1] * barrier), comparison="abs",
               note="tolerance 2x the O(1/beta) correction")

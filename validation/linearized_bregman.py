@@ -102,23 +102,28 @@ def linearized_bregman_validation(ctx):
     rate_lb, rate_lp = np.array(rate_lb), np.array(rate_lp)
 
     # Checks: exact recovery well below the transition, failure well above it.
-    ctx.check("LB recovery rate, s/m <= 0.2", rate_lb[ratios <= 0.2].min(), 1.0, comparison="ge")
+    ctx.check("LB recovery rate, s/m <= 0.2", rate_lb[ratios <= 0.2].min(), 1.0, comparison="ge",
+              claim="osher2018/linearized-bregman")
     ctx.check("LB recovery rate, s/m >= 0.6", rate_lb[ratios >= 0.6].max(), 0.0, tol=0.05,
-              comparison="le")
+              comparison="le", claim="osher2018/linearized-bregman")
     # The transition sits at the Donoho–Tanner curve, to the finite-n width n^{-1/2}.
     x_lp, x_lb = crossing(ratios, rate_lp), crossing(ratios, rate_lb)
     ctx.check("LP 50% transition s/m vs Donoho-Tanner rho(1/2)", x_lp, rho_dt, tol=n ** -0.5)
     # LB solves the same problem: its transition is LP's, to one grid step (it may stop
     # unconverged near the transition, where convergence is slowest).
-    ctx.check("LB 50% transition s/m vs LP's", x_lb, x_lp, tol=float(ratios[1] - ratios[0]))
-    ctx.check("max |u_LB - u_LP|/|u0| where both recover", max(agree_err), 0.0, tol=1e-6)
-    ctx.check("signals LB recovers but LP does not", lb_only, 0, comparison="le")
+    ctx.check("LB 50% transition s/m vs LP's", x_lb, x_lp, tol=float(ratios[1] - ratios[0]),
+              claim="osher2018/linearized-bregman")
+    ctx.check("max |u_LB - u_LP|/|u0| where both recover", max(agree_err), 0.0, tol=1e-6,
+              claim="osher2018/linearized-bregman")
+    ctx.check("signals LB recovers but LP does not", lb_only, 0, comparison="le",
+              claim="osher2018/linearized-bregman")
     # LB converges slowly only near the transition: away from it (where LP recovers every
     # signal) it must match LP exactly within n_iter iterations.
     total_lp = int(round(np.sum(rate_lp) * trials))
     ctx.check("LP recoveries LB misses where LP recovers all", missed_inside, 0,
               comparison="le", note=f"overall {lp_only} of {total_lp} LP recoveries unconverged "
-                                    f"after {n_iter} LB iterations, all near the transition")
+                                    f"after {n_iter} LB iterations, all near the transition",
+              claim="osher2018/linearized-bregman")
     ctx.table("| s/m | LB recovery | LP recovery |\n| --- | --- | --- |\n" + "\n".join(
         f"| {r:.3f} | {a:.2f} | {b:.2f} |" for r, a, b in zip(ratios, rate_lb, rate_lp))
         + f"\n\nDonoho–Tanner ρ(1/2) = {rho_dt:.4f}; 50% crossing: LP {x_lp:.3f}, LB {x_lb:.3f}.")

@@ -56,11 +56,12 @@ def unrolled_ista(ctx):
     }
     start = _nmse_db(lista_forward(lista_init(a, lam, layers), a, y), x)
     ctx.check(f"NMSE at K={layers}: LISTA <= FISTA (dB)", per_layer["LISTA (learned)"][-1],
-              per_layer["FISTA"][-1], comparison="le")
+              per_layer["FISTA"][-1], comparison="le", claim="lin2019/unrolled-ista")
     ctx.check(f"NMSE at K={layers}: LISTA <= ISTA (dB)", per_layer["LISTA (learned)"][-1],
-              per_layer["ISTA"][-1], comparison="le")
+              per_layer["ISTA"][-1], comparison="le", claim="lin2019/unrolled-ista")
     ctx.check("LISTA gain over its ISTA initialisation (dB)",
-              start - per_layer["LISTA (learned)"][-1], 3.0, comparison="ge")
+              start - per_layer["LISTA (learned)"][-1], 3.0, comparison="ge",
+              claim="lin2019/unrolled-ista")
     ctx.table("| K | " + " | ".join(per_layer) + " |\n|---|---|---|---|\n" + "\n".join(
         f"| {k + 1} | " + " | ".join(f"{per_layer[name][k]:.1f} dB" for name in per_layer) + " |"
         for k in range(0, layers, max(layers // 4, 1))))

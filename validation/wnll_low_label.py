@@ -98,7 +98,8 @@ def wnll_low_label(ctx):
     diff = acc["wnll"][0] - acc["gl"][0]
     se = diff.std(ddof=1) / np.sqrt(draws)
     ctx.check("WNLL - GL at 1 label/class, lower 95% bound", diff.mean() - 2 * se, 0.0,
-              comparison="ge", note=f"mean {100 * diff.mean():.1f} pts over {draws} draws")
+              comparison="ge", note=f"mean {100 * diff.mean():.1f} pts over {draws} draws",
+              claim="osher2018/wnll-vs-gl")
 
     # Check 2: the coupon collector gives N H_N random labels to see every class.
     harmonic = N * np.sum(1.0 / np.arange(1, N + 1))
