@@ -53,10 +53,11 @@ def controlled_sgd_validation(ctx):
               comparison="ge",
               note=f"E V(sgd)={fine['expected_V_sgd']:.4g}, "
                    f"E V(csgd)={fine['expected_V_csgd']:.4g}, "
-                   f"½E∫α²={fine['control_cost']:.4g}")
+                   f"½E∫α²={fine['control_cost']:.4g}", claim="oberman2017/theorem7")
     ctx.check("PDE: DP identity residual |E V(csgd)+½E∫α² - ∫u0 ρ0|", residual(fine),
               0.0, tol=0.6 * residual(coarse), comparison="le",
-              note=f"coarse grid: {residual(coarse):.3g} (first order: halves)")
+              note=f"coarse grid: {residual(coarse):.3g} (first order: halves)",
+              claim="oberman2017/theorem7")
 
     mc = controlled_sgd_paths(run, f, n_paths=n_paths, rng=ctx.rng)
     pde = {"V_sgd": (fine["expected_V_sgd"], coarse["expected_V_sgd"]),
@@ -67,7 +68,8 @@ def controlled_sgd_validation(ctx):
         mean, se = mc.info[key]
         ctx.check(f"Monte Carlo vs PDE: {key}", mean, value,
                   tol=4 * se + abs(value - value_coarse), comparison="abs",
-                  note=f"SE {se:.2g}, discretization {abs(value - value_coarse):.2g}")
+                  note=f"SE {se:.2g}, discretization {abs(value - value_coarse):.2g}",
+                  claim="oberman2017/fig1-forward-backward")
     mean, se = mc.info["improvement"]
     ctx.check("Monte Carlo: improvement - 4 SE > 0", mean - 4 * se, 0.0, comparison="ge")
 

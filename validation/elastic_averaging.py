@@ -78,10 +78,11 @@ def elastic_averaging_validation(ctx):
         ctx.progress(f"p={p}: gap {gaps[-1]:.3g}")
     gaps = np.array(gaps)
     ctx.check("gap decreases as the number of replicas grows", bool(np.all(np.diff(gaps) < 0)),
-              True, comparison="true", note=", ".join(f"{g:.3g}" for g in gaps))
+              True, comparison="true", note=", ".join(f"{g:.3g}" for g in gaps),
+              claim="oberman2017/distributed")
     slope = np.polyfit(np.log(counts), np.log(gaps), 1)[0]
     ctx.check("log-log slope of gap vs p", slope, -0.3, comparison="le",
-              note="theory -0.5 (independent replicas)")
+              note="theory -0.5 (independent replicas)", claim="oberman2017/distributed")
 
     same, why = mpi_matches_in_process()
     if same is None:

@@ -47,10 +47,12 @@ def homogenization(ctx):
         ctx.progress(f"epsilon={eps:g}: gap {gap:.3g}")
     gaps = np.array(gaps)
     ctx.check("gap decreases at every smaller epsilon", bool(np.all(np.diff(gaps) < 0)), True,
-              comparison="true", note=", ".join(f"{g:.3g}" for g in gaps))
+              comparison="true", note=", ".join(f"{g:.3g}" for g in gaps),
+              claim="oberman2017/theorem15")
     slope = np.polyfit(np.log(epsilons), np.log(gaps), 1)[0]
     ctx.check("log-log slope of gap vs epsilon", slope, 0.3, comparison="ge",
-              note="theory 0.5 (fluctuations of variance O(epsilon))")
+              note="theory 0.5 (fluctuations of variance O(epsilon))",
+              claim="oberman2017/theorem15")
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
     ax1.plot(t_ref, x_ref[:, 0], "k-", lw=2, label=r"gradient flow of $f_\gamma$")

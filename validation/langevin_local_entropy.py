@@ -72,6 +72,8 @@ def langevin_local_entropy(ctx):
 
     # 1-D: exact gradient from a fine grid, estimates at a few points.
     axis = np.linspace(-7.0, 7.0, 4001)
+    claims = ["oberman2017/lemma4", "oberman2017/theorem15-average", "oberman2017/algorithm1",
+              "osher2018/local-entropy-gradient"]   # the ledger rows these checks test
     xs1 = np.array([-1.5, -0.6, 0.0, 0.4, 1.2])
     exact1 = exact_local_entropy_gradient(f1(axis), [axis], GAMMA, xs1[:, None])[:, 0]
     est1, se1 = np.zeros_like(xs1), np.zeros_like(xs1)
@@ -79,7 +81,7 @@ def langevin_local_entropy(ctx):
         e, s = estimate(grad1, [x], step_size)
         est1[i], se1[i] = e[0], s[0]
         ctx.check(f"1-D |estimate - exact| / SE at x={x}", abs(e[0] - exact1[i]) / s[0], 0.0,
-                  tol=4.0, comparison="le", note=f"SE={s[0]:.2g}")
+                  tol=4.0, comparison="le", note=f"SE={s[0]:.2g}", claim=claims)
     ctx.progress(f"1-D done ({steps} Langevin steps x {n_chains} chains per point)")
 
     # 2-D: a coupled, non-convex f.
@@ -94,7 +96,7 @@ def langevin_local_entropy(ctx):
         est2[i] = e
         worst = np.max(np.abs(e - exact2[i]) / s)
         ctx.check(f"2-D max_j |estimate - exact|_j / SE_j at x=({x[0]:g}, {x[1]:g})", worst, 0.0, tol=4.0,
-                  comparison="le")
+                  comparison="le", claim=claims)
     ctx.progress("2-D done")
 
     # The O(η′) bias: the error at x = -1.5 for larger steps (more chains to see it).

@@ -71,9 +71,9 @@ def rvscgd_validation(ctx):
             w, w_star, k)) / se_grad))
     # batch-means z-scores follow Student's t with 19 degrees of freedom: P(|t| > 4) ≈ 8e-4
     ctx.check("population loss vs Monte Carlo (standard errors)", worst_loss_z, 0.0, tol=4.0,
-              comparison="le", note=f"{n_mc} samples, 3 points")
+              comparison="le", note=f"{n_mc} samples, 3 points", claim="dinhxin2020/lemma2")
     ctx.check("expected coarse gradient vs MC (max |t| of 150)", worst_grad_z, 0.0, tol=5.5,
-              comparison="le", note="P(max |t₁₉| > 5.5 of 150) ≈ 4e-3")
+              comparison="le", note="P(max |t₁₉| > 5.5 of 150) ≈ 4e-3", claim="dinhxin2020/lemma2")
 
     # 2. Population RVSCGD from several random starts.
     n_starts = ctx.pick(quick=2, default=5, full=20)
@@ -83,16 +83,21 @@ def rvscgd_validation(ctx):
     L0 = max(r.history["lagrangian"][0] for r in runs)
     ctx.check("max one-step increase of the Lagrangian", max(
         np.max(np.diff(r.history["lagrangian"])) for r in runs), 0.0, tol=1e-14 * L0,
-        comparison="le", note="rounding of L")
+        comparison="le", note="rounding of L",
+              claim=["dinhxin2020/lemma6-lagrangian", "dinhxin2020/fig4"])
     ctx.check("max one-step increase of theta(w_t, w*)", max(
-        np.max(np.diff(r.history["angle"])) for r in runs), 0.0, tol=1e-12, comparison="le")
+        np.max(np.diff(r.history["angle"])) for r in runs), 0.0, tol=1e-12, comparison="le",
+              claim=["dinhxin2020/lemma5-angle", "dinhxin2020/fig4"])
     # the limit: ū ∝ w* on ū's support S, and S within the teacher's support
     par = max(angle(r.info["u"], np.where(r.info["u"] != 0, w_star, 0)) for r in runs)
-    ctx.check("angle(u_bar, w* restricted to supp u_bar), worst start", par, 0.0, tol=1e-8)
+    ctx.check("angle(u_bar, w* restricted to supp u_bar), worst start", par, 0.0, tol=1e-8,
+              claim="dinhxin2020/corollary-l0")
     ctx.check("supp u_bar inside supp w*, all starts", all(
-        np.all(w_star[r.info["u"] != 0] != 0) for r in runs), True, comparison="true")
+        np.all(w_star[r.info["u"] != 0] != 0) for r in runs), True, comparison="true",
+              claim="dinhxin2020/corollary-l0")
     exact = sum(np.array_equal(r.info["u"] != 0, w_star != 0) for r in runs)
-    ctx.check("starts whose u_bar has the full support of w*", exact, n_starts, comparison="ge")
+    ctx.check("starts whose u_bar has the full support of w*", exact, n_starts, comparison="ge",
+              claim="dinhxin2020/corollary-l0")
 
     # 3. Sample version: m training inputs, the empirical coarse gradient.
     m = ctx.pick(quick=500, default=2000, full=10000)
@@ -117,9 +122,10 @@ def rvscgd_validation(ctx):
     nnz_r = np.array([p[0] for p in pareto["RVSCGD"]])
     nnz_a = np.array([p[0] for p in pareto["ADMM"]])
     ctx.check("nnz(u) RVSCGD - ADMM at the paper's lambda=1e-4", nnz_r[2] - nnz_a[2], 0,
-              comparison="le", tol=-1, note="strictly sparser")
+              comparison="le", tol=-1, note="strictly sparser",
+              claim="dinhxin2020/sparser-than-admm")
     ctx.check("lambdas where RVSCGD is at least as sparse as ADMM", np.sum(nnz_r <= nnz_a),
-              len(lams), comparison="ge")
+              len(lams), comparison="ge", claim="dinhxin2020/sparser-than-admm")
     # At equal loss: where the sparsity ranges overlap, RVSCGD's loss-vs-nnz curve lies
     # on or below ADMM's, i.e. the same loss needs no more nonzeros.
     order = np.argsort(nnz_r)
@@ -127,7 +133,8 @@ def rvscgd_validation(ctx):
     overlap = [(n_a, f_a) for n_a, f_a in pareto["ADMM"] if nnz_r.min() <= n_a <= nnz_r.max()]
     gap = max(np.interp(n_a, nnz_r[order], f_r) - f_a for n_a, f_a in overlap)
     ctx.check("max over ADMM points: f_RVSCGD(nnz) - f_ADMM at equal nnz", gap, 0.0,
-              comparison="le", note=f"{len(overlap)} ADMM points in RVSCGD's nnz range")
+              comparison="le", note=f"{len(overlap)} ADMM points in RVSCGD's nnz range",
+              claim="dinhxin2020/same-loss-as-admm")
     ctx.table("| λ | nnz(ū) RVSCGD | nnz(u) ADMM | f(ū) RVSCGD | f(u) ADMM |\n"
               "| --- | --- | --- | --- | --- |\n" + "\n".join(rows) +
               "\n\nAt equal λ RVSCGD's limit is sparser; at equal nnz its loss f(u) is no "
