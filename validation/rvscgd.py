@@ -84,10 +84,10 @@ def rvscgd_validation(ctx):
     ctx.check("max one-step increase of the Lagrangian", max(
         np.max(np.diff(r.history["lagrangian"])) for r in runs), 0.0, tol=1e-14 * L0,
         comparison="le", note="rounding of L",
-              claim=["dinhxin2020/lemma6-lagrangian", "dinhxin2020/fig4"])
+        claim=["dinhxin2020/lemma6-lagrangian", "dinhxin2020/fig4"])
     ctx.check("max one-step increase of theta(w_t, w*)", max(
         np.max(np.diff(r.history["angle"])) for r in runs), 0.0, tol=1e-12, comparison="le",
-              claim=["dinhxin2020/lemma5-angle", "dinhxin2020/fig4"])
+        claim=["dinhxin2020/lemma5-angle", "dinhxin2020/fig4"])
     # the limit: ū ∝ w* on ū's support S, and S within the teacher's support
     par = max(angle(r.info["u"], np.where(r.info["u"] != 0, w_star, 0)) for r in runs)
     ctx.check("angle(u_bar, w* restricted to supp u_bar), worst start", par, 0.0, tol=1e-8,
