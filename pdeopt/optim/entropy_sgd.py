@@ -416,6 +416,15 @@ class HeatEntropySGD(EntropySGD):
         τ₀ > 0, the smoothing variance.
     others
         As :class:`EntropySGD`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> opt = HeatEntropySGD(0.5, gamma=1.0, L=5, noise=0.0, rng=0)
+    >>> x = np.array([1.0, -2.0])
+    >>> opt.step(x, x.copy(), lambda y: (0.5 * float(y @ y), y.copy()))  # f = ½|x|²
+    >>> bool(np.linalg.norm(x) < np.linalg.norm([1.0, -2.0])), opt.evaluations
+    (True, 6)
     """
 
     method = "H-ESGD"
@@ -463,6 +472,17 @@ class Heat(_Relaxed):
         The outer SGD step's (see :class:`pdeopt.nn.SGD`); momentum in [0, 1).
     rng : None, int or numpy.random.Generator
         For the perturbations ξ.
+
+    Examples
+    --------
+    On f(x) = ½|x|², G_τ * f = f + const, so the estimate is x up to sampling error:
+
+    >>> import numpy as np
+    >>> opt = Heat(1.0, heat=0.01, L=400, rng=0)
+    >>> x = np.array([1.0, -2.0])
+    >>> g = opt.relaxed_gradient(x, x.copy(), lambda y: (0.5 * float(y @ y), y.copy()))
+    >>> bool(np.max(np.abs(g - x)) < 0.05)
+    True
     """
 
     method = "HEAT"
@@ -522,6 +542,17 @@ class HJ(_Relaxed):
         The outer SGD step's; momentum in [0, 1).
     rng : None, int or numpy.random.Generator
         Unused by HJ (no noise); accepted so that every relaxation takes it.
+
+    Examples
+    --------
+    On f(x) = ½|x|² the Moreau envelope with t = 1/γ has ∇u = x/(1 + t), x/2 at γ = 1:
+
+    >>> import numpy as np
+    >>> opt = HJ(1.0, gamma=1.0, L=100, inner_lr=0.2, scoping=0.0)
+    >>> x = np.array([1.0, -2.0])
+    >>> g = opt.relaxed_gradient(x, x.copy(), lambda y: (0.5 * float(y @ y), y.copy()))
+    >>> np.round(g, 6).tolist()
+    [0.5, -1.0]
 
     References
     ----------
