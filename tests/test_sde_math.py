@@ -304,6 +304,8 @@ def test_log_domain_implicit_solve_equals_a_dense_solve():
      "grad_f"),
     (lambda: local_entropy_gradient(lambda y: y, [0.0], 1.0, max_iter=2.5, step_size=0.1),
      TypeError, "max_iter"),
+    (lambda: local_entropy_gradient(lambda y: y, [0.0], 1.0, max_iter=5, step_size=0.1,
+                                    n_chains=1), ValueError, "n_chains"),  # no standard error
     (lambda: two_scale_esgd(lambda y: y, [0.0], gamma=1, epsilon=0.1, t=1, rng=-1),
      ValueError, "rng"),
 ])

@@ -62,7 +62,7 @@ def local_entropy_gradient(grad_f, x, gamma, *, max_iter, step_size, n_chains=64
     step_size : float
         η′ > 0.
     n_chains : int
-        Independent chains (≥ 2 for a standard error).
+        Independent chains, ≥ 2 (their spread is the standard error).
     burn_in : int, optional
         Steps discarded before the uniform time average (default L // 4, < L).
     alpha : float in (0, 1], optional
@@ -109,7 +109,7 @@ def local_entropy_gradient(grad_f, x, gamma, *, max_iter, step_size, n_chains=64
     steps = check_integer(max_iter, "max_iter", minimum=1)
     step_size = check_positive(step_size, "step_size")
     temperature = check_positive(temperature, "temperature")
-    n_chains = check_integer(n_chains, "n_chains", minimum=1)
+    n_chains = check_integer(n_chains, "n_chains", minimum=2)
     burn_in = steps // 4 if burn_in is None else check_integer(burn_in, "burn_in", minimum=0)
     if burn_in >= steps:
         raise ValueError(f"burn_in must be < max_iter, got burn_in={burn_in}, "
@@ -145,6 +145,5 @@ def local_entropy_gradient(grad_f, x, gamma, *, max_iter, step_size, n_chains=64
         mean /= rec.nit - burn_in
     per_chain = (x - mean) / gamma
     estimate = per_chain.mean(axis=0)
-    se = (per_chain.std(axis=0, ddof=1) / math.sqrt(n_chains) if n_chains > 1
-          else np.full_like(estimate, np.nan))
+    se = per_chain.std(axis=0, ddof=1) / math.sqrt(n_chains)
     return rec.result(estimate, standard_error=se, mean_y=mean.mean(axis=0))
