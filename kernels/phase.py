@@ -2,20 +2,28 @@
 
 Every iteration of a phase retrieval method is two FFTs and a few passes over the
 pixels; these kernels make each pass a single sweep that updates its arrays in
-place. Arrays are C-contiguous; Fourier arrays are complex128 in NumPy's FFT
+place. Arrays are C-contiguous; Fourier arrays are complex in NumPy's FFT
 layout (zero frequency at index 0); ``known`` marks the measured magnitudes.
 
 ``phase.magnitude_prox``     z ← (t·M·z/|z| + σ·z)/(t + σ) where known (σ = 0: projection)
 ``phase.pdhg_fourier``       ŷ ← h·ŷ; w = z − t·ŷ; z⁺ = prox_{t g_σ}(w); ŷ ← ŷ + s(2z⁺ − z); z ← z⁺
                              (h: the DR1 filter of the previous step, fused here; None: 1)
-``phase.pdhg_dual``          x ← P_X(u); u ← weight·(u − P_X(u))   (projection onto X*, DR2
-                             damping; x real float64 for a real object, else complex128)
-``phase.object_step``        the ER / HIO real-space rule, and x ← P_X(u′) (u and x real
-                             float64 for a real object, else complex128)
+``phase.pdhg_dual``          u ← c·u; x ← P_X(u); u ← weight·(u − P_X(u))   (projection onto
+                             X*, DR2 damping; x real for a real object, else complex)
+``phase.object_step``        the ER / HIO real-space rule on u′ ← c·u′, and x ← P_X(u′) (u and
+                             x real for a real object, else complex)
 ``phase.replace_outside``    u ← v outside the support (OSS's smoothed exterior; Re v for a
                              real u)
 ``phase.multiply``           a ← a·h (a Fourier filter)
 ``phase.r_factor``           Σ_known | |X| − M |  (numerator of the R-factor)
+``phase.hermitian_fill``     z[k] ← conj z[−k] in the columns right of N₁//2 (the spectrum of a
+                             real array from its real-input FFT's left half)
+
+c (``scale``, default 1) is the FFT backend's normalization (:mod:`pdeopt.phase.fft_backends`):
+1 for unitary FFTs, N for FFTW's unnormalized pair. Every kernel takes float64/complex128
+or float32/complex64 arrays (one precision per call) and writes in the arrays' precision;
+the Numba loops compute each pixel in double precision and round once on the store, the
+NumPy twins compute in the arrays' precision.
 
 P_X is the projection onto the object set X = {u = 0 off D} and, when
 ``nonnegative``, {u real, u ≥ 0 in D} (Osher 2018; Pham et al., Opt. Express 2019).
@@ -70,17 +78,22 @@ def _check_real_iterate(a, nonnegative, name="u", x=None):
         raise ValueError(f"x must have the dtype of {name} ({a.dtype}), got {x.dtype}")
 
 
-def _pdhg_dual_numpy(u, x, support, weight, nonnegative):
+def _pdhg_dual_numpy(u, x, support, weight, nonnegative, scale=1.0):
     _check_real_iterate(x, nonnegative, "x")
+    if scale != 1.0:
+        u *= scale
     projected = _project_object(u, support, nonnegative)
     x[...] = projected if np.iscomplexobj(x) else projected.real   # a real object: x real
     u[...] = weight * (u - x)
     return u, x
 
 
-def _object_step_numpy(u, u_prime, x, support, beta, nonnegative, error_reduction):
+def _object_step_numpy(u, u_prime, x, support, beta, nonnegative, error_reduction,
+                       scale=1.0):
     _check_real_iterate(u, nonnegative, x=x)
     v = u_prime.real if nonnegative else u_prime   # a real object keeps Re u′
+    if scale != 1.0:
+        v = v * scale
     good = support & (v >= 0.0) if nonnegative else support
     x[...] = np.where(good, v, 0.0)
     u[...] = x if error_reduction else np.where(good, v, u - beta * v)
@@ -99,6 +112,13 @@ def _multiply_numpy(a, h):
 
 def _r_factor_numpy(xhat, magnitudes, known):
     return float(np.sum(np.abs(np.abs(xhat) - magnitudes)[known]))
+
+
+def _hermitian_fill_numpy(z):
+    n0, n1 = z.shape
+    right = np.arange(n1 // 2 + 1, n1)
+    z[:, right] = np.conj(z[(-np.arange(n0)) % n0][:, n1 - right])
+    return z
 
 
 # --- Numba: one sweep per step, over the flattened arrays -----------------------------------
@@ -156,7 +176,8 @@ def _pdhg_fourier_pixel(zi, yi, m, known, t, s, sigma, inv):
     w = complex(zi.real - t * yi.real, zi.imag - t * yi.imag)
     if known:
         w = _prox_pixel(w.real, w.imag, m, t, sigma, inv)
-    return w, complex(yi.real + s * (2.0 * w.real - zi.real), yi.imag + s * (2.0 * w.imag - zi.imag))
+    return w, complex(yi.real + s * (2.0 * w.real - zi.real),
+                      yi.imag + s * (2.0 * w.imag - zi.imag))
 
 
 # h is an array or None; numba compiles one version for each and drops the dead branch
@@ -188,15 +209,15 @@ def _pdhg_dual_pixel(ui, support, weight, nonnegative):
 
 
 @njit
-def _pdhg_dual_core(u, x, support, weight, nonnegative):
+def _pdhg_dual_core(u, x, support, weight, nonnegative, c):
     for i in range(u.size):
-        x[i], u[i] = _pdhg_dual_pixel(u[i], support[i], weight[i], nonnegative)
+        x[i], u[i] = _pdhg_dual_pixel(u[i] * c, support[i], weight[i], nonnegative)
 
 
 @pnjit
-def _pdhg_dual_par(u, x, support, weight, nonnegative):
+def _pdhg_dual_par(u, x, support, weight, nonnegative, c):
     for i in prange(u.size):
-        x[i], u[i] = _pdhg_dual_pixel(u[i], support[i], weight[i], nonnegative)
+        x[i], u[i] = _pdhg_dual_pixel(u[i] * c, support[i], weight[i], nonnegative)
 
 
 # a real object's estimate x = P_X(d) is real: written as float64, half the bytes
@@ -207,15 +228,15 @@ def _pdhg_dual_real_pixel(ui, support, weight):
 
 
 @njit
-def _pdhg_dual_real_core(u, x, support, weight):
+def _pdhg_dual_real_core(u, x, support, weight, c):
     for i in range(u.size):
-        x[i], u[i] = _pdhg_dual_real_pixel(u[i], support[i], weight[i])
+        x[i], u[i] = _pdhg_dual_real_pixel(u[i] * c, support[i], weight[i])
 
 
 @pnjit
-def _pdhg_dual_real_par(u, x, support, weight):
+def _pdhg_dual_real_par(u, x, support, weight, c):
     for i in prange(u.size):
-        x[i], u[i] = _pdhg_dual_real_pixel(u[i], support[i], weight[i])
+        x[i], u[i] = _pdhg_dual_real_pixel(u[i] * c, support[i], weight[i])
 
 
 @njit
@@ -228,16 +249,16 @@ def _object_pixel(ui, v, support, beta, nonnegative, error_reduction):
 
 
 @njit
-def _object_step_core(u, u_prime, x, support, beta, nonnegative, error_reduction):
+def _object_step_core(u, u_prime, x, support, beta, nonnegative, error_reduction, c):
     for i in range(u.size):
-        x[i], u[i] = _object_pixel(u[i], u_prime[i], support[i], beta, nonnegative,
+        x[i], u[i] = _object_pixel(u[i], u_prime[i] * c, support[i], beta, nonnegative,
                                    error_reduction)
 
 
 @pnjit
-def _object_step_par(u, u_prime, x, support, beta, nonnegative, error_reduction):
+def _object_step_par(u, u_prime, x, support, beta, nonnegative, error_reduction, c):
     for i in prange(u.size):
-        x[i], u[i] = _object_pixel(u[i], u_prime[i], support[i], beta, nonnegative,
+        x[i], u[i] = _object_pixel(u[i], u_prime[i] * c, support[i], beta, nonnegative,
                                    error_reduction)
 
 
@@ -252,16 +273,16 @@ def _object_pixel_real(ui, v, support, beta, error_reduction):
 
 
 @njit
-def _object_step_real_core(u, u_prime, x, support, beta, error_reduction):
+def _object_step_real_core(u, u_prime, x, support, beta, error_reduction, c):
     for i in range(u.size):
-        x[i], u[i] = _object_pixel_real(u[i], u_prime[i].real, support[i], beta,
+        x[i], u[i] = _object_pixel_real(u[i], u_prime[i].real * c, support[i], beta,
                                         error_reduction)
 
 
 @pnjit
-def _object_step_real_par(u, u_prime, x, support, beta, error_reduction):
+def _object_step_real_par(u, u_prime, x, support, beta, error_reduction, c):
     for i in prange(u.size):
-        x[i], u[i] = _object_pixel_real(u[i], u_prime[i].real, support[i], beta,
+        x[i], u[i] = _object_pixel_real(u[i], u_prime[i].real * c, support[i], beta,
                                         error_reduction)
 
 
@@ -310,6 +331,15 @@ def _r_factor_par(xhat, m, known):
     for i in prange(xhat.size):
         total += _r_factor_pixel(xhat[i], m[i]) if known[i] else 0.0
     return total
+
+
+@njit
+def _hermitian_fill_core(z):
+    n0, n1 = z.shape
+    for k0 in range(n0):
+        m0 = (n0 - k0) % n0
+        for k1 in range(n1 // 2 + 1, n1):
+            z[k0, k1] = z[m0, n1 - k1].conjugate()
 
 
 def _flat(*arrays):
@@ -369,23 +399,26 @@ def _pdhg_fourier_numba(z, yhat, magnitudes, known, t, s, sigma, fourier_filter=
     return z, yhat
 
 
-def _pdhg_dual_numba(u, x, support, weight, nonnegative):
+def _pdhg_dual_numba(u, x, support, weight, nonnegative, scale=1.0):
     _check_real_iterate(x, nonnegative, "x")
     if np.iscomplexobj(x):
-        _sweep(_pdhg_dual_core, _pdhg_dual_par, (u, x, support, weight), (bool(nonnegative),))
+        _sweep(_pdhg_dual_core, _pdhg_dual_par, (u, x, support, weight),
+               (bool(nonnegative), float(scale)))
     else:
-        _sweep(_pdhg_dual_real_core, _pdhg_dual_real_par, (u, x, support, weight))
+        _sweep(_pdhg_dual_real_core, _pdhg_dual_real_par, (u, x, support, weight),
+               (float(scale),))
     return u, x
 
 
-def _object_step_numba(u, u_prime, x, support, beta, nonnegative, error_reduction):
+def _object_step_numba(u, u_prime, x, support, beta, nonnegative, error_reduction,
+                       scale=1.0):
     _check_real_iterate(u, nonnegative, x=x)
     if np.iscomplexobj(u):
         _sweep(_object_step_core, _object_step_par, (u, u_prime, x, support),
-               (float(beta), bool(nonnegative), bool(error_reduction)))
+               (float(beta), bool(nonnegative), bool(error_reduction), float(scale)))
     else:
         _sweep(_object_step_real_core, _object_step_real_par, (u, u_prime, x, support),
-               (float(beta), bool(error_reduction)))
+               (float(beta), bool(error_reduction), float(scale)))
     return u, x
 
 
@@ -402,6 +435,11 @@ def _multiply_numba(a, h):
 
 def _r_factor_numba(xhat, magnitudes, known):
     return float(sum(_sweep(_r_factor_core, _r_factor_par, (xhat, magnitudes, known))))
+
+
+def _hermitian_fill_numba(z):
+    _hermitian_fill_core(z)
+    return z
 
 
 # --- numba.cuda: the same sweeps, one thread per pixel; NumPy arrays in and out -------------
@@ -520,8 +558,10 @@ def _pdhg_fourier_cuda(z, yhat, magnitudes, known, t, s, sigma, fourier_filter=N
     return z, yhat
 
 
-def _pdhg_dual_cuda(u, x, support, weight, nonnegative):
+def _pdhg_dual_cuda(u, x, support, weight, nonnegative, scale=1.0):
     _check_real_iterate(x, nonnegative, "x")
+    if scale != 1.0:
+        u *= scale
     xc = x if np.iscomplexobj(x) else x.astype(np.complex128)
     _launch("pdhg_dual", [u, xc, support, weight], [0, 1], bool(nonnegative))
     if xc is not x:
@@ -529,8 +569,11 @@ def _pdhg_dual_cuda(u, x, support, weight, nonnegative):
     return u, x
 
 
-def _object_step_cuda(u, u_prime, x, support, beta, nonnegative, error_reduction):
+def _object_step_cuda(u, u_prime, x, support, beta, nonnegative, error_reduction,
+                      scale=1.0):
     _check_real_iterate(u, nonnegative, x=x)
+    if scale != 1.0:
+        u_prime = u_prime * scale
     # a real iterate goes to the device as complex (every call copies there and back)
     uc, xc = (u, x) if np.iscomplexobj(u) else (u.astype(np.complex128), x.astype(np.complex128))
     _launch("object_step", [uc, u_prime, xc, support], [0, 2], float(beta), bool(nonnegative),
@@ -568,3 +611,4 @@ register("phase.replace_outside", numpy=_replace_outside_numpy, numba=_replace_o
          cuda=_replace_outside_cuda)
 register("phase.multiply", numpy=_multiply_numpy, numba=_multiply_numba, cuda=_multiply_cuda)
 register("phase.r_factor", numpy=_r_factor_numpy, numba=_r_factor_numba, cuda=_r_factor_cuda)
+register("phase.hermitian_fill", numpy=_hermitian_fill_numpy, numba=_hermitian_fill_numba)

@@ -1,4 +1,11 @@
-"""The phase kernels: every backend equals the NumPy twin on random inputs."""
+"""The phase kernels: every backend equals the NumPy twin on random inputs, in float64 and
+float32 (complex128 and complex64).
+
+Tolerances: float64 1e-12. float32: the Numba loops compute a pixel in double precision and
+round once on the store, the NumPy twins round every operation to float32 (unit roundoff
+u = 2⁻²⁴ ≈ 6e-8); a pixel takes ≤ ~10 operations on values ≤ ~10, so the two differ by
+≤ ~10·u·10 ≈ 6e-6 absolute: 2e-5 (relative and absolute) is that with a margin of 3.
+"""
 import numpy as np
 import pytest
 from hypothesis import given
@@ -10,14 +17,22 @@ shapes = st.tuples(st.integers(1, 9), st.integers(1, 9))
 seeds = st.integers(0, 2 ** 32 - 1)
 
 
-def _inputs(shape, seed):
+def _inputs(shape, seed, single=False):
     rng = np.random.default_rng(seed)
     c = lambda: rng.standard_normal(shape) + 1j * rng.standard_normal(shape)  # noqa: E731
     z = c()
     z.flat[0] = 0.0  # the phase of 0 is a special case
-    return dict(z=z, yhat=c(), u=c(), v=c(), m=rng.uniform(0, 2, shape),
-                known=rng.random(shape) < 0.8, support=rng.random(shape) < 0.5,
-                weight=rng.uniform(0.2, 1, shape), h=rng.uniform(0, 1, shape))
+    a = dict(z=z, yhat=c(), u=c(), v=c(), m=rng.uniform(0, 2, shape),
+             known=rng.random(shape) < 0.8, support=rng.random(shape) < 0.5,
+             weight=rng.uniform(0.2, 1, shape), h=rng.uniform(0, 1, shape))
+    if single:
+        a = {k: v.astype(np.complex64 if np.iscomplexobj(v) else np.float32)
+             if v.dtype != bool else v for k, v in a.items()}
+    return a
+
+
+def _tolerance(flags):
+    return dict(rtol=2e-5, atol=2e-5) if flags.get("single") else dict(rtol=1e-12, atol=1e-12)
 
 
 def _run(backend, name, a, flags):
@@ -31,14 +46,16 @@ def _run(backend, name, a, flags):
     if name == "pdhg_dual":
         # a real object's estimate is real (float64); a complex one's complex
         real = flags["real"] and flags["nonneg"]
-        x = np.empty(a["u"].shape) if real else np.empty_like(a["u"])
-        return list(k(a["u"], x, a["support"], a["weight"], flags["nonneg"]))
+        x = np.empty(a["u"].shape, a["u"].real.dtype) if real else np.empty_like(a["u"])
+        return list(k(a["u"], x, a["support"], a["weight"], flags["nonneg"],
+                      flags.get("scale", 1.0)))
     if name == "object_step":
         # a real object's iterate: real (float64) or complex with zero imaginary part
         u = (a["u"].real.copy() if flags["real"] else a["u"].real.astype(complex)) \
             if flags["nonneg"] else a["u"]
         x = np.empty_like(u)
-        return list(k(u, a["v"], x, a["support"], flags["beta"], flags["nonneg"], flags["er"]))
+        return list(k(u, a["v"], x, a["support"], flags["beta"], flags["nonneg"], flags["er"],
+                      flags.get("scale", 1.0)))
     if name == "replace_outside":
         u = a["u"].real.copy() if flags["real"] else a["u"]
         return [k(u, a["v"], a["support"])]
@@ -46,6 +63,8 @@ def _run(backend, name, a, flags):
         return [k(a["z"], a["h"])]
     if name == "r_factor":
         return [np.array(k(a["z"], a["m"], a["known"]))]
+    if name == "hermitian_fill":
+        return [k(a["z"])]
     raise AssertionError(name)
 
 
@@ -54,15 +73,35 @@ NAMES = ["magnitude_prox", "pdhg_fourier", "pdhg_dual", "object_step", "replace_
 flags_st = st.fixed_dictionaries({
     "t": st.floats(0.1, 3), "s": st.floats(0.1, 3), "sigma": st.sampled_from([0.0, 0.1, 2.0]),
     "beta": st.floats(0, 1), "nonneg": st.booleans(), "er": st.booleans(),
-    "filtered": st.booleans(), "real": st.booleans()})
+    "filtered": st.booleans(), "real": st.booleans(),
+    "scale": st.sampled_from([1.0, 0.25, 1 / 3]), "single": st.booleans()})
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", NAMES + ["hermitian_fill"])
 @given(shape=shapes, seed=seeds, flags=flags_st)
 def test_numba_equals_numpy(name, shape, seed, flags):
-    a = _inputs(shape, seed)
-    for got, want in zip(_run("numba", name, a, flags), _run("numpy", name, a, flags)):
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    a = _inputs(shape, seed, flags["single"])
+    got_all, want_all = _run("numba", name, a, flags), _run("numpy", name, a, flags)
+    for got, want in zip(got_all, want_all):
+        if name != "r_factor":
+            # the precision follows the input: complex64/float32 in, complex64/float32 out
+            assert got.dtype == want.dtype == (a["u"].dtype if np.iscomplexobj(got)
+                                               else a["m"].dtype), (got.dtype, want.dtype)
+        np.testing.assert_allclose(got, want, **_tolerance(flags))
+
+
+@pytest.mark.parametrize("single", [False, True])
+@given(shape=shapes, seed=seeds)
+def test_hermitian_fill_gives_the_spectrum_of_a_real_array(single, shape, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape).astype(np.float32 if single else np.float64)
+    full = np.fft.fft2(x)
+    z = np.zeros_like(full)
+    z[:, :shape[1] // 2 + 1] = np.fft.rfft2(x)
+    for backend in ("numpy", "numba"):
+        got = select("phase.hermitian_fill", backend)(z.copy())
+        np.testing.assert_allclose(got, full, rtol=1e-5 if single else 1e-12,
+                                   atol=(1e-5 if single else 1e-12) * np.abs(full).max())
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
@@ -141,9 +180,9 @@ def test_parallel_numba_equals_numpy(threshold, name, shape, seed, flags):
     old = getattr(kp, threshold)
     setattr(kp, threshold, 1)
     try:
-        a = _inputs(shape, seed)
+        a = _inputs(shape, seed, flags["single"])
         for got, want in zip(_run("numba", name, a, flags), _run("numpy", name, a, flags)):
-            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(got, want, **_tolerance(flags))
     finally:
         setattr(kp, threshold, old)
 

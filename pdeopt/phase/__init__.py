@@ -9,8 +9,14 @@ whose ``x`` is the estimate projected onto the object constraints and
 ``history["r_factor"]`` its R-factor per iteration; it converges (``status=0``)
 when that R-factor is ≤ ``tol``. Fourier arrays use NumPy's FFT layout (zero frequency at
 index (0, 0)) and the unitary DFT.
+
+Every algorithm takes ``fft="auto" | "scipy" | "pyfftw" | "numpy"``, the FFT backend
+(:mod:`pdeopt.phase.fft_backends`; ``"auto"``: planned FFTW transforms when pyFFTW is
+installed, else ``scipy.fft``), and keeps the precision of its input: float32 magnitudes
+give float32/complex64 iterates, kernels and FFTs; anything else runs in float64.
 """
 from .batch import reconstruct_many
+from .fft_backends import load_fft_wisdom, save_fft_wisdom
 from .forward import central_speckle, oversampling_ratio, simulate
 from .metrics import align, fourier_ring_correlation, frc_resolution, r_factor, real_space_error
 from .primal_dual import gamma_schedule, pdhg, smoothing_filters
@@ -21,6 +27,6 @@ __all__ = [
     "simulate", "central_speckle", "oversampling_ratio",
     "Phantom", "vesicle", "nanorice",
     "error_reduction", "hio", "oss", "oss_widths", "pdhg", "gamma_schedule",
-    "smoothing_filters", "reconstruct_many",
+    "smoothing_filters", "reconstruct_many", "save_fft_wisdom", "load_fft_wisdom",
     "r_factor", "align", "real_space_error", "fourier_ring_correlation", "frc_resolution",
 ]

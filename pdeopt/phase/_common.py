@@ -8,8 +8,9 @@ import numpy as np
 from .._checks import (as_rng, check_bool, check_callable, check_choice, check_integer,
                        check_nonnegative)
 from ..kernels import BACKENDS, select
+from .fft_backends import check_fft, fft_backend
 from .forward import as_image, check_magnitudes, check_mask, check_support
-from .fourier import default_workers, fft2, ifft2
+from .fourier import default_workers
 
 _KERNELS = ("magnitude_prox", "pdhg_fourier", "pdhg_dual", "object_step", "replace_outside",
             "multiply", "r_factor")
@@ -17,35 +18,75 @@ _KERNELS = ("magnitude_prox", "pdhg_fourier", "pdhg_dual", "object_step", "repla
 
 @dataclass
 class Problem:
-    """Validated data of one reconstruction, with its kernels and FFT settings."""
+    """Validated data of one reconstruction, with its kernels and FFT backend.
 
-    magnitudes: np.ndarray      # M, float64, FFT layout
+    The Fourier-space arrays are in the FFT backend's units: ``fft`` gives F a / c
+    (c = ``ffts.scale``, 1 for a unitary backend), so the stored magnitudes are M / c and
+    a real-space array out of ``ifft`` must be multiplied by ``space_scale`` = c² (the
+    kernels take it as ``scale``, the filters carry it).
+    """
+
+    magnitudes: np.ndarray      # M / c, float64 or float32 (the input's), FFT layout
     known: np.ndarray           # measured pixels (bool)
     support: np.ndarray         # D (bool)
     nonnegative: bool           # X = {real, ≥ 0 in D, 0 off D} (else {0 off D})
     workers: int
     kernels: dict
-    norm: float                 # Σ_known M, the R-factor's denominator
+    norm: float                 # Σ_known M / c, the R-factor's denominator
+    ffts: object                # the FFT backend (pdeopt.phase.fft_backends)
+    work: object = None         # a Fourier work array the backend writes into, or None
 
     @property
     def shape(self):
         return self.magnitudes.shape
 
-    def fft(self, a):
-        return fft2(a, self.workers)
+    @property
+    def dtype(self):
+        """The real precision of the run (float64, or float32 for float32 magnitudes)."""
+        return self.magnitudes.dtype
+
+    @property
+    def complex_dtype(self):
+        return self.ffts.complex_dtype
+
+    @property
+    def space_scale(self) -> float:
+        """c²: the factor that brings an inverse FFT's output to real-space units."""
+        return self.ffts.scale ** 2
+
+    def fft(self, a, out=None):
+        """F a / c (into ``out`` where the backend can; use the returned array)."""
+        return self.ffts.forward(a, out)
 
     def ifft(self, a, overwrite=False):
-        return ifft2(a, self.workers, overwrite)
+        """F⁻¹ a / c; ``overwrite`` lets the backend work in a's memory."""
+        return self.ffts.inverse(a, overwrite)
+
+    def empty(self, complex=True):
+        """A work array of the grid in the run's precision, fit for the FFT backend."""
+        return self.ffts.empty(complex)
+
+    def zeros(self, complex=True):
+        a = self.empty(complex)
+        a[...] = 0
+        return a
 
     def r_factor(self, x):
         """R-factor of a real-space estimate x (one FFT and one kernel sweep)."""
-        return self.kernels["r_factor"](self.fft(x), self.magnitudes, self.known) / self.norm
+        xhat = self.fft(x, out=self.work)
+        return self.kernels["r_factor"](xhat, self.magnitudes, self.known) / self.norm
 
 
-def check_workers(workers, shape) -> int:
-    """Threads per FFT: None (see :func:`default_workers`), ≥ 1, or −1 for all cores."""
+def check_workers(workers, shape, fft="scipy") -> int:
+    """Threads per FFT: ≥ 1, −1 for all cores, or None: 1 for FFTW, else
+    :func:`default_workers`.
+
+    FFTW's threads wait badly on shared cores: measured on 2 cores under a load of 7,
+    a 512² complex FFT took 1.9 ms on one thread and 24.5 ms on two (scipy.fft: 3.1 and
+    13 ms), and FFTW's single thread is already faster than scipy.fft's two.
+    """
     if workers is None:
-        return default_workers(shape)
+        return 1 if fft == "pyfftw" else default_workers(shape)
     workers = check_integer(workers, "workers", minimum=-1)
     if workers == 0:
         raise ValueError("workers must be >= 1 or -1 (all cores), got 0")
@@ -53,8 +94,8 @@ def check_workers(workers, shape) -> int:
 
 
 def prepare(magnitudes, support, max_iter, *, missing=None, nonnegative=True, backend="auto",
-            workers=None) -> Problem:
-    m = check_magnitudes(magnitudes)
+            workers=None, fft="scipy") -> Problem:
+    m = check_magnitudes(magnitudes, keep_single=True)
     s = check_support(support, m.shape)
     check_integer(max_iter, "max_iter", minimum=1)
     if missing is None:
@@ -69,10 +110,15 @@ def prepare(magnitudes, support, max_iter, *, missing=None, nonnegative=True, ba
     if not isinstance(backend, str):
         raise TypeError(f"backend must be one of {BACKENDS}, got {type(backend).__name__}")
     check_choice(backend, "backend", BACKENDS)
-    workers = check_workers(workers, m.shape)
+    fft = check_fft(fft)
+    workers = check_workers(workers, m.shape, fft)
+    ffts = fft_backend(fft, m.shape, m.dtype, workers)
     kernels = {k: select(f"phase.{k}", backend) for k in _KERNELS}
+    if ffts.scale != 1.0:
+        m = np.ascontiguousarray(m / m.dtype.type(ffts.scale))
+    work = ffts.empty() if ffts.writes_out else None
     return Problem(m, np.ascontiguousarray(known), s, nonnegative, workers, kernels,
-                   float(m[known].sum()))
+                   float(m[known].sum(dtype=np.float64)), ffts, work)
 
 
 def check_common(*, monitor_every, tol, rng, callback, x0):
@@ -86,23 +132,33 @@ def check_common(*, monitor_every, tol, rng, callback, x0):
 
 
 def initial_fourier(problem: Problem, x0, rng) -> np.ndarray:
-    """z⁰ = F x⁰, or the measured magnitudes with uniformly random phases: M·e^{iφ}."""
+    """z⁰ = F x⁰, or the measured magnitudes with uniformly random phases: M·e^{iφ}.
+
+    In the backend's units (F/c, M/c) and the run's precision; a new array.
+    """
     if x0 is not None:
         x0 = as_image(x0, "x0", shape=problem.shape)
-        return problem.fft(x0.astype(np.complex128))
+        return problem.fft(x0.astype(problem.complex_dtype))
     rng = as_rng(rng)
-    phases = rng.uniform(0.0, 2.0 * np.pi, problem.shape)
-    return problem.magnitudes * np.exp(1j * phases)
+    phases = rng.uniform(0.0, 2.0 * np.pi, problem.shape)   # float64 draws in any precision
+    z = problem.empty()
+    z[...] = problem.magnitudes * np.exp(1j * phases)
+    return z
 
 
 def initial_object(problem: Problem, x0, rng) -> np.ndarray:
-    """u⁰ = x⁰, or F⁻¹(M·e^{iφ}); real (float64, the real part) for a real object.
+    """u⁰ = x⁰, or F⁻¹(M·e^{iφ}); real (the real part) for a real object.
 
     A real object (``nonnegative``, the default) keeps a real iterate: ER, HIO and
-    OSS then take real-input forward FFTs. Otherwise complex128.
+    OSS then take real-input forward FFTs. Otherwise complex. In the run's precision,
+    in a work array of the FFT backend.
     """
-    u = problem.ifft(initial_fourier(problem, x0, rng))
-    return np.ascontiguousarray(u.real if problem.nonnegative else u)
+    u = problem.ifft(initial_fourier(problem, x0, rng), overwrite=True)
+    out = problem.empty(complex=not problem.nonnegative)
+    scale = problem.space_scale
+    out[...] = (u.real if problem.nonnegative else u) * scale if scale != 1.0 else \
+        (u.real if problem.nonnegative else u)
+    return out
 
 
 class Monitor:

@@ -16,6 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 import numpy as np
 
 from .._checks import as_rng, check_callable, check_choice, check_integer
+from .fft_backends import check_fft
 from .forward import check_magnitudes, check_support
 
 __all__ = ["reconstruct_many"]
@@ -91,8 +92,11 @@ def reconstruct_many(algorithm, magnitudes, support, max_iter, n_runs, *, rng=No
     executor : {"process", "thread"}
         Worker processes (default: they scale with the cores) or threads.
     **params
-        Passed to ``algorithm`` (``tol``, ``callback``, ...; a callback must be
-        picklable for worker processes).
+        Passed to ``algorithm`` (``tol``, ``callback``, ``fft``, ...; a callback must be
+        picklable for worker processes). ``fft`` (the FFT backend: ``"auto"``,
+        ``"scipy"``, ``"pyfftw"`` or ``"numpy"``) is checked here, before any run starts;
+        each worker process plans its own FFTW transforms (or loads the wisdom file named
+        by ``PDEOPT_FFTW_WISDOM``).
 
     Returns
     -------
@@ -124,6 +128,8 @@ def reconstruct_many(algorithm, magnitudes, support, max_iter, n_runs, *, rng=No
     executor = check_choice(executor, "executor", ("process", "thread"))
     seeds = _seed_sequence(rng).spawn(n_runs)
     params.setdefault("workers", 1)
+    if "fft" in params:
+        check_fft(params["fft"])        # a bad value or a missing pyFFTW: refused once, here
     args = (algorithm, magnitudes, support, max_iter)
     if n_jobs == 1:
         done = {}

@@ -27,9 +27,11 @@ MAX_FLUX = 1e18
 
 def _check_energy(arr, name):
     # Parseval: ‖F u‖² = ‖u‖²; refusing an overflowing energy keeps every FFT finite
-    scale = np.max(np.abs(arr))
+    scale = np.float64(np.max(np.abs(arr)))
     with np.errstate(over="ignore"):
-        energy = np.sum(np.abs(arr / scale) ** 2) * scale ** 2 if scale > 0 else 0.0
+        # summed in float64 for float32 input too
+        energy = np.sum(np.abs(arr / scale) ** 2, dtype=np.float64) * scale ** 2 \
+            if scale > 0 else 0.0
     if not np.isfinite(energy):
         raise ValueError(f"{name} is too large: its energy Σ|{name}|² overflows float64 "
                          f"(largest entry {scale:.3g}); rescale it")
@@ -68,9 +70,11 @@ def as_vector(value, name) -> np.ndarray:
     return as_float_array(value, name, ndim=1, dtype=np.float64)
 
 
-def check_magnitudes(magnitudes, name="magnitudes") -> np.ndarray:
-    """``magnitudes`` as a 2-D float64 array; NaN, inf or negative entries → ``ValueError``."""
-    m = as_float_array(magnitudes, name, ndim=2, dtype=np.float64)
+def check_magnitudes(magnitudes, name="magnitudes", *, keep_single=False) -> np.ndarray:
+    """``magnitudes`` as a 2-D float64 array (float32 kept as float32 with ``keep_single``);
+    NaN, inf or negative entries → ``ValueError``."""
+    single = keep_single and np.asarray(magnitudes).dtype == np.float32
+    m = as_float_array(magnitudes, name, ndim=2, dtype=np.float32 if single else np.float64)
     if np.any(m < 0):
         raise ValueError(f"{name} must be >= 0 (Fourier magnitudes), "
                          f"got {int(np.sum(m < 0))} negative value(s)")

@@ -116,14 +116,15 @@ def pdhg_step(p, z, yhat, x, weight, s, t, sigma, fourier_filter=None):
     # ŷ ← h·ŷ (DR1: heat kernel on F y); z ← prox_{t g_σ}(z − t ŷ); ŷ ← F d = ŷ + s(2z⁺ − z)
     k["pdhg_fourier"](z, yhat, p.magnitudes, p.known, t, s, sigma, fourier_filter)
     d = p.ifft(yhat, overwrite=True)
-    # x ← P_X(d) (the estimate); d ← weight·P_X*(d) = y (DR2 damping)
-    k["pdhg_dual"](d, x, p.support, weight, p.nonnegative)
-    return p.fft(d)
+    # d ← c²·d (the backend's units); x ← P_X(d) (the estimate); d ← weight·P_X*(d) = y
+    # (DR2 damping)
+    k["pdhg_dual"](d, x, p.support, weight, p.nonnegative, p.space_scale)
+    return p.fft(d, out=d)
 
 
 def pdhg(magnitudes, support, max_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, t=1.0,
          smoothing="dr3", gammas=None, restart_best=True, missing=None, nonnegative=True,
-         monitor_every=1, tol=0.0, callback=None, backend="auto", workers=None):
+         monitor_every=1, tol=0.0, callback=None, backend="auto", workers=None, fft="auto"):
     """Primal–dual hybrid gradient with dual smoothing (GPS, the seed's DR1/DR2/DR3).
 
     Solves the relaxed phase problem
@@ -157,8 +158,9 @@ def pdhg(magnitudes, support, max_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, 
     Parameters
     ----------
     magnitudes, support, max_iter, x0, rng, missing, nonnegative, monitor_every, callback,
-    backend, workers
-        As in :func:`pdeopt.phase.error_reduction`; a start x0 gives z⁰ = F x0,
+    backend, workers, fft
+        As in :func:`pdeopt.phase.error_reduction` (float32 magnitudes: the whole run in
+        single precision; ``fft`` the FFT backend); a start x0 gives z⁰ = F x0,
         else z⁰ = M·e^{iφ} with random phases; y⁰ = 0.
     sigma : float
         σ ≥ 0 of g_σ: 0 is the hard magnitude constraint, larger values trust the
@@ -223,7 +225,7 @@ def pdhg(magnitudes, support, max_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, 
     tol, rng = check_common(monitor_every=monitor_every, tol=tol, rng=rng, callback=callback,
                             x0=x0)
     p = prepare(magnitudes, support, max_iter, missing=missing, nonnegative=nonnegative,
-                backend=backend, workers=workers)
+                backend=backend, workers=workers, fft=fft)
     if smoothing is None:
         gammas = [0.0]
     elif gammas is None:
@@ -233,12 +235,12 @@ def pdhg(magnitudes, support, max_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, 
         raise ValueError(f"s·gamma must be finite for every stage, got s={s:g}, "
                          f"max gamma={max(gammas):g}")
     z = np.ascontiguousarray(initial_fourier(p, x0, rng))
-    yhat = np.zeros_like(z)                      # F y, y⁰ = 0
-    x = np.zeros(z.shape) if p.nonnegative else np.zeros_like(z)   # a real object: x real
+    yhat = p.zeros()                             # F y, y⁰ = 0
+    x = p.zeros(complex=not p.nonnegative)       # a real object: x real
     stage_length = int(np.ceil(max_iter / len(gammas)))
     rec = Recorder("pdhg", max_iter=max_iter, tol=tol, callback=callback, sigma=sigma, s=s,
                    t=t, smoothing=smoothing, gammas=gammas, nonnegative=p.nonnegative,
-                   backend=backend)
+                   backend=backend, fft=p.ffts.name, dtype=str(p.dtype))
     monitor = Monitor(p, rec, monitor_every)
     pending = None                               # the DR1 filter still to apply to yhat
     with rec.running():
@@ -247,6 +249,9 @@ def pdhg(magnitudes, support, max_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, 
             if first == 0:
                 fourier_filter, weight = smoothing_filters(p.shape, p.support, gammas[stage],
                                                            s, smoothing)
+                weight = weight.astype(p.dtype)
+                if fourier_filter is not None:
+                    fourier_filter = fourier_filter.astype(p.dtype)
                 if restart_best and monitor.best_state is not None:
                     z[...], yhat[...] = monitor.best_state
                     pending = None              # the saved F y is already filtered
@@ -255,4 +260,5 @@ def pdhg(magnitudes, support, max_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, 
             if monitor.end(it, x, lambda: (
                     z.copy(), yhat * pending if pending is not None else yhat.copy())):
                 break
-    return finish(p, rec, monitor, x, use_best=restart_best, backend=backend)
+    return finish(p, rec, monitor, x, use_best=restart_best, backend=backend,
+                  fft=p.ffts.name)

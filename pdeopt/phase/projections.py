@@ -23,10 +23,11 @@ __all__ = ["error_reduction", "hio", "oss", "oss_widths"]
 def projection_step(p, u, x, beta, error_reduction):
     """One ER/HIO iteration in place: two FFTs and two fused sweeps; x ← P_X(u′)."""
     k = p.kernels
-    z = p.fft(u)
+    z = p.fft(u, out=p.work)
     k["magnitude_prox"](z, p.magnitudes, p.known, 1.0, 0.0)
     u_prime = p.ifft(z, overwrite=True)
-    k["object_step"](u, u_prime, x, p.support, beta, p.nonnegative, error_reduction)
+    k["object_step"](u, u_prime, x, p.support, beta, p.nonnegative, error_reduction,
+                     p.space_scale)
 
 
 def check_beta(beta):
@@ -43,47 +44,55 @@ def check_stages(values, name):
 
 
 def _run(name, magnitudes, support, max_iter, *, x0, rng, beta, error_reduction, oss, alphas,
-         missing, nonnegative, monitor_every, tol, callback, backend, workers):
+         missing, nonnegative, monitor_every, tol, callback, backend, workers, fft):
     tol, rng = check_common(monitor_every=monitor_every, tol=tol, rng=rng, callback=callback,
                             x0=x0)
     if alphas is not None:
         alphas = check_stages(alphas, "alphas")
     p = prepare(magnitudes, support, max_iter, missing=missing, nonnegative=nonnegative,
-                backend=backend, workers=workers)
+                backend=backend, workers=workers, fft=fft)
     if oss and alphas is None:
         alphas = list(oss_widths(p.shape))
     k = p.kernels
     u = initial_object(p, x0, rng)
-    x = np.zeros_like(u)
+    x = p.zeros(complex=np.iscomplexobj(u))
     n_stages = 1 if alphas is None else len(alphas)
     stage_length = int(np.ceil(max_iter / n_stages))
     rec = Recorder(name, max_iter=max_iter, tol=tol, callback=callback, beta=beta,
-                   alphas=alphas, nonnegative=p.nonnegative, backend=backend)
+                   alphas=alphas, nonnegative=p.nonnegative, backend=backend,
+                   fft=p.ffts.name, dtype=str(p.dtype))
     monitor = Monitor(p, rec, monitor_every)
     radius = frequency_radius(p.shape) if alphas is not None else None
     outside = ~p.support
+    if alphas is not None:
+        exterior = p.zeros(complex=np.iscomplexobj(u))
     with rec.running():
         for it in range(max_iter):
             stage, first = divmod(it, stage_length)
             if alphas is not None and first == 0:
                 # OSS: a new filter width; restart from the best iterate so far
-                filt = np.exp(-0.5 * (radius / alphas[stage]) ** 2)
+                # the filter carries the FFT backend's c² (see Problem)
+                filt = (np.exp(-0.5 * (radius / alphas[stage]) ** 2)
+                        * p.space_scale).astype(p.dtype)
                 if monitor.best_state is not None:
                     u[...] = monitor.best_state[0]
             projection_step(p, u, x, beta, error_reduction)
             if alphas is not None:
                 # smooth the exterior of the support with a Gaussian filter in Fourier space
-                v = p.fft(np.where(outside, u, 0.0))
+                exterior[...] = 0
+                np.copyto(exterior, u, where=outside)
+                v = p.fft(exterior, out=p.work)
                 k["multiply"](v, filt)
                 k["replace_outside"](u, p.ifft(v, overwrite=True), p.support)
             if monitor.end(it, x, (u,)):
                 break
-    return finish(p, rec, monitor, x, use_best=alphas is not None, backend=backend)
+    return finish(p, rec, monitor, x, use_best=alphas is not None, backend=backend,
+                  fft=p.ffts.name)
 
 
 def error_reduction(magnitudes, support, max_iter, *, x0=None, rng=None, missing=None,
                     nonnegative=True, monitor_every=1, tol=0.0, callback=None, backend="auto",
-                    workers=None):
+                    workers=None, fft="auto"):
     """Error reduction (alternating projections, Gerchberg–Saxton–Fienup).
 
     Iterates u ← P_X(F⁻¹ P_M F u), i.e. u′ = F⁻¹ P_M F u and then u = u′ on the
@@ -95,7 +104,9 @@ def error_reduction(magnitudes, support, max_iter, *, x0=None, rng=None, missing
     ----------
     magnitudes : array_like, 2-D
         Measured Fourier magnitudes M ≥ 0, finite, FFT layout (see
-        :func:`pdeopt.phase.simulate`); not all zero where measured.
+        :func:`pdeopt.phase.simulate`); not all zero where measured. float32 magnitudes
+        run in single precision (float32/complex64 iterates, kernels and FFTs; ``x``
+        float32, complex64 for a complex object); any other dtype in float64.
     support : array_like of bool, 2-D
         The support D (bool or 0/1 values), same shape, not empty. An oversampling
         ratio below 2 warns: the phase is then not unique.
@@ -125,8 +136,14 @@ def error_reduction(magnitudes, support, max_iter, *, x0=None, rng=None, missing
     backend : {"auto", "numpy", "numba", "cuda"}
         Kernels of the per-pixel steps (:mod:`pdeopt.kernels.phase`).
     workers : int, optional
-        Threads per FFT (``scipy.fft``, ≥ 1 or −1 for all); by default 1 below 512²
-        pixels, else all.
+        Threads per FFT (≥ 1 or −1 for all); by default one with FFTW (its threads
+        slow down badly on shared cores) and with SciPy 1 below 512² pixels, else all.
+    fft : {"auto", "scipy", "pyfftw", "numpy"}
+        The FFT backend (:mod:`pdeopt.phase.fft_backends`): ``"scipy"`` is
+        ``scipy.fft``; ``"numpy"`` is ``numpy.fft`` (one thread); ``"pyfftw"`` runs FFTW
+        plans measured once per process (``FFTW_MEASURE``; an ``ImportError`` where
+        pyFFTW is not installed); ``"auto"`` (default) is pyFFTW when installed, else
+        SciPy. The results agree to rounding; ``info["fft"]`` names the one used.
 
     Returns
     -------
@@ -161,12 +178,12 @@ def error_reduction(magnitudes, support, max_iter, *, x0=None, rng=None, missing
     return _run("error_reduction", magnitudes, support, max_iter, x0=x0, rng=rng, beta=0.0,
                 error_reduction=True, oss=False, alphas=None, missing=missing,
                 nonnegative=nonnegative, monitor_every=monitor_every, tol=tol,
-                callback=callback, backend=backend, workers=workers)
+                callback=callback, backend=backend, workers=workers, fft=fft)
 
 
 def hio(magnitudes, support, max_iter, *, x0=None, rng=None, beta=0.9, missing=None,
         nonnegative=True, monitor_every=1, tol=0.0, callback=None, backend="auto",
-        workers=None):
+        workers=None, fft="auto"):
     """Hybrid input–output (Fienup 1982).
 
     With u′ = F⁻¹ P_M F u (its real part for a real object) and γ the pixels where
@@ -200,7 +217,7 @@ def hio(magnitudes, support, max_iter, *, x0=None, rng=None, beta=0.9, missing=N
     return _run("hio", magnitudes, support, max_iter, x0=x0, rng=rng, beta=beta,
                 error_reduction=False, oss=False, alphas=None, missing=missing,
                 nonnegative=nonnegative, monitor_every=monitor_every, tol=tol,
-                callback=callback, backend=backend, workers=workers)
+                callback=callback, backend=backend, workers=workers, fft=fft)
 
 
 def oss_widths(shape, n_stages=10, *, first=2.0, last=0.2):
@@ -237,7 +254,7 @@ def oss_widths(shape, n_stages=10, *, first=2.0, last=0.2):
 
 def oss(magnitudes, support, max_iter, *, x0=None, rng=None, beta=0.9, alphas=None,
         missing=None, nonnegative=True, monitor_every=1, tol=0.0, callback=None,
-        backend="auto", workers=None):
+        backend="auto", workers=None, fft="auto"):
     """Oversampling smoothness: HIO plus Gaussian smoothing of the exterior of the support.
 
     Each iteration is an HIO step (:func:`hio`) followed by
@@ -282,4 +299,4 @@ def oss(magnitudes, support, max_iter, *, x0=None, rng=None, beta=0.9, alphas=No
     return _run("oss", magnitudes, support, max_iter, x0=x0, rng=rng, beta=beta,
                 error_reduction=False, oss=True, alphas=alphas, missing=missing,
                 nonnegative=nonnegative, monitor_every=monitor_every, tol=tol,
-                callback=callback, backend=backend, workers=workers)
+                callback=callback, backend=backend, workers=workers, fft=fft)

@@ -1,0 +1,298 @@
+"""The FFTs of the phase iterations behind one interface: ``scipy.fft``, ``numpy.fft``, FFTW.
+
+An iteration calls ``forward(a, out)`` and ``inverse(z, overwrite)`` of a backend made by
+:func:`fft_backend` and never asks which one it has. Every backend computes, for a
+2-D array a of N pixels,
+
+    forward(a) = F a / c,    inverse(z) = F⁻¹ z / c,
+
+F the unitary DFT (NumPy's layout, zero frequency at index (0, 0)) and ``c = backend.scale``:
+c = 1 for ``scipy.fft`` and ``numpy.fft`` (``norm="ortho"``, scaled inside the library) and
+c = 1/√N for FFTW, whose transforms are unnormalized: scaling there would cost one more
+pass over the array, so the iterations fold c into the sweeps they run anyway (magnitudes
+stored as M/c, real-space results multiplied by c²).
+
+``"pyfftw"`` plans each transform once per process with ``FFTW_MEASURE``, per (shape,
+dtype, threads, direction, real/complex input, calling thread), on SIMD-aligned buffers
+(``pyfftw.empty_aligned``); complex transforms run in place, and a real array's forward
+transform is real-input (r2c) into the left half of the spectrum, the other half filled
+by Hermitian symmetry (kernel ``phase.hermitian_fill``). FFTW's wisdom (what the planner
+measured) lives in the process; :func:`save_fft_wisdom` / :func:`load_fft_wisdom` keep it
+in a file, and the environment variable ``PDEOPT_FFTW_WISDOM`` names a file loaded before
+the first plan and written at exit.
+
+Precision follows the arrays: float32 / complex64 in, complex64 out (all three backends).
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import pickle
+import threading
+
+import numpy as np
+import scipy.fft as sfft
+
+from .._checks import check_choice
+
+__all__ = ["FFT_BACKENDS", "fft_backend", "check_fft", "pyfftw_available",
+           "save_fft_wisdom", "load_fft_wisdom"]
+
+#: The values of the ``fft`` option of the phase methods.
+FFT_BACKENDS = ("auto", "scipy", "pyfftw", "numpy")
+
+#: The environment variable naming FFTW's wisdom file (loaded before the first plan,
+#: written at exit).
+WISDOM_ENV = "PDEOPT_FFTW_WISDOM"
+
+
+def pyfftw_available() -> bool:
+    """Whether pyFFTW can be imported (``pip install pyfftw``, or the ``fast`` extra)."""
+    try:
+        import pyfftw  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def check_fft(fft) -> str:
+    """The FFT backend asked for, resolved: ``"auto"`` → ``"pyfftw"`` when installed, else
+    ``"scipy"``. A name other than those of ``FFT_BACKENDS`` is a ``ValueError`` (a non-string
+    a ``TypeError``), ``"pyfftw"`` without pyFFTW an ``ImportError``, both naming ``fft``."""
+    if not isinstance(fft, str):
+        raise TypeError(f"fft must be one of {FFT_BACKENDS}, got {type(fft).__name__}")
+    check_choice(fft, "fft", FFT_BACKENDS)
+    if fft == "auto":
+        return "pyfftw" if pyfftw_available() else "scipy"
+    if fft == "pyfftw" and not pyfftw_available():
+        raise ImportError("fft='pyfftw' needs pyFFTW, which is not installed: "
+                          "pip install pyfftw (or pdeopt[fast]), or pass fft='scipy'")
+    return fft
+
+
+def _threads(workers) -> int:
+    if workers == -1:
+        try:
+            return len(os.sched_getaffinity(0))
+        except AttributeError:          # not on Linux
+            return os.cpu_count() or 1
+    return int(workers)
+
+
+class _Backend:
+    """The interface: ``scale``, ``empty``, ``forward``, ``inverse`` (see the module)."""
+
+    name = ""
+    scale = 1.0
+    writes_out = False      # whether forward() writes into the ``out`` it is given
+
+    def __init__(self, shape, dtype, workers):
+        self.shape = tuple(shape)
+        self.complex_dtype = np.dtype(dtype)           # complex64 or complex128
+        self.real_dtype = np.empty(0, self.complex_dtype).real.dtype
+        self.workers = workers
+
+    def empty(self, complex=True):
+        """An uninitialized work array of the grid (complex or real), fit for the FFTs."""
+        return np.empty(self.shape, self.complex_dtype if complex else self.real_dtype)
+
+    def forward(self, a, out=None):
+        """F a / c: a new array, or ``out`` (a work array of :meth:`empty`) where the
+        backend can write into it; use the returned array."""
+        raise NotImplementedError
+
+    def inverse(self, z, overwrite=False):
+        """F⁻¹ z / c; ``overwrite=True`` lets the backend use ``z``'s memory (in place)."""
+        raise NotImplementedError
+
+
+class _Scipy(_Backend):
+    name = "scipy"
+
+    def forward(self, a, out=None):
+        return sfft.fft2(a, norm="ortho", workers=self.workers)
+
+    def inverse(self, z, overwrite=False):
+        return sfft.ifft2(z, norm="ortho", workers=self.workers, overwrite_x=overwrite)
+
+
+class _Numpy(_Backend):
+    name = "numpy"
+
+    def forward(self, a, out=None):
+        return np.fft.fft2(a, norm="ortho")
+
+    def inverse(self, z, overwrite=False):
+        return np.fft.ifft2(z, norm="ortho")
+
+
+# --- FFTW through pyFFTW ---------------------------------------------------------------------
+
+_PLANS: dict = {}
+_PLAN_LOCK = threading.Lock()
+_WISDOM_LOADED = []
+
+
+def _wisdom_from_env():
+    if _WISDOM_LOADED:
+        return
+    _WISDOM_LOADED.append(True)
+    path = os.environ.get(WISDOM_ENV)
+    if path:
+        if os.path.exists(path):
+            load_fft_wisdom(path)
+        atexit.register(save_fft_wisdom, path)
+
+
+def save_fft_wisdom(path) -> None:
+    """Write FFTW's wisdom (the plans measured in this process) to the file ``path``.
+
+    A later process that loads it (:func:`load_fft_wisdom`, or the environment variable
+    ``PDEOPT_FFTW_WISDOM``) plans the same transforms without measuring them again.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write (a pickle of ``pyfftw.export_wisdom()``, a few kB).
+    """
+    import pyfftw
+    with open(path, "wb") as f:
+        pickle.dump(pyfftw.export_wisdom(), f)
+
+
+def load_fft_wisdom(path) -> bool:
+    """Load FFTW wisdom written by :func:`save_fft_wisdom`; returns whether FFTW took it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file; one that cannot be read as wisdom is a ``ValueError`` naming it.
+    """
+    import pyfftw
+    with open(path, "rb") as f:
+        try:
+            wisdom = pickle.load(f)
+        except Exception as err:
+            raise ValueError(f"path {os.fspath(path)!r} holds no FFTW wisdom") from err
+    if not (isinstance(wisdom, tuple) and all(isinstance(w, bytes) for w in wisdom)):
+        raise ValueError(f"path {os.fspath(path)!r} holds no FFTW wisdom")
+    return all(pyfftw.import_wisdom(wisdom))
+
+
+def _plan(kind, shape, cdtype, threads):
+    """The FFTW plan ``kind`` ("forward", "inverse": complex in place; "r2c": real input
+    into the left columns of a full spectrum) of this thread, made once with FFTW_MEASURE."""
+    key = (kind, shape, cdtype.str, threads, threading.get_ident())
+    plan = _PLANS.get(key)
+    if plan is None:
+        import pyfftw
+        with _PLAN_LOCK:
+            _wisdom_from_env()
+            rdtype = np.empty(0, cdtype).real.dtype
+            # MEASURE overwrites its arrays while it plans: plan on scratch ones
+            full = pyfftw.empty_aligned(shape, cdtype)
+            if kind == "r2c":
+                src = pyfftw.empty_aligned(shape, rdtype)
+                dst = full[:, :shape[1] // 2 + 1]
+                direction = "FFTW_FORWARD"
+            else:
+                src = dst = full
+                direction = "FFTW_FORWARD" if kind == "forward" else "FFTW_BACKWARD"
+            plan = pyfftw.FFTW(src, dst, axes=(0, 1), direction=direction,
+                               flags=("FFTW_MEASURE",), threads=threads)
+            _PLANS[key] = plan
+    return plan
+
+
+class _PyFFTW(_Backend):
+    name = "pyfftw"
+    writes_out = True
+
+    def __init__(self, shape, dtype, workers):
+        super().__init__(shape, dtype, workers)
+        import pyfftw
+        self._pyfftw = pyfftw
+        self.scale = 1.0 / np.sqrt(float(np.prod(self.shape)))
+        self.threads = _threads(workers)
+        self._real_scratch = None
+        from ..kernels import select
+        self._fill = select("phase.hermitian_fill", "auto")
+
+    def empty(self, complex=True):
+        return self._pyfftw.empty_aligned(self.shape,
+                                          self.complex_dtype if complex else self.real_dtype)
+
+    def _fits(self, a, dtype):
+        return (a.dtype == dtype and a.shape == self.shape and a.flags.c_contiguous
+                and a.flags.writeable and self._pyfftw.is_byte_aligned(a))
+
+    def _run(self, kind, src, dst):
+        plan = _plan(kind, self.shape, self.complex_dtype, self.threads)
+        plan.update_arrays(src, dst)
+        plan.execute()
+
+    def forward(self, a, out=None):
+        if out is None or not self._fits(out, self.complex_dtype):
+            out = self.empty()
+        if np.iscomplexobj(a):
+            if a is not out:
+                np.copyto(out, a, casting="same_kind")
+            self._run("forward", out, out)
+            return out
+        if not self._fits(a, self.real_dtype):
+            if self._real_scratch is None:
+                self._real_scratch = self.empty(complex=False)
+            np.copyto(self._real_scratch, a, casting="same_kind")
+            a = self._real_scratch
+        self._run("r2c", a, out[:, :self.shape[1] // 2 + 1])
+        self._fill(out)
+        return out
+
+    def inverse(self, z, overwrite=False):
+        if not (overwrite and self._fits(z, self.complex_dtype)):
+            out = self.empty()
+            np.copyto(out, z, casting="same_kind")
+            z = out
+        self._run("inverse", z, z)
+        return z
+
+
+_CLASSES = {"scipy": _Scipy, "numpy": _Numpy, "pyfftw": _PyFFTW}
+
+
+def fft_backend(fft, shape, dtype=np.complex128, workers=1):
+    """The FFT backend ``fft`` (see :data:`FFT_BACKENDS`) for one grid and precision.
+
+    Parameters
+    ----------
+    fft : {"auto", "scipy", "pyfftw", "numpy"}
+        ``"scipy"``: ``scipy.fft`` (threads: ``workers``); ``"numpy"``: ``numpy.fft``
+        (one thread); ``"pyfftw"``: FFTW plans measured once per process (``workers``
+        threads); ``"auto"``: pyFFTW when it is installed, else SciPy.
+    shape : pair of int
+        The grid.
+    dtype : numpy dtype
+        complex128 or complex64, the precision of the spectra (a real dtype gives its
+        complex one).
+    workers : int
+        Threads per FFT (≥ 1, or −1 for all cores).
+
+    Returns
+    -------
+    backend
+        With ``name``, ``scale`` (c), ``empty()``, ``forward(a, out=None)`` and
+        ``inverse(z, overwrite=False)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> b = fft_backend("scipy", (4, 6))
+    >>> a = np.arange(24.0).reshape(4, 6)
+    >>> bool(np.allclose(b.inverse(b.forward(a)) * b.scale ** 2, a))
+    True
+    """
+    name = check_fft(fft)
+    cdtype = np.result_type(np.dtype(dtype), np.complex64)
+    if cdtype not in (np.complex64, np.complex128):
+        raise ValueError(f"dtype must be float32/64 or complex64/128, got {np.dtype(dtype)}")
+    return _CLASSES[name](shape, cdtype, workers)
