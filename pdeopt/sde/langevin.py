@@ -86,7 +86,7 @@ def local_entropy_gradient(grad_f, x, gamma, *, max_iter, step_size, n_chains=64
     Raises
     ------
     ValueError
-        γ ≤ 0, L < 1, η′ ≤ 0, T ≤ 0, α outside (0, 1], wrong shapes.
+        γ ≤ 0, max_iter < 1, η′ ≤ 0, T ≤ 0, α outside (0, 1], n_chains < 2, wrong shapes.
     pdeopt.DivergenceError
         The chain diverged (η′ too large); names the step, carries ``.result``.
 
