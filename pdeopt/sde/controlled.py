@@ -193,6 +193,7 @@ def controlled_sgd(grad_f, V, x, rho0, *, t, n_steps, beta=2.0):
         log_w[n] = solve(log_w[n + 1])
     u = v_T.min() - 2 * diffusion * log_w
     alpha = np.gradient(u, h, axis=1)
+    rec.require_finite(alpha, 0, "the control alpha = u_x", beta=beta)
 
     # Forward: masses p = ρh, for SGD (α = 0) and controlled SGD (drift −f′ − α(t_n)).
     p_sgd = np.empty_like(u)
