@@ -16,6 +16,8 @@ and baselines use ``backend="numpy"`` so no Numba compilation happens.
 from __future__ import annotations
 
 import inspect
+import os
+import tempfile
 
 import numpy as np
 
@@ -397,8 +399,8 @@ TESTING = {
                        "t": lambda: 0.2},
     _T + "assert_local_entropy_limits": {
         "local_entropy": lambda: __import__("pdeopt.hj").hj.local_entropy,
-        "f": lambda: 0.5 * np.linspace(-5, 5, 201) ** 2 + np.sin(2 * np.linspace(-5, 5, 201)),
-        "x": lambda: np.linspace(-5, 5, 201)},
+        "f": lambda: 0.5 * np.linspace(-5, 5, 1001) ** 2 + np.sin(2 * np.linspace(-5, 5, 1001)),
+        "x": lambda: np.linspace(-5, 5, 1001)},
     _T + "assert_graph_laplacian": {
         "laplacian": lambda: np.diag([3, 1.5, 2.5]) - np.array([[0, 1, 2], [1, 0, 0.5],
                                                                  [2, 0.5, 0]])},
@@ -414,7 +416,7 @@ TESTING = {
         "densities": lambda: np.array([[0, 1, 2, 1, 0], [0.5, 1, 1, 1, 0.5]]),
         "x": lambda: np.linspace(-1, 1, 5)},
     _T + "assert_weak_order": {"step": lambda: (lambda x, dt, dw: x - 1.0 * x * dt + 0.5 * dw),
-                               "n_paths": lambda: 50_000},
+                               "n_paths": lambda: 50_000, "dts": lambda: (0.2, 0.1)},
     _T + "assert_local_entropy_gradient": {
         "estimate": lambda: _entropy_estimate,
         "f": lambda: (lambda p: 0.5 * np.sum(p ** 2, axis=1)),
@@ -422,9 +424,19 @@ TESTING = {
     _T + "trivial_ambiguities": {"x": lambda: PHASE_OBJ.copy()},
 }
 
+def _wisdom_file():
+    from pdeopt import phase
+    path = os.path.join(tempfile.mkdtemp(prefix="pdeopt-wisdom-"), "wisdom.bin")
+    phase.save_fft_wisdom(path)
+    return path
+
+
 #: Per-callable entries where a name means something else than in its subpackage.
 OVERRIDES = {
     **TESTING,
+    "pdeopt.phase.save_fft_wisdom": {
+        "path": lambda: os.path.join(tempfile.mkdtemp(prefix="pdeopt-wisdom-"), "w.bin")},
+    "pdeopt.phase.load_fft_wisdom": {"path": _wisdom_file},
     "pdeopt.Recorder": {"method": lambda: "demo", "max_iter": lambda: 3},
     "pdeopt.hj.hj_prox": {"f": lambda: (lambda z: 0.5 * np.sum(z ** 2, axis=1)),
                           "x": lambda: np.array([1.0, -0.5])},
