@@ -13,16 +13,23 @@ on scikit-learn's digits with 300 and all 1350 training images (MNIST with
 for as many epochs as the three steps together; test error of each, median over
 seeds; the WNLL head labels test points from a template of all training points.
 
-Check: over all sizes and seeds pooled, the WNLL-activated net makes fewer test
-errors than the vanilla one by more than 2 standard errors of the paired
-difference (√(discordant pairs), the McNemar statistic); ``--quick`` (one run)
-only checks that it is not worse by more than 2 standard errors. The relative error
-reductions are reported beside the seed's 20–30 % without a check: at this
-scale they are whatever they are.
+Checks, both on the test points pooled over all sizes and seeds (paired: the two heads
+are scored on the same test points), with the standard error of the paired difference of
+error counts, √(discordant pairs) (the McNemar statistic):
+
+* sign (``osher2018/wnll-cifar10-whole``): the WNLL-activated net makes fewer test errors
+  than the vanilla one by more than 2 SE (``--quick``, one run: not worse by more than 2 SE);
+* size (``osher2018/wnll-relative-improvement``, headline): the relative error reduction
+  (vanilla − WNLL)/vanilla is at least the paper's lower end, 20 %, within 2 SE of the
+  ratio (SE of the difference divided by the vanilla error count). On digits and MNIST the
+  small net's reduction has measured 5–9 %, so this check can fail: the paper's size is
+  then not reproduced at this scale.
 """
 import numpy as np
 
 from ._harness import validation
+
+PAPER_RELATIVE = (0.20, 0.30)  # the summary's 20-30 % relative error reduction (CIFAR)
 
 
 def small_convnet(seed, input_shape, n_classes=10, width=8, buffer=32):
@@ -107,8 +114,14 @@ def wnll_activation(ctx):
     # one run (--quick) can only show WNLL is not worse; several runs must show it is better
     bound = -2 * se if ctx.quick else 2 * se
     ctx.check("test errors vanilla - WNLL (pooled)", fewer, bound, comparison="ge",
-              note=f"{int(vanilla_wrong.sum())} vs {int(wnll_wrong.sum())} errors; "
-                   f"relative {100 * fewer / max(vanilla_wrong.sum(), 1):.0f} %")
+              note=f"{int(vanilla_wrong.sum())} vs {int(wnll_wrong.sum())} errors",
+              claim="osher2018/wnll-cifar10-whole", headline=True)
+    # the size: relative reduction vs the paper's lower end, 2 SE of the paired difference
+    n_vanilla = max(int(vanilla_wrong.sum()), 1)
+    ctx.check("relative error reduction by WNLL (pooled)", fewer / n_vanilla,
+              PAPER_RELATIVE[0], tol=2 * se / n_vanilla, comparison="ge",
+              note=f"paper {PAPER_RELATIVE[0]:.0%}-{PAPER_RELATIVE[1]:.0%}",
+              claim="osher2018/wnll-relative-improvement", headline=True)
 
     # Draw: error vs training-set size, each seed a dot, medians joined.
     fig, ax = plt.subplots(figsize=(6, 4))
