@@ -62,7 +62,14 @@ def _neighbourhood(p, rng, n_directions, radii):
     dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
     axes = np.vstack([np.eye(dim), -np.eye(dim)]) if dim <= 64 else np.empty((0, dim))
     dirs = np.vstack([dirs, axes])
-    return (p.ravel()[None, None, :] + radii[:, None, None] * dirs[None]).reshape(-1, dim)
+    near = (p.ravel()[None, None, :] + radii[:, None, None] * dirs[None]).reshape(-1, dim)
+    if dim > 4:
+        return near
+    # few coordinates: also a uniform line search along each axis over ± the largest radius,
+    # so a misplaced threshold of a 1-D prox cannot hide between the geometric radii
+    steps = np.linspace(-radii.max(), radii.max(), 401)
+    lines = p.ravel()[None, None, :] + steps[:, None, None] * np.eye(dim)[None]
+    return np.vstack([near, lines.reshape(-1, dim)])
 
 
 @checked("prox", "f")
