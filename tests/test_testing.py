@@ -391,3 +391,15 @@ def test_estimator_checker_catches_a_wrong_scope():
         # planted: the chains sample with γ = 0.15 while f_γ is claimed at γ = 0.3
         assert_local_entropy_gradient(_langevin_estimate(grad, 0.15), f, np.array([1.5]),
                                       0.3, bias=0.05)
+
+
+def test_strategies_say_what_to_install_without_hypothesis():
+    import subprocess
+    import sys
+    code = ("import sys; sys.modules['hypothesis'] = None\n"
+            "import pdeopt.testing as t; t.assert_order([0.1, 0.05], [0.1, 0.05], 1)\n"
+            "try:\n    import pdeopt.testing.strategies\nexcept ImportError as e:\n"
+            "    print('IMPORT-ERROR', e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert "IMPORT-ERROR" in out and "pip install hypothesis" in out
