@@ -229,6 +229,25 @@ def _checks_table(checks: list[dict]) -> list[str]:
                   rows, [40, 12, 12, 8, 12, 6])
 
 
+_CLAIM_COLUMNS = ("paper_value", "measured", "scale", "verdict", "reason")
+
+
+def _claims_table(rows: list[dict]) -> list[str]:
+    """The claims-ledger rows of one validation: the claim (id, paper, where), then the
+    paper's value, what was measured, at which scale, the verdict and its reason."""
+    known = {"id", "paper", "where", "claim", "validation", *_CLAIM_COLUMNS}
+    extra = [k for k in rows[0] if k not in known]
+    body = []
+    for r in rows:
+        where = ", ".join(_escape(r[k]) for k in ("paper", "where") if r.get(k))
+        cell = _escape(r.get("claim", ""))
+        if r.get("id"):
+            cell += f" (``{r['id']}``{'; ' + where if where else ''})"
+        body.append([cell] + [_escape(_fmt(r.get(k))) for k in (*_CLAIM_COLUMNS, *extra)])
+    header = ["claim", "paper's value", "measured", "scale", "verdict", "reason", *extra]
+    return _table(header, body)
+
+
 def _load_results(path: Path) -> dict:
     if not path.exists():
         return {}
@@ -300,9 +319,7 @@ def generate_validations(app) -> None:
         else:
             rows = [c for c in claims if c.get("validation") == n]
             if rows:
-                keys = [k for k in rows[0] if k != "validation"]
-                lines += _table([_escape(k) for k in keys],
-                                [[_escape(_fmt(c.get(k))) for k in keys] for c in rows])
+                lines += _claims_table(rows)
             else:
                 lines += [f"The claims ledger has no row for ``{n}``.", ""]
         full = ROOT / "figures" / "full" / n / "results.json"

@@ -59,24 +59,21 @@ HAVE_SPHINX = importlib.util.find_spec("sphinx") is not None
 PREBUILT = os.environ.get("PDEOPT_DOCS_HTML")
 
 
-def _missing() -> str | None:
+def _no_browser() -> str | None:
     if CHROMIUM is None:
         return "no chromium (apt-get install chromium chromium-driver)"
     if CHROMEDRIVER is None:
         return "no chromedriver (apt-get install chromium-driver)"
     if not HAVE_SELENIUM:
         return "selenium is not installed (pip install selenium)"
-    if not PREBUILT and not HAVE_SPHINX:
-        return 'sphinx is not installed (pip install ".[docs]")'
     return None
 
 
 @pytest.fixture(scope="module")
 def site() -> Path:
     """The built site: PDEOPT_DOCS_HTML, or docs/_build/html built now (incrementally)."""
-    why = _missing()
-    if why:
-        pytest.skip(why)
+    if not PREBUILT and not HAVE_SPHINX:
+        pytest.skip('sphinx is not installed (pip install ".[docs]")')
     if PREBUILT:
         html = Path(PREBUILT)
         if not (html / "index.html").is_file():
@@ -107,7 +104,14 @@ def server(site):
 
 
 @pytest.fixture(scope="module")
-def browser(server, tmp_path_factory):
+def browser(site, tmp_path_factory):
+    why = _no_browser()
+    if why:
+        pytest.skip(why)
+    yield from _chromium(tmp_path_factory)
+
+
+def _chromium(tmp_path_factory):
     os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager downloads nothing
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
