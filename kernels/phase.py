@@ -6,6 +6,9 @@ place. Arrays are C-contiguous; Fourier arrays are complex in NumPy's FFT
 layout (zero frequency at index 0); ``known`` marks the measured magnitudes.
 
 ``phase.magnitude_prox``     z ← (t·M·z/|z| + σ·z)/(t + σ) where known (σ = 0: projection)
+``phase.magnitude_prox_real`` z ← ½(P_M(z) + P_M′(z)) on the half spectrum of a real iterate:
+                             M′, known′ the mirror pixel's (−k), so that the inverse real
+                             FFT gives Re F⁻¹ P_M F u (see below)
 ``phase.pdhg_fourier``       ŷ ← h·ŷ; w = z − t·ŷ; z⁺ = prox_{t g_σ}(w); ŷ ← ŷ + s(2z⁺ − z); z ← z⁺
                              (h: the DR1 filter of the previous step, fused here; None: 1)
 ``phase.pdhg_dual``          u ← c·u; x ← P_X(u); u ← weight·(u − P_X(u))   (projection onto
@@ -51,6 +54,13 @@ def _unit_phase(z):
 def _magnitude_prox_numpy(z, magnitudes, known, t, sigma):
     target = (t * magnitudes * _unit_phase(z) + sigma * z) / (t + sigma)
     z[...] = np.where(known, target, z)
+    return z
+
+
+def _magnitude_prox_real_numpy(z, magnitudes, mirror, known, known_mirror, t, sigma):
+    a = _magnitude_prox_numpy(z.copy(), magnitudes, known, t, sigma)
+    b = _magnitude_prox_numpy(z.copy(), mirror, known_mirror, t, sigma)
+    z[...] = 0.5 * (a + b)
     return z
 
 
@@ -167,6 +177,40 @@ def _magnitude_prox_par(z, m, known, t, sigma):
         zi = z[i]
         # an unconditional store lets LLVM vectorize the loop
         z[i] = _prox_pixel(zi.real, zi.imag, m[i], t, sigma, inv) if known[i] else zi
+
+
+# The half spectrum of a real u: z(k) for k₁ ≤ N₁/2, with z(−k) = conj z(k). Re F⁻¹ w is the
+# inverse real FFT of w's Hermitian part ½(w(k) + conj w(−k)); for w = P_M z that is
+# ½(P_M(k)(z) + P_M(−k)(z)) (the magnitude projection commutes with conjugation), one common
+# factor on z. In the columns that are their own mirror (k₁ = 0, N₁/2) M′ = M is passed and
+# the inverse real FFT takes the Hermitian part itself.
+@njit
+def _prox_real_pixel(re, im, ma, mb, ka, kb, t, sigma, inv):
+    mod = np.sqrt(re * re + im * im)
+    if mod > 0.0:
+        ca = (t * ma / mod + sigma) * inv if ka else 1.0
+        cb = (t * mb / mod + sigma) * inv if kb else 1.0
+        c = 0.5 * (ca + cb)
+        return complex(re * c, im * c)
+    a = t * ma * inv if ka else 0.0
+    b = t * mb * inv if kb else 0.0
+    return complex(0.5 * (a + b), 0.0)
+
+
+@njit
+def _magnitude_prox_real_core(z, ma, mb, ka, kb, t, sigma):
+    inv = 1.0 / (t + sigma)
+    for i in range(z.size):
+        zi = z[i]
+        z[i] = _prox_real_pixel(zi.real, zi.imag, ma[i], mb[i], ka[i], kb[i], t, sigma, inv)
+
+
+@pnjit
+def _magnitude_prox_real_par(z, ma, mb, ka, kb, t, sigma):
+    inv = 1.0 / (t + sigma)
+    for i in prange(z.size):
+        zi = z[i]
+        z[i] = _prox_real_pixel(zi.real, zi.imag, ma[i], mb[i], ka[i], kb[i], t, sigma, inv)
 
 
 @njit
@@ -393,6 +437,12 @@ def _magnitude_prox_numba(z, magnitudes, known, t, sigma):
     return z
 
 
+def _magnitude_prox_real_numba(z, magnitudes, mirror, known, known_mirror, t, sigma):
+    _sweep(_magnitude_prox_real_core, _magnitude_prox_real_par,
+           (z, magnitudes, mirror, known, known_mirror), (float(t), float(sigma)))
+    return z
+
+
 def _pdhg_fourier_numba(z, yhat, magnitudes, known, t, s, sigma, fourier_filter=None):
     _sweep(_pdhg_fourier_core, _pdhg_fourier_par, (z, yhat, magnitudes, known),
            (float(t), float(s), float(sigma)), (fourier_filter,))
@@ -465,6 +515,22 @@ def _cuda_kernels():
             z[i] = (t * m[i] * ph + sigma * zi) / (t + sigma)
 
     @cuda.jit
+    def magnitude_prox_real(z, ma, mb, ka, kb, t, sigma):
+        i = cuda.grid(1)
+        if i < z.size:
+            zi = z[i]
+            mod = abs(zi)
+            inv = 1.0 / (t + sigma)
+            if mod > 0.0:
+                ca = (t * ma[i] / mod + sigma) * inv if ka[i] else 1.0
+                cb = (t * mb[i] / mod + sigma) * inv if kb[i] else 1.0
+                z[i] = zi * (0.5 * (ca + cb))
+            else:
+                a = t * ma[i] * inv if ka[i] else 0.0
+                b = t * mb[i] * inv if kb[i] else 0.0
+                z[i] = 0.5 * (a + b)
+
+    @cuda.jit
     def pdhg_fourier(z, yhat, m, known, h, t, s, sigma, filtered):
         i = cuda.grid(1)
         if i < z.size:
@@ -526,7 +592,8 @@ def _cuda_kernels():
         if i < xhat.size and known[i]:
             cuda.atomic.add(out, 0, abs(abs(xhat[i]) - m[i]))
 
-    _CUDA.update(cuda=cuda, magnitude_prox=magnitude_prox, pdhg_fourier=pdhg_fourier,
+    _CUDA.update(cuda=cuda, magnitude_prox=magnitude_prox,
+                 magnitude_prox_real=magnitude_prox_real, pdhg_fourier=pdhg_fourier,
                  pdhg_dual=pdhg_dual, object_step=object_step,
                  replace_outside=replace_outside, multiply=multiply, r_factor=r_factor)
     return _CUDA
@@ -548,6 +615,12 @@ def _launch(name, arrays, outputs, *scalars):
 
 def _magnitude_prox_cuda(z, magnitudes, known, t, sigma):
     _launch("magnitude_prox", [z, magnitudes, known], [0], float(t), float(sigma))
+    return z
+
+
+def _magnitude_prox_real_cuda(z, magnitudes, mirror, known, known_mirror, t, sigma):
+    _launch("magnitude_prox_real", [z, magnitudes, mirror, known, known_mirror], [0], float(t),
+            float(sigma))
     return z
 
 
@@ -601,6 +674,8 @@ def _r_factor_cuda(xhat, magnitudes, known):
 
 register("phase.magnitude_prox", numpy=_magnitude_prox_numpy, numba=_magnitude_prox_numba,
          cuda=_magnitude_prox_cuda)
+register("phase.magnitude_prox_real", numpy=_magnitude_prox_real_numpy,
+         numba=_magnitude_prox_real_numba, cuda=_magnitude_prox_real_cuda)
 register("phase.pdhg_fourier", numpy=_pdhg_fourier_numpy, numba=_pdhg_fourier_numba,
          cuda=_pdhg_fourier_cuda)
 register("phase.pdhg_dual", numpy=_pdhg_dual_numpy, numba=_pdhg_dual_numba,

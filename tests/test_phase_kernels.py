@@ -23,6 +23,7 @@ def _inputs(shape, seed, single=False):
     z = c()
     z.flat[0] = 0.0  # the phase of 0 is a special case
     a = dict(z=z, yhat=c(), u=c(), v=c(), m=rng.uniform(0, 2, shape),
+             m2=rng.uniform(0, 2, shape), known2=rng.random(shape) < 0.8,
              known=rng.random(shape) < 0.8, support=rng.random(shape) < 0.5,
              weight=rng.uniform(0.2, 1, shape), h=rng.uniform(0, 1, shape))
     if single:
@@ -40,6 +41,9 @@ def _run(backend, name, a, flags):
     a = {key: v.copy() for key, v in a.items()}
     if name == "magnitude_prox":
         return [k(a["z"], a["m"], a["known"], flags["t"], flags["sigma"])]
+    if name == "magnitude_prox_real":
+        return [k(a["z"], a["m"], a["m2"], a["known"], a["known2"], flags["t"],
+                  flags["sigma"])]
     if name == "pdhg_fourier":
         return list(k(a["z"], a["yhat"], a["m"], a["known"], flags["t"], flags["s"],
                       flags["sigma"], a["h"] if flags["filtered"] else None))
@@ -68,7 +72,7 @@ def _run(backend, name, a, flags):
     raise AssertionError(name)
 
 
-NAMES = ["magnitude_prox", "pdhg_fourier", "pdhg_dual", "object_step", "replace_outside",
+NAMES = ["magnitude_prox", "magnitude_prox_real", "pdhg_fourier", "pdhg_dual", "object_step", "replace_outside",
          "multiply", "r_factor"]
 flags_st = st.fixed_dictionaries({
     "t": st.floats(0.1, 3), "s": st.floats(0.1, 3), "sigma": st.sampled_from([0.0, 0.1, 2.0]),

@@ -1,4 +1,10 @@
-"""``pdeopt bench phase``: one HIO and one PDHG iteration against their two FFTs and NumPy."""
+"""``pdeopt bench phase``: one HIO, OSS and PDHG iteration against its FFTs and NumPy.
+
+The FFTs are those of the backend in use (``fft="auto"``: planned FFTW when pyFFTW is
+installed, else ``scipy.fft``), in complex128 and complex64 (float32 magnitudes); the
+peer is a tight NumPy HIO (``scipy.fft`` and in-place array operations) in the same
+precision.
+"""
 from __future__ import annotations
 
 import time
@@ -12,129 +18,129 @@ from ._harness import benchmark
 ROUNDS = 21
 
 
-def _naive_hio(m, support, beta):
-    """The straightforward NumPy HIO iteration (real object, non-negative in D)."""
-    def step(u):
-        up = np.fft.ifft2(m * np.exp(1j * np.angle(np.fft.fft2(u, norm="ortho"))),
-                          norm="ortho").real
-        good = support & (up >= 0)
-        return np.where(good, up, u - beta * up)
-    return step
+def _tight_numpy_hio(m, support, beta, workers):
+    """A tight NumPy HIO iteration (real object, non-negative in D): ``scipy.fft`` with the
+    same threads, in-place array operations, in the precision of ``m``; what a user would
+    write with care. Returns ``step()``, which advances its own iterate."""
+    import scipy.fft as sfft
+    tiny = np.finfo(m.dtype).tiny
+    state = {"u": np.zeros(m.shape, m.dtype), "tmp": np.empty(m.shape, m.dtype),
+             "good": np.empty(m.shape, bool)}
+
+    def step():
+        u, tmp, good = state["u"], state["tmp"], state["good"]
+        z = sfft.fft2(u, norm="ortho", workers=workers)
+        a = np.abs(z)
+        np.maximum(a, tiny, out=a)
+        np.divide(m, a, out=a)
+        z *= a                                            # z ← M·z/|z|
+        up = sfft.ifft2(z, norm="ortho", overwrite_x=True, workers=workers).real
+        np.greater_equal(up, 0, out=good)
+        good &= support
+        np.multiply(up, -beta, out=tmp)
+        tmp += u                                          # u − β·u′
+        np.copyto(tmp, up, where=good)                    # u′ on the good pixels
+        state["u"], state["tmp"] = tmp, u
+        return tmp
+    return state, step
 
 
-def _naive_pdhg(m, support, weight, filt, s, t, sigma):
-    """The straightforward NumPy PDHG iteration (y kept in real space: four FFTs)."""
-    def step(z, y):
-        w = z - t * np.fft.fft2(y, norm="ortho")
-        z_new = (t * m * np.exp(1j * np.angle(w)) + sigma * w) / (t + sigma)
-        d = y + s * np.fft.ifft2(2 * z_new - z, norm="ortho")
-        x = np.where(support, np.maximum(d.real, 0), 0)
-        y = np.fft.ifft2(np.fft.fft2((d - x) * weight, norm="ortho") * filt, norm="ortho")
-        return z_new, y
-    return step
-
-
-def _pyfftw_problem(p):
-    """The same problem with its FFTs planned once by FFTW (pyfftw), or None if absent."""
-    try:
-        import pyfftw
-    except ImportError:
-        return None
-    from dataclasses import replace
-    a = pyfftw.empty_aligned(p.shape, dtype="complex128")
-    threads = 1 if p.workers == 1 else 2
-    fwd = pyfftw.builders.fft2(a, norm="ortho", threads=threads, planner_effort="FFTW_MEASURE")
-    inv = pyfftw.builders.ifft2(a, norm="ortho", threads=threads, planner_effort="FFTW_MEASURE")
-    q = replace(p)
-    q.fft = lambda x: fwd(x)
-    q.ifft = lambda x, overwrite=False: inv(x)
-    return q
-
-
-def _against_ffts(ctx, name, n, size, iteration, fft_pair):
-    """Time one iteration against its two FFTs, the two alone in their rounds.
-
-    The NumPy transcriptions are timed apart: interleaved with them, the fused
-    iteration came out 15–40 % slower at 512² while the FFT pair did not (their
-    large temporaries evict the iteration's seven arrays, where the pair has one),
-    which is not the cost of an iteration inside a reconstruction.
-    """
-    row = ctx.compare(f"{name} iteration vs its two FFTs", {"numba": iteration,
-                                                            "2 FFTs": fft_pair},
-                      baseline="2 FFTs", size=size, repeat=ROUNDS)
+def _ratio(ctx, title, n, size, candidates, floor, n_ffts):
+    """Time an iteration against its FFTs (the two alone in their interleaved rounds)."""
+    row = ctx.compare(title, candidates, baseline=floor, size=size, repeat=ROUNDS)
+    label = next(k for k in candidates if k != floor)
     t = row["seconds"]
-    ctx.metric(f"{name} {n}²: iteration / two FFTs", t["numba"] / t["2 FFTs"], goal="≤ 1.3×")
+    ctx.metric(f"{label} {n}² {size.split()[1]}: iteration / its {n_ffts} FFTs",
+               t[label] / t[floor], goal="≤ 1.15×")
+    return t[label]
 
 
-@benchmark("phase", description="phase retrieval: one HIO and one PDHG (DR3) iteration vs "
-                                "its two FFTs and vs straightforward NumPy; reconstructions/s")
+@benchmark("phase", description="phase retrieval: one HIO, OSS and PDHG (DR3) iteration vs "
+                                "its FFTs with the backend in use (complex128 and complex64), "
+                                "vs a tight NumPy HIO; reconstructions/s")
 def bench(ctx):
     from pdeopt.phase import oss, pdhg, reconstruct_many, simulate, vesicle
     from pdeopt.phase._common import initial_fourier, initial_object, prepare
+    from pdeopt.phase.fft_backends import check_fft
+    from pdeopt.phase.fourier import frequency_radius
     from pdeopt.phase.primal_dual import pdhg_step, smoothing_filters
     from pdeopt.phase.projections import projection_step
 
+    fft = check_fft("auto")
+    ctx.note(f"FFT backend in use: {fft}" + ("" if fft == "pyfftw" else
+                                            " (pip install pyfftw for planned FFTW)"))
     for n in ctx.pick([64, 128], [256, 512, 1024]):
         obj = vesicle(n, oversampling=2.0)
-        m = simulate(obj.object)
-        p = prepare(m, obj.support, 1)                     # numba kernels, scipy.fft
-        p_twin = prepare(m, obj.support, 1, backend="numpy")
-        p_fftw = _pyfftw_problem(p)
-        u0 = initial_object(p, None, np.random.default_rng(0))
-        z0 = np.ascontiguousarray(initial_fourier(p, None, np.random.default_rng(0)))
-        size = f"{n}x{n} (FFT workers={p.workers})"
-        # the two FFTs exactly as an iteration calls them: a new array out of the forward
-        # one, the inverse in place; HIO's iterate is real (a real object), so its forward
-        # FFT is a real-input one, PDHG's are complex
-        def fft_pair(a):
-            return lambda: p.ifft(p.fft(a), overwrite=True)
+        m64 = simulate(obj.object)
+        for real in (np.float64, np.float32):
+            m = m64.astype(real)
+            p = prepare(m, obj.support, 1, fft=fft)        # numba kernels
+            cname = np.dtype(p.complex_dtype).name
+            size = f"{n}x{n} {cname} (fft={p.ffts.name}, workers={p.workers})"
+            u0 = initial_object(p, None, np.random.default_rng(0))
+            z0 = initial_fourier(p, None, np.random.default_rng(0))
+            # the FFT calls exactly as the iterations make them: HIO/OSS take a real
+            # iterate to its half spectrum and back (real-input FFTs); PDHG's are complex,
+            # in place
+            ur, zc = u0.copy(), p.empty()
+            zc[...] = z0
 
-        # HIO: the fused iteration vs the FFT pair it needs, then vs the NumPy transcription
-        def ours(problem, copy=True):
-            u, x = u0.copy(), np.empty_like(u0)
-            return lambda: (projection_step(problem, u, x, 0.9, False),
-                            u.real.copy() if copy else None)[1]
-        naive = _naive_hio(m, obj.support, 0.9)
-        state = {"u": u0.real.copy()}
+            def real_pair():
+                p.irfft(p.rfft(ur), overwrite=True)
 
-        def numpy_hio():
-            state["u"] = naive(state["u"])
-            return state["u"]
-        _against_ffts(ctx, "HIO", n, size, ours(p, copy=False), fft_pair(u0.copy()))
-        cands = {"numpy": numpy_hio, "numba": ours(p), "numpy twins": ours(p_twin)}
-        if p_fftw is not None:
-            cands["numba+pyfftw"] = ours(p_fftw)
-        row = ctx.compare("HIO iteration vs NumPy", cands, baseline="numpy", size=size,
-                          check=lambda out: float(np.max(np.abs(out["numba"] - out["numpy"]))))
-        ctx.metric(f"HIO {n}²: speed-up vs NumPy", row["speedup"]["numba"], goal="≥ 2×")
+            def complex_pair():
+                p.ifft(p.fft(zc, out=zc), overwrite=True)
 
-        # PDHG (DR3): the fused iteration (F y kept in Fourier space) vs the NumPy one
-        filt, weight = smoothing_filters(p.shape, p.support, 0.1, 1.0, "dr3")
+            u, x = u0.copy(), p.empty(complex=False)
 
-        def ours_pdhg(problem, copy=True):
-            z, yh, x = z0.copy(), np.zeros_like(z0), np.empty(z0.shape)  # x real, as in pdhg()
+            def hio_step():
+                projection_step(p, u, x, 0.9, False)
+            t_hio = _ratio(ctx, "HIO iteration vs its two FFTs", n, size,
+                           {"HIO": hio_step, "2 FFTs": real_pair}, "2 FFTs", 2)
+
+            # OSS: an HIO step, then the exterior's Gaussian smoothing (two more FFTs)
+            filt = np.ascontiguousarray((np.exp(-0.5 * (frequency_radius(p.shape) / n) ** 2)
+                                         * p.space_scale).astype(p.dtype)[:, :n // 2 + 1])
+            uo, xo, ext = u0.copy(), p.empty(complex=False), p.zeros(complex=False)
+            outside = ~p.support
+
+            def oss_step():
+                projection_step(p, uo, xo, 0.9, False)
+                ext[...] = 0
+                np.copyto(ext, uo, where=outside)
+                v = p.rfft(ext)
+                p.kernels["multiply"](v, filt)
+                p.kernels["replace_outside"](uo, p.irfft(v, overwrite=True), p.support)
+
+            def four_ffts():
+                real_pair()
+                real_pair()
+            _ratio(ctx, "OSS iteration vs its four FFTs", n, size,
+                   {"OSS": oss_step, "4 FFTs": four_ffts}, "4 FFTs", 4)
+
+            # PDHG (DR3): F y kept in Fourier space, two complex FFTs
+            h, weight = smoothing_filters(p.shape, p.support, 0.1, 1.0, "dr3")
+            h, weight = h.astype(p.dtype), weight.astype(p.dtype)
+            z, yh, xp = z0.copy(), p.zeros(), p.empty(complex=False)
             box = {"yh": yh, "h": None}
 
-            def step():
-                box["yh"] = pdhg_step(problem, z, box["yh"], x, weight, 1.0, 1.0, 0.1, box["h"])
-                box["h"] = filt
-                return z.copy() if copy else None
-            return step
-        naive_p = _naive_pdhg(m, obj.support, weight, filt, 1.0, 1.0, 0.1)
-        pstate = {"z": z0.copy(), "y": np.zeros_like(z0)}
+            def pdhg_iteration():
+                box["yh"] = pdhg_step(p, z, box["yh"], xp, weight, 1.0, 1.0, 0.1, box["h"])
+                box["h"] = h
+            _ratio(ctx, "PDHG iteration (DR3) vs its two FFTs", n, size,
+                   {"PDHG": pdhg_iteration, "2 FFTs": complex_pair}, "2 FFTs", 2)
 
-        def numpy_pdhg():
-            pstate["z"], pstate["y"] = naive_p(pstate["z"], pstate["y"])
-            return pstate["z"]
-        _against_ffts(ctx, "PDHG", n, size, ours_pdhg(p, copy=False), fft_pair(z0.copy()))
-        cands = {"numpy": numpy_pdhg, "numba": ours_pdhg(p), "numpy twins": ours_pdhg(p_twin)}
-        if p_fftw is not None:
-            cands["numba+pyfftw"] = ours_pdhg(p_fftw)
-        row = ctx.compare("PDHG iteration (DR3) vs NumPy", cands, baseline="numpy", size=size,
-                          check=lambda out: float(np.max(np.abs(out["numba"] - out["numpy"]))))
-        ctx.metric(f"PDHG {n}²: speed-up vs NumPy", row["speedup"]["numba"], goal="≥ 2×")
-    if "numba+pyfftw" not in cands:
-        ctx.note("pyfftw: not installed (pip install pyfftw for the FFTW peer)")
+            # the tight NumPy HIO in the same precision; pdeopt's speed-up over it
+            state, numpy_step = _tight_numpy_hio(p.magnitudes * real(p.ffts.scale),
+                                                 p.support, 0.9, p.workers)
+            state["u"][...] = u0
+            row = ctx.compare("HIO iteration vs a tight NumPy HIO",
+                              {"numpy (tight)": numpy_step, "pdeopt": hio_step},
+                              baseline="numpy (tight)", size=size, repeat=ROUNDS)
+            goal = "≥ 1.6× (with pyFFTW)" if fft == "pyfftw" and n >= 512 else ""
+            ctx.metric(f"HIO {n}² {cname}: speed-up over a tight NumPy HIO",
+                       row["speedup"]["pdeopt"], goal=goal)
+            del t_hio
 
     # The statistics experiment's throughput: 64² vesicle reconstructions, in this process
     # and in two worker processes (reconstruct_many's default on two cores).

@@ -12,8 +12,49 @@ from .fft_backends import check_fft, fft_backend
 from .forward import as_image, check_magnitudes, check_mask, check_support
 from .fourier import default_workers
 
-_KERNELS = ("magnitude_prox", "pdhg_fourier", "pdhg_dual", "object_step", "replace_outside",
-            "multiply", "r_factor")
+_KERNELS = ("magnitude_prox", "magnitude_prox_real", "pdhg_fourier", "pdhg_dual",
+            "object_step", "replace_outside", "multiply", "r_factor")
+
+
+def half_spectrum(a) -> tuple:
+    """A grid array on the half spectrum of a real iterate (k₁ ≤ N₁/2), and at the mirror
+    pixels −k of those, as contiguous arrays: ``(a[k], a[−k])``."""
+    n0, n1 = a.shape
+    h = n1 // 2 + 1
+    rows = (-np.arange(n0)) % n0
+    cols = (-np.arange(h)) % n1
+    return np.ascontiguousarray(a[:, :h]), np.ascontiguousarray(a[rows][:, cols])
+
+
+@dataclass
+class HalfSpectrum:
+    """What the iterations of a real object need on the half spectrum (k₁ ≤ N₁/2).
+
+    ``mirror``/``known_mirror`` are M and the measured mask at −k, except in the columns
+    that are their own mirror (k₁ = 0, N₁/2), where they repeat M and known (the inverse
+    real FFT takes the Hermitian part there); ``counted_mirror`` marks the mirror pixels
+    that are not in the half (the R-factor counts them once more).
+    """
+
+    magnitudes: np.ndarray
+    mirror: np.ndarray
+    known: np.ndarray
+    known_mirror: np.ndarray
+    counted_mirror: np.ndarray
+
+    @classmethod
+    def of(cls, magnitudes, known):
+        m, m_mirror = half_spectrum(magnitudes)
+        k, k_mirror = half_spectrum(known)
+        n1 = magnitudes.shape[1]
+        own = np.zeros(m.shape[1], bool)
+        own[0] = True
+        if n1 % 2 == 0:
+            own[n1 // 2] = True
+        m_mirror[:, own] = m[:, own]
+        counted = k_mirror & ~own
+        k_mirror[:, own] = k[:, own]
+        return cls(m, m_mirror, k, k_mirror, np.ascontiguousarray(counted))
 
 
 @dataclass
@@ -34,7 +75,9 @@ class Problem:
     kernels: dict
     norm: float                 # Σ_known M / c, the R-factor's denominator
     ffts: object                # the FFT backend (pdeopt.phase.fft_backends)
+    half: HalfSpectrum          # M and the measured mask on a real iterate's half spectrum
     work: object = None         # a Fourier work array the backend writes into, or None
+    half_work: object = None    # the same on the half spectrum
 
     @property
     def shape(self):
@@ -58,6 +101,16 @@ class Problem:
         """F a / c (into ``out`` where the backend can; use the returned array)."""
         return self.ffts.forward(a, out)
 
+    def rfft(self, u):
+        """The half spectrum of a real u, F u / c for k₁ ≤ N₁/2 (in ``half_work`` where
+        the backend writes into it)."""
+        return self.ffts.rforward(u, self.half_work)
+
+    def irfft(self, z, overwrite=False):
+        """The real F⁻¹ z / c of a half spectrum (a backend buffer, valid until its next
+        call, or a new array)."""
+        return self.ffts.rinverse(z, overwrite)
+
     def ifft(self, a, overwrite=False):
         """F⁻¹ a / c; ``overwrite`` lets the backend work in a's memory."""
         return self.ffts.inverse(a, overwrite)
@@ -72,9 +125,14 @@ class Problem:
         return a
 
     def r_factor(self, x):
-        """R-factor of a real-space estimate x (one FFT and one kernel sweep)."""
-        xhat = self.fft(x, out=self.work)
-        return self.kernels["r_factor"](xhat, self.magnitudes, self.known) / self.norm
+        """R-factor of a real-space estimate x (one FFT and one kernel sweep; for a real x
+        a real-input FFT and the sum over the half spectrum and the mirror pixels)."""
+        r = self.kernels["r_factor"]
+        if np.iscomplexobj(x):
+            return r(self.fft(x, out=self.work), self.magnitudes, self.known) / self.norm
+        xhat, h = self.rfft(x), self.half
+        return (r(xhat, h.magnitudes, h.known)
+                + r(xhat, h.mirror, h.counted_mirror)) / self.norm
 
 
 def check_workers(workers, shape, fft="scipy") -> int:
@@ -116,9 +174,11 @@ def prepare(magnitudes, support, max_iter, *, missing=None, nonnegative=True, ba
     kernels = {k: select(f"phase.{k}", backend) for k in _KERNELS}
     if ffts.scale != 1.0:
         m = np.ascontiguousarray(m / m.dtype.type(ffts.scale))
-    work = ffts.empty() if ffts.writes_out else None
-    return Problem(m, np.ascontiguousarray(known), s, nonnegative, workers, kernels,
-                   float(m[known].sum(dtype=np.float64)), ffts, work)
+    known = np.ascontiguousarray(known)
+    work, half_work = (ffts.empty(), ffts.empty(half=True)) if ffts.writes_out else (None, None)
+    return Problem(m, known, s, nonnegative, workers, kernels,
+                   float(m[known].sum(dtype=np.float64)), ffts, HalfSpectrum.of(m, known),
+                   work, half_work)
 
 
 def check_common(*, monitor_every, tol, rng, callback, x0):

@@ -1,10 +1,14 @@
 """The FFTs of the phase iterations behind one interface: ``scipy.fft``, ``numpy.fft``, FFTW.
 
-An iteration calls ``forward(a, out)`` and ``inverse(z, overwrite)`` of a backend made by
-:func:`fft_backend` and never asks which one it has. Every backend computes, for a
-2-D array a of N pixels,
+An iteration calls ``forward(a, out)`` and ``inverse(z, overwrite)`` (complex spectra), or
+``rforward(u, out)`` and ``rinverse(z, overwrite)`` (a real array and the half of its
+spectrum with k₁ ≤ N₁/2, the other half being its conjugate mirror) of a backend made by
+:func:`fft_backend`, and never asks which one it has. Every backend computes, for a 2-D
+array a of N pixels,
 
     forward(a) = F a / c,    inverse(z) = F⁻¹ z / c,
+    rforward(u) = (F u / c)[:, :N₁//2 + 1],    rinverse(z) = F⁻¹ z / c  (z extended by
+    Hermitian symmetry: Re F⁻¹ of the full array, for the columns k₁ = 0, N₁/2 too),
 
 F the unitary DFT (NumPy's layout, zero frequency at index (0, 0)) and ``c = backend.scale``:
 c = 1 for ``scipy.fft`` and ``numpy.fft`` (``norm="ortho"``, scaled inside the library) and
@@ -14,9 +18,10 @@ stored as M/c, real-space results multiplied by c²).
 
 ``"pyfftw"`` plans each transform once per process with ``FFTW_MEASURE``, per (shape,
 dtype, threads, direction, real/complex input, calling thread), on SIMD-aligned buffers
-(``pyfftw.empty_aligned``); complex transforms run in place, and a real array's forward
-transform is real-input (r2c) into the left half of the spectrum, the other half filled
-by Hermitian symmetry (kernel ``phase.hermitian_fill``). FFTW's wisdom (what the planner
+(``pyfftw.empty_aligned``); complex transforms run in place, the real ones (r2c, c2r)
+between the backend's aligned buffers, and ``forward`` of a real array is an r2c into the
+left half of the spectrum, the other half filled by Hermitian symmetry (kernel
+``phase.hermitian_fill``). FFTW's wisdom (what the planner
 measured) lives in the process; :func:`save_fft_wisdom` / :func:`load_fft_wisdom` keep it
 in a file, and the environment variable ``PDEOPT_FFTW_WISDOM`` names a file loaded before
 the first plan and written at exit.
@@ -92,9 +97,26 @@ class _Backend:
         self.real_dtype = np.empty(0, self.complex_dtype).real.dtype
         self.workers = workers
 
-    def empty(self, complex=True):
-        """An uninitialized work array of the grid (complex or real), fit for the FFTs."""
-        return np.empty(self.shape, self.complex_dtype if complex else self.real_dtype)
+    @property
+    def half_shape(self):
+        """The shape of a real array's half spectrum: (N₀, N₁//2 + 1)."""
+        return (self.shape[0], self.shape[1] // 2 + 1)
+
+    def empty(self, complex=True, half=False):
+        """An uninitialized work array of the grid (complex or real; the half spectrum's
+        shape with ``half``), fit for the FFTs."""
+        return np.empty(self.half_shape if half else self.shape,
+                        self.complex_dtype if complex else self.real_dtype)
+
+    def rforward(self, u, out=None):
+        """The half spectrum (F u / c)[:, :N₁//2 + 1] of a real u (a new array, or ``out``,
+        a work array of ``empty(half=True)``, where the backend writes into it)."""
+        raise NotImplementedError
+
+    def rinverse(self, z, overwrite=False):
+        """The real F⁻¹ z / c of a half spectrum z; ``overwrite=True`` lets the backend
+        destroy z. The result may be a buffer of the backend, valid until its next call."""
+        raise NotImplementedError
 
     def forward(self, a, out=None):
         """F a / c: a new array, or ``out`` (a work array of :meth:`empty`) where the
@@ -115,6 +137,13 @@ class _Scipy(_Backend):
     def inverse(self, z, overwrite=False):
         return sfft.ifft2(z, norm="ortho", workers=self.workers, overwrite_x=overwrite)
 
+    def rforward(self, u, out=None):
+        return sfft.rfft2(u, norm="ortho", workers=self.workers)
+
+    def rinverse(self, z, overwrite=False):
+        return sfft.irfft2(z, s=self.shape, norm="ortho", workers=self.workers,
+                           overwrite_x=overwrite)
+
 
 class _Numpy(_Backend):
     name = "numpy"
@@ -124,6 +153,12 @@ class _Numpy(_Backend):
 
     def inverse(self, z, overwrite=False):
         return np.fft.ifft2(z, norm="ortho")
+
+    def rforward(self, u, out=None):
+        return np.fft.rfft2(u, norm="ortho")
+
+    def rinverse(self, z, overwrite=False):
+        return np.fft.irfft2(z, s=self.shape, norm="ortho")
 
 
 # --- FFTW through pyFFTW ---------------------------------------------------------------------
@@ -180,8 +215,9 @@ def load_fft_wisdom(path) -> bool:
 
 
 def _plan(kind, shape, cdtype, threads):
-    """The FFTW plan ``kind`` ("forward", "inverse": complex in place; "r2c": real input
-    into the left columns of a full spectrum) of this thread, made once with FFTW_MEASURE."""
+    """The FFTW plan ``kind`` of this thread, made once with FFTW_MEASURE: "forward",
+    "inverse" (complex, in place), "r2c" (real input into the left columns of a full
+    spectrum), "rfft" (real → half spectrum), "irfft" (half spectrum → real)."""
     key = (kind, shape, cdtype.str, threads, threading.get_ident())
     plan = _PLANS.get(key)
     if plan is None:
@@ -191,10 +227,19 @@ def _plan(kind, shape, cdtype, threads):
             rdtype = np.empty(0, cdtype).real.dtype
             # MEASURE overwrites its arrays while it plans: plan on scratch ones
             full = pyfftw.empty_aligned(shape, cdtype)
+            half = (shape[0], shape[1] // 2 + 1)
             if kind == "r2c":
                 src = pyfftw.empty_aligned(shape, rdtype)
-                dst = full[:, :shape[1] // 2 + 1]
+                dst = full[:, :half[1]]
                 direction = "FFTW_FORWARD"
+            elif kind == "rfft":
+                src = pyfftw.empty_aligned(shape, rdtype)
+                dst = pyfftw.empty_aligned(half, cdtype)
+                direction = "FFTW_FORWARD"
+            elif kind == "irfft":
+                src = pyfftw.empty_aligned(half, cdtype)
+                dst = pyfftw.empty_aligned(shape, rdtype)
+                direction = "FFTW_BACKWARD"
             else:
                 src = dst = full
                 direction = "FFTW_FORWARD" if kind == "forward" else "FFTW_BACKWARD"
@@ -214,17 +259,45 @@ class _PyFFTW(_Backend):
         self._pyfftw = pyfftw
         self.scale = 1.0 / np.sqrt(float(np.prod(self.shape)))
         self.threads = _threads(workers)
-        self._real_scratch = None
+        self._real_scratch = self._half_scratch = self._real_out = None
         from ..kernels import select
         self._fill = select("phase.hermitian_fill", "auto")
 
-    def empty(self, complex=True):
-        return self._pyfftw.empty_aligned(self.shape,
+    def empty(self, complex=True, half=False):
+        return self._pyfftw.empty_aligned(self.half_shape if half else self.shape,
                                           self.complex_dtype if complex else self.real_dtype)
 
-    def _fits(self, a, dtype):
-        return (a.dtype == dtype and a.shape == self.shape and a.flags.c_contiguous
-                and a.flags.writeable and self._pyfftw.is_byte_aligned(a))
+    def _fits(self, a, dtype, half=False):
+        return (a.dtype == dtype and a.shape == (self.half_shape if half else self.shape)
+                and a.flags.c_contiguous and a.flags.writeable
+                and self._pyfftw.is_byte_aligned(a))
+
+    def _real_input(self, u):
+        """u, or a copy in the aligned real scratch array when u does not fit the plans."""
+        if self._fits(u, self.real_dtype):
+            return u
+        if self._real_scratch is None:
+            self._real_scratch = self.empty(complex=False)
+        np.copyto(self._real_scratch, u, casting="same_kind")
+        return self._real_scratch
+
+    def rforward(self, u, out=None):
+        if out is None or not self._fits(out, self.complex_dtype, half=True):
+            out = self.empty(half=True)
+        self._run("rfft", self._real_input(u), out)
+        return out
+
+    def rinverse(self, z, overwrite=False):
+        # FFTW's c2r destroys its input: a copy unless z may be overwritten
+        if not (overwrite and self._fits(z, self.complex_dtype, half=True)):
+            if self._half_scratch is None:
+                self._half_scratch = self.empty(half=True)
+            np.copyto(self._half_scratch, z, casting="same_kind")
+            z = self._half_scratch
+        if self._real_out is None:
+            self._real_out = self.empty(complex=False)
+        self._run("irfft", z, self._real_out)
+        return self._real_out
 
     def _run(self, kind, src, dst):
         plan = _plan(kind, self.shape, self.complex_dtype, self.threads)
@@ -239,12 +312,7 @@ class _PyFFTW(_Backend):
                 np.copyto(out, a, casting="same_kind")
             self._run("forward", out, out)
             return out
-        if not self._fits(a, self.real_dtype):
-            if self._real_scratch is None:
-                self._real_scratch = self.empty(complex=False)
-            np.copyto(self._real_scratch, a, casting="same_kind")
-            a = self._real_scratch
-        self._run("r2c", a, out[:, :self.shape[1] // 2 + 1])
+        self._run("r2c", self._real_input(a), out[:, :self.shape[1] // 2 + 1])
         self._fill(out)
         return out
 
@@ -280,8 +348,9 @@ def fft_backend(fft, shape, dtype=np.complex128, workers=1):
     Returns
     -------
     backend
-        With ``name``, ``scale`` (c), ``empty()``, ``forward(a, out=None)`` and
-        ``inverse(z, overwrite=False)``.
+        With ``name``, ``scale`` (c), ``empty(complex=True, half=False)``,
+        ``forward(a, out=None)``, ``inverse(z, overwrite=False)``, ``rforward(u, out=None)``
+        and ``rinverse(z, overwrite=False)``.
 
     Examples
     --------
@@ -290,6 +359,9 @@ def fft_backend(fft, shape, dtype=np.complex128, workers=1):
     >>> a = np.arange(24.0).reshape(4, 6)
     >>> bool(np.allclose(b.inverse(b.forward(a)) * b.scale ** 2, a))
     True
+    >>> half = b.rforward(a)
+    >>> half.shape, bool(np.allclose(b.rinverse(half) * b.scale ** 2, a))
+    ((4, 4), True)
     """
     name = check_fft(fft)
     cdtype = np.result_type(np.dtype(dtype), np.complex64)

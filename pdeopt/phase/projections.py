@@ -6,6 +6,11 @@ stay free), X the object set (zero off D; by default real and ≥ 0 in D) and P_
 its projection. One iteration computes u′ = Re F⁻¹ P_M F u (the real part for a
 real object) and then a real-space rule; the estimate whose R-factor is recorded
 is x = P_X(u′).
+
+A real object keeps a real iterate u, and its FFTs are real ones on the half spectrum
+(k₁ ≤ N₁/2): Re F⁻¹ P_M F u is the inverse real FFT of the Hermitian part of P_M F u,
+½(P_M(k) + P_M(−k)) applied to the half spectrum (kernel ``phase.magnitude_prox_real``),
+which halves both FFTs and the Fourier-space sweep.
 """
 from __future__ import annotations
 
@@ -23,9 +28,15 @@ __all__ = ["error_reduction", "hio", "oss", "oss_widths"]
 def projection_step(p, u, x, beta, error_reduction):
     """One ER/HIO iteration in place: two FFTs and two fused sweeps; x ← P_X(u′)."""
     k = p.kernels
-    z = p.fft(u, out=p.work)
-    k["magnitude_prox"](z, p.magnitudes, p.known, 1.0, 0.0)
-    u_prime = p.ifft(z, overwrite=True)
+    if np.iscomplexobj(u):
+        z = p.fft(u, out=p.work)
+        k["magnitude_prox"](z, p.magnitudes, p.known, 1.0, 0.0)
+        u_prime = p.ifft(z, overwrite=True)
+    else:   # a real object: u′ = Re F⁻¹ P_M F u through the half spectrum
+        h = p.half
+        z = p.rfft(u)
+        k["magnitude_prox_real"](z, h.magnitudes, h.mirror, h.known, h.known_mirror, 1.0, 0.0)
+        u_prime = p.irfft(z, overwrite=True)
     k["object_step"](u, u_prime, x, p.support, beta, p.nonnegative, error_reduction,
                      p.space_scale)
 
@@ -64,16 +75,20 @@ def _run(name, magnitudes, support, max_iter, *, x0, rng, beta, error_reduction,
     monitor = Monitor(p, rec, monitor_every)
     radius = frequency_radius(p.shape) if alphas is not None else None
     outside = ~p.support
+    complex_u = np.iscomplexobj(u)
     if alphas is not None:
-        exterior = p.zeros(complex=np.iscomplexobj(u))
+        exterior = p.zeros(complex=complex_u)
     with rec.running():
         for it in range(max_iter):
             stage, first = divmod(it, stage_length)
             if alphas is not None and first == 0:
                 # OSS: a new filter width; restart from the best iterate so far
-                # the filter carries the FFT backend's c² (see Problem)
+                # the filter carries the FFT backend's c² (see Problem); a real iterate's
+                # on the half spectrum (W is even: W(−k) = W(k))
                 filt = (np.exp(-0.5 * (radius / alphas[stage]) ** 2)
                         * p.space_scale).astype(p.dtype)
+                if not complex_u:
+                    filt = np.ascontiguousarray(filt[:, :p.shape[1] // 2 + 1])
                 if monitor.best_state is not None:
                     u[...] = monitor.best_state[0]
             projection_step(p, u, x, beta, error_reduction)
@@ -81,9 +96,15 @@ def _run(name, magnitudes, support, max_iter, *, x0, rng, beta, error_reduction,
                 # smooth the exterior of the support with a Gaussian filter in Fourier space
                 exterior[...] = 0
                 np.copyto(exterior, u, where=outside)
-                v = p.fft(exterior, out=p.work)
-                k["multiply"](v, filt)
-                k["replace_outside"](u, p.ifft(v, overwrite=True), p.support)
+                if complex_u:
+                    v = p.fft(exterior, out=p.work)
+                    k["multiply"](v, filt)
+                    smoothed = p.ifft(v, overwrite=True)
+                else:
+                    v = p.rfft(exterior)
+                    k["multiply"](v, filt)
+                    smoothed = p.irfft(v, overwrite=True)
+                k["replace_outside"](u, smoothed, p.support)
             if monitor.end(it, x, (u,)):
                 break
     return finish(p, rec, monitor, x, use_best=alphas is not None, backend=backend,
