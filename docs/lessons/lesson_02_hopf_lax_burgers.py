@@ -88,7 +88,7 @@ env, prox = moreau_envelope(f(x), x, 1.0, return_prox=True)
 print("hopf_lax(t=1) == moreau_envelope(lam=1):", np.array_equal(u1, env),
       np.array_equal(y1, prox))
 brute = np.min(f(x)[None, :] + (x[:, None] - x[None, :]) ** 2 / 2, axis=1)
-print(f"max |hopf_lax - brute-force min over the grid| = {np.max(np.abs(u1 - brute)):.1e}")
+print(f"max |hopf_lax - brute-force grid minimum| = {np.max(np.abs(u1 - brute)):.1e}")
 print(f"u(x, t) <= f(x) everywhere: {bool(np.all(u1 <= f(x) + 1e-15))}; "
       f"min u = {u1.min():.6f} = min f = {f(x).min():.6f}")
 
@@ -160,12 +160,14 @@ for tt in end_times:
 right_end = np.array(right_end)
 predicted = 1 + end_times * fprime(1.0)
 for tt, m, p in zip(end_times, right_end, predicted):
-    print(f"t = {tt:4.2f}: right end of the convex region {m:.3f}, 1 + t f'(1) = {p:.3f}")
+    print(f"t = {tt:4.2f}: right end of the convex region {m:.3f}, "
+          f"1 + t f'(1) = {p:.3f}")
 
 fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), constrained_layout=True)
 ax = axes[0]
 ax.plot(x, f(x), "k", lw=2, label="f = u(·, 0)")
-for tt, c in zip([0.5, 1.0, 2.0, 4.0], ["tab:purple", "tab:red", "tab:brown", "tab:gray"]):
+HL_COLORS = ["tab:purple", "tab:red", "tab:brown", "tab:gray"]
+for tt, c in zip([0.5, 1.0, 2.0, 4.0], HL_COLORS):
     ax.plot(x, hopf_lax(f(x), x, tt)[0], color=c, label=f"Hopf–Lax u(·, t), t = {tt}")
 ax.axvspan(-1, 1, color="0.9", label="convex region of f")
 ax.set(xlim=(-5, 5), xlabel="x (dimensionless)", ylabel="u(x, t)",

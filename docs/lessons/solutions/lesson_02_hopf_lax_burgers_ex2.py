@@ -19,7 +19,8 @@ T_STAR = np.exp(1.5) / 2
 x = np.linspace(-10, 10, 4001)
 h = x[1] - x[0]
 times = np.linspace(0.25, 0.75, 6) * T_STAR
-inverse_slope = [1 / np.max(-np.diff(solve_burgers(fprime(x), x, t).x) / h) for t in times]
+inverse_slope = [1 / np.max(-np.diff(solve_burgers(fprime(x), x, t).x) / h)
+                 for t in times]
 slope, intercept = np.polyfit(times, inverse_slope, 1)
 t_star = -intercept / slope
 print(f"fitted slope {slope:.3f} (exact -1), measured t* = {t_star:.4f}, "
