@@ -16,8 +16,6 @@ and baselines use ``backend="numpy"`` so no Numba compilation happens.
 from __future__ import annotations
 
 import inspect
-import os
-import tempfile
 
 import numpy as np
 
@@ -399,8 +397,8 @@ TESTING = {
                        "t": lambda: 0.2},
     _T + "assert_local_entropy_limits": {
         "local_entropy": lambda: __import__("pdeopt.hj").hj.local_entropy,
-        "f": lambda: 0.5 * np.linspace(-5, 5, 1001) ** 2 + np.sin(2 * np.linspace(-5, 5, 1001)),
-        "x": lambda: np.linspace(-5, 5, 1001)},
+        "f": lambda: 0.5 * np.linspace(-5, 5, 401) ** 2 + np.sin(2 * np.linspace(-5, 5, 401)),
+        "x": lambda: np.linspace(-5, 5, 401), "gammas": lambda: (0.2, 0.1, 0.05, 0.025)},
     _T + "assert_graph_laplacian": {
         "laplacian": lambda: np.diag([3, 1.5, 2.5]) - np.array([[0, 1, 2], [1, 0, 0.5],
                                                                  [2, 0.5, 0]])},
@@ -426,16 +424,14 @@ TESTING = {
 
 def _wisdom_file():
     from pdeopt import phase
-    path = os.path.join(tempfile.mkdtemp(prefix="pdeopt-wisdom-"), "wisdom.bin")
-    phase.save_fft_wisdom(path)
-    return path
+    phase.save_fft_wisdom("wisdom.bin")     # the test runs each callable in a temporary cwd
+    return "wisdom.bin"
 
 
 #: Per-callable entries where a name means something else than in its subpackage.
 OVERRIDES = {
     **TESTING,
-    "pdeopt.phase.save_fft_wisdom": {
-        "path": lambda: os.path.join(tempfile.mkdtemp(prefix="pdeopt-wisdom-"), "w.bin")},
+    "pdeopt.phase.save_fft_wisdom": {"path": lambda: "w.bin"},
     "pdeopt.phase.load_fft_wisdom": {"path": _wisdom_file},
     "pdeopt.Recorder": {"method": lambda: "demo", "max_iter": lambda: 3},
     "pdeopt.hj.hj_prox": {"f": lambda: (lambda z: 0.5 * np.sum(z ** 2, axis=1)),

@@ -44,6 +44,7 @@ import numbers
 import os
 import pickle
 import re
+import shutil
 import signal
 import struct
 import tempfile
@@ -65,6 +66,8 @@ PER_CALL_S = 10.0                           # a call longer than this is a hang
 GENERATED_EXAMPLES = 3                      # hypothesis examples per parameter
 #: parameter, or (callable, parameter) -> other words an error message may use to name it.
 ALIASES: dict = {"data": ("x_train", "y_train", "x_test", "y_test", "x_val", "y_val")}
+#: (parameter, value label) not tried, with the reason: the value is valid and only slow.
+NOT_TRIED = {("workers", "-1"): "-1 means all cores", ("n_jobs", "-1"): "-1 means all cores"}
 #: Bad values that only make an argument inconsistent with another one (shapes): a message
 #: naming any parameter of the call names the mismatch well enough.
 RELATIONAL = {"one row fewer", "one array fewer", "extra axis", "first array with an extra axis"}
@@ -605,6 +608,8 @@ def fuzz(call, base_nonfinite, shrink, report):
         base = call.factories[name]() if name in call.factories else call.defaults[name]
         hung = False
         for label, value in catalogue(kind, base):
+            if (name, label) in NOT_TRIED:
+                continue
             report("trying", (name, label))
             verdict = judge(call, name, value, base_nonfinite, label in RELATIONAL)
             if verdict:
@@ -675,7 +680,8 @@ def run_isolated(entry):
     if pid == 0:                                    # the child
         os.close(r)
         code = 0
-        os.chdir(tempfile.mkdtemp(prefix="pdeopt-bad-input-"))   # files it writes go there
+        workdir = tempfile.mkdtemp(prefix="pdeopt-bad-input-")
+        os.chdir(workdir)                           # files it writes go there
         try:
             def report(kind, payload):
                 data = pickle.dumps((kind, payload))
@@ -687,6 +693,7 @@ def run_isolated(entry):
             except BaseException:  # noqa: BLE001
                 code = 1
         finally:
+            shutil.rmtree(workdir, ignore_errors=True)
             os._exit(code)
     os.close(w)
     messages, buf = [], b""
