@@ -1,69 +1,94 @@
 """The Moreau envelope of |x| is the Huber function, and its minimiser is soft-thresholding.
 
 Hopf–Lax: u(x, t) = min_y f(y) + |x − y|²/(2t) solves u_t + ½|u_x|² = 0 with
-u(·, 0) = f (Osher 2018, Deep Relaxation). For f = |·| the minimum is known in
-closed form (``shared/notes/formulas.md``):
+u(·, 0) = f, and its argmin is prox_{tf}(x) (Osher 2018, Deep Relaxation). For
+f = |·| both are known in closed form (``shared/notes/formulas.md``), written out
+here as the independent reference:
 
     u(x, t) = |x| − t/2 if |x| ≥ t, x²/(2t) otherwise      (Huber)
     argmin  = sign(x)·max(|x| − t, 0)                      (soft-thresholding)
 
-Here the minimum is taken by brute force over a fine grid of y, so the only error
-is the grid's: the minimiser is found to within half a cell (h/2) and, the
-objective being a parabola of curvature 1/t near it, the minimum value to within
-(h/2)²/(2t) = h²/(8t).
+Checked against them, for several t:
+
+* ``pdeopt.hj.hopf_lax`` and ``pdeopt.hj.moreau_envelope`` on the grid function
+  |x| (the minimum over the grid nodes, evaluated at the nodes): the minimiser is
+  found to within half a cell (h/2) and, the objective being a parabola of
+  curvature 1/t near it, the minimum value to within (h/2)²/(2t) = h²/(8t);
+* ``pdeopt.prox.penalty_envelope(x, t, "l1")``, the closed form of
+  min_u t|u| + ½(u − x)² = t·u(x, t), and ``pdeopt.prox.soft_threshold``: to
+  rounding (64 ulp of the largest value).
 """
 import numpy as np
 
+from pdeopt.hj import hopf_lax, moreau_envelope
+from pdeopt.prox import penalty_envelope, soft_threshold
+
 from ._harness import validation
+
+ROUNDING = 64 * np.finfo(float).eps
 
 
 def huber(x, t):
     return np.where(np.abs(x) >= t, np.abs(x) - t / 2, x ** 2 / (2 * t))
 
 
-def soft_threshold(x, t):
+def shrink(x, t):
     return np.sign(x) * np.maximum(np.abs(x) - t, 0.0)
 
 
 @validation("moreau-abs",
             source="Osher 2018, Deep Relaxation: Hopf–Lax formula and Moreau envelope",
-            description="brute-force Moreau envelope of |x| equals the Huber function; "
-                        "its argmin equals soft-thresholding, for several t.")
+            description="pdeopt's hopf_lax, moreau_envelope, penalty_envelope and "
+                        "soft_threshold on |x| equal the Huber function and "
+                        "soft-thresholding, for several t.")
 def moreau_abs(ctx):
     import matplotlib.pyplot as plt
 
-    # Set up: candidate minimisers y on a fine grid (0 lies on it), evaluation points x.
-    n_y = ctx.pick(quick=4001, default=16001)
-    y = np.linspace(-5.0, 5.0, n_y)
-    h = y[1] - y[0]
-    x = np.sort(ctx.rng.uniform(-3.0, 3.0, size=ctx.pick(quick=300, default=1000)))
+    # Set up: a uniform grid through 0 (the kink), and f = |x| on it.
+    x = np.linspace(-5.0, 5.0, ctx.pick(quick=4001, default=16001))
+    h = x[1] - x[0]
     times = (0.25, 0.5, 1.0, 2.0)
+    inner = np.abs(x) <= 3.0      # the minimisers of these x stay inside the grid
 
     fig, (ax_env, ax_arg) = plt.subplots(1, 2, figsize=(10, 4))
     for t in times:
-        # Compute: min over the grid of |y| + |x − y|²/(2t), and where it is attained.
-        objective = np.abs(y)[None, :] + (x[:, None] - y[None, :]) ** 2 / (2 * t)
-        j = np.argmin(objective, axis=1)
-        envelope = objective[np.arange(x.size), j]
-        minimiser = y[j]
+        # Compute with pdeopt.
+        u, y = hopf_lax(np.abs(x), x, t)
+        env, prox = moreau_envelope(np.abs(x), x, t, return_prox=True)
+        closed_env = penalty_envelope(x, t, "l1") / t
+        closed_prox = soft_threshold(x, t)
 
-        # Check against the closed forms, to the grid's error.
-        ctx.check(f"max|envelope - huber|, t={t}", np.max(np.abs(envelope - huber(x, t))), 0.0,
-                  tol=h ** 2 / (8 * t) + 1e-12)
-        ctx.check(f"max|argmin - soft_threshold|, t={t}",
-                  np.max(np.abs(minimiser - soft_threshold(x, t))), 0.0, tol=h / 2 + 1e-12)
+        # Check against the closed forms.
+        ref_u, ref_y = huber(x[inner], t), shrink(x[inner], t)
+        ctx.check(f"hopf_lax: max|u - huber|, t={t}", np.max(np.abs(u[inner] - ref_u)), 0.0,
+                  tol=h ** 2 / (8 * t) + ROUNDING, claim="osher2018/moreau-prox",
+                  note="tolerance: grid minimum, h²/(8t)")
+        ctx.check(f"hopf_lax: max|argmin - soft threshold|, t={t}",
+                  np.max(np.abs(y[inner] - ref_y)), 0.0, tol=h / 2 + ROUNDING,
+                  claim="osher2018/moreau-prox", headline=t == 1.0,
+                  note="tolerance: half a grid cell")
+        ctx.check(f"moreau_envelope = hopf_lax (value and prox), t={t}",
+                  max(np.max(np.abs(env - u)), np.max(np.abs(prox - y))), 0.0, tol=ROUNDING,
+                  claim="osher2018/moreau-prox")
+        ctx.check(f"penalty_envelope(x, t, 'l1')/t vs huber, t={t}",
+                  np.max(np.abs(closed_env - huber(x, t))), 0.0, tol=ROUNDING * 5.0,
+                  claim="osher2018/moreau-prox", note="closed form: rounding")
+        ctx.check(f"soft_threshold vs sign(x)max(|x| - t, 0), t={t}",
+                  np.max(np.abs(closed_prox - shrink(x, t))), 0.0, tol=ROUNDING * 5.0,
+                  claim="osher2018/moreau-prox", note="closed form: rounding")
 
-        # Draw what was checked: the brute-force values as points over the closed forms.
-        line, = ax_env.plot(x, huber(x, t), lw=1.5, label=f"Huber, t={t}")
-        ax_env.plot(x[::25], envelope[::25], "o", ms=3, color=line.get_color())
-        ax_arg.plot(x, soft_threshold(x, t), lw=1.5, color=line.get_color(),
-                    label=f"soft threshold, t={t}")
-        ax_arg.plot(x[::25], minimiser[::25], "o", ms=3, color=line.get_color())
-    ax_env.plot(x, np.abs(x), "k--", lw=1, label="f(x) = |x|")
-    ax_env.set(title="Moreau envelope of |x|: brute force (dots) vs Huber", xlabel="x",
+        # Draw what was checked: pdeopt's grid values as points over the closed forms.
+        xs = x[inner]
+        line, = ax_env.plot(xs, ref_u, lw=1.5, label=f"Huber, t={t}")
+        ax_env.plot(xs[::250], u[inner][::250], "o", ms=3, color=line.get_color())
+        ax_arg.plot(xs, ref_y, lw=1.5, color=line.get_color(), label=f"soft threshold, t={t}")
+        ax_arg.plot(xs[::250], y[inner][::250], "o", ms=3, color=line.get_color())
+    ax_env.plot(x[inner], np.abs(x[inner]), "k--", lw=1, label="f(x) = |x|")
+    ax_env.plot([], [], "ko", ms=3, label="pdeopt.hj.hopf_lax (grid)")
+    ax_env.set(title="Moreau envelope of |x| = Huber (lines: closed form)", xlabel="x",
                ylabel="u(x, t)")
-    ax_arg.set(title="minimiser: brute force (dots) vs soft-thresholding", xlabel="x",
-               ylabel="prox_{t|.|}(x)")
+    ax_arg.plot([], [], "ko", ms=3, label="argmin of hopf_lax (grid)")
+    ax_arg.set(title="its minimiser = soft-thresholding", xlabel="x", ylabel="prox_{t|·|}(x)")
     ax_env.legend(fontsize=8)
     ax_arg.legend(fontsize=8)
     ctx.save_figure(fig)
