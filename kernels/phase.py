@@ -19,6 +19,9 @@ layout (zero frequency at index 0); ``known`` marks the measured magnitudes.
                              real u)
 ``phase.multiply``           a ← a·h (a Fourier filter)
 ``phase.r_factor``           Σ_known | |X| − M |  (numerator of the R-factor)
+``phase.r_factor_real``      the same from a real x's half spectrum: Σ_known | |X| − M | +
+                             Σ_counted | |X| − M′ | (M′ at the mirror pixel −k, counted where
+                             that pixel is not in the half)
 ``phase.hermitian_fill``     z[k] ← conj z[−k] in the columns right of N₁//2 (the spectrum of a
                              real array from its real-input FFT's left half)
 
@@ -122,6 +125,11 @@ def _multiply_numpy(a, h):
 
 def _r_factor_numpy(xhat, magnitudes, known):
     return float(np.sum(np.abs(np.abs(xhat) - magnitudes)[known]))
+
+
+def _r_factor_real_numpy(xhat, magnitudes, mirror, known, counted_mirror):
+    return _r_factor_numpy(xhat, magnitudes, known) + _r_factor_numpy(xhat, mirror,
+                                                                     counted_mirror)
 
 
 def _hermitian_fill_numpy(z):
@@ -378,6 +386,26 @@ def _r_factor_par(xhat, m, known):
 
 
 @njit
+def _r_factor_real_core(xhat, ma, mb, ka, kb):
+    total = 0.0
+    for i in range(xhat.size):
+        xi = xhat[i]
+        mod = np.sqrt(xi.real * xi.real + xi.imag * xi.imag)    # one modulus for both terms
+        total += (abs(mod - ma[i]) if ka[i] else 0.0) + (abs(mod - mb[i]) if kb[i] else 0.0)
+    return total
+
+
+@pnjit
+def _r_factor_real_par(xhat, ma, mb, ka, kb):
+    total = 0.0
+    for i in prange(xhat.size):
+        xi = xhat[i]
+        mod = np.sqrt(xi.real * xi.real + xi.imag * xi.imag)
+        total += (abs(mod - ma[i]) if ka[i] else 0.0) + (abs(mod - mb[i]) if kb[i] else 0.0)
+    return total
+
+
+@njit
 def _hermitian_fill_core(z):
     n0, n1 = z.shape
     for k0 in range(n0):
@@ -487,9 +515,18 @@ def _r_factor_numba(xhat, magnitudes, known):
     return float(sum(_sweep(_r_factor_core, _r_factor_par, (xhat, magnitudes, known))))
 
 
+def _r_factor_real_numba(xhat, magnitudes, mirror, known, counted_mirror):
+    return float(sum(_sweep(_r_factor_real_core, _r_factor_real_par,
+                            (xhat, magnitudes, mirror, known, counted_mirror))))
+
+
 def _hermitian_fill_numba(z):
     _hermitian_fill_core(z)
     return z
+
+
+def _r_factor_real_cuda(xhat, magnitudes, mirror, known, counted_mirror):
+    return _r_factor_cuda(xhat, magnitudes, known) + _r_factor_cuda(xhat, mirror, counted_mirror)
 
 
 # --- numba.cuda: the same sweeps, one thread per pixel; NumPy arrays in and out -------------
@@ -686,4 +723,6 @@ register("phase.replace_outside", numpy=_replace_outside_numpy, numba=_replace_o
          cuda=_replace_outside_cuda)
 register("phase.multiply", numpy=_multiply_numpy, numba=_multiply_numba, cuda=_multiply_cuda)
 register("phase.r_factor", numpy=_r_factor_numpy, numba=_r_factor_numba, cuda=_r_factor_cuda)
+register("phase.r_factor_real", numpy=_r_factor_real_numpy, numba=_r_factor_real_numba,
+         cuda=_r_factor_real_cuda)
 register("phase.hermitian_fill", numpy=_hermitian_fill_numpy, numba=_hermitian_fill_numba)

@@ -13,7 +13,7 @@ from .forward import as_image, check_magnitudes, check_mask, check_support
 from .fourier import default_workers
 
 _KERNELS = ("magnitude_prox", "magnitude_prox_real", "pdhg_fourier", "pdhg_dual",
-            "object_step", "replace_outside", "multiply", "r_factor")
+            "object_step", "replace_outside", "multiply", "r_factor", "r_factor_real")
 
 
 def half_spectrum(a) -> tuple:
@@ -127,12 +127,12 @@ class Problem:
     def r_factor(self, x):
         """R-factor of a real-space estimate x (one FFT and one kernel sweep; for a real x
         a real-input FFT and the sum over the half spectrum and the mirror pixels)."""
-        r = self.kernels["r_factor"]
         if np.iscomplexobj(x):
-            return r(self.fft(x, out=self.work), self.magnitudes, self.known) / self.norm
-        xhat, h = self.rfft(x), self.half
-        return (r(xhat, h.magnitudes, h.known)
-                + r(xhat, h.mirror, h.counted_mirror)) / self.norm
+            xhat = self.fft(x, out=self.work)
+            return self.kernels["r_factor"](xhat, self.magnitudes, self.known) / self.norm
+        h = self.half
+        return self.kernels["r_factor_real"](self.rfft(x), h.magnitudes, h.mirror, h.known,
+                                             h.counted_mirror) / self.norm
 
 
 def check_workers(workers, shape, fft="scipy") -> int:
