@@ -70,7 +70,8 @@ ALIASES: dict = {"data": ("x_train", "y_train", "x_test", "y_test", "x_val", "y_
 NOT_TRIED = {("workers", "-1"): "-1 means all cores", ("n_jobs", "-1"): "-1 means all cores"}
 #: Bad values that only make an argument inconsistent with another one (shapes): a message
 #: naming any parameter of the call names the mismatch well enough.
-RELATIONAL = {"one row fewer", "one array fewer", "extra axis", "first array with an extra axis"}
+RELATIONAL = {"one row fewer", "one array fewer", "extra axis", "first array with an extra axis",
+              "1"}
 
 
 # --- enumeration ---------------------------------------------------------------------------
@@ -344,6 +345,7 @@ def param_doc(doc, name):
     return "", ""
 
 
+_BOUND = re.compile(r"(?<![<>=≤])(≥|>=|>)\s*(-?\d+(?:\.\d+)?)(?![.\d\w])")
 _INTERVAL = re.compile(r"(?:\bin|∈)\s*([\[(])\s*(-?\d+(?:\.\d+)?)\s*,"
                        r"\s*(-?\d+(?:\.\d+)?|inf|∞)\s*([\])])")
 
@@ -383,6 +385,10 @@ def forbidden(doc, name, value):
             return "documented as positive"
         if re.search(r"non-?negative|(?:>=|≥) ?0(?![.\d])", text) and not (values >= 0).all():
             return "documented as nonnegative"
+        for op, bound in _BOUND.findall(text)[:1]:      # "≥ 3", "> 1"; a later bound is
+            low = float(bound)                          # often on a derived quantity
+            if not ((values >= low) if op in ("≥", ">=") else (values > low)).all():
+                return f"documented as {op} {bound}"
         if values.size == 1:
             for lo_b, lo, hi, hi_b in _INTERVAL.findall(text):
                 lo, hi = float(lo), float(hi.replace("∞", "inf"))
@@ -436,7 +442,7 @@ def catalogue(kind, base):
                                    ("1j", 1j),
                                    ("[1.0, 2.0]", [1.0, 2.0]), ("True", True)]
     if kind == "int":
-        return junk + [("nan", math.nan), ("inf", math.inf), ("0", 0), ("-1", -1),
+        return junk + [("nan", math.nan), ("inf", math.inf), ("0", 0), ("-1", -1), ("1", 1),
                        ("2.5", 2.5), ("True", True), ("'3'", "3"), ("[2, 3]", [2, 3])]
     if kind == "bool":
         return [("None", None), ("'yes'", "yes"), ("2", 2), ("0.5", 0.5)]
