@@ -59,7 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="time kernels against their NumPy twins and peers")
     b.add_argument("names", nargs="*", metavar="NAME", help="benchmark groups (default: all)")
     b.add_argument("--quick", action="store_true", help="small sizes (a smoke test)")
-    b.add_argument("--out", default="figures", help="folder for bench.json (default: figures)")
+    b.add_argument("--scaling", action="store_true", help="instead of the groups: time each "
+                   "main kernel and solver over a size sweep, fit the exponent of time against "
+                   "size beside the theory's, write scaling.png and scaling.json")
+    b.add_argument("--out", default="figures", help="folder for bench.json, scaling.png "
+                   "(default: figures)")
     b.add_argument("--seed", type=int, default=0)
     return p
 
@@ -173,6 +177,14 @@ def _cmd_claims(args) -> int:
 
 def _cmd_bench(args) -> int:
     from pdeopt.bench import registry, run_benchmarks
+    if args.scaling:
+        if args.names:
+            raise UsageError("--scaling runs its own sweep: give no benchmark names with it")
+        from pdeopt.bench.scaling import run_scaling
+        out = _writable_dir(args.out)
+        run_scaling(quick=args.quick, out_dir=out, seed=args.seed)
+        print(f"\nwrote {out / 'scaling.png'} and {out / 'scaling.json'}")
+        return 0
     known = registry()
     names = _select(args.names, known, "benchmark")
     out = _writable_dir(args.out)
