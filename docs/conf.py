@@ -74,7 +74,7 @@ mathjax3_config = {"tex": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[
 
 # -- API reference -------------------------------------------------------------------------
 autosummary_generate = True
-autosummary_generate_overwrite = False  # keep stubs: incremental builds
+autosummary_generate_overwrite = True  # rewritten only when their content changes
 autodoc_typehints = "none"  # the numpydoc Parameters say the types
 autodoc_default_options = {"inherited-members": False}
 numpydoc_show_class_members = False
@@ -83,17 +83,19 @@ numpydoc_xref_param_type = False
 numpydoc_validation_checks = set()
 
 # -- lessons (sphinx-gallery) --------------------------------------------------------------
+# PDEOPT_DOCS_LESSONS=REGEX (e.g. lesson_04) executes and checks only the matching lessons
+# and their solutions, to iterate on one; the full build (no variable) runs them all.
+LESSONS = os.environ.get("PDEOPT_DOCS_LESSONS", "")
 sphinx_gallery_conf = {
     "examples_dirs": ["lessons"],
     "gallery_dirs": ["auto_lessons"],
-    "filename_pattern": r"lesson_",  # execute every lesson
+    "filename_pattern": r"lesson_" + (f".*({LESSONS})" if LESSONS else ""),  # execute them
     "ignore_pattern": r"(__init__|/solutions/)",
     "abort_on_example_error": True,
     "only_warn_on_example_error": False,
     "download_all_examples": True,
     "doc_module": ("pdeopt",),
     "backreferences_dir": "gen_modules/backreferences",
-    "reference_url": {"pdeopt": None},  # link code to this site only; nothing fetched
     "image_scrapers": ("matplotlib",),
     "remove_config_comments": True,
     "min_reported_time": 1,
@@ -178,7 +180,9 @@ def generate_api(app) -> None:
             f".. automodule:: {modname}", "   :no-members:", "",
             f".. currentmodule:: {modname}", "",
             _heading("Public names", "-"),
-            f"Every name of ``{modname}.__all__`` ({len(names)}).", "",
+            f"Every name of ``{modname}.__all__`` ({len(names)})"
+            + "".join(f"; ``{n}`` is {getattr(mod, n)!r}" for n in mod.__all__
+                      if n.startswith("__") and n.endswith("__")) + ".", "",
             ".. autosummary::", "   :toctree: ../generated", "   :nosignatures:", "",
         ]
         lines += [f"   {n}" for n in own] + [""]
@@ -460,7 +464,8 @@ LESSON_SECTIONS = ("What you will learn", "The mathematics", "Exercises")
 
 def check_lessons(app) -> None:
     """Each lesson keeps the format of CONTRIBUTING-lessons.md (fails the build otherwise)."""
-    lessons = sorted((DOCS / "lessons").glob("lesson_*.py"))
+    lessons = [p for p in sorted((DOCS / "lessons").glob("lesson_*.py"))
+               if re.search(LESSONS, p.name)]
     solutions = DOCS / "lessons" / "solutions"
     problems = []
     for lesson in lessons:
@@ -481,7 +486,9 @@ def check_lessons(app) -> None:
             if f"/lessons/solutions/{s.name}" not in text:
                 problems.append(f"{lesson.name}: does not show solutions/{s.name}")
     if problems:
-        raise ExtensionError("lesson format:\n  " + "\n  ".join(problems))
+        message = "lesson format (docs/CONTRIBUTING-lessons.md):\n  " + "\n  ".join(problems)
+        logger.error(message)
+        raise ExtensionError(message)
 
 
 def _source_hash() -> str:
@@ -497,13 +504,15 @@ def check_solutions(app) -> None:
     """Run every lessons/solutions/*.py in a subprocess; an error or a failed assert stops
     the build. A solution that passed with the same file and the same pdeopt sources is not
     rerun (the record lives in the doctree folder)."""
-    files = sorted((DOCS / "lessons" / "solutions").glob("*.py"))
+    files = [p for p in sorted((DOCS / "lessons" / "solutions").glob("*.py"))
+             if re.search(LESSONS, p.name)]
     bad = []
     for f in files:
         body = ast.parse(f.read_text(encoding="utf-8")).body
         if not body or not isinstance(body[-1], ast.Assert):
             bad.append(f"{f.name}: does not end with an assert of its answer")
     if bad:
+        logger.error("exercise solutions:\n  " + "\n  ".join(bad))
         raise ExtensionError("exercise solutions:\n  " + "\n  ".join(bad))
     record = Path(app.doctreedir) / "solutions-passed.json"
     passed = json.loads(record.read_text()) if record.exists() else {}
@@ -534,6 +543,7 @@ def check_solutions(app) -> None:
     record.parent.mkdir(parents=True, exist_ok=True)
     record.write_text(json.dumps(passed, indent=1))
     if failures:
+        logger.error("exercise solution failed:\n" + "\n".join(failures))
         raise ExtensionError("exercise solution failed:\n" + "\n".join(failures))
     logger.info(f"[solutions] {len(files)} checked ({len(files) - len(todo)} unchanged)")
 
