@@ -278,3 +278,28 @@ def test_every_public_name_has_a_page(site):
                     f"class=\"pre\">{name}</span></code>: " not in html:
                 missing.append(f"{modname}.{name}")
     assert not missing, missing
+
+
+def test_docstring_hooks_keep_math_literals_and_doctests():
+    """docs/conf.py escapes plain-text |x| only in prose; math, literals, doctests and
+    literal blocks are left as written, and two aligned columns become a definition list."""
+    if not HAVE_SPHINX:
+        pytest.skip('sphinx is not installed (pip install ".[docs]")')
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        import conf
+    finally:
+        sys.path.pop(0)
+    lines = ["the norm |x| and ``|y|`` and :math:`|z|`, shape (n, *rest)",
+             "", ".. math::", "", "    |x - y|^2", "",
+             ">>> abs(-1)  # |x|", "1", "",
+             "by Chambolle–Pock:", "", "    z = |w|", "        = w", "",
+             "* a bullet with |x|"]
+    conf.escape_docstring_bars(None, "function", "f", None, {}, lines)
+    assert lines[0] == r"the norm \|x\| and ``|y|`` and :math:`|z|`, shape (n, \*rest)"
+    assert lines[4] == "    |x - y|^2" and lines[6] == ">>> abs(-1)  # |x|"
+    assert lines[9] == "by Chambolle–Pock::" and lines[11] == "    z = |w|"
+    assert lines[14] == r"* a bullet with \|x\|"
+    cols = ["Modules", "-------", "``a``   first, and", "        continued", "``bb``  second"]
+    conf.columns_to_definitions(None, "module", "m", None, {}, cols)
+    assert cols[2:] == ["``a``", "    first, and continued", "``bb``", "    second"]
