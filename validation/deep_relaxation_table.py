@@ -1,6 +1,6 @@
 """Table 1 of the seed: validation error (%) @ effective epochs of ESGD, HEAT, H-ESGD, HJ and SGD.
 
-Every method trains the same net from the same initializations (3 seeds) under
+Every method trains the same net from the same initializations (8 seeds) under
 the same budget of gradient evaluations, counted in *effective epochs*
 (evaluations / minibatches per epoch, so an inner loop of L steps costs L). Per
 method the table gives the lowest seed-mean validation error within the budget,
@@ -10,11 +10,14 @@ Default mode: sklearn's 8×8 digits with an mnistfc-shaped MLP (two hidden layer
 dropout) and a LeNet-shaped conv net, both scaled down for CPU runs. ``--full``:
 MNIST with mnistfc (784-1024-1024-10) and LeNet, beside the seed's numbers.
 
-Checks: every method trains (error far below chance, 90 %); ESGD and HJ reach
-SGD's final error within at most SGD's effective epochs, up to the seed noise
-(two standard errors of the difference of the two seed means; not in quick
-mode, whose single seed gives no noise estimate). The table says at which effective
-epoch they reach it, or by how much they miss.
+Checks (like with like): each method's *final* validation error at the common budget
+against SGD's final error, paired over the same seeds (8 by default): the relative
+difference (e_m − e_SGD)/e_SGD must equal the paper's (e.g. ESGD −1.8 %, HJ +6.4 % on
+mnistfc; HEAT +18 % on LeNet) within 2 standard errors of the paired mean. A method
+clearly worse than SGD where the paper has it level (or better) fails: the ordering is
+then not reproduced. SGD's rows: LeNet's final error below mnistfc's (paper 0.5 vs 1.10 %),
+paired by seed, 95 % upper bound below 0. At digits scale the errors themselves (3–6 %)
+cannot be compared with MNIST's (0.5–1.2 %): the verdicts are partial at best.
 
 Hyper-parameters (ours, not tuned per method beyond a stable learning rate):
 batch 64 (128 on MNIST), Nesterov momentum 0.9 for every outer step; ESGD/HJ/
@@ -38,6 +41,11 @@ SEED_TABLE = {  # Oberman 2017, Table 1: error % @ effective epochs
     "LeNet": {"ESGD": "0.5 ± 0.01 @ 80", "HEAT": "0.59 ± 0.02 @ 75", "H-ESGD": "0.51 ± 0.02 @ 60",
               "HJ": "0.5 ± 0.01 @ 70", "SGD": "0.5 ± 0.02 @ 67"},
 }
+
+
+def paper_value(net, method):
+    """The paper's validation error (%) of ``method`` on ``net`` (Table 1)."""
+    return float(SEED_TABLE[net][method].split()[0])
 
 
 def make_optimizer(method, sgd_lr, seed):
@@ -95,7 +103,7 @@ def curves_of(runs, net, method, seeds):
 def deep_relaxation_table(ctx):
     import matplotlib.pyplot as plt
 
-    seeds = range(ctx.pick(quick=1, default=3, full=3))
+    seeds = range(ctx.pick(quick=2, default=8, full=3))
     if ctx.full:
         ds = ctx.mnist()
         shape, batch = (28, 28), 128
@@ -112,42 +120,50 @@ def deep_relaxation_table(ctx):
                           ctx.pick(quick=None, default=16))}
         nets = {k: v for k, v in nets.items() if v[2] is not None}  # quick: mnistfc only
     data = (ds.x_train, ds.y_train, ds.x_test, ds.y_test)
-    chance = 0.9
 
     runs = run_all(ctx, data, nets, seeds, batch)
     if ctx.full:
         ctx.progress(ctx.units_note())
-    rows, fig_curves = [], {}
+    rows, fig_curves, final = [], {}, {}
     for net in nets:
-        stats = {}
+        cells = {}
         for method in METHODS:
             curves, eff = curves_of(runs, net, method, seeds)
-            mean = curves.mean(axis=0)
+            final[net, method] = curves[:, -1]   # each seed's error at the common budget
+            mean, std = curves.mean(axis=0), curves.std(axis=0, ddof=1)
             best = int(np.argmin(mean))
-            stats[method] = dict(mean=mean, std=curves.std(axis=0), eff=eff, best=best)
             fig_curves[(net, method)] = (eff, mean)
-            ctx.progress(f"{net} {method}: best {100 * mean[best]:.2f}% @ {eff[best]:.1f} "
-                         f"effective epochs")
-            ctx.check(f"{net} {method} trains: final error vs chance", mean[-1], chance / 3,
-                      comparison="le", note=f"chance {chance:.0%}")
-        sgd = stats["SGD"]
-        target = sgd["mean"][-1]
-        cells = {}
-        for method, s in stats.items():
-            cells[method] = (f"{100 * s['mean'][s['best']]:.2f} ± {100 * s['std'][s['best']]:.2f} "
-                             f"@ {s['eff'][s['best']]:.0f}")
-        for method in ("ESGD", "HJ") if len(seeds) > 1 else ():  # one seed: no noise estimate
-            s = stats[method]
-            # 2 sigma of a difference of two means over the seeds
-            tol = 2 * np.hypot(sgd["std"][-1], s["std"][s["best"]]) / np.sqrt(len(seeds))
-            hit = np.flatnonzero(s["mean"] <= target)
-            note = (f"reaches SGD's {100 * target:.2f}% at {s['eff'][hit[0]]:.1f} effective epochs "
-                    f"(SGD: {sgd['eff'][-1]:.1f})" if hit.size else
-                    f"misses SGD's {100 * target:.2f}% by {100 * (s['mean'].min() - target):.2f} "
-                    f"points within {sgd['eff'][-1]:.1f} effective epochs")
-            ctx.check(f"{net}: {method}'s best error within SGD's budget vs SGD's final",
-                      s["mean"].min(), target, tol=tol, comparison="le", note=note)
+            cells[method] = (f"{100 * mean[best]:.2f} ± {100 * std[best]:.2f} @ "
+                             f"{eff[best]:.0f}; final {100 * mean[-1]:.2f} ± "
+                             f"{100 * std[-1]:.2f} @ {eff[-1]:.0f}")
+        # Like with like: each method's FINAL validation error against SGD's FINAL error,
+        # same seeds (same initializations and minibatch orders), same budget of effective
+        # epochs. The paper's claim is each method's error relative to SGD's,
+        # (e_m - e_SGD)/e_SGD, e.g. ESGD -1.8 % on mnistfc, HEAT +18 % on LeNet; ours is
+        # the mean paired difference over the seeds over SGD's mean, and the tolerance is
+        # 2 standard errors of that paired mean (the paper's own spread, 0.01-0.04 points
+        # on 1 %, is far below ours and is not added).
+        e_sgd = final[net, "SGD"]
+        for method in METHODS[:-1]:
+            diff = final[net, method] - e_sgd
+            ours = diff.mean() / e_sgd.mean()
+            se = diff.std(ddof=1) / np.sqrt(len(seeds)) / e_sgd.mean()
+            paper = paper_value(net, method) / paper_value(net, "SGD") - 1
+            ctx.check(f"{net}: {method} vs SGD, final error, relative", ours, paper,
+                      tol=2 * se, note=f"{100 * final[net, method].mean():.2f} vs "
+                      f"{100 * e_sgd.mean():.2f} %; SE {se:.3f}",
+                      claim=f"oberman2017/table1-{net.lower()}-{method.lower()}",
+                      headline=True)
         rows.append((net, cells))
+    if len(nets) == 2:
+        # SGD's column: LeNet's final error below mnistfc's (0.5 vs 1.10 % in the paper),
+        # paired by seed, its 95 % upper bound (mean + 2 SE) below 0
+        gap = final["LeNet", "SGD"] - final["mnistfc", "SGD"]
+        ctx.check("SGD: LeNet minus mnistfc final error, upper 95% bound",
+                  gap.mean() + 2 * gap.std(ddof=1) / np.sqrt(len(seeds)), 0.0,
+                  comparison="le", note=f"mean {100 * gap.mean():.2f} points; paper -0.60",
+                  claim=["oberman2017/table1-mnistfc-sgd", "oberman2017/table1-lenet-sgd"],
+                  headline=True)
 
     lines = ["| net | " + " | ".join(METHODS) + " |", "|---" * (len(METHODS) + 1) + "|"]
     for net, cells in rows:
@@ -155,7 +171,8 @@ def deep_relaxation_table(ctx):
                      + " | ".join(cells[m] for m in METHODS) + " |")
         lines.append(f"| {net} (seed, MNIST) | " + " | ".join(SEED_TABLE[net][m] for m in METHODS)
                      + " |")
-    ctx.table("Validation error (%) mean ± std over seeds @ effective epochs\n\n"
+    ctx.table("Validation error (%) mean ± std over seeds: best @ its effective epoch; final "
+              "@ the budget (the seed's: best @ effective epochs)\n\n"
               + "\n".join(lines))
 
     fig, axes = plt.subplots(1, len(nets), figsize=(6 * len(nets), 4.2))
