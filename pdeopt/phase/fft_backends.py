@@ -189,6 +189,15 @@ def save_fft_wisdom(path) -> None:
     ----------
     path : str or os.PathLike
         The file to write (a pickle of ``pyfftw.export_wisdom()``, a few kB).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from pdeopt import phase
+    >>> path = os.path.join(tempfile.mkdtemp(), "fftw-wisdom.pkl")
+    >>> if pyfftw_available():
+    ...     phase.save_fft_wisdom(path)
+    ...     assert phase.load_fft_wisdom(path)
     """
     import pyfftw
     with open(path, "wb") as f:
@@ -202,6 +211,10 @@ def load_fft_wisdom(path) -> bool:
     ----------
     path : str or os.PathLike
         The file; one that cannot be read as wisdom is a ``ValueError`` naming it.
+
+    Examples
+    --------
+    See :func:`save_fft_wisdom`.
     """
     import pyfftw
     with open(path, "rb") as f:
