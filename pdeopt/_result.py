@@ -119,11 +119,15 @@ class Recorder:
 
     def __init__(self, method: str | None = None, *, max_iter=None, tol=0.0, callback=None,
                  **parameters):
-        if callback is not None and not callable(callback):
-            raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+        from ._checks import check_callable, check_integer, check_nonnegative
+        if callback is not None:
+            check_callable(callback, "callback")
+        if max_iter is not None:
+            max_iter = check_integer(max_iter, "max_iter", minimum=0)
+        tol = 0.0 if tol is None else check_nonnegative(tol, "tol")
         self.method = method or parameters.pop("method", None) or "method"
         self.max_iter = max_iter
-        self.tol = 0.0 if tol is None else float(tol)
+        self.tol = tol
         self.callback = callback
         self.nit = 0
         self.converged = False

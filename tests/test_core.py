@@ -4,9 +4,23 @@ import warnings
 import numpy as np
 import pytest
 
-from pdeopt import Recorder, Result
+from pdeopt import ConvergenceWarning, DivergenceError, Recorder, Result
 from pdeopt._checks import (as_float_array, as_rng, check_integer, check_nonnegative,
                             check_positive, check_shape, check_uniform_grid)
+
+
+def _halving(rec, n, stop_at=None):
+    """x ← x/2 for n iterations, residual |Δx|; KeyboardInterrupt at iteration stop_at."""
+    x = 1.0
+    with rec.running():
+        for k in range(n):
+            if k == stop_at:
+                raise KeyboardInterrupt
+            rec.log(change=x / 2)
+            x /= 2
+            if rec.end_iteration(x, residual=rec.last("change")):
+                break
+    return rec.result(x)
 
 
 def test_recorder_builds_result_with_arrays():
@@ -14,24 +28,63 @@ def test_recorder_builds_result_with_arrays():
     with rec.running():
         for k in range(4):
             rec.log(loss=float(k), angle=2.0 * k)
-    res = rec.result(x=np.zeros(3), converged=True)
+            rec.end_iteration()
+    res = rec.result(x=np.zeros(3))
     assert isinstance(res, Result)
     np.testing.assert_array_equal(res.history["loss"], [0, 1, 2, 3])
-    assert res.info["iterations"] == 4 and res.converged
-    assert res.info["parameters"] == {"step": 0.1}
+    assert res.nit == res.info["iterations"] == 4
+    # no tolerance was asked for: the whole budget ran, success, no convergence claimed
+    assert res.status == 1 and res.success and not res.converged
+    assert res.info["parameters"] == {"step": 0.1, "tol": 0.0}
     assert "loss[4]" in repr(res)
 
 
+def test_converged_only_when_the_stopping_test_held():
+    # |Δx| = 2^-(k+1) ≤ 1e-3 first at k = 9: the 10th iteration
+    res = _halving(Recorder("halving", max_iter=50, tol=1e-3), 50)
+    assert res.converged and res.status == 0 and res.success and res.nit == 10
+
+
+def test_budget_stopped_run_warns_and_is_not_a_success():
+    with pytest.warns(ConvergenceWarning, match="tol=1e-06 within max_iter=3"):
+        res = _halving(Recorder("halving", max_iter=3, tol=1e-6), 3)
+    assert res.status == 2 and not res.success and not res.converged and res.nit == 3
+
+
 def test_recorder_keeps_history_when_interrupted():
-    rec = Recorder()
-    with pytest.warns(RuntimeWarning, match="interrupted"):
-        with rec.running():
-            for k in range(10):
-                if k == 3:
-                    raise KeyboardInterrupt
-                rec.log(loss=k)
-    res = rec.result(x=None)
-    assert res.info["interrupted"] and len(res.history["loss"]) == 3
+    rec = Recorder("halving", max_iter=10, tol=1e-9)
+    with pytest.warns(RuntimeWarning, match="interrupted after 3"):
+        res = _halving(rec, 10, stop_at=3)
+    assert res.info["interrupted"] and res.status == 3 and not res.success
+    assert res.nit == 3 and len(res.history["change"]) == 3 and not res.converged
+
+
+def test_callback_stops_the_run():
+    seen = []
+
+    def callback(it):
+        seen.append((it.nit, it.values["change"]))
+        return it.nit == 2
+    res = _halving(Recorder("halving", max_iter=10, callback=callback), 10)
+    assert res.status == 4 and res.nit == 2 and seen == [(1, 0.5), (2, 0.25)]
+
+
+def test_divergence_names_the_step_and_keeps_the_history():
+    rec = Recorder("demo", max_iter=5, lr=0.5)
+    rec.log(loss=1.0)
+    rec.end_iteration()
+    with pytest.raises(DivergenceError, match=r"demo diverged at iteration 1.*lr=0.5") as err:
+        rec.require_finite(np.array([np.nan]), 1)
+    assert err.value.result.status == 5 and len(err.value.result.history["loss"]) == 1
+
+
+@pytest.mark.parametrize("kwargs,error,match", [
+    ({"tol": -1.0}, ValueError, "tol"), ({"tol": float("nan")}, ValueError, "tol"),
+    ({"max_iter": 2.5}, TypeError, "max_iter"), ({"callback": 3}, TypeError, "callback"),
+])
+def test_recorder_refuses_bad_settings(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        Recorder("demo", **kwargs)
 
 
 def test_as_float_array_promotes_integers_and_rejects_nan():

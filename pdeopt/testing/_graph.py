@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .._checks import check_integer
+from .._checks import as_float_array
 from ._report import checked, as_values, fail_if
 
 __all__ = ["assert_graph_laplacian", "assert_maximum_principle"]
@@ -32,6 +32,8 @@ def assert_graph_laplacian(laplacian, *, rtol=1e-10, atol=1e-12):
     >>> W = np.array([[0, 1, 2], [1, 0, 0.5], [2, 0.5, 0]])
     >>> assert_graph_laplacian(np.diag(W.sum(1)) - W)
     """
+    if not sp.issparse(laplacian):
+        laplacian = as_float_array(laplacian, "laplacian", ndim=2)
     L = sp.csr_matrix(laplacian, dtype=float)
     if L.shape[0] != L.shape[1]:
         raise ValueError(f"laplacian must be square, got shape {L.shape}")
@@ -91,11 +93,20 @@ def assert_maximum_principle(extend, weights, labeled_idx, values, *, atol=1e-8)
     >>> W = np.exp(-np.subtract.outer(np.arange(6.0), np.arange(6.0)) ** 2)
     >>> assert_maximum_principle(gl, W, [0, 5], np.array([0.0, 1.0]))
     """
+    if not sp.issparse(weights):
+        weights = as_float_array(weights, "weights", ndim=2)
+    n = weights.shape[0]
+    if weights.shape != (n, n):
+        raise ValueError(f"weights must be a square matrix, got shape {weights.shape}")
     idx = np.asarray(labeled_idx)
     if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
         raise ValueError("labeled_idx must be a non-empty 1-D array of integers")
-    check_integer(int(idx.max()), "labeled_idx")
-    g = np.asarray(values, dtype=float)
+    if idx.min() < 0 or idx.max() >= n:
+        raise ValueError(f"labeled_idx must index the {n} nodes, got {idx.min()}..{idx.max()}")
+    g = as_float_array(values, "values", ndim=(1, 2))
+    if g.shape[0] != idx.size:
+        raise ValueError(f"values must have one row per labeled node ({idx.size}), got shape "
+                         f"{g.shape}")
     u = as_values(extend(weights, idx.copy(), g.copy())).astype(float)
     if u.ndim == 1 and g.ndim == 2 and g.shape[1] == 1:
         g = g[:, 0]

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from .._checks import as_float_array, check_positive, check_uniform_grid
+from .._checks import (as_float_array, check_integer, check_positive, check_range,
+                       check_uniform_grid)
 from ._calculus import assert_order
 from ._report import checked, as_values, fail_if
 
@@ -14,10 +15,11 @@ __all__ = ["assert_hopf_lax_semigroup", "assert_cole_hopf", "assert_local_entrop
 
 def _axes(x):
     axes = tuple(x) if isinstance(x, tuple) else (x,)
-    return tuple(np.asarray(a, float) for a in axes), [check_uniform_grid(a, "x") for a in axes]
+    axes = tuple(as_float_array(a, "x", ndim=1) for a in axes)
+    return axes, [check_uniform_grid(a, "x") for a in axes]
 
 
-@checked("hopf_lax")
+@checked("hopf_lax", positive=("t", "s"))
 def assert_hopf_lax_semigroup(hopf_lax, f, x, t, s, *, rtol=1e-12, atol=1e-12):
     r"""Assert the Hopf–Lax semigroup and envelope properties of ``hopf_lax`` on a grid.
 
@@ -76,6 +78,7 @@ def assert_hopf_lax_semigroup(hopf_lax, f, x, t, s, *, rtol=1e-12, atol=1e-12):
             np.maximum(composed - direct - bound, direct - composed), slack)
 
 
+@checked("f", tolerances=())
 def cole_hopf(f, x, t, viscosity=1.0, *, pad=10.0, points_per_sigma=40):
     r"""The Cole–Hopf solution of :math:`u_t + \tfrac12|\nabla u|^2 = \tfrac{\varepsilon}{2}\Delta u`
     at the points x (1-D), by a log-sum-exp quadrature of f on a fine extended grid:
@@ -91,11 +94,15 @@ def cole_hopf(f, x, t, viscosity=1.0, *, pad=10.0, points_per_sigma=40):
     x = as_float_array(x, "x", ndim=1)
     t = check_positive(t, "t")
     eps = check_positive(viscosity, "viscosity")
+    pad = check_range(pad, "pad", 1.0, 100.0)
+    points_per_sigma = check_range(points_per_sigma, "points_per_sigma", 2.0, 1000.0)
     sigma = np.sqrt(eps * t)
     n = int(np.ceil((x.max() - x.min()) / sigma * points_per_sigma + 2 * pad * points_per_sigma))
     y = np.linspace(x.min() - pad * sigma, x.max() + pad * sigma, max(n, 101))
     h = y[1] - y[0]
     fy = np.asarray(f(y), dtype=float)
+    if fy.shape != y.shape or not np.all(np.isfinite(fy)):
+        raise ValueError("f must return finite values of its input's shape")
     out = np.empty_like(x)
     for i0 in range(0, x.size, 256):
         xi = x[i0:i0 + 256, None]
@@ -105,7 +112,8 @@ def cole_hopf(f, x, t, viscosity=1.0, *, pad=10.0, points_per_sigma=40):
     return out
 
 
-@checked("solve", "f")
+@checked("solve", "f", positive=("t", "viscosity", "order"), fractions=("interior",),
+         positive_lists=("sizes",))
 def assert_cole_hopf(solve, f, domain, t, *, viscosity=1.0, sizes=(65, 129, 257), order=2,
                      interior=0.5, rtol=0.05, atol=0.1):
     r"""Assert that a viscous HJ solver converges to the Cole–Hopf formula at its order.
@@ -141,13 +149,20 @@ def assert_cole_hopf(solve, f, domain, t, *, viscosity=1.0, sizes=(65, 129, 257)
     ...                  sizes=(81, 161, 321))
     """
     t = check_positive(t, "t")
-    lo, hi = (float(v) for v in domain)
-    if not hi > lo:
+    bounds = as_float_array(domain, "domain", ndim=1)
+    if bounds.size != 2 or not bounds[1] > bounds[0]:
         raise ValueError(f"domain must be (low, high) with low < high, got {domain}")
+    lo, hi = bounds
+    sizes = [check_integer(n, "sizes", minimum=5) for n in sizes]
+    if len(sizes) < 2:
+        raise ValueError(f"sizes must hold at least two grid sizes, got {sizes}")
     errors, hs = [], []
     for n in sizes:
         x = np.linspace(lo, hi, int(n))
         u = as_values(solve(np.asarray(f(x), float), x, t, viscosity)).astype(float)
+        if u.shape != x.shape or not np.all(np.isfinite(u)):
+            raise AssertionError(f"Cole–Hopf: solve returned {u.shape} values with NaN/inf or "
+                                 f"the wrong shape on a grid of {n} points")
         mid = np.abs(x - (lo + hi) / 2) <= interior * (hi - lo) / 2
         errors.append(float(np.max(np.abs(u[mid] - cole_hopf(f, x[mid], t, viscosity)))))
         hs.append(x[1] - x[0])
@@ -160,7 +175,7 @@ def _gibbs_mean(f_values, y, x, gamma):
     return (w @ y) / w.sum(axis=1)
 
 
-@checked("local_entropy")
+@checked("local_entropy", fractions=("interior",), positive_lists=("gammas",))
 def assert_local_entropy_limits(local_entropy, f, x, *, gammas=(0.04, 0.02, 0.01, 0.005),
                                 interior=0.5, rtol=1e-6, atol=1e-8):
     r"""Assert the gradient formula of the local entropy and its limit f_γ → f as γ → 0.
@@ -200,6 +215,9 @@ def assert_local_entropy_limits(local_entropy, f, x, *, gammas=(0.04, 0.02, 0.01
     if f.shape != x.shape:
         raise ValueError(f"f must have the grid's shape {x.shape}, got {f.shape}")
     mid = np.abs(x - x.mean()) <= interior * (x[-1] - x[0]) / 2
+    if np.count_nonzero(mid) < 3 or len(gammas) < 2:
+        raise ValueError("interior must keep at least 3 grid points and gammas at least two "
+                         "scopes")
     gaps = []
     for gamma in gammas:
         gamma = check_positive(gamma, "gammas")

@@ -9,13 +9,24 @@ from ._report import checked, fail_if
 __all__ = ["assert_phase_invariances", "trivial_ambiguities"]
 
 
+def _image(x):
+    arr = np.asarray(x)
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+        raise TypeError(f"x must be a numeric 2-D image, got dtype {arr.dtype}")
+    if arr.ndim != 2 or min(arr.shape) < 2:
+        raise ValueError(f"x must be a 2-D image of at least 2 x 2, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("x contains NaN or inf values")
+    return arr
+
+
 def trivial_ambiguities(x, rng=0):
     """x under a global phase, a cyclic translation and the conjugate inversion.
 
     Returns a dict ``name -> transformed x``; all have the Fourier magnitudes of x. For
     a real x the global phase is the sign −1, which keeps it real.
     """
-    x = np.asarray(x)
+    x = _image(x)
     gen = as_rng(rng)
     phase = -1.0 if not np.iscomplexobj(x) else np.exp(1j * gen.uniform(0.3, 2 * np.pi - 0.3))
     shift = tuple(int(s) for s in gen.integers(1, np.maximum(np.array(x.shape) - 1, 2)))
@@ -60,9 +71,7 @@ def assert_phase_invariances(r_factor, x, magnitudes=None, *, align=None, rtol=1
     >>> noisy = np.abs(np.fft.fft2(x, norm="ortho")) + 0.1
     >>> assert_phase_invariances(r_factor, x, noisy, align=align)
     """
-    x = np.asarray(x)
-    if x.ndim != 2:
-        raise ValueError(f"x must be a 2-D image, got shape {x.shape}")
+    x = _image(x)
     if magnitudes is None:
         magnitudes = np.abs(np.fft.fft2(x, norm="ortho"))
     base = float(r_factor(x.copy(), magnitudes))

@@ -72,7 +72,7 @@ def _neighbourhood(p, rng, n_directions, radii):
     return np.vstack([near, lines.reshape(-1, dim)])
 
 
-@checked("prox", "f")
+@checked("prox", "f", counts=("n_directions",), positive_lists=("radii",))
 def assert_prox_optimal(prox, f, x, *, gamma=1.0, convex=True, n_directions=64, radii=None,
                         rtol=1e-10, atol=1e-12, rng=0):
     r"""Assert that ``prox`` minimises :math:`f(y) + |x - y|^2/(2\gamma)` and, for a convex f,
@@ -153,7 +153,7 @@ def assert_prox_optimal(prox, f, x, *, gamma=1.0, convex=True, n_directions=64, 
             where=lambda j: f"x' = x + {np.array2string(offsets[j], precision=3)}")
 
 
-@checked("project", "member")
+@checked("project", "member", counts=("n_candidates",))
 def assert_projection(project, x, member, *, candidates=None, cone=False, n_candidates=32,
                       rtol=1e-10, atol=1e-12, rng=0):
     r"""Assert that ``project`` is the Euclidean projection onto the set ``member`` tests.
@@ -199,7 +199,12 @@ def assert_projection(project, x, member, *, candidates=None, cone=False, n_cand
     cands = [np.asarray(project(x + scale * s * gen.normal(size=x.size)), float)
              for s in np.logspace(0, -4, n_candidates)]
     if candidates is not None:
-        cands += list(np.atleast_2d(np.asarray(candidates, dtype=float)))
+        extra = as_float_array(candidates, "candidates", ndim=(1, 2))
+        extra = np.atleast_2d(extra)
+        if extra.shape[1] != x.size:
+            raise ValueError(f"candidates must be points of x's length {x.size} (rows), got "
+                             f"shape {extra.shape}")
+        cands += list(extra)
     cands = np.array([c for c in cands if member(c)])
     if cone and cands.size:
         cands = (cands[:, None, :] * np.linspace(0.5, 1.5, 21)[None, :, None]).reshape(

@@ -50,17 +50,27 @@ def as_values(out):
     return np.asarray(out)
 
 
-def checked(*callables: str, tolerances=("rtol", "atol"), positive=()):
+def checked(*callables: str, tolerances=("rtol", "atol"), positive=(), counts=(),
+            fractions=(), positive_lists=()):
     """Decorator: check a checker's arguments before it runs.
 
     The named ``callables`` must be callable (``TypeError`` naming them), the
-    ``tolerances`` finite and ≥ 0, the ``positive`` ones finite and > 0 (``ValueError``).
-    A checker that silently accepted a tolerance of NaN would pass everything.
+    ``tolerances`` finite and ≥ 0, the ``positive`` ones finite and > 0, the ``counts``
+    integers ≥ 1, the ``fractions`` in (0, 1], the ``positive_lists`` non-empty 1-D
+    sequences of finite numbers > 0 (``ValueError``/``TypeError`` naming them; ``None``
+    passes where it is the default). A checker that silently accepted a tolerance of NaN
+    would pass everything.
     """
     import functools
     import inspect
 
-    from .._checks import check_callable, check_nonnegative, check_positive
+    from .._checks import (as_float_array, check_callable, check_integer, check_nonnegative,
+                           check_positive, check_range)
+
+    def positive_list(value, name):
+        arr = as_float_array(value, name, ndim=1)
+        if np.any(arr <= 0):
+            raise ValueError(f"{name} must hold numbers > 0, got {arr}")
 
     def deco(func):
         sig = inspect.signature(func)
@@ -76,9 +86,21 @@ def checked(*callables: str, tolerances=("rtol", "atol"), positive=()):
             for name in tolerances:
                 if name in bound.arguments:
                     check_nonnegative(bound.arguments[name], name)
+            def given(name):
+                value = bound.arguments.get(name)
+                return not (value is None and sig.parameters[name].default is None)
             for name in positive:
-                if name in bound.arguments:
+                if given(name):
                     check_positive(bound.arguments[name], name)
+            for name in counts:
+                if given(name):
+                    check_integer(bound.arguments[name], name, minimum=1)
+            for name in fractions:
+                if given(name):
+                    check_range(bound.arguments[name], name, 0.0, 1.0, low_open=True)
+            for name in positive_lists:
+                if given(name):
+                    positive_list(bound.arguments[name], name)
             return func(*args, **kwargs)
         return wrapper
     return deco

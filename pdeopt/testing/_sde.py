@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array, as_rng, check_integer, check_positive
+from .._checks import as_float_array, as_rng, check_integer, check_positive, check_range
 from ._calculus import assert_order
 from ._report import checked, fail_if
 
@@ -51,7 +51,8 @@ def assert_density_evolution(densities, x, *, rtol=1e-10, atol=1e-12):
             where=lambda k: f"time index {k // x.size}, x = {x[k % x.size]:.6g}")
 
 
-@checked("step", tolerances=("rtol", "atol"), positive=("order",))
+@checked("step", tolerances=("rtol", "atol"), positive=("order", "a", "sigma", "t"),
+         counts=("n_paths",), positive_lists=("dts",))
 def assert_weak_order(step, *, a=1.0, sigma=0.5, x0=1.0, t=1.0, dts=(0.2, 0.1, 0.05),
                       order=1.0, n_paths=1_000_000, rng=0, rtol=0.05, atol=0.15):
     r"""Assert the weak order of a one-step SDE scheme on the Ornstein–Uhlenbeck process.
@@ -80,8 +81,11 @@ def assert_weak_order(step, *, a=1.0, sigma=0.5, x0=1.0, t=1.0, dts=(0.2, 0.1, 0
     >>> assert_weak_order(euler, n_paths=200_000)
     """
     a, sigma, t = (check_positive(v, n) for v, n in ((a, "a"), (sigma, "sigma"), (t, "t")))
+    x0 = check_range(x0, "x0")
     n_paths = check_integer(n_paths, "n_paths", minimum=1000)
-    dts = np.sort(np.asarray(dts, dtype=float))[::-1]
+    dts = np.sort(as_float_array(dts, "dts", ndim=1))[::-1]
+    if dts.size < 2:
+        raise ValueError(f"dts must hold at least two step sizes, got {dts}")
     steps = np.rint(t / dts).astype(int)
     if np.any(np.abs(steps * dts - t) > 1e-9 * t) or np.any(steps[:-1] <= 0):
         raise ValueError(f"dts must divide t = {t:g} into whole steps, got {dts}")
@@ -119,7 +123,7 @@ def _gibbs_gradient(f, x, gamma, n_nodes):
     return (x - mean) / gamma
 
 
-@checked("estimate", "f", tolerances=("z", "bias"))
+@checked("estimate", "f", tolerances=("z", "bias"), positive=("gamma",), counts=("n_nodes",))
 def assert_local_entropy_gradient(estimate, f, x, gamma, *, z=4.0, bias=0.0, n_nodes=None):
     r"""Assert that a stochastic estimate of ∇f_γ agrees with the exact gradient within its
     Monte Carlo error.
