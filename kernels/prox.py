@@ -84,7 +84,9 @@ def _tl1_with(cos_third_acos):
         c = 1.0 - 13.5 * lam * inv * (a * inv) * ((a + 1.0) * inv)
         # |x| > t keeps c in [-1, 1] mathematically; rounding can step just outside
         c = min(1.0, max(-1.0, c))
-        g = (2.0 / 3.0) * (a + ax) * cos_third_acos(c) - 2.0 * a / 3.0 + ax / 3.0
+        # ax·(1/3), not ax/3: a division per entry would load the divider that 1/(a + |x|)
+        # and the square root already share (7 % of the compiled loop; within 1 ulp)
+        g = (2.0 / 3.0) * (a + ax) * cos_third_acos(c) - 2.0 * a / 3.0 + ax * (1.0 / 3.0)
         g = g if x > 0 else -g
         return g if ax > thresh else 0.0  # a select, not a branch: the loop vectorises
     return tl1
