@@ -203,6 +203,25 @@ def test_lesson_math_and_figure(browser, server):
     assert figures and all(w > 0 for w in figures), figures
 
 
+def test_every_lesson_and_validation_page(browser, server, site):
+    """Every lesson: math typeset, images loaded, silent console, nothing from outside, at
+    least one figure and two exercises with hidden solutions. Every validation page too."""
+    lessons = sorted(p.relative_to(site).as_posix()
+                     for p in (site / "auto_lessons").glob("lesson_*.html"))
+    assert lessons, "no lesson in the site"
+    validations = sorted(p.relative_to(site).as_posix()
+                         for p in (site / "validations").glob("*.html"))
+    for page in lessons + validations:
+        _check_page(browser, server, page)
+        if page in lessons:
+            n_fig = browser.execute_script(
+                "return document.querySelectorAll('img.sphx-glr-single-img, "
+                "img.sphx-glr-multi-img').length")
+            n_sol = browser.execute_script(
+                "return document.querySelectorAll('details.sd-dropdown').length")
+            assert n_fig >= 1 and n_sol >= 2, f"{page}: {n_fig} figures, {n_sol} solutions"
+
+
 def test_exercise_solution_opens(browser, server):
     """A solution is hidden until its dropdown is opened, then shown."""
     from selenium.webdriver.common.by import By
