@@ -3,7 +3,7 @@
 The system of exercise 1 with a free μ ≥ 0 in front of the labeled term. With one label per
 class |S| = 10 and |P| = 1797, so WNLL's μ is 178.7. Large μ pulls every point next to a
 label towards that label's class, which is what keeps the harmonic function from flattening
-to a constant with spikes. Over 8 paired draws WNLL's μ must beat GL's μ = 0 on average.
+to a constant with spikes. Over 6 paired draws WNLL's μ must beat GL's μ = 0 on average.
 """
 import numpy as np
 import scipy.sparse as sp
@@ -22,10 +22,10 @@ WT = W.T.tocsr()
 deg = np.asarray(Ws.sum(axis=1)).ravel()
 
 mu_wnll = n / 10 - 1
-mus = [0.0, 1.0, mu_wnll, 10 * mu_wnll]
+mus = [0.0, 1.0, mu_wnll]
 rng = np.random.default_rng(1)
-acc = np.zeros((len(mus), 8))
-for draw in range(8):
+acc = np.zeros((len(mus), 6))
+for draw in range(6):
     S = np.array([rng.choice(np.flatnonzero(y == c)) for c in range(10)])
     U = np.setdiff1d(np.arange(n), S)
     G = np.eye(10)[y[S]]
@@ -38,7 +38,7 @@ for draw in range(8):
 for mu, a in zip(mus, acc):
     print(f"mu = {mu:7.1f}: accuracy {100 * a.mean():.1f}% ± {100 * a.std():.1f}")
 gain = acc[2] - acc[0]
-print(f"WNLL - GL, paired over 8 draws: {100 * gain.mean():.1f} ± "
-      f"{100 * gain.std(ddof=1) / np.sqrt(8):.1f} points")
+print(f"WNLL - GL, paired over 6 draws: {100 * gain.mean():.1f} ± "
+      f"{100 * gain.std(ddof=1) / np.sqrt(6):.1f} points")
 
 assert gain.mean() > 0, gain
