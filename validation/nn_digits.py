@@ -13,7 +13,8 @@ trained by SGD with Nesterov momentum they reach a low validation error:
   ask for ≤ 5 % — any bug in a layer shows up as far more;
 - ``--full``: ``lenet`` on MNIST (60 000 / 10 000), which should reach below
   1.5 % test error (Caffe's LeNet reaches ≈ 0.9 %; Entropy-SGD's Table 1 gives
-  0.5 % for its larger, batch-normalised LeNet).
+  0.5 % for its larger, batch-normalised LeNet). Each net is a unit of the run:
+  ``--full`` saves it under ``<out>/runs/nn-digits/`` and resumes from it.
 """
 import numpy as np
 
@@ -49,21 +50,17 @@ def nn_digits(ctx):
     epochs = ctx.pick(quick=4, default=12, full=8)
     limits = {"mnistfc": ctx.pick(0.2, 0.05), "lenet": ctx.pick(0.2, 0.05, full=0.015)}
 
-    fig, (ax_loss, ax_err) = plt.subplots(1, 2, figsize=(10, 4))
-    rows = []
-    for name, make in nets.items():
+    def run_net(name):
+        """Train one net and check its backward pass: the unit of a resumable run."""
+        make = nets[name]
         model = make(dtype)
         # Compute: SGD with Nesterov momentum, the rate divided by 10 for the last quarter.
         opt = SGD(0.05, momentum=0.9, nesterov=True,
                   schedule=step_schedule({int(0.75 * epochs): 0.1}))
         res = train(model, opt, data, epochs=epochs, batch_size=ctx.pick(64, 64, full=128),
                     rng=seed, progress=lambda line, n=name: ctx.progress(f"{n}: {line}"))
-        h = res.history
-        final = float(h["val_error"][-1])
-        rows.append(f"| {name} | {model.n_params} | {epochs} | {h['loss'][-1]:.4f} | "
-                    f"{100 * h['train_error'][-1]:.2f} | {100 * final:.2f} | {h['time'][-1]:.1f} |")
 
-        # Check the backward pass at the trained point, along random directions. (Not at
+        # The backward pass at the trained point, along random directions. (Not at
         # the initial point: with zero biases, the blank borders of the digits put
         # pre-activations exactly at ReLU's kink, where no derivative exists.)
         # On the 8 held-out images of largest loss (among 512): on confidently fitted
@@ -72,13 +69,31 @@ def nn_digits(ctx):
         xs, ys = data.x_test[:512], data.y_test[:512]
         logp = log_softmax(model.forward(xs).astype(np.float64))
         worst = np.argsort(logp[np.arange(len(ys)), ys])[:8]
-        xb, yb = xs[worst], ys[worst]
         twin = model
         if model.dtype != np.float64:  # finite differences need float64: check a float64 twin
             twin = make(np.float64)
             twin.set_params(model.params.astype(np.float64))
-        err = gradient_check(twin, xb, yb, n_directions=4, rng=seed % 1000)
-        ctx.check(f"{name}: backward vs finite differences (rel.)", err, 1e-6, comparison="le")
+        return {**{k: np.asarray(v) for k, v in res.history.items()},
+                "gradient_error": gradient_check(twin, xs[worst], ys[worst], n_directions=4,
+                                                 rng=seed % 1000),
+                "n_params": model.n_params}
+
+    # one unit per net (--full saves it under <out>/runs/ and resumes from it)
+    units = ctx.units((name, (lambda n=name: run_net(n)),
+                       dict(net=name, epochs=epochs, seed=seed, dtype=np.dtype(dtype).name,
+                            n_train=len(data.y_train)))
+                      for name in nets)
+    if ctx.full:
+        ctx.progress(ctx.units_note())
+
+    fig, (ax_loss, ax_err) = plt.subplots(1, 2, figsize=(10, 4))
+    rows = []
+    for name, h in zip(nets, units):
+        final = float(h["val_error"][-1])
+        rows.append(f"| {name} | {int(h['n_params'])} | {epochs} | {h['loss'][-1]:.4f} | "
+                    f"{100 * h['train_error'][-1]:.2f} | {100 * final:.2f} | {h['time'][-1]:.1f} |")
+        ctx.check(f"{name}: backward vs finite differences (rel.)", float(h["gradient_error"]),
+                  1e-6, comparison="le")
 
         # Check: far from chance (0.9) and below the stated level; effective epochs = epochs.
         ctx.check(f"{name}: final validation error", final, limits[name], comparison="le",
@@ -93,7 +108,8 @@ def nn_digits(ctx):
         # Draw what was checked.
         ax_loss.semilogy(h["epoch"], h["loss"], "o-", ms=3, label=name)
         ax_err.plot(h["epoch"], 100 * h["val_error"], "o-", ms=3, label=f"{name} validation")
-        ax_err.plot(h["epoch"], 100 * h["train_error"], "--", lw=1, label=f"{name} train (minibatches)")
+        ax_err.plot(h["epoch"], 100 * h["train_error"], "--", lw=1,
+                    label=f"{name} train (minibatches)")
     ax_err.axhline(100 * min(limits[n] for n in nets), color="k", lw=0.8, ls=":",
                    label="checked level")
     ax_loss.set(title="training loss (mean over the epoch's minibatches)", xlabel="epoch",
