@@ -153,7 +153,8 @@ for seed in range(20):
 final = {k: np.array(v) for k, v in final.items()}
 for k, v in final.items():
     print(f"{METHODS[k]:13s}: median final loss {np.median(v):.3f}, "
-          f"best {v.min():.3f}, within 5% of the optimum in {np.mean(v < 1.05 * best):.0%}")
+          f"best {v.min():.3f}, "
+          f"within 5% of the optimum in {np.mean(v < 1.05 * best):.0%}")
 print(f"BinaryRelax lower than BinaryConnect from the same start: "
       f"{np.mean(final['binaryrelax'] < final['binaryconnect']):.0%} of starts")
 
@@ -198,9 +199,9 @@ plt.show()
 # %%
 # In Phase I the relaxed iterate is not yet in :math:`\mathcal Q` (here :math:`\lambda`
 # only grows from 0.01 to 0.5), so its loss can sit below the quantized optimum; Phase II
-# projects and pays for it. Neither method reaches the brute-force optimum from most starts: the problem is
-# combinatorial, and the binary scale :math:`\mathrm{mean}|y|` is tied to the float
-# weights rather than fitted to the loss. At network scale (digits, CIFAR in the paper)
+# projects and pays for it. Neither method reaches the brute-force optimum from most
+# starts: the problem is combinatorial, and the binary scale :math:`\mathrm{mean}|y|` is
+# tied to the float weights rather than fitted to the loss. At network scale (digits, CIFAR in the paper)
 # the same picture holds: BinaryRelax narrows the gap to full precision, see the
 # validation below, which trains with :class:`pdeopt.quant.BinaryRelax` inside
 # :func:`pdeopt.nn.train`.

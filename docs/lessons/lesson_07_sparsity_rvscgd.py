@@ -92,7 +92,8 @@ from pdeopt.prox import (basis_pursuit_lp, fista, hard_threshold, ista, lasso_bo
 lam = 1.0
 x = np.linspace(-4, 4, 801)
 maps = {"soft (ℓ1)": soft_threshold(x, lam), "hard (ℓ0)": hard_threshold(x, lam),
-        "TL1, a = 1": tl1_threshold(x, lam, 1.0), "TL1, a = 10": tl1_threshold(x, lam, 10.0)}
+        "TL1, a = 1": tl1_threshold(x, lam, 1.0),
+        "TL1, a = 10": tl1_threshold(x, lam, 10.0)}
 COLORS = {"soft (ℓ1)": "tab:blue", "hard (ℓ0)": "tab:red", "TL1, a = 1": "tab:green",
           "TL1, a = 10": "tab:olive"}
 envelopes = {"soft (ℓ1)": penalty_envelope(x, lam, "l1"),
@@ -103,7 +104,8 @@ for name, z in maps.items():
     print(f"{name:12s}: first nonzero at |x| = {np.abs(x[z != 0]).min():.2f}; "
           f"prox(3) = {z[np.argmin(np.abs(x - 3))]:.3f}")
 huber = np.where(np.abs(x) <= lam, x**2 / 2, lam * np.abs(x) - lam**2 / 2)
-print(f"l1 envelope = Huber: max difference {np.max(np.abs(envelopes['soft (ℓ1)'] - huber)):.1e}")
+huber_err = np.max(np.abs(envelopes["soft (ℓ1)"] - huber))
+print(f"l1 envelope = Huber: max difference {huber_err:.1e}")
 
 # %%
 # The hard threshold of :math:`\lambda\|\cdot\|_0` is :math:`\sqrt{2\lambda} \approx 1.41`
@@ -153,7 +155,8 @@ for s in sparsities:
     B = A @ U0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # beyond the transition
-        lb = linearized_bregman(A, B, mu=100.0, accelerated=True, max_iter=3000, tol=1e-10)
+        lb = linearized_bregman(A, B, mu=100.0, accelerated=True, max_iter=3000,
+                                tol=1e-10)
     lp = np.stack([basis_pursuit_lp(A, B[:, t]).x for t in range(10)], axis=1)
     norms = np.linalg.norm(U0, axis=0)
     for name, U in (("linearized Bregman", lb.x), ("LP (HiGHS)", lp)):
@@ -172,7 +175,8 @@ for name, r in recovered.items():
 
 k_patch, d = 20, 50
 w_star = np.zeros(d)
-w_star[rng.choice(d, 6, replace=False)] = rng.uniform(0.9, 1.1, 6) * rng.choice([-1, 1], 6)
+support = rng.choice(d, 6, replace=False)
+w_star[support] = rng.uniform(0.9, 1.1, 6) * rng.choice([-1, 1], 6)
 w_star /= np.linalg.norm(w_star)
 w0 = rng.normal(size=d)
 trained = {name: fn(w0, w_star, k_patch, lam=1e-4, beta=4e-3, lr=5.0, max_iter=2000,
@@ -181,11 +185,13 @@ trained = {name: fn(w0, w_star, k_patch, lam=1e-4, beta=4e-3, lr=5.0, max_iter=2
 SPLIT_COLORS = {"RVSCGD": "tab:orange", "ADMM": "tab:purple"}
 for name, r in trained.items():
     u = r.info["u"]
-    print(f"{name}: angle(w, w*) = {r.history['angle'][-1]:.1e}, nnz(u) = {np.count_nonzero(u)}"
-          f", support of w* found: {np.array_equal(u != 0, w_star != 0)}, "
+    found = np.array_equal(u != 0, w_star != 0)
+    print(f"{name}: angle(w, w*) = {r.history['angle'][-1]:.1e}, "
+          f"nnz(u) = {np.count_nonzero(u)}, support of w* found: {found}, "
           f"f(u) = {population_loss(u, w_star, k_patch):.1e}")
 lag = trained["RVSCGD"].history["lagrangian"]
-print(f"RVSCGD Lagrangian never increases: {bool(np.all(np.diff(lag) <= 1e-14 * lag[0]))}")
+monotone = bool(np.all(np.diff(lag) <= 1e-14 * lag[0]))  # up to rounding
+print(f"RVSCGD Lagrangian never increases: {monotone}")
 
 fig, axes = plt.subplots(1, 4, figsize=(18, 4.2), constrained_layout=True)
 ax = axes[0]
@@ -199,7 +205,8 @@ ax.legend(fontsize=8)
 
 ax = axes[1]
 for name, c in (("ISTA", "tab:blue"), ("FISTA", "tab:red")):
-    ax.loglog(k, runs[name].history["objective"][1:] - f_star, color=c, label=f"{name}: F − F*")
+    ax.loglog(k, runs[name].history["objective"][1:] - f_star, color=c,
+              label=f"{name}: F − F*")
     ax.loglog(k, bounds[name.lower()], color=c, ls="--", label=f"{name} bound")
 ax.set(xlabel="iteration k", ylabel="objective gap F(x_k) − F*",
        title="ISTA O(1/k), FISTA O(1/k²): under their bounds")

@@ -7,7 +7,8 @@ f = ½ · kθ/(π k²) = θ/(2πk). The standard error comes from 20 independent
 """
 import numpy as np
 
-from pdeopt.optim import angle, population_loss, sample_inputs, sample_loss_and_coarse_gradient
+from pdeopt.optim import (angle, population_loss, sample_inputs,
+                          sample_loss_and_coarse_gradient)
 
 k, d = 5, 8
 rng = np.random.default_rng(0)
@@ -16,8 +17,10 @@ w_star /= np.linalg.norm(w_star)
 worst_z = 0.0
 for _ in range(3):
     w = rng.normal(size=d)
-    batches = np.array([sample_loss_and_coarse_gradient(w, sample_inputs(5000, k, d, rng=rng),
-                                                        w_star)[0] for _ in range(20)])
+    batches = np.array([
+        sample_loss_and_coarse_gradient(w, sample_inputs(5000, k, d, rng=rng),
+                                        w_star)[0]
+        for _ in range(20)])
     mc, se = batches.mean(), batches.std(ddof=1) / np.sqrt(len(batches))
     closed = angle(w, w_star) / (2 * np.pi * k)
     assert abs(closed - population_loss(w, w_star, k)) < 1e-15
