@@ -12,7 +12,7 @@ import numpy as np
 from pdeopt import phase
 
 truth = phase.vesicle(64)
-m = phase.simulate(truth.object, noise="poisson", flux=1e7, rng=0)   # not feasible: noisy
+m = phase.simulate(truth.object, noise="poisson", flux=1e7, rng=0)  # noisy: infeasible
 errors = []
 
 
