@@ -20,8 +20,25 @@ def check_paired_gain(ctx, label: str, gain, *, claim, paper: str, unit: str = "
     * better, resolved: mean − 2 SE ≥ 0 (fails when two standard errors exceed the gain:
       the claim is then partial, and the note gives the SE).
 
-    SE is the standard error of the mean paired difference, std(ddof=1)/√n.
-    Returns (mean, se).
+    Parameters
+    ----------
+    ctx : Context
+        The validation's run context.
+    label : str
+        The checks' name (``"... mean + 2 SE"`` and ``"... mean - 2 SE"`` are appended).
+    gain : array_like
+        One paired difference per seed; at least two (SE = std(ddof=1)/√n).
+    claim : str or list of str
+        The claim id(s) both checks test.
+    paper : str
+        The paper's gain, for the note.
+    unit : str
+        The gain's unit, for the note.
+
+    Returns
+    -------
+    tuple of float
+        The mean gain and its standard error.
     """
     gain = np.asarray(gain, dtype=float)
     se = gain.std(ddof=1) / math.sqrt(gain.size) if gain.size > 1 else float("nan")
