@@ -16,6 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 import numpy as np
 
 from .._checks import as_rng, check_callable, check_choice, check_integer
+from .._errors import DivergenceError
 from .fft_backends import check_fft
 from .forward import check_magnitudes, check_support
 
@@ -23,7 +24,14 @@ __all__ = ["reconstruct_many"]
 
 
 def _one_run(algorithm, magnitudes, support, max_iter, seed, params):
-    return algorithm(magnitudes, support, max_iter, rng=np.random.default_rng(seed), **params)
+    res = algorithm(magnitudes, support, max_iter, rng=np.random.default_rng(seed), **params)
+    x = getattr(res, "x", res)
+    if x is not None and not np.all(np.isfinite(np.asarray(x))):
+        # pdeopt's algorithms raise DivergenceError themselves; a user's may not
+        raise DivergenceError(f"reconstruct_many: algorithm {getattr(algorithm, '__name__', '')!r}"
+                              f" returned NaN or inf for the run seeded {seed}",
+                              res if hasattr(res, "history") else None)
+    return res
 
 
 def _seed_sequence(rng):

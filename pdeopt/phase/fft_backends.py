@@ -179,6 +179,13 @@ def _wisdom_from_env():
         atexit.register(save_fft_wisdom, path)
 
 
+def _wisdom_path(path):
+    # a path, not a file descriptor: open(1, "wb") would write the wisdom to stdout
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike file name, got {type(path).__name__}")
+    return os.fspath(path)
+
+
 def save_fft_wisdom(path) -> None:
     """Write FFTW's wisdom (the plans measured in this process) to the file ``path``.
 
@@ -200,6 +207,7 @@ def save_fft_wisdom(path) -> None:
     ...     assert phase.load_fft_wisdom(path)
     """
     import pyfftw
+    path = _wisdom_path(path)
     with open(path, "wb") as f:
         pickle.dump(pyfftw.export_wisdom(), f)
 
@@ -217,6 +225,7 @@ def load_fft_wisdom(path) -> bool:
     See :func:`save_fft_wisdom`.
     """
     import pyfftw
+    path = _wisdom_path(path)
     with open(path, "rb") as f:
         try:
             wisdom = pickle.load(f)
