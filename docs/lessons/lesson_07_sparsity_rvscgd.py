@@ -208,7 +208,7 @@ for name, c in (("ISTA", "tab:blue"), ("FISTA", "tab:red")):
     ax.loglog(k, runs[name].history["objective"][1:] - f_star, color=c,
               label=f"{name}: F − F*")
     ax.loglog(k, bounds[name.lower()], color=c, ls="--", label=f"{name} bound")
-ax.set(xlabel="iteration k", ylabel="objective gap F(x_k) − F*",
+ax.set(xlabel="iteration k", ylabel=r"objective gap $F(x_k) - F^*$",
        title="ISTA O(1/k), FISTA O(1/k²): under their bounds")
 ax.legend(fontsize=8)
 

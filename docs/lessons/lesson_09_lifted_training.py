@@ -187,7 +187,7 @@ for name, r in rates.items():
               label=f"{name}: f − f*")
     ax.loglog(t, bounds[KEYS[name]], color=RATE_COLORS[name], ls="--",
               label=f"{name}: bound of its theorem")
-ax.set(xlabel="iteration t", ylabel="f(x_t) − f*", ylim=(1e-6, 1e3),
+ax.set(xlabel="iteration t", ylabel=r"$f(x_t) - f^*$", ylim=(1e-6, 1e3),
        title="All three stay under their bounds")
 ax.legend(fontsize=7)
 
