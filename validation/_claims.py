@@ -138,7 +138,7 @@ _OSHER = [
     # Implicit activation (WNLL)
     _c("osher2018/resnet-forward-euler", OSHER, "Implicit activation, ResNet and control",
        "A residual block is a forward Euler step of the transport-equation control problem.",
-       "x_{l+1} = x_l + Δt·v(x_l)", None, not_run_reason=NO_VALIDATION),
+       "x_{l+1} = x_l + Δt·v(x_l)", "resnet-forward-euler"),
     _c("osher2018/wnll-vs-gl", OSHER, "Implicit activation, WNLL",
        "With a tiny labeled set, the weighted nonlocal Laplacian interpolates labels better "
        "than the graph Laplacian.", "qualitative (Shi et al. 2017)", "wnll-low-label"),
@@ -280,8 +280,8 @@ _OBERMAN = [
     _c("oberman2017/lemma4", OBERMAN, "Lemma 4",
        "−∇f_t(x) = (1/t)∫(x − y)ρ^∞(y; x)dy.", "exact identity", "langevin-local-entropy"),
     _c("oberman2017/w2-contraction", OBERMAN, "Background, JKO",
-       "For ∇²f ≥ λ, d_W2(ρ(t), ρ^∞) ≤ d_W2(ρ(0), ρ^∞)e^{−λt}.", "rate e^{−λt}", None,
-       not_run_reason=NO_VALIDATION),
+       "For ∇²f ≥ λ, d_W2(ρ(t), ρ^∞) ≤ d_W2(ρ(0), ρ^∞)e^{−λt}.", "rate e^{−λt}",
+       "w2-contraction"),
     _c("oberman2017/theorem15", OBERMAN, "Theorem 15",
        "As ε → 0 the two-scale ESGD system converges to dx = −∇f_γ(x)ds.",
        "homogenized limit", "homogenization"),
