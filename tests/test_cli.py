@@ -24,7 +24,7 @@ def test_list_names_every_validation(capsys):
 def test_validate_writes_report_json_and_figure(tmp_path, capsys):
     assert main(["validate", "moreau-abs", "--quick", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "PASS" in out and "FAIL" not in out
+    assert "  PASS  " in out and "  FAIL  " not in out
     assert (tmp_path / "moreau-abs.png").stat().st_size > 10_000
     report = (tmp_path / "REPORT.md").read_text()
     assert "| moreau-abs |" in report and "![moreau-abs](moreau-abs.png)" in report
@@ -273,3 +273,20 @@ def test_a_silent_benchmark_shows_it_is_still_running(tmp_path, monkeypatch):
     run_benchmarks(["zz-sleepy"], quick=True, out_dir=tmp_path, echo=lines.append)
     beats = [line for line in lines if "zz-sleepy still running" in line]
     assert len(beats) >= 2 and lines.index(beats[0]) < lines.index("  slept: 0.6 s")
+
+
+def test_a_missed_paper_number_is_a_finding_not_a_failure(tmp_path, capsys):
+    # a check that compares with a paper's number prints MISS and leaves the exit status 0;
+    # a check of the code's own correctness prints FAIL and makes it 1
+    from pdeopt.validation._harness import Context, Check
+    ctx = Context("moreau-abs", mode="quick", seed=0, out_dir=tmp_path, data_dir=None)
+    claim = next(c.id for c in __import__("pdeopt.validation._claims", fromlist=["CLAIMS"])
+                 .CLAIMS if c.validation == "moreau-abs")
+    assert not ctx.check("paper's number", 1.0, 2.0, tol=0.1, claim=claim, paper=True)
+    assert not ctx.check("an identity", 1.0, 2.0, tol=0.1)
+    out = capsys.readouterr().out
+    assert "  MISS  paper's number" in out and "  FAIL  an identity" in out
+    assert [c.status for c in ctx.checks] == ["MISS", "FAIL"]
+    with pytest.raises(ValueError, match="paper=True needs the claim"):
+        ctx.check("untagged", 1.0, 1.0, paper=True)
+    assert isinstance(ctx.checks[0], Check)
