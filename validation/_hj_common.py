@@ -28,14 +28,15 @@ def order_table(title, spacings, columns, parameter="h"):
     return f"**{title}**\n\n" + "\n".join([head, rule] + rows)
 
 
-def plot_orders(ax, spacings, columns, slopes=()):
-    """Log-log error vs h with reference slopes."""
+def plot_orders(ax, spacings, columns, styles=None, **common):
+    """Log-log error vs h, one line per column; ``styles[name]``: that line's plot keywords.
+
+    Reference slopes are drawn by the caller with ``_style.slope_triangle`` beside the
+    data they describe.
+    """
     h = np.asarray(spacings, float)
+    styles = styles or {}
     for name, errs in columns.items():
-        ax.loglog(h, errs, "o-", label=name)
-    for p in slopes:
-        first = max(errs[0] for errs in columns.values())
-        ax.loglog(h, first * (h / h[0]) ** p, "k:", lw=1)
-        ax.text(h[-1], first * (h[-1] / h[0]) ** p, f" slope {p}", fontsize=8)
-    ax.set(xlabel="grid spacing h", ylabel="max error")
-    ax.legend(fontsize=8)
+        kw = {"ls": "-", "label": name, **common, **styles.get(name, {})}
+        ax.loglog(h, errs, **kw)
+    ax.set(xlabel="grid spacing h (dimensionless)", ylabel="max error (dimensionless)")

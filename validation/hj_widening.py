@@ -29,6 +29,7 @@ import scipy.optimize
 
 from pdeopt.hj import hopf_lax, local_entropy
 
+from . import _style
 from ._harness import validation
 
 NARROW, WIDE = -2.0, 2.0
@@ -156,21 +157,34 @@ def hj_widening(ctx):
     ctx.table(f"Local entropy switches its global minimiser from the narrow to the wide well "
               f"at t_c = {t_c:.3f}.")
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-    colors = plt.cm.viridis(np.linspace(0, 0.9, len(times) + 1))
-    for ax, sols, title in ((axes[0], inviscid, "inviscid (Hopf–Lax)"),
-                            (axes[1], viscous, "viscous (local entropy)")):
-        for c, t in zip(colors, [0.0] + times):
-            ax.plot(x, sols[t], color=c, lw=2 if t == 0 else 1, label=f"t = {t:g}")
-        for lo, hi in wells:
-            ax.axvspan(x[lo], x[hi], color="orange", alpha=0.15)
-        ax.set(xlim=(-5, 5), ylim=(-2.1, 0.6), xlabel="x", title=f"{title}; shaded: f'' > 0 wells")
-        ax.legend(fontsize=7, ncol=2)
-    ts = [0.0] + times
-    axes[2].plot(ts, u_n, "o-", label="viscous u(x_n, t), narrow")
-    axes[2].plot(ts, u_w, "s-", label="viscous u(x_w, t), wide")
-    axes[2].plot(ts, barrier, "^-", label="inviscid barrier max")
-    axes[2].axvline(t_c, color="k", ls=":", label=f"t_c = {t_c:.2f}")
-    axes[2].set(xlabel="t", xlim=(0, 2.05), title="minima rise, maxima fall")
-    axes[2].legend(fontsize=7)
-    ctx.save_figure(fig)
+    with _style.context():
+        fig, axes = plt.subplots(1, 3, figsize=(16, 4.9))
+        colors = _style.sequence(len(times) + 1, stop=0.9)
+        panels = ((axes[0], inviscid, "inviscid (Hopf–Lax): wells widen, the barrier falls"),
+                  (axes[1], viscous, "viscous (local entropy): minima rise, maxima fall"))
+        for ax, sols, title in panels:
+            for c, t in zip(colors, [0.0] + times):
+                ax.plot(x, sols[t], color=c, lw=2.2 if t == 0 else 1,
+                        label="t = 0 (f)" if t == 0 else f"t = {t:g}")
+            for k, (lo, hi) in enumerate(wells):
+                ax.axvspan(x[lo], x[hi], color=_style.ORANGE, alpha=0.15,
+                           label="f'' > 0 (f's convex wells)" if k == 0 else None)
+            ax.set(xlim=(-5, 5), ylim=(-2.1, 0.6), xlabel="x (dimensionless)",
+                   ylabel="u(x, t) (dimensionless)", title=title)
+            ax.legend(fontsize=7.5, ncol=2, loc="lower right")
+        ts = [0.0] + times
+        c_n, c_w, c_max = _style.BLUE, _style.GREEN, _style.RED
+        axes[2].plot(ts, u_n, "o-", color=c_n, label="viscous: u at the narrow minimiser x_n")
+        axes[2].plot(ts, u_w, "s-", color=c_w, label="viscous: u at the wide minimiser x_w")
+        axes[2].plot(ts, vmax, "v-", color=c_max,
+                     label="viscous: local max between the wells (while it exists)")
+        axes[2].plot(ts, barrier, "^--", color=c_max, mfc="white",
+                     label="inviscid: max of u between the wells")
+        axes[2].axvline(t_c, color="0.3", ls=":",
+                        label=f"t_c = {t_c:.2f}: the wide well becomes the viscous global min")
+        axes[2].set(xlabel="time t (dimensionless)", ylabel="value of u (dimensionless)",
+                    xlim=(0, 2.05), title="minima rise, maxima fall; the wide well wins")
+        axes[2].legend(fontsize=7.5, loc="lower right")
+        _style.claim(fig, "HJ relaxation widens minima and removes maxima; under local entropy "
+                          "the wide, shallow well becomes the global minimum")
+        ctx.save_figure(fig)
