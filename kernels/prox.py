@@ -25,6 +25,9 @@ import numba
 import numpy as np
 from numba import cuda  # importing needs no GPU; kernels compile on first use
 
+from pdeopt._xp import is_device_array
+
+from ._device import as_numba, empty_like_device
 from ._registry import compiled, njit, register
 
 # --------------------------------------------------------------------------- scalars
@@ -286,23 +289,42 @@ def _cuda_kernels():
         q = rhe_d(y / scale)
         return min(float(levels), max(-float(levels), q))
 
+    # the thresholds count NaN/inf entries of x in the same pass, as the CPU
+    # loops do: one atomic per bad entry, none on clean input
     @cuda.jit
-    def soft_k(x, lam, out):
+    def soft_k(x, lam, out, bad):
         i = cuda.grid(1)
         if i < x.size:
-            out[i] = soft_d(x[i], lam)
+            xi = x[i]
+            if not math.isfinite(xi):
+                cuda.atomic.add(bad, 0, 1)
+            out[i] = soft_d(xi, lam)
 
     @cuda.jit
-    def hard_k(x, thresh, out):
+    def hard_k(x, thresh, out, bad):
         i = cuda.grid(1)
         if i < x.size:
-            out[i] = hard_d(x[i], thresh)
+            xi = x[i]
+            if not math.isfinite(xi):
+                cuda.atomic.add(bad, 0, 1)
+            out[i] = hard_d(xi, thresh)
 
     @cuda.jit
-    def tl1_k(x, lam, a, thresh, out):
+    def tl1_k(x, lam, a, thresh, out, bad):
         i = cuda.grid(1)
         if i < x.size:
-            out[i] = tl1_d(x[i], lam, a, thresh)
+            xi = x[i]
+            if not math.isfinite(xi):
+                cuda.atomic.add(bad, 0, 1)
+            out[i] = tl1_d(xi, lam, a, thresh)
+
+    @cuda.jit
+    def count_k(x, bad):
+        i = cuda.grid(1)
+        if i < x.size:
+            xi = x[i]
+            if not math.isfinite(xi):
+                cuda.atomic.add(bad, 0, 1)
 
     @cuda.jit
     def combine_k(y, scale, threshold, levels, weight, out):
@@ -311,37 +333,78 @@ def _cuda_kernels():
             p = scale * code_d(y[i], scale, threshold, levels)
             out[i] = weight * p + (1.0 - weight) * y[i]
 
-    _CUDA.update(soft=soft_k, hard=hard_k, tl1=tl1_k, combine=combine_k)
+    _CUDA.update(soft=soft_k, hard=hard_k, tl1=tl1_k, count=count_k, combine=combine_k)
     return _CUDA
 
 
-def _launch(name, x, *args, out=None):
+_THREADS = 256
+
+
+def _grid(n):
+    return max(1, (n + _THREADS - 1) // _THREADS), _THREADS
+
+
+def _on_device(name, x, *args, out=None, count=False):
+    """Run kernel ``name`` on device array ``x`` (1-D, contiguous: numba, CuPy or any
+    ``__cuda_array_interface__`` object) into ``out`` (a device array, or None: a new one of
+    x's kind). Nothing crosses to the host but, with ``count``, the NaN/inf count (one
+    integer). Returns ``(out, count)`` (count 0 without ``count``)."""
     k = _cuda_kernels()
-    d_x = cuda.to_device(x)
-    d_out = cuda.device_array_like(d_x)
-    threads = 256
-    blocks = max(1, (x.size + threads - 1) // threads)
-    k[name][blocks, threads](d_x, *args, d_out)
     if out is None:
-        return d_out.copy_to_host()
+        out = empty_like_device(x)
+    d_x, d_out = as_numba(x), as_numba(out)
+    blocks, threads = _grid(x.size)
+    if not count:
+        k[name][blocks, threads](d_x, *args, d_out)
+        return out, 0
+    bad = cuda.to_device(np.zeros(1, np.int64))
+    k[name][blocks, threads](d_x, *args, d_out, bad)
+    return out, int(bad.copy_to_host()[0])
+
+
+def count_nonfinite_cuda(x):
+    """The number of NaN/inf entries of device array ``x`` (1-D), counted on the device."""
+    bad = cuda.to_device(np.zeros(1, np.int64))
+    blocks, threads = _grid(x.size)
+    _cuda_kernels()["count"][blocks, threads](as_numba(x), bad)
+    return int(bad.copy_to_host()[0])
+
+
+def _launch(name, x, *args, out=None, count=False):
+    """``_on_device`` for host or device ``x``: host input is copied in once and the result
+    copied out once (into ``out`` when given); device input stays on the device."""
+    if is_device_array(x):
+        return _on_device(name, x, *args, out=out, count=count)
+    d_out, bad = _on_device(name, cuda.to_device(x), *args, count=count)
+    if out is None:
+        return d_out.copy_to_host(), bad
     d_out.copy_to_host(out)
-    return out
+    return out, bad
 
 
-def soft_cuda(x, lam, out=None):
-    return _launch("soft", x, lam, out=out)
+def _counting(name):
+    """The registered ``f(x, *args, out=None)`` for host or device x (returns x's kind), with
+    ``f.counting_nonfinite`` returning ``(out, count)`` as the numba CPU versions do."""
+    def counting(x, *args, out=None):
+        return _launch(name, x, *args, out=out, count=True)
+
+    def run(x, *args, out=None):
+        return _launch(name, x, *args, out=out)[0]
+    run.__name__ = f"{name}_cuda"
+    run.__doc__ = (f"numba.cuda version of the {name} map: host arrays in and out (one copy "
+                   f"each way), or device arrays (numba, CuPy) that stay on the device")
+    run.counting_nonfinite = counting
+    return run
 
 
-def hard_cuda(x, thresh, out=None):
-    return _launch("hard", x, thresh, out=out)
-
-
-def tl1_cuda(x, lam, a, thresh, out=None):
-    return _launch("tl1", x, lam, a, thresh, out=out)
+soft_cuda = _counting("soft")
+hard_cuda = _counting("hard")
+tl1_cuda = _counting("tl1")
 
 
 def quant_combine_cuda(y, scale, threshold, levels, weight):
-    return _launch("combine", y, scale, threshold, levels, weight)
+    """numba.cuda combine step: host y in and out, or a device y whose result stays there."""
+    return _launch("combine", y, scale, threshold, levels, weight)[0]
 
 
 register("prox.soft", numpy=soft_numpy, numba=soft_numba, cuda=soft_cuda)

@@ -22,13 +22,34 @@ def mnist_dir():
     return path
 
 
+def _cupy_gpu():
+    """Whether CuPy can run on a GPU here, and why not when it cannot."""
+    try:
+        import cupy
+    except Exception as exc:  # ImportError, or a CuPy built for another CUDA
+        return False, f"CuPy is not installed ({exc}): pip install -e .[gpu] on a GPU machine"
+    try:
+        if cupy.cuda.runtime.getDeviceCount() > 0:
+            return True, ""
+    except Exception as exc:
+        return False, f"CuPy finds no GPU ({exc})"
+    return False, "CuPy finds no GPU"
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``cuda`` run on a GPU or under NUMBA_ENABLE_CUDASIM=1; else they skip."""
+    """Tests marked ``cuda`` run on a GPU or under NUMBA_ENABLE_CUDASIM=1; tests marked
+    ``gpu`` (CuPy) only on a GPU with CuPy; else they skip with the reason."""
     from pdeopt.kernels import cuda_available
     ok, why = cuda_available()
-    if ok:
-        return
-    skip = pytest.mark.skip(reason=why)
-    for item in items:
-        if "cuda" in item.keywords:
-            item.add_marker(skip)
+    if not ok:
+        skip = pytest.mark.skip(reason=why)
+        for item in items:
+            if "cuda" in item.keywords:
+                item.add_marker(skip)
+    if any("gpu" in item.keywords for item in items):
+        ok, why = _cupy_gpu()
+        if not ok:
+            skip = pytest.mark.skip(reason=why)
+            for item in items:
+                if "gpu" in item.keywords:
+                    item.add_marker(skip)

@@ -12,6 +12,11 @@ itself (in place: each entry is read before it is written) but no other view ove
 The compiled backend checks x for NaN and inf in the same pass as the map; on such input
 the functions raise ``ValueError`` and ``out`` may have been written (x itself, when
 ``out`` is x, is checked first and left as it was).
+
+With ``backend="cuda"`` x may also be a device array (a CuPy array, a numba device array:
+float32 or float64, C-contiguous): it is mapped on the device, ``out`` (if given) is a device
+array too, and the result is a device array of x's kind; only the count of NaN/inf entries
+comes back to the host. A host x is copied to the device once and the result back once.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ import numpy as np
 
 from pdeopt._checks import (as_float_array, check_finite, check_nonnegative, check_option,
                             check_range)
+from pdeopt._xp import check_device_array, check_device_out, is_device_array
 
 #: Largest shape parameter ``a`` of transformed ℓ1: the closed-form prox subtracts
 #: terms of size a (cancellation error ~ eps·a), so beyond this it is no more accurate
@@ -54,6 +60,8 @@ def _check_out(out, arr):
 
 def _apply(kernel, x, backend, *args, out=None):
     from pdeopt.kernels import select
+    if is_device_array(x) or is_device_array(out):
+        return _apply_on_device(kernel, x, backend, *args, out=out)
     fn = select(kernel, backend)
     # the compiled kernels count NaN/inf while they map: no separate pass over x
     counting = getattr(fn, "counting_nonfinite", None)
@@ -69,6 +77,27 @@ def _apply(kernel, x, backend, *args, out=None):
         if bad:
             raise ValueError(f"x contains {bad} NaN or inf value(s)")
     return out if out is not None else result.reshape(arr.shape)
+
+
+def _apply_on_device(kernel, x, backend, *args, out=None):
+    """``_apply`` for a device array x (CuPy, numba): checked and mapped on the device, the
+    result a device array of x's kind (or ``out``). Only the NaN/inf count comes back."""
+    from pdeopt.kernels import select
+    x = check_device_array(x, "x", backend)
+    if out is not None:
+        out = check_device_out(out, x)
+    fn = select(kernel, "cuda")
+    flat = x.reshape(x.size)
+    flat_out = None if out is None else out.reshape(out.size)
+    if out is x:  # in place: x must not change before it is refused
+        from pdeopt.kernels.prox import count_nonfinite_cuda
+        bad = count_nonfinite_cuda(flat)
+        if bad:
+            raise ValueError(f"x contains {bad} NaN or inf value(s)")
+    result, bad = fn.counting_nonfinite(flat, *args, out=flat_out)
+    if bad:
+        raise ValueError(f"x contains {bad} NaN or inf value(s)")
+    return out if out is not None else result.reshape(x.shape)
 
 
 def soft_threshold(x, lam, *, out=None, backend="auto"):

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from pdeopt._checks import as_float_array, check_integer, check_option
+from pdeopt._xp import check_device_array, is_cupy_array, is_device_array, namespace, \
+    to_namespace
 
 __all__ = ["project_binary", "project_ternary", "project_bits", "LayerCode",
            "binary_code", "ternary_code", "twn_code", "bits_code", "apply_code", "MAX_BITS"]
@@ -46,7 +48,8 @@ class LayerCode:
 
 def binary_code(y) -> LayerCode:
     """Exact binary projection: q = sign(y), s = mean|y| (Rastegari et al. 2016, BWN)."""
-    return LayerCode(float(np.mean(np.abs(y))), -1.0, 0)
+    xp = namespace(y)  # NumPy, or CuPy for a CuPy y (the reduction stays on the device)
+    return LayerCode(float(xp.mean(xp.abs(y))), -1.0, 0)
 
 
 def ternary_code(y) -> LayerCode:
@@ -57,19 +60,21 @@ def ternary_code(y) -> LayerCode:
     the kept entries are exactly those with |y_i| > s/2 (rounding y/s), which is
     the rule stored.
     """
-    a = np.sort(np.abs(y).ravel())[::-1]
-    c = np.cumsum(a)
-    j = int(np.argmax(c * c / np.arange(1, a.size + 1)))
+    xp = namespace(y)
+    a = xp.sort(xp.abs(y).ravel())[::-1]
+    c = xp.cumsum(a)
+    j = int(xp.argmax(c * c / xp.arange(1, a.size + 1)))
     scale = float(c[j] / (j + 1))
     return LayerCode(scale, scale / 2.0, 1)
 
 
 def twn_code(y) -> LayerCode:
     """Ternary weight networks' heuristic (Li et al. 2016): δ = 0.7·mean|y|, s = mean of |y| > δ."""
-    ay = np.abs(y)
-    delta = 0.7 * float(np.mean(ay))
+    xp = namespace(y)
+    ay = xp.abs(y)
+    delta = 0.7 * float(xp.mean(ay))
     kept = ay > delta
-    scale = float(np.mean(ay[kept])) if np.any(kept) else 0.0
+    scale = float(xp.mean(ay[kept])) if bool(xp.any(kept)) else 0.0
     return LayerCode(scale, delta, 1)
 
 
@@ -135,7 +140,7 @@ def apply_code(y, code: LayerCode, *, weight=1.0, backend="auto"):
     from pdeopt.kernels import select
     if code.scale == 0.0:  # y = 0 (or nothing kept): Q's closest point is 0
         code = LayerCode(1.0, np.inf, 1)
-    flat = y.reshape(-1)
+    flat = y.reshape(y.size)  # a device y (CuPy, numba) stays there with backend="cuda"
     out = select("prox.quant_combine", backend)(flat, code.scale, code.threshold,
                                                 code.levels, float(weight))
     return out.reshape(y.shape)
@@ -143,8 +148,26 @@ def apply_code(y, code: LayerCode, *, weight=1.0, backend="auto"):
 
 def _project(y, code_fn, backend):
     check_option(backend, "backend", ("auto", "numpy", "numba", "cuda"))
+    if is_device_array(y):
+        return _project_on_device(y, code_fn, backend)
     arr = as_float_array(y, "y")
     return apply_code(arr, code_fn(arr), backend=backend)
+
+
+def _project_on_device(y, code_fn, backend):
+    """``_project`` for a device y: the result is a device array of y's kind.
+
+    The scale is a reduction over y: on a CuPy y it runs in CuPy on the device; a numba
+    device array has no array operations, so its scale is computed from one host copy of y
+    (the projection itself still runs on the device and nothing else comes back).
+    """
+    y = check_device_array(y, "y", backend)
+    data = y if is_cupy_array(y) else to_namespace(y, np)
+    xp = namespace(data)
+    if not bool(xp.all(xp.isfinite(data))):
+        bad = int(data.size - int(xp.count_nonzero(xp.isfinite(data))))
+        raise ValueError(f"y contains {bad} NaN or inf value(s)")
+    return apply_code(y, code_fn(data), backend="cuda")
 
 
 def project_binary(y, *, backend="auto"):
@@ -221,4 +244,6 @@ def project_bits(y, bits, *, method="exact", max_iter=100, backend="auto"):
     bits = check_bits(bits)
     check_option(method, "method", ("lloyd", "exact"))
     max_iter = check_integer(max_iter, "max_iter", minimum=1)
-    return _project(y, lambda a: bits_code(a, bits, method=method, max_iter=max_iter), backend)
+    # b ≥ 3 sweeps on the host (NumPy): a device y's scale comes from one host copy
+    return _project(y, lambda a: bits_code(to_namespace(a, np), bits, method=method,
+                                           max_iter=max_iter), backend)
