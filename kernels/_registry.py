@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-import numba
+import numpy
+
+# numba-cuda calls numpy.row_stack, which NumPy 2.5 removed (it was an alias of vstack):
+# without it every CUDA compile fails (seen with numba-cuda on NumPy 2.5.2, issue 22). The
+# alias is put back before numba (and any kernel module's numba.cuda) is imported; an
+# existing one is kept.
+if not hasattr(numpy, "row_stack"):
+    numpy.row_stack = numpy.vstack
+
+import numba  # noqa: E402  (after the alias above)
 
 __all__ = ["BACKENDS", "BackendUnavailableError", "register", "select", "kernel_names",
            "available_backends", "cuda_available", "njit", "pnjit", "compiled"]
