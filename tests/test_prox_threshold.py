@@ -1,4 +1,5 @@
-"""Thresholding: true minimisers (pdeopt.testing.assert_prox_optimal), symmetry, monotonicity, limits, backends."""
+"""Thresholding: true minimisers (pdeopt.testing.assert_prox_optimal), symmetry, monotonicity,
+limits, backends."""
 import numpy as np
 import pytest
 from hypothesis import given, settings

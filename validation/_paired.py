@@ -44,7 +44,7 @@ def check_paired_gain(ctx, label: str, gain, *, claim, paper: str, unit: str = "
     se = gain.std(ddof=1) / math.sqrt(gain.size) if gain.size > 1 else float("nan")
     note = f"mean {gain.mean():+.2f} ± {se:.2f} (SE) {unit}, {gain.size} seeds; paper {paper}"
     ctx.check(f"{label}, mean + 2 SE", gain.mean() + 2 * se, 0.0, comparison="ge", note=note,
-              claim=claim, headline=True)
+              claim=claim, headline=True, paper=True)
     ctx.check(f"{label}, mean - 2 SE", gain.mean() - 2 * se, 0.0, comparison="ge", note=note,
-              claim=claim)
+              claim=claim, paper=True)
     return float(gain.mean()), float(se)

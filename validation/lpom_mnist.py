@@ -70,7 +70,7 @@ def _parallel_check(ctx, digits, seed):
               decrease["parallel"], decrease["serial"], tol=f["serial"][-2] - f["serial"][-1],
               note=f"F {f['serial'][0]:.1f} -> serial {f['serial'][-1]:.3f}, parallel "
                    f"{f['parallel'][-1]:.3f}; tol = serial's last sweep",
-              claim="lin2019/parallel-lpom", headline=True)
+              claim="lin2019/parallel-lpom", headline=True, paper=True)
 
 
 def _peak_bytes(func):
@@ -122,7 +122,7 @@ def _memory_check(ctx, digits, seed):
     ctx.check("peak memory: LPOM sweep / SGD step (measured)", peak["LPOM"] / peak["SGD"], 1.0,
               comparison="le", claim="lin2019/lpom-memory", headline=True,
               note=f"{peak['LPOM'] / 1e3:.0f} vs {peak['SGD'] / 1e3:.0f} kB; ADMM "
-                   f"{peak['ADMM'] / 1e3:.0f} kB")
+                   f"{peak['ADMM'] / 1e3:.0f} kB", paper=True)
 
 
 @validation("lpom-mnist",
@@ -202,12 +202,12 @@ def lpom_mnist(ctx):
     ctx.table("\n".join(rows))
 
     ctx.check("LPOM vs SGD accuracy, 300 net (points)", 100 * acc["LPOM"][0],
-              100 * acc["SGD"][0], tol=3.0, comparison="ge", claim="lin2019/fig1-mnist")
+              100 * acc["SGD"][0], tol=3.0, comparison="ge", claim="lin2019/fig1-mnist", paper=True)
     ctx.check("mean accuracy over nets: LPOM >= ADMM (points)", 100 * np.mean(acc["LPOM"]),
-              100 * np.mean(acc["ADMM"]), comparison="ge", claim="lin2019/table3-svhn")
+              100 * np.mean(acc["ADMM"]), comparison="ge", claim="lin2019/table3-svhn", paper=True)
     if ctx.full:
         ctx.check("LPOM MNIST accuracy, 300 net vs seed (points)", 100 * acc["LPOM"][0],
-                  SEED_LPOM[0], tol=1.5, claim="lin2019/table2-300")
+                  SEED_LPOM[0], tol=1.5, claim="lin2019/table2-300", paper=True)
 
     # saturating activations: LPOM uses φ only; SGD multiplies by φ′ ≤ 1/4 per sigmoid layer
     sat = {act: (u["lpom"], u["sgd"]) for (_, act), u in zip(jobs[len(widths):],
@@ -217,10 +217,10 @@ def lpom_mnist(ctx):
         ctx.check(f"LPOM {act} 300-100 accuracy vs LPOM relu (points)", 100 * sat[act][0][-1],
                   100 * relu_acc, tol=5.0, comparison="ge",
                   note=f"SGD {act}: {100 * sat[act][1][-1]:.1f}%",
-                  claim="lin2019/saturating-activations")
+                  claim="lin2019/saturating-activations", paper=True)
     ctx.check("sigmoid 300-100: LPOM >= SGD after equal epochs (points)",
               100 * sat["sigmoid"][0][-1], 100 * sat["sigmoid"][1][-1], comparison="ge",
-              claim="lin2019/saturating-activations")
+              claim="lin2019/saturating-activations", paper=True)
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
     ep = np.arange(1, epochs + 1)

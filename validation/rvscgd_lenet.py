@@ -126,19 +126,19 @@ def rvscgd_lenet(ctx):
     p_base, p_sparse = PAPER["base"] / 100, (PAPER["base"] - PAPER["loss"]) / 100
     ctx.check("SGD base accuracy, binarized LeNet (%)", 100 * base, PAPER["base"],
               tol=100 * tol(p_base, 1), claim="dinhxin2020/table1-base",
-              headline=mnist, note="paper (MNIST) 89.13 %; 2 binomial SE")
+              headline=mnist, note="paper (MNIST) 89.13 %; 2 binomial SE", paper=True)
     ctx.check("SGD base accuracy vs chance", base, 0.5, comparison="ge",
               note="chance is 0.1", claim="dinhxin2020/table1-base")
     loss = 100 * (np.array(acc["SGD"]) - np.array(acc["RVSCGD u"]))
     ctx.check("accuracy lost by the sparse net u (points)", loss.mean(), PAPER["loss"],
               comparison="le", tol=100 * tol((p_base + p_sparse) / 2, 2),
               note="paper loses 4.39 points at 83.76 % sparsity",
-              claim="dinhxin2020/table1-sparsity", headline=mnist)
+              claim="dinhxin2020/table1-sparsity", headline=mnist, paper=True)
     n_w = int(rv_runs[0]["n_weights"])  # binomial SE of a share of zeros among n_w weights
     ctx.check("RVSCGD sparsity of the weights (%)", 100 * np.mean(sparsity), PAPER["sparsity"],
               comparison="ge", tol=100 * 2 * math.sqrt(0.8376 * 0.1624 / n_w),
               note=f"paper 83.76 %; λ = {lam} is ours (the paper does not give its λ)",
-              claim="dinhxin2020/table1-sparsity")
+              claim="dinhxin2020/table1-sparsity", paper=True)
     ctx.check("accuracy of the sparse net u vs chance", sparse, 0.5, comparison="ge",
               note="chance is 0.1", claim="dinhxin2020/table1-sparsity")
     ctx.table(f"{'MNIST' if mnist else 'digits'} test accuracy (%), {len(seeds)} seed(s), "

@@ -115,13 +115,13 @@ def wnll_activation(ctx):
     bound = -2 * se if ctx.quick else 2 * se
     ctx.check("test errors vanilla - WNLL (pooled)", fewer, bound, comparison="ge",
               note=f"{int(vanilla_wrong.sum())} vs {int(wnll_wrong.sum())} errors",
-              claim="osher2018/wnll-cifar10-whole", headline=True)
+              claim="osher2018/wnll-cifar10-whole", headline=True, paper=True)
     # the size: relative reduction vs the paper's lower end, 2 SE of the paired difference
     n_vanilla = max(int(vanilla_wrong.sum()), 1)
     ctx.check("relative error reduction by WNLL (pooled)", fewer / n_vanilla,
               PAPER_RELATIVE[0], tol=2 * se / n_vanilla, comparison="ge",
               note=f"paper {PAPER_RELATIVE[0]:.0%}-{PAPER_RELATIVE[1]:.0%}",
-              claim="osher2018/wnll-relative-improvement", headline=True)
+              claim="osher2018/wnll-relative-improvement", headline=True, paper=True)
 
     # Draw: error vs training-set size, each seed a dot, medians joined.
     fig, ax = plt.subplots(figsize=(6, 4))

@@ -101,7 +101,7 @@ def wnll_low_label(ctx):
     se = diff.std(ddof=1) / np.sqrt(draws)
     ctx.check("WNLL - GL at 1 label/class, lower 95% bound", diff.mean() - 2 * se, 0.0,
               comparison="ge", note=f"mean {100 * diff.mean():.1f} pts over {draws} draws",
-              claim="osher2018/wnll-vs-gl")
+              claim="osher2018/wnll-vs-gl", paper=True)
 
     # Check 2: the coupon collector gives N H_N random labels to see every class.
     harmonic = N * np.sum(1.0 / np.arange(1, N + 1))
@@ -145,12 +145,12 @@ def wnll_low_label(ctx):
     ctx.check(f"WNLL accuracy, N H_N = {m} random labels", lab["random"].mean(), predicted,
               tol=2 * se3, comparison="ge",
               note=f"= spread {lab['spread'].mean():.3f} x (1 - missed {missed:.3f}), 2 SE",
-              claim="osher2018/n-ln-n-labels", headline=True)
+              claim="osher2018/n-ln-n-labels", headline=True, paper=True)
     gain = lab["random"] - lab["N random"]   # independent draws: SE from both spreads
     se4 = np.hypot(lab["random"].std(ddof=1), lab["N random"].std(ddof=1)) / np.sqrt(draws)
     ctx.check(f"WNLL: {m} minus {N} random labels, lower 95% bound", gain.mean() - 2 * se4, 0.0,
               comparison="ge", note=f"mean {100 * gain.mean():.1f} pts",
-              claim="osher2018/n-ln-n-labels")
+              claim="osher2018/n-ln-n-labels", paper=True)
     random_acc = lab["random"]
 
     # Draw what was checked: both curves, the N H_N mark and the random-label point.

@@ -61,7 +61,8 @@ def assert_gradient(f, grad, x, *, eps=1e-6, rtol=1e-6, atol=1e-9):
 
     .. math::
 
-        \partial_i f(x) \approx \frac{f(x + \varepsilon e_i) - f(x - \varepsilon e_i)}{2\varepsilon},
+        \partial_i f(x) \approx
+        \frac{f(x + \varepsilon e_i) - f(x - \varepsilon e_i)}{2\varepsilon},
 
     computed by the same routine :func:`pdeopt.nn.gradient_check` uses. Their truncation
     error O(ε² f‴) and rounding error O(u|f|/ε) are ~1e-10 relative at ε = 1e-6 in

@@ -84,7 +84,8 @@ def assert_hopf_lax_semigroup(hopf_lax, f, x, t, s, *, rtol=1e-12, atol=1e-12):
 
 @checked("f", tolerances=())
 def cole_hopf(f, x, t, viscosity=1.0, *, pad=10.0, points_per_sigma=40):
-    r"""The Cole–Hopf solution of :math:`u_t + \tfrac12|\nabla u|^2 = \tfrac{\varepsilon}{2}\Delta u`
+    r"""The Cole–Hopf solution of
+    :math:`u_t + \tfrac12|\nabla u|^2 = \tfrac{\varepsilon}{2}\Delta u`
     at the points x (1-D), by a log-sum-exp quadrature of f on a fine extended grid:
 
     .. math::
