@@ -23,6 +23,7 @@ import numpy as np
 
 from pdeopt.sde import controlled_sgd, controlled_sgd_paths
 
+from . import _style
 from ._harness import validation
 from ._sde_common import f, grad_f
 
@@ -73,35 +74,56 @@ def controlled_sgd_validation(ctx):
     mean, se = mc.info["improvement"]
     ctx.check("Monte Carlo: improvement - 4 SE > 0", mean - 4 * se, 0.0, comparison="ge")
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
-    x = fine["grid"]
-    ax1.plot(x, run.history["rho_sgd"][0], "k-", label="initial density")
-    ax1.plot(x, run.history["rho_sgd"][-1], "C0-", label="final density, SGD")
-    ax1.plot(x, run.history["rho_csgd"][-1], "C3-", label="final density, controlled SGD")
-    bins = np.linspace(-3, 3, 61)
-    ax1.hist(mc.info["x_sgd"], bins=bins, density=True, histtype="step", color="C0", ls=":",
-             label="SGD paths")
-    ax1.hist(mc.x, bins=bins, density=True, histtype="step", color="C3", ls=":",
-             label="controlled SGD paths")
-    ax1b = ax1.twinx()
-    ax1b.plot(x, f(x), color="0.6", lw=1)
-    ax1b.set_ylabel("f = V (gray)")
-    ax1b.set_ylim(-0.5, 4)
-    ax1.set(title=f"forward–backward HJB / Fokker–Planck, T = {horizon:g}, β = 2", xlabel="x",
-            ylabel="density")
-    ax1.legend(fontsize=8, loc="upper left")
-    fig.subplots_adjust(wspace=0.35)
-    labels = ["E V(sgd)", "E V(csgd)", "½E∫|α|²", "E V(csgd) + ½E∫|α|²"]
-    pde_vals = [fine["expected_V_sgd"], fine["expected_V_csgd"], fine["control_cost"],
-                fine["expected_V_csgd"] + fine["control_cost"]]
-    mc_vals = [mc.info["V_sgd"][0], mc.info["V_csgd"][0], mc.info["control_cost"][0],
-               mc.info["V_csgd"][0] + mc.info["control_cost"][0]]
-    pos = np.arange(4)
-    ax2.bar(pos - 0.2, pde_vals, 0.4, label="PDE")
-    ax2.bar(pos + 0.2, mc_vals, 0.4, label=f"Monte Carlo ({n_paths} paths)")
-    ax2.axhline(fine["value"], color="k", ls="--", lw=0.8,
-                label="∫u(·,0)ρ₀ (optimal cost)")
-    ax2.set_xticks(pos, labels, fontsize=8)
-    ax2.set(title="expected improvement: E V(csgd) + ½E∫|α|² ≤ E V(sgd)")
-    ax2.legend(fontsize=8)
-    ctx.save_figure(fig)
+    with _style.context():
+        from matplotlib.patches import Patch
+
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5.2))
+        c_sgd, c_csgd = _style.color("sgd"), _style.color("controlled sgd")
+        x = fine["grid"]
+        ax1.fill_between(x, run.history["rho_sgd"][0], color="0.5", alpha=0.15, lw=0,
+                         label="initial density ρ₀")
+        ax1.plot(x, run.history["rho_sgd"][-1], color=c_sgd, lw=1.8,
+                 label=f"SGD, Fokker–Planck at T = {horizon:g}")
+        ax1.plot(x, run.history["rho_csgd"][-1], color=c_csgd, lw=1.8,
+                 label=f"controlled SGD, Fokker–Planck at T = {horizon:g}")
+        bins = np.linspace(-3, 3, 61)
+        ax1.hist(mc.info["x_sgd"], bins=bins, density=True, histtype="step", color=c_sgd,
+                 ls=":", lw=1.3, label=f"SGD, histogram of {n_paths:,} paths")
+        ax1.hist(mc.x, bins=bins, density=True, histtype="step", color=c_csgd, ls=":",
+                 lw=1.3, label=f"controlled SGD, histogram of {n_paths:,} paths")
+        ax1b = ax1.twinx()
+        ax1b.plot(x, f(x), color="0.45", lw=1, ls="--")
+        ax1b.set_ylabel("loss f(x) = V(x) (dimensionless)", color="0.35")
+        ax1b.set_ylim(-0.5, 4)
+        ax1b.grid(False)
+        ax1.plot([], [], color="0.45", lw=1, ls="--", label="loss f = V (right axis)")
+        ax1.set(title=f"densities: HJB/Fokker–Planck (lines) vs paths (steps), β = 2",
+                xlabel="x (dimensionless)", ylabel="density ρ(x, t) (dimensionless)")
+        ax1.legend(fontsize=7.5, loc="upper left")
+        labels = ["E V(sgd)\nSGD", "E V(csgd)\ncontrolled", "½E∫|α|²\ncontrol cost",
+                  "E V(csgd) + ½E∫|α|²\ncontrolled total"]
+        colors = [c_sgd, c_csgd, c_csgd, c_csgd]
+        pde_vals = [fine["expected_V_sgd"], fine["expected_V_csgd"], fine["control_cost"],
+                    fine["expected_V_csgd"] + fine["control_cost"]]
+        mc_vals = [mc.info["V_sgd"][0], mc.info["V_csgd"][0], mc.info["control_cost"][0],
+                   mc.info["V_csgd"][0] + mc.info["control_cost"][0]]
+        mc_se = [mc.info["V_sgd"][1], mc.info["V_csgd"][1], mc.info["control_cost"][1], 0.0]
+        pos = np.arange(4)
+        ax2.bar(pos - 0.2, pde_vals, 0.4, color=colors, edgecolor=colors)
+        ax2.bar(pos + 0.2, mc_vals, 0.4, color="white", edgecolor=colors, hatch="///", lw=1.2,
+                yerr=4 * np.array(mc_se), capsize=3, error_kw={"lw": 1, "ecolor": "0.2"})
+        ax2.axhline(fine["value"], color=_style.EXACT, ls="--", lw=1)
+        ax2.set_xticks(pos, labels, fontsize=8.5)
+        ax2.grid(axis="x", visible=False)
+        handles = [Patch(facecolor="0.5", edgecolor="0.5", label="PDE (HJB/Fokker–Planck)"),
+                   Patch(facecolor="white", edgecolor="0.3", hatch="///",
+                         label=f"Monte Carlo, {n_paths:,} paths (± 4 SE)"),
+                   Patch(color=c_sgd, label="SGD"), Patch(color=c_csgd, label="controlled SGD"),
+                   ax2.lines[-1]]
+        handles[-1].set_label("∫u(·, 0)ρ₀: the optimal cost (value)")
+        ax2.legend(handles=handles, fontsize=7.5, loc="upper right")
+        ax2.set(ylabel="expected cost (dimensionless)", ylim=(0, 1.3 * max(pde_vals)),
+                title="E V(csgd) + ½E∫|α|² = optimal cost ≤ E V(sgd)")
+        _style.claim(fig, "Controlled SGD improves on SGD by at least its control cost "
+                          "½E∫|α|² (Theorem 7); the PDEs and the Monte Carlo paths agree")
+        ctx.save_figure(fig)

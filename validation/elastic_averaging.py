@@ -26,6 +26,7 @@ import numpy as np
 from pdeopt.optim import demo_problem, elastic_averaging
 from pdeopt.optim.elastic_mpi import find_mpiexec
 
+from . import _style
 from ._harness import validation
 from ._sde_common import GAMMA, grad_f, local_entropy_flow
 
@@ -92,16 +93,24 @@ def elastic_averaging_validation(ctx):
         ctx.check("2-rank MPI trajectory equals the in-process one (bitwise)", same, True,
                   comparison="true")
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    ax1.plot(t_ref, x_ref[:, 0], "k-", lw=2, label=r"gradient flow of $f_\gamma$")
-    for (s, xs), p in zip(runs, counts):
-        ax1.plot(s, xs, lw=1, label=f"reference x, p = {p} replicas")
-    ax1.set(title="elastic averaging at temperature 1 vs the local-entropy flow", xlabel="s",
-            ylabel="x(s)")
-    ax1.legend(fontsize=8)
-    ax2.loglog(counts, gaps, "o-", label="max over s of |x − x̄|")
-    ax2.loglog(counts, gaps[0] * np.sqrt(counts[0] / counts), "k--", lw=0.8,
-               label=r"$\propto p^{-1/2}$")
-    ax2.set(title="the gap shrinks with the number of replicas", xlabel="replicas p")
-    ax2.legend(fontsize=8)
-    ctx.save_figure(fig)
+    with _style.context():
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12.5, 4.9))
+        ax1.plot(t_ref, x_ref[:, 0], color=_style.EXACT, lw=2.2,
+                 label=r"gradient flow of $f_\gamma$ (the limit)")
+        colors = _style.sequence(len(counts), cmap="plasma", stop=0.8)
+        for (s, xs), p, c in zip(runs, counts, colors):
+            ax1.plot(s, xs, lw=1, color=c, label=f"reference x, p = {p} replicas")
+        ax1.set(title="elastic averaging (temperature 1) vs the local-entropy flow",
+                xlabel="time s (dimensionless)", ylabel="reference x(s) (dimensionless)")
+        ax1.legend(loc="upper right")
+        ax2.loglog(counts, gaps, **_style.method("elastic-averaging",
+                                                 label="gap: max over s of |x − x̄|"))
+        _style.slope_triangle(ax2, counts, gaps, -0.5, text="slope −½ (theory)")
+        _style.plain_log_ticks(ax2)
+        ax2.set_xticks(counts, [f"{p:d}" for p in counts])
+        ax2.set(title="the gap shrinks like p^(−½)", xlabel="number of replicas p",
+                ylabel="gap (dimensionless)")
+        ax2.legend(loc="upper right")
+        _style.claim(fig, "With p coupled replicas the reference follows the local-entropy "
+                          "gradient flow, more closely as p grows")
+        ctx.save_figure(fig)
