@@ -344,42 +344,46 @@ def _grid(n):
     return max(1, (n + _THREADS - 1) // _THREADS), _THREADS
 
 
-def _on_device(name, x, *args, out=None, count=False):
-    """Run kernel ``name`` on device array ``x`` (1-D, contiguous: numba, CuPy or any
+def _on_device(name, x, *args, out=None, bad=None):
+    """Launch kernel ``name`` on device array ``x`` (1-D, contiguous: numba, CuPy or any
     ``__cuda_array_interface__`` object) into ``out`` (a device array, or None: a new one of
-    x's kind). Nothing crosses to the host but, with ``count``, the NaN/inf count (one
-    integer). Returns ``(out, count)`` (count 0 without ``count``)."""
+    x's kind), and return ``out``. The thresholds also take ``bad``, a 1-element int64
+    device array to which they add the number of NaN/inf entries of x. Asynchronous."""
     k = _cuda_kernels()
     if out is None:
         out = empty_like_device(x)
-    d_x, d_out = as_numba(x), as_numba(out)
     blocks, threads = _grid(x.size)
-    if not count:
-        k[name][blocks, threads](d_x, *args, d_out)
-        return out, 0
-    bad = cuda.to_device(np.zeros(1, np.int64))
-    k[name][blocks, threads](d_x, *args, d_out, bad)
-    return out, int(bad.copy_to_host()[0])
+    extra = () if bad is None else (bad,)
+    k[name][blocks, threads](as_numba(x), *args, as_numba(out), *extra)
+    return out
+
+
+def _zero_count():
+    return cuda.to_device(np.zeros(1, np.int64))
 
 
 def count_nonfinite_cuda(x):
     """The number of NaN/inf entries of device array ``x`` (1-D), counted on the device."""
-    bad = cuda.to_device(np.zeros(1, np.int64))
+    bad = _zero_count()
     blocks, threads = _grid(x.size)
     _cuda_kernels()["count"][blocks, threads](as_numba(x), bad)
     return int(bad.copy_to_host()[0])
 
 
 def _launch(name, x, *args, out=None, count=False):
-    """``_on_device`` for host or device ``x``: host input is copied in once and the result
-    copied out once (into ``out`` when given); device input stays on the device."""
+    """``_on_device`` for host or device ``x``, returning ``(out, count)``: host input is
+    copied in once and the result copied out once (into ``out`` when given); device input
+    stays on the device, and only the NaN/inf count (with ``count``) comes back."""
+    bad = _zero_count() if count else None
     if is_device_array(x):
-        return _on_device(name, x, *args, out=out, count=count)
-    d_out, bad = _on_device(name, cuda.to_device(x), *args, count=count)
-    if out is None:
-        return d_out.copy_to_host(), bad
-    d_out.copy_to_host(out)
-    return out, bad
+        out = _on_device(name, x, *args, out=out, bad=bad)
+    else:
+        d_out = _on_device(name, cuda.to_device(x), *args, bad=bad)
+        if out is None:
+            out = d_out.copy_to_host()
+        else:
+            d_out.copy_to_host(out)
+    return out, (int(bad.copy_to_host()[0]) if count else 0)
 
 
 def _counting(name):
@@ -389,7 +393,7 @@ def _counting(name):
         return _launch(name, x, *args, out=out, count=True)
 
     def run(x, *args, out=None):
-        return _launch(name, x, *args, out=out)[0]
+        return counting(x, *args, out=out)[0]
     run.__name__ = f"{name}_cuda"
     run.__doc__ = (f"numba.cuda version of the {name} map: host arrays in and out (one copy "
                    f"each way), or device arrays (numba, CuPy) that stay on the device")
