@@ -198,10 +198,10 @@ _OSHER = [
     # BinaryRelax
     _c("osher2018/moreau-of-indicator", OSHER, "BinaryRelax, relaxation by Moreau envelope",
        "The Moreau envelope of χ_Q is dist(x, Q)²/(2t), and the relaxed prox is "
-       "(λ proj_Q(y) + y)/(λ + 1).", "closed forms", None, not_run_reason=NO_VALIDATION),
+       "(λ proj_Q(y) + y)/(λ + 1).", "closed forms", "quantized-prox"),
     _c("osher2018/quantized-projection", OSHER, "BinaryRelax, quantization step",
        "proj_Q has analytic solutions for binarization and ternarization.",
-       "closed forms", None, not_run_reason=NO_VALIDATION),
+       "closed forms", "quantized-prox"),
     _c("osher2018/binaryrelax-in-q", OSHER, "BinaryRelax, Phase II",
        "Phase II (exact quantization) ends with weights exactly in Q.", "x ∈ Q",
        "binaryrelax"),
