@@ -15,7 +15,9 @@ sparse product) with up to three implementations, registered under one name:
     never inside the installed package (see ``_registry``).
 ``cuda``
     Optionally, a ``numba.cuda`` version. It takes and returns NumPy arrays
-    (the transfers happen inside), so all backends share one signature.
+    (the transfers happen inside), so all backends share one signature. The
+    ``prox`` kernels also take device arrays (numba, CuPy; see ``_device``) and
+    return them on the device, so a loop moves nothing between host and GPU.
 
 Register with :func:`register`; the math-level API asks for one with
 ``select(name, backend)`` where ``backend`` is ``"auto"`` (numba on the CPU),
