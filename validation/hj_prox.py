@@ -198,7 +198,8 @@ def hj_prox_validation(ctx):
         fig, axes = plt.subplots(1, 3, figsize=(16, 4.9))
         mc = _style.MONTE_CARLO
         axes[0].loglog(samples, rms1, "o-", color=mc, label=f"1-D, mean over {len(xs)} points x")
-        axes[0].loglog(samples, rms2, "s--", color=mc, mfc="white", label=f"2-D, mean over {len(xs2)} points x")
+        axes[0].loglog(samples, rms2, "s--", color=mc, mfc="white",
+                       label=f"2-D, mean over {len(xs2)} points x")
         _style.slope_triangle(axes[0], samples, np.concatenate([rms1, rms2]).reshape(2, -1)
                               .min(axis=0), -0.5, text="slope −½")
         axes[0].set(xlabel="samples n", ylabel="RMS |hj_prox − m_δ| (dimensionless)",

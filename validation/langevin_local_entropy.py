@@ -142,7 +142,8 @@ def langevin_local_entropy(ctx):
         _style.slope_triangle(ax3, etas, errs, 1, side="above", gap=0.6,
                               text="slope 1 (O(η′) bias)")
         ax3.axvline(step_size, color="0.6", lw=0.8, ls="--", label="η′ used in the 1-D/2-D panels")
-        ax3.set(title="the unadjusted chain's bias grows with the step η′", xlabel="Langevin step η′",
+        ax3.set(title="the unadjusted chain's bias grows with the step η′",
+                xlabel="Langevin step η′ (dimensionless)",
                 ylabel="gradient error (dimensionless)")
         _style.plain_log_ticks(ax3)
         ax3.legend(loc="lower right", fontsize=7.5)

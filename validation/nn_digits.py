@@ -18,6 +18,7 @@ trained by SGD with Nesterov momentum they reach a low validation error:
 """
 import numpy as np
 
+from . import _style
 from ._harness import validation
 
 
@@ -86,7 +87,6 @@ def nn_digits(ctx):
     if ctx.full:
         ctx.progress(ctx.units_note())
 
-    fig, (ax_loss, ax_err) = plt.subplots(1, 2, figsize=(10, 4))
     rows = []
     for name, h in zip(nets, units):
         final = float(h["val_error"][-1])
@@ -104,20 +104,41 @@ def nn_digits(ctx):
                   comparison="le")
         ctx.check(f"{name}: effective epochs = epochs for SGD", h["effective_epochs"][-1],
                   epochs, tol=1e-12)
-
-        # Draw what was checked.
-        ax_loss.semilogy(h["epoch"], h["loss"], "o-", ms=3, label=name)
-        ax_err.plot(h["epoch"], 100 * h["val_error"], "o-", ms=3, label=f"{name} validation")
-        ax_err.plot(h["epoch"], 100 * h["train_error"], "--", lw=1,
-                    label=f"{name} train (minibatches)")
-    ax_err.axhline(100 * min(limits[n] for n in nets), color="k", lw=0.8, ls=":",
-                   label="checked level")
-    ax_loss.set(title="training loss (mean over the epoch's minibatches)", xlabel="epoch",
-                ylabel="cross-entropy")
-    ax_err.set(title=f"error on {'MNIST' if ctx.full else 'digits'} (first epochs off scale)",
-               xlabel="epoch", ylabel="error (%)", ylim=(0, 300 * min(limits.values())))
-    ax_loss.legend(fontsize=8)
-    ax_err.legend(fontsize=8)
     ctx.table("| net | parameters | epochs | final loss | train err % | val err % | time s |\n"
               "|---|---|---|---|---|---|---|\n" + "\n".join(rows))
-    ctx.save_figure(fig)
+
+    # Draw what was checked.
+    from matplotlib.ticker import MaxNLocator
+
+    with _style.context():
+        fig, (ax_loss, ax_err) = plt.subplots(1, 2, figsize=(12.5, 4.9))
+        level = 100 * min(limits[n] for n in nets)
+        top = 3 * level
+        for k, (name, h) in enumerate(zip(nets, units)):
+            kw = _style.method(name)
+            ax_loss.semilogy(h["epoch"], h["loss"], ms=4, **kw)
+            val, tr = 100 * np.asarray(h["val_error"]), 100 * np.asarray(h["train_error"])
+            ax_err.plot(h["epoch"], val, ms=4, **{**kw, "label": f"{kw['label']}: validation"})
+            ax_err.plot(h["epoch"], tr, ls="--", lw=1.2, color=kw["color"],
+                        label=f"{kw['label']}: training minibatches")
+            off = (val > top) | (tr > top)
+            nudge = 0.08 * (k - (len(nets) - 1) / 2)   # side by side, not on top of each other
+            ax_err.plot(np.asarray(h["epoch"])[off] + nudge, np.full(off.sum(), 0.97 * top), "^",
+                        color=kw["color"], ms=7, clip_on=False)
+        ax_err.plot([], [], "^", color="0.4", ms=7, label="above the top of the axis")
+        ax_err.axhline(level, color=_style.THEORY, lw=1, ls=":",
+                       label=f"checked level: final validation error ≤ {level:g} %")
+        data_name = "MNIST" if ctx.full else "8×8 digits"
+        ax_loss.set(title="training loss (mean over each epoch's minibatches)", xlabel="epoch",
+                    ylabel="cross-entropy (nats)")
+        ax_err.set(title=f"classification error on {data_name}", xlabel="epoch",
+                   ylabel="error (%)", ylim=(0, top))
+        _style.percent_axis(ax_err, decimals=0)
+        _style.plain_log_ticks(ax_loss, "y")
+        for ax in (ax_loss, ax_err):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax_loss.legend(loc="upper right")
+        ax_err.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8)
+        _style.claim(fig, f"SGD trains both NumPy nets: their validation error on {data_name} "
+                          f"falls below {level:g} % in {epochs} epochs")
+        ctx.save_figure(fig)

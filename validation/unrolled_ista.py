@@ -21,6 +21,7 @@ import numpy as np
 from pdeopt.lifted.unrolled import lista_forward, lista_init, lista_train, sparse_coding_data
 from pdeopt.prox.lasso import admm_lasso, fista, ista, lasso_bounds
 
+from . import _style
 from ._harness import validation
 
 
@@ -85,16 +86,29 @@ def unrolled_ista(ctx):
     ctx.check("ADMM minimiser vs FISTA's (relative)", np.linalg.norm(z - x_star) /
               np.linalg.norm(x_star), 0.0, tol=1e-6)
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    for name, vals in per_layer.items():
-        ax1.plot(np.arange(1, layers + 1), vals, "-o", ms=3, label=name)
-    ax1.set(title=f"sparse coding, A {m}x{n}: test NMSE per layer/iteration",
-            xlabel="layer / iteration k", ylabel="NMSE (dB)")
-    ax1.legend(fontsize=8)
-    for name, color in (("ista", "C1"), ("fista", "C2")):
-        ax2.loglog(k, np.maximum(gaps[name][1:], 1e-16), color=color, label=name.upper())
-        ax2.loglog(k, bounds[name], "--", color=color, lw=1, label=f"{name.upper()} bound")
-    ax2.set(title="lasso: F(x_k) - F* against the O(1/k), O(1/k^2) bounds",
-            xlabel="iteration k", ylabel="F(x_k) - F*", ylim=(1e-14, None))
-    ax2.legend(fontsize=8)
-    ctx.save_figure(fig)
+    with _style.context():
+        from matplotlib.ticker import MaxNLocator
+
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.9))
+        for name, vals in per_layer.items():
+            key = name.split()[0]
+            ax1.plot(np.arange(1, layers + 1), vals, ms=4,
+                     **_style.method(key, label="{}: learned weights, one per layer"
+                                     if key == "LISTA" else "{}: k iterations"))
+        ax1.set(title=f"sparse coding (A: {m}×{n}, λ = {lam:g}), 1000 test signals",
+                xlabel="layers / iterations k", ylabel="test NMSE ‖x̂ − x‖²/‖x‖² (dB)")
+        ax1.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax1.legend(loc="lower left")
+        formula = {"ista": "L‖x₀ − x*‖²/(2k)", "fista": "2L‖x₀ − x*‖²/(k+1)²"}
+        for name in ("ista", "fista"):
+            kw = _style.method(name, marker=False)
+            ax2.loglog(k, np.maximum(gaps[name][1:], 1e-16), lw=1.5, **kw)
+            ax2.loglog(k, bounds[name], ls="--", lw=1.2, color=kw["color"],
+                       label=f"{kw['label']} bound {formula[name]}")
+        ax2.set(title="one lasso instance: the gap stays below the Beck–Teboulle bounds",
+                xlabel="iteration k", ylabel="objective gap F(x_k) − F* (dimensionless)",
+                ylim=(1e-14, None))
+        ax2.legend(loc="lower left")
+        _style.claim(fig, "Learned unrolled ISTA (LISTA) beats ISTA and FISTA at equal depth; "
+                          "ISTA and FISTA obey their O(1/k) and O(1/k²) bounds")
+        ctx.save_figure(fig)
