@@ -7,6 +7,11 @@ Lin (2019) motivates optimization-inspired architectures by two facts checked he
    z − ∇f(z) = UΦ(Uz). ∇f is taken by central differences (error O(h²) ≈ 1e-9 at
    h = 1e-5 on these O(1) functions), so the identity must hold to ~1e-7; and ten
    layers of the weight-tied network equal ten GD steps mapped back by U⁻¹ to rounding.
+   Table 1 (the objectives of sigmoid, tanh, softplus, softsign, ReLU, leaky ReLU, ELU,
+   swish), transcribed as printed, is checked the same way: z − ∇f(z) = UΦ(Uz). Two
+   rows fail as printed: softsign's −log(s − 1) for s ≤ 0 is undefined (the integral of
+   φ is |s| − log(1 + |s|)), and leaky ReLU's α²s²/2 has derivative α²s instead of αs;
+   with those corrected both pass (1e-10), so the check itself is sound.
 2. The rates: on convex quadratics f = ½(x − x*)ᵀA(x − x*) with spectrum in [0, L],
    GD (η = 1/L) obeys 2L‖x_1 − x*‖²/(t − 1) (Theorem 1), heavy ball with
    α_k = α_0/(k + 2), β_k = k/(k + 2) obeys ‖x_0 − x*‖²/(2α_0(t + 1)) (Theorem 2),
@@ -34,6 +39,36 @@ def _quadratic(rng, eigenvalues):
     a = (q * eigenvalues) @ q.T
     x_star = rng.normal(size=n)
     return a, x_star, (lambda x: 0.5 * (x - x_star) @ a @ (x - x_star)), (lambda x: a @ (x - x_star))
+
+
+def _li2(z):
+    """Dilogarithm polylog(2, z) for real z ≤ 1 (scipy's spence(1 − z))."""
+    from scipy.special import spence
+    return spence(1.0 - z)
+
+
+_A = 0.1      # leaky ReLU's α; ELU's a = 1
+# Lin 2019, Table 1: activation φ and the per-unit term of f(x) = ‖x‖²/2 − Σ_i term(U_iᵀx),
+# transcribed as printed.
+TABLE1 = {
+    "sigmoid": (lambda s: 1 / (1 + np.exp(-s)), lambda s: s + np.log(np.exp(-s) + 1)),
+    "tanh": (np.tanh, lambda s: s + np.log(np.exp(-2 * s) + 1)),
+    "softplus": (lambda s: np.log(np.exp(s) + 1), lambda s: -_li2(-np.exp(s))),
+    "softsign": (lambda s: s / (1 + np.abs(s)),
+                 lambda s: np.where(s > 0, s - np.log(np.abs(s) + 1), -s - np.log(s - 1))),
+    "relu": (lambda s: np.maximum(s, 0), lambda s: np.where(s > 0, s ** 2 / 2, 0.0)),
+    "leaky relu": (lambda s: np.where(s > 0, s, _A * s),
+                   lambda s: np.where(s > 0, s ** 2 / 2, _A ** 2 * s ** 2 / 2)),
+    "elu": (lambda s: np.where(s > 0, s, np.exp(np.minimum(s, 0)) - 1),
+            lambda s: np.where(s > 0, s ** 2 / 2, np.exp(np.minimum(s, 0)) - s)),
+    "swish": (lambda s: s / (1 + np.exp(-s)),
+              lambda s: s ** 2 / 2 + s * np.log(np.exp(-s) + 1) - _li2(-np.exp(-s))),
+}
+
+
+def _table_objective(u, term):
+    """f(z) = ‖z‖²/2 − Σ_i term(U_iᵀz)."""
+    return lambda z: 0.5 * z @ z - float(np.sum(term(u @ z)))
 
 
 def _fitted_rate(err):
@@ -74,6 +109,24 @@ def accelerated_rates(ctx):
         x, z = act.phi(w @ x), step(z)
     ctx.check("10 layers phi(Wx) = U^-1 (10 GD steps on z)",
               np.max(np.abs(x - np.linalg.solve(u, z))), 0.0, tol=1e-10, claim="lin2019/lemma4")
+
+    # ---- Table 1: the objectives as printed ------------------------------------------------
+    # z − ∇f(z) = UΦ(Uz) for the paper's f, by central differences (tolerance 1e-7, as
+    # above). Two rows as printed cannot hold: softsign's −log(s − 1) is undefined for
+    # s ≤ 0 (∫ is |s| − log(1 + |s|)), leaky ReLU's α²s²/2 has derivative α²s, not αs.
+    table_rows = []
+    for name, (phi, f_table) in TABLE1.items():
+        f = _table_objective(u, f_table)
+        z = rng.normal(size=d) * 1.5
+        with np.errstate(invalid="ignore"):
+            grad = np.array([(f(z + h * e) - f(z - h * e)) / (2 * h) for e in np.eye(d)])
+        gap = float(np.max(np.abs((z - grad) - u @ phi(u @ z))))
+        table_rows.append(f"| {name} | {gap:.2e} |")
+        ctx.check(f"Table 1, {name}: max |z - grad f_table(z) - U phi(Uz)|", gap, 0.0,
+                  tol=1e-7, claim="lin2019/objectives-table",
+                  note="f as printed in the paper's Table 1")
+    ctx.table("Lin 2019, Table 1 as printed: max |z − ∇f(z) − UΦ(Uz)| (nan: f undefined)\n\n"
+              "| activation | gap |\n|---|---|\n" + "\n".join(table_rows))
 
     # ---- convex: Theorems 1-3 --------------------------------------------------------------
     n = ctx.pick(quick=100, default=300)
