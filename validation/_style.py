@@ -235,6 +235,9 @@ def plain_log_ticks(ax, axis: str = "both"):
         if not _log_or_lin(ax, name):
             continue
         ax_ = ax.xaxis if name == "x" else ax.yaxis
-        ax_.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        lo, hi = ax.get_xlim() if name == "x" else ax.get_ylim()
+        decades = abs(np.log10(hi / lo)) if lo > 0 and hi > 0 else 2.0
+        subs = (1.0, 2.0, 3.0, 5.0) if decades < 1.3 else (1.0, 2.0, 5.0)
+        ax_.set_major_locator(LogLocator(base=10, subs=subs))
         ax_.set_major_formatter(FuncFormatter(fmt))
         ax_.set_minor_formatter(NullFormatter())

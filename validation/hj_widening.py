@@ -173,7 +173,7 @@ def hj_widening(ctx):
                    ylabel="u(x, t) (dimensionless)", title=title)
             ax.legend(fontsize=7.5, ncol=2, loc="lower right")
         ts = [0.0] + times
-        c_n, c_w, c_max = _style.BLUE, _style.GREEN, _style.RED
+        c_n, c_w, c_max = _style.BLUE, _style.GREEN, _style.PURPLE
         axes[2].plot(ts, u_n, "o-", color=c_n, label="viscous: u at the narrow minimiser x_n")
         axes[2].plot(ts, u_w, "s-", color=c_w, label="viscous: u at the wide minimiser x_w")
         axes[2].plot(ts, vmax, "v-", color=c_max,
