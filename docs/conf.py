@@ -22,6 +22,7 @@ import ast
 import configparser
 import hashlib
 import importlib
+import importlib.util
 import json
 import os
 import re
@@ -144,7 +145,12 @@ def public_packages() -> list[str]:
         mod = importlib.import_module(name)
         if getattr(mod, "__all__", None):
             found.append(name)
-    return found
+    # public modules inside a package (not packages themselves) that users import directly
+    return found + [m for m in PUBLIC_MODULES if importlib.util.find_spec(m) is not None]
+
+
+#: Public modules that are not packages of setup.cfg but have an ``__all__`` of their own.
+PUBLIC_MODULES = ["pdeopt.testing.strategies"]
 
 
 def _public_names(modname: str) -> list[str]:

@@ -24,14 +24,14 @@ def quadratic_oracle(counter=None):
 def test_hj_inner_loop_finds_the_moreau_envelope_gradient():
     # prox of f/γ at x: y* = γx/(A + γ); ∇u = γ(x − y*) = Aγx/(A + γ)
     x = np.array([1.0, -2.0])
-    opt = HJ(1.0, gamma=0.5, L=200, inner_lr=0.2, inner_momentum=0.0, scoping=0.0)
+    opt = HJ(1.0, coupling=0.5, L=200, inner_lr=0.2, inner_momentum=0.0, scoping=0.0)
     g = opt.relaxed_gradient(x, A * x, quadratic_oracle())
     np.testing.assert_allclose(g, A * 0.5 * x / (A + 0.5), rtol=1e-8)
 
 
 def test_esgd_without_noise_and_averaging_is_hj():
     x = np.array([0.7, 0.1, -1.0])
-    common = dict(gamma=0.3, L=7, inner_lr=0.1, inner_momentum=0.5, scoping=0.0)
+    common = dict(coupling=0.3, L=7, inner_lr=0.1, inner_momentum=0.5, scoping=0.0)
     e = EntropySGD(1.0, noise=0.0, alpha=1.0, **common).relaxed_gradient(x, A * x,
                                                                           quadratic_oracle())
     h = HJ(1.0, **common).relaxed_gradient(x, A * x, quadratic_oracle())
@@ -71,15 +71,16 @@ def test_each_method_minimizes_a_quadratic(name):
 
 
 def test_scoping_grows_the_coupling():
-    opt = EntropySGD(1.0, gamma=0.1, scoping=0.5, L=1, rng=0)
+    opt = EntropySGD(1.0, coupling=0.1, scoping=0.5, L=1, rng=0)
     x = np.ones(2)
     for _ in range(3):
         opt.step(x, A * x, quadratic_oracle())
-    assert opt.gamma == pytest.approx(0.1 * 1.5 ** 3)
+    assert opt.coupling == pytest.approx(0.1 * 1.5 ** 3)
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: EntropySGD(1.0, gamma=0.0), "gamma"), (lambda: EntropySGD(1.0, gamma=-1), "gamma"),
+    (lambda: EntropySGD(1.0, coupling=0.0), "coupling"),
+    (lambda: EntropySGD(1.0, coupling=-1), "coupling"),
     (lambda: EntropySGD(1.0, L=0), "L"), (lambda: HJ(1.0, inner_lr=-0.1), "inner_lr"),
     (lambda: EntropySGD(-1.0), "lr"), (lambda: EntropySGD(1.0, alpha=1.5), "alpha"),
     (lambda: Heat(1.0, heat=0.0), "heat"), (lambda: EntropySGD(1.0, noise=-1), "noise"),
@@ -101,10 +102,10 @@ def test_bad_input_is_refused(call, match):
 def test_a_diverging_inner_loop_names_the_steps_and_parameters():
     def bad_oracle(w):
         return float("nan"), w
-    opt = EntropySGD(1.0, gamma=0.05, L=3, rng=0)
+    opt = EntropySGD(1.0, coupling=0.05, L=3, rng=0)
     from pdeopt import DivergenceError
     with pytest.raises(DivergenceError,
-                       match=r"gamma=0.05.*diverged at outer step 0, inner step 1"):
+                       match=r"coupling=0.05.*diverged at outer step 0, inner step 1"):
         opt.step(np.ones(2), np.ones(2), bad_oracle)
     with pytest.raises(TypeError, match="needs the oracle"):
         HJ(1.0, L=2).step(np.ones(2), np.ones(2))
@@ -148,12 +149,12 @@ def test_entropy_sgd_noise_drawn_ahead_is_the_seeds_stream_of_per_step_draws(dty
     for _ in range(6):
         y, mu = x.copy(), x.copy()
         for ell in range(L):
-            y -= inner_lr * (A * y + plain.gamma * (y - x))
+            y -= inner_lr * (A * y + plain.coupling * (y - x))
             rng.standard_normal(dtype=dtype, out=xi)
             xi *= amp
             y += xi
             mu += plain.alpha * (y - mu)
-        plain._outer.step(x, plain.gamma * (x - mu))
+        plain._outer.step(x, plain.coupling * (x - mu))
         plain.steps += 1
     np.testing.assert_allclose(x_ahead, x, rtol=1e-5 if dtype == np.float32 else 1e-12)
     twin = copy.deepcopy(ahead)  # waits for the draw in flight
@@ -209,7 +210,7 @@ def test_effective_epochs_of_entropy_sgd_in_train():
     x = rng.normal(size=(64, 6))
     y = (x[:, 0] > 0).astype(np.int64)
     model = mlp([8], input_shape=(6,), n_classes=2, rng=0)
-    res = train(model, EntropySGD(10.0, gamma=0.1, L=3, rng=0), (x, y, x, y), epochs=4,
+    res = train(model, EntropySGD(10.0, coupling=0.1, L=3, rng=0), (x, y, x, y), epochs=4,
                 batch_size=16)
     np.testing.assert_allclose(res.history["effective_epochs"], 3.0 * np.arange(1, 5))
     assert res.history["loss"][-1] < res.history["loss"][0]

@@ -50,7 +50,7 @@ def paper_value(net, method):
 
 def make_optimizer(method, sgd_lr, seed):
     gamma = 0.03
-    relaxed = dict(gamma=gamma, scoping=1e-3, L=5, inner_lr=sgd_lr, inner_momentum=0.0,
+    relaxed = dict(coupling=gamma, scoping=1e-3, L=5, inner_lr=sgd_lr, inner_momentum=0.0,
                    momentum=0.9, rng=seed)
     if method == "SGD":
         return SGD(sgd_lr, momentum=0.9, nesterov=True)

@@ -116,8 +116,8 @@ print("z-scores (estimate - exact) / standard error:",
 # ----------------------------
 #
 # :class:`pdeopt.optim.EntropySGD` takes its step on a flat parameter vector in place, with
-# an oracle returning :math:`(f, \nabla f)` for the inner Langevin loop. Its ``gamma`` is
-# the *coupling* :math:`1/\gamma` (here 2, scope 0.5), grown by ``scoping`` each step;
+# an oracle returning :math:`(f, \nabla f)` for the inner Langevin loop. Its ``coupling`` is
+# :math:`1/\gamma`, the inverse of the scope (here 2, scope 0.5), grown by ``scoping`` each step;
 # ``noise`` :math:`\varepsilon = 1` means temperature :math:`\varepsilon^2/2 = 1/2`. We
 # start 20 runs in the shallow well, and gradient descent beside them.
 
@@ -128,7 +128,7 @@ def oracle(y):
 
 esgd_paths = []
 for seed in range(20):
-    opt = EntropySGD(0.1, gamma=2.0, scoping=0.05, L=50, inner_lr=0.01, noise=1.0,
+    opt = EntropySGD(0.1, coupling=2.0, scoping=0.05, L=50, inner_lr=0.01, noise=1.0,
                      alpha=0.05, momentum=0.5, rng=seed)
     xk, path = np.array([1.0]), [1.0]
     for _ in range(60):

@@ -126,10 +126,10 @@ class _Relaxed(Optimizer):
 
     method = "relaxed"
 
-    def __init__(self, lr, *, gamma, scoping, L, momentum, nesterov, weight_decay, schedule,
+    def __init__(self, lr, *, coupling, scoping, L, momentum, nesterov, weight_decay, schedule,
                  rng):
         super().__init__(lr, schedule=schedule)
-        self.gamma0 = check_positive(gamma, "gamma")
+        self.coupling0 = check_positive(coupling, "coupling")
         self.scoping = check_nonnegative(scoping, "scoping")
         self.L = check_integer(L, "L", minimum=1)
         momentum = check_momentum(momentum)
@@ -144,12 +144,12 @@ class _Relaxed(Optimizer):
         self.evaluations = 0    # gradient evaluations, the given one included
 
     @property
-    def gamma(self) -> float:
-        """The current coupling γ_k = γ₀(1 + γ₁)^k."""
-        return self.gamma0 * (1.0 + self.scoping) ** self.steps
+    def coupling(self) -> float:
+        """The current coupling γ_k = γ₀(1 + γ₁)^k (the inverse of the scope 1/γ_k)."""
+        return self.coupling0 * (1.0 + self.scoping) ** self.steps
 
     def _params(self) -> dict:
-        return {"lr": self.lr, "gamma": self.gamma, "L": self.L}
+        return {"lr": self.lr, "coupling": self.coupling, "L": self.L}
 
     def __repr__(self):
         return (f"{type(self).__name__}(" + ", ".join(f"{k}={v:g}" if isinstance(v, float)
@@ -270,8 +270,10 @@ class EntropySGD(_Relaxed):
     ----------
     lr : float
         Outer learning rate η > 0.
-    gamma : float
-        Initial coupling ("scope") γ₀ > 0.
+    coupling : float
+        Initial coupling γ₀ > 0, the inverse of the scope: the relaxed loss is the local
+        entropy f_{1/γ} (pdeopt's ``gamma`` elsewhere — :func:`pdeopt.hj.local_entropy`,
+        :func:`pdeopt.sde.local_entropy_gradient` — is the scope 1/γ).
     scoping : float
         γ₁ ≥ 0.
     L : int
@@ -306,7 +308,7 @@ class EntropySGD(_Relaxed):
     points along x and the step shrinks x:
 
     >>> import numpy as np
-    >>> opt = EntropySGD(0.5, gamma=1.0, L=5, noise=0.0, rng=0)
+    >>> opt = EntropySGD(0.5, coupling=1.0, L=5, noise=0.0, rng=0)
     >>> x = np.array([1.0, -2.0])
     >>> opt.step(x, x.copy(), lambda y: (0.5 * float(y @ y), y.copy()))
     >>> bool(np.linalg.norm(x) < np.linalg.norm([1.0, -2.0]))
@@ -315,10 +317,10 @@ class EntropySGD(_Relaxed):
 
     method = "ESGD"
 
-    def __init__(self, lr, *, gamma=0.03, scoping=1e-3, L=20, inner_lr=0.1, inner_momentum=0.0,
+    def __init__(self, lr, *, coupling=0.03, scoping=1e-3, L=20, inner_lr=0.1, inner_momentum=0.0,
                  noise=1e-4, alpha=0.75, momentum=0.9, nesterov=True, weight_decay=0.0,
                  schedule=None, rng=None, backend="auto"):
-        super().__init__(lr, gamma=gamma, scoping=scoping, L=L, momentum=momentum,
+        super().__init__(lr, coupling=coupling, scoping=scoping, L=L, momentum=momentum,
                          nesterov=nesterov, weight_decay=weight_decay, schedule=schedule,
                          rng=rng)
         self._set_inner(inner_lr, inner_momentum)
@@ -366,7 +368,7 @@ class EntropySGD(_Relaxed):
         return ahead.next(amp, work)
 
     def relaxed_gradient(self, params, grad, oracle):
-        gamma = self.gamma
+        gamma = self.coupling
         x, y = self._keep_anchor(params), params
         mu = x.copy()  # returned, as γ(x − μ): a fresh array
         work = self._buffer("_work", y)
@@ -420,7 +422,7 @@ class HeatEntropySGD(EntropySGD):
     Examples
     --------
     >>> import numpy as np
-    >>> opt = HeatEntropySGD(0.5, gamma=1.0, L=5, noise=0.0, rng=0)
+    >>> opt = HeatEntropySGD(0.5, coupling=1.0, L=5, noise=0.0, rng=0)
     >>> x = np.array([1.0, -2.0])
     >>> opt.step(x, x.copy(), lambda y: (0.5 * float(y @ y), y.copy()))  # f = ½|x|²
     >>> bool(np.linalg.norm(x) < np.linalg.norm([1.0, -2.0])), opt.evaluations
@@ -489,7 +491,7 @@ class Heat(_Relaxed):
 
     def __init__(self, lr, *, heat=1e-4, scoping=1e-3, L=5, momentum=0.9, nesterov=True,
                  weight_decay=0.0, schedule=None, rng=None):
-        super().__init__(lr, gamma=1.0, scoping=scoping, L=L, momentum=momentum,
+        super().__init__(lr, coupling=1.0, scoping=scoping, L=L, momentum=momentum,
                          nesterov=nesterov, weight_decay=weight_decay, schedule=schedule,
                          rng=rng)
         self.heat0 = check_positive(heat, "heat")
@@ -528,8 +530,8 @@ class HJ(_Relaxed):
     ----------
     lr : float
         Outer learning rate η > 0.
-    gamma : float
-        Initial coupling γ₀ > 0.
+    coupling : float
+        Initial coupling γ₀ > 0 (the inverse of the Moreau envelope's time t = 1/γ).
     scoping : float
         γ₁ ≥ 0.
     L : int
@@ -548,7 +550,7 @@ class HJ(_Relaxed):
     On f(x) = ½|x|² the Moreau envelope with t = 1/γ has ∇u = x/(1 + t), x/2 at γ = 1:
 
     >>> import numpy as np
-    >>> opt = HJ(1.0, gamma=1.0, L=100, inner_lr=0.2, scoping=0.0)
+    >>> opt = HJ(1.0, coupling=1.0, L=100, inner_lr=0.2, scoping=0.0)
     >>> x = np.array([1.0, -2.0])
     >>> g = opt.relaxed_gradient(x, x.copy(), lambda y: (0.5 * float(y @ y), y.copy()))
     >>> np.round(g, 6).tolist()
@@ -562,9 +564,9 @@ class HJ(_Relaxed):
 
     method = "HJ"
 
-    def __init__(self, lr, *, gamma=0.03, scoping=1e-3, L=20, inner_lr=0.1, inner_momentum=0.0,
+    def __init__(self, lr, *, coupling=0.03, scoping=1e-3, L=20, inner_lr=0.1, inner_momentum=0.0,
                  momentum=0.9, nesterov=True, weight_decay=0.0, schedule=None, rng=None):
-        super().__init__(lr, gamma=gamma, scoping=scoping, L=L, momentum=momentum,
+        super().__init__(lr, coupling=coupling, scoping=scoping, L=L, momentum=momentum,
                          nesterov=nesterov, weight_decay=weight_decay, schedule=schedule,
                          rng=rng)
         self._set_inner(inner_lr, inner_momentum)
@@ -574,7 +576,7 @@ class HJ(_Relaxed):
                 "inner_momentum": self.inner_momentum}
 
     def relaxed_gradient(self, params, grad, oracle):
-        gamma = self.gamma
+        gamma = self.coupling
         x, y = self._keep_anchor(params), params
         try:
             for ell in range(self.L):
@@ -596,8 +598,8 @@ def relaxation_optimizer(name, lr, **options):
 
     Examples
     --------
-    >>> relaxation_optimizer("hj", 0.1, gamma=0.5, L=3)
-    HJ(lr=0.1, gamma=0.5, L=3, inner_lr=0.1, inner_momentum=0)
+    >>> relaxation_optimizer("hj", 0.1, coupling=0.5, L=3)
+    HJ(lr=0.1, coupling=0.5, L=3, inner_lr=0.1, inner_momentum=0)
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a string, got {type(name).__name__}")
