@@ -69,18 +69,19 @@ def _claim_checks(ctx, tag, label, flux, r, best, s_oss, s_dr, runs, n_runs, n_i
                                else None) if c]
     ctx.check(f"{tag}: PDHG mean R <= OSS mean R", s_dr["mean"], s_oss["mean"],
               comparison="le", claim=mean_claims or None, headline=case is not None,
+              paper=bool(mean_claims),
               note=f"SE of the difference {se:.2g}, {n_runs} runs each")
     std_claims = ["osher2018/vesicle-mean-std"] if label == "vesicle" else (
         ["osher2018/nanorice"] if case else [])
     ctx.check(f"{tag}: PDHG std R <= OSS std R", s_dr["std"], s_oss["std"], comparison="le",
-              claim=std_claims or None)
+              claim=std_claims or None, paper=bool(std_claims))
     if label == "vesicle" and flux == 1e7:
         for stat in ("min", "max"):
             ctx.check(f"{tag}: PDHG {stat} R <= OSS {stat} R", s_dr[stat], s_oss[stat],
-                      comparison="le", claim=case)
+                      comparison="le", claim=case, paper=True)
     if case and label == "vesicle":
         ctx.check(f"{tag}: PDHG share of good minima >= OSS's", s_dr["good"], s_oss["good"],
-                  comparison="ge", claim=case)
+                  comparison="ge", claim=case, paper=True)
     if flux in SEED_BELOW and label == "vesicle":
         p_seed, cost_claim = SEED_BELOW[flux]
         # Below the best of n_runs OSS runs is easier than below the best of 100, so the
@@ -91,7 +92,7 @@ def _claim_checks(ctx, tag, label, flux, r, best, s_oss, s_dr, runs, n_runs, n_i
         t_dr = np.mean([x.info["time"] for x in runs[best]])
         factor = n_runs * p * t_oss / t_dr
         ctx.check(f"{tag}: share of PDHG runs below OSS's best (seed {p_seed:.0%})", p, p_seed,
-                  tol=margin, comparison="ge", claim=cost_claim, headline=True,
+                  tol=margin, comparison="ge", claim=cost_claim, headline=True, paper=True,
                   note=f"cost factor here n·p·t_OSS/t_DR = {n_runs}·{p:.2f}·"
                        f"{t_oss / t_dr:.2f} = {factor:.1f} (seed 100·{p_seed:.2f})")
     if label == "vesicle" and "DR3" in r:
@@ -101,9 +102,10 @@ def _claim_checks(ctx, tag, label, flux, r, best, s_oss, s_dr, runs, n_runs, n_i
                  for k in ("OSS", "DR3")}
         ctx.check(f"{tag}: median R after {n_iter // 10} it., DR3 <= OSS", early["DR3"],
                   early["OSS"], comparison="le", claim="osher2018/phase-convergence",
-                  headline=flux == 1e8)
+                  headline=flux == 1e8, paper=True)
         ctx.check(f"{tag}: median best R, DR3 <= OSS", np.median(r["DR3"]),
-                  np.median(r["OSS"]), comparison="le", claim="osher2018/phase-convergence")
+                  np.median(r["OSS"]), comparison="le", claim="osher2018/phase-convergence",
+                  paper=True)
 
 
 def _summary(r, lowest, best_oss):

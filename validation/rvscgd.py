@@ -184,12 +184,12 @@ def rvscgd_validation(ctx):
     worst_kind = max(rises, key=lambda q: rises[q][0])
     # tolerance: rounding of L (≤ 1e-14 relative: a sum of d = 50 terms of size ≤ 1)
     ctx.check("Lemma 6: max one-step rise of the Lagrangian, random teachers, l0/l1/tl1",
-              rises[worst_kind][0], 0.0, tol=1e-14, comparison="le", headline=True,
+              rises[worst_kind][0], 0.0, tol=1e-14, comparison="le", headline=True, paper=True,
               claim="dinhxin2020/lemma6-lagrangian",
               note=f"worst: {worst_kind}, relative {rises[worst_kind][1]:.1e}; paper: "
                    "L_{t+1} <= L_t")
     ctx.check("Lemma 5: max one-step rise of theta(w_t, w*), random teachers, l0/l1/tl1",
-              max(angle_rises.values()), 0.0, tol=1e-12, comparison="le", headline=True,
+              max(angle_rises.values()), 0.0, tol=1e-12, comparison="le", headline=True, paper=True,
               claim="dinhxin2020/lemma5-angle", note="paper: theta_{t+1} <= theta_t")
 
     # 2c. Theorem 1 (ℓ1) and Corollary 1.1 (Tℓ1) on a compressible teacher (entries spread
@@ -231,7 +231,8 @@ def rvscgd_validation(ctx):
                       "dinhxin2020/corollary-tl1" if kind == "tl1"
                       else "dinhxin2020/theorem1-l1-limit"))
     # Tℓ1's stationarity: c·w* = α·w̄ − β·ū restricted to ū's support, α from above.
-    worst_tl1 = max(angle(r.info["u"], np.where(r.info["u"] != 0, w_comp, 0)) for r in limits["tl1"])
+    worst_tl1 = max(angle(r.info["u"], np.where(r.info["u"] != 0, w_comp, 0))
+                    for r in limits["tl1"])
     ctx.table("Limits on the compressible teacher (λ = 4e-4, λ/β = 0.1): nnz(ū) ℓ1 "
               + ", ".join(str(np.count_nonzero(r.info["u"])) for r in limits["l1"])
               + "; Tℓ1 " + ", ".join(str(np.count_nonzero(r.info["u"])) for r in limits["tl1"])

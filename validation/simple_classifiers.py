@@ -160,7 +160,7 @@ def simple_classifiers(ctx):
             # protocol that gives the seed's WNLL number (unit-norm pixels)
             ctx.check(f"{tag}: WNLL - SVM accuracy", gap, 0.0, tol=2 * se,
                       note="seed: 97.74 vs 97.79",
-                      claim="osher2018/classifiers-mnist-svm",
+                      claim="osher2018/classifiers-mnist-svm", paper=True,
                       headline=name.startswith("MNIST"))
         se = paired_se(res["WNLL"], res["softmax"])
         ctx.check(f"{tag}: WNLL - softmax accuracy",
