@@ -30,6 +30,7 @@ import numpy as np
 
 from pdeopt.sde import double_well, exit_times, kramers_time, mean_exit_time
 
+from . import _style
 from ._harness import validation
 
 # T/T_K = 1 + c1/(βΔ) + c2/(βΔ)² + O((βΔ)^-3) for f = Δ(x² − 1)²: the product of the
@@ -119,26 +120,40 @@ def kramers(ctx):
               tol=3 * se_slope + drift, comparison="abs", claim="oberman2017/metastability",
               headline=True, note=f"SE {se_slope:.3g}; prefactor drift {drift:.3g}")
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    near = betas <= 1.3 * betas_mc.max()
-    ax1.semilogy(betas[near], exact[near], "k-", label="exact (quadrature)")
-    ax1.semilogy(betas[near], kr[near], "C1--", label="Kramers' formula")
-    ax1.errorbar(betas_mc, mc_mean, yerr=3 * mc_se, fmt="o", color="C0", capsize=3,
-                 label=f"Euler–Maruyama, {n_paths} paths (± 3 SE)")
-    bb = betas_mc[fit]
-    ax1.semilogy(bb, np.exp(np.log(mc_mean[fit]).mean() + slope * (bb - bb.mean())), "C2:",
-                 label=f"fit: slope {slope:.3f} (barrier {barrier:g})")
-    ax1.set(title=f"mean exit time grows like e^(βΔ), barrier Δ = {barrier:g}",
-            xlabel="β", ylabel="E[τ] (time units)")
-    ax1.legend(fontsize=8)
-    ax2.semilogx(betas, 1 / ratio, "C1-", label="exact / Kramers (quadrature)")
-    ax2.semilogx(betas, 1 + c1 / (betas * barrier) + c2 / (betas * barrier) ** 2, "k:",
-                 label="1 + (3/8)/(βΔ) + (57/128)/(βΔ)² (Laplace)")
+    mc, theory, exact_c = _style.MONTE_CARLO, _style.THEORY, _style.EXACT
+    bd_mc, bd = betas_mc * barrier, betas * barrier          # β·Δ, dimensionless
     kr_mc = kramers_time(potential, -1.0, 0.0, betas_mc)
-    ax2.errorbar(betas_mc, mc_mean / kr_mc, yerr=3 * mc_se / kr_mc, fmt="o", color="C0",
-                 capsize=3, label="Monte Carlo / Kramers (± 3 SE)")
-    ax2.axhline(1.0, color="k", lw=0.8)
-    ax2.set(title="Kramers' formula: T/T_K → 1 as β grows", xlabel="β", ylabel="ratio",
-            ylim=(0.9, 2.5))
-    ax2.legend(fontsize=8)
-    ctx.save_figure(fig)
+    with _style.context():
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.8))
+        # Left: only the β range of the Monte Carlo runs (the exact T reaches e^40 at β = 40).
+        near = betas <= 1.3 * betas_mc.max()
+        ax1.semilogy(bd[near], exact[near], color=exact_c, lw=1.5,
+                     label="exact T (quadrature)")
+        ax1.semilogy(bd[near], kr[near], color=theory, ls="--", lw=1.5,
+                     label="Kramers' formula T_K ∝ e^(βΔ)")
+        ax1.errorbar(bd_mc, mc_mean, yerr=3 * mc_se, fmt="o", color=mc, capsize=3, zorder=3,
+                     label=f"Monte Carlo (Euler–Maruyama, {n_paths} paths, ± 3 SE)")
+        bb = betas_mc[fit]
+        ax1.semilogy(bb * barrier, np.exp(np.log(mc_mean[fit]).mean() + slope * (bb - bb.mean())),
+                     color=mc, ls=":", lw=1.2,
+                     label=f"fit of log E[τ] for βΔ ≥ 2: slope {slope:.3f} (Δ = {barrier:g})")
+        ax1.set(xlabel="β·Δ (dimensionless)", ylabel="mean exit time E[τ] (model time units)",
+                title=f"log E[τ] grows with slope Δ in β (barrier Δ = {barrier:g})")
+        _style.plain_log_ticks(ax1, "y")
+        ax1.legend(loc="upper left")
+
+        # Right: every time divided by Kramers' T_K; the exact ratio tends to 1.
+        ax2.axhline(1.0, color=theory, lw=1, label="T / T_K = 1 (Kramers' limit)")
+        ax2.semilogx(bd, 1 + c1 / bd + c2 / bd ** 2, color=theory, ls=":", lw=1.5,
+                     label="Laplace: 1 + (3/8)/(βΔ) + (57/128)/(βΔ)²")
+        ax2.semilogx(bd, 1 / ratio, color=exact_c, lw=1.5, label="exact T / T_K (quadrature)")
+        ax2.errorbar(bd_mc, mc_mean / kr_mc, yerr=3 * mc_se / kr_mc, fmt="o", color=mc,
+                     capsize=3, zorder=3, label="Monte Carlo E[τ] / T_K (± 3 SE)")
+        ax2.set(xlabel="β·Δ (dimensionless)", ylim=(0.9, 2.5),
+                ylabel="ratio to Kramers' time, T / T_K (dimensionless)",
+                title="Kramers' formula becomes exact as βΔ grows")
+        _style.plain_log_ticks(ax2, "x")
+        ax2.legend(loc="upper right")
+        _style.claim(fig, "Metastability: the mean exit time from a double well grows like "
+                          "e^(βΔ), and Kramers' formula is its large-βΔ limit")
+        ctx.save_figure(fig)
