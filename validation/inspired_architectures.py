@@ -31,6 +31,7 @@ from pdeopt.lifted.mlp import blas_threads_limit
 from pdeopt.nn import SGD, build_layer, train
 from pdeopt.nn.inspired import OptimizationBlock, algorithm_coefficients, inspired_net
 
+from . import _style
 from ._harness import validation
 from ._paired import check_paired_gain
 
@@ -145,16 +146,40 @@ def inspired_architectures(ctx):
                           claim="lin2019/faster-algorithms-better-nets",
                           paper="HB-Net 8.66 vs ResNet 9.17 % (n = 18)")
 
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    width = 0.8 / len(depths)
-    for i, steps in enumerate(depths):
-        pos = np.arange(len(NETS)) + (i - (len(depths) - 1) / 2) * width
-        means = [errors[k, steps].mean() for k in NETS]
-        stds = [errors[k, steps].std(ddof=1) for k in NETS]
-        ax.bar(pos, means, width, yerr=stds, capsize=3, label=f"{steps} steps")
-    ax.set_xticks(np.arange(len(NETS)),
-                  [NETS[k][0].replace(" (", "\n(") for k in NETS], fontsize=7)
-    ax.set(ylabel="final validation error (%)",
-           title=f"HB-Net vs ResNet, AGD-Net vs DenseNet-like (digits, mean ± std, {seeds} seeds)")
-    ax.legend()
-    ctx.save_figure(fig)
+    # Draw: one panel per depth, one bar per net (mean ± std, each seed a dot); a colour per
+    # algorithm, its frozen-coefficient baseline (ResNet, DenseNet-like) hatched and paler.
+    look = {"gd": (_style.OLIVE, False), "resnet": (_style.BLUE, True), "hb": (_style.BLUE, False),
+            "densenet": (_style.ORANGE, True), "agd": (_style.ORANGE, False),
+            "admm": (_style.GREEN, False)}
+    order = list(NETS)[::-1]   # top to bottom as in the table
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import MaxNLocator
+
+    with _style.context():
+        fig, axes = plt.subplots(1, len(depths), figsize=(6.2 * len(depths), 4.6), sharey=True,
+                                 squeeze=False)
+        for ax, steps in zip(axes[0], depths):
+            for y, k in enumerate(order):
+                col, frozen = look[k]
+                e = errors[k, steps]
+                ax.barh(y, e.mean(), 0.7, xerr=e.std(ddof=1), capsize=3, color=col,
+                        alpha=0.45 if frozen else 0.85, hatch="//" if frozen else None,
+                        edgecolor=col, error_kw=dict(lw=1.2, ecolor="0.2"))
+                ax.plot(e, np.full(e.size, y), ls="none", marker="o", ms=3.5, color="0.15")
+            ax.set(title=f"{steps} steps (layers), {seeds} seeds, {epochs} epochs",
+                   xlabel="final validation error on digits (%)", xlim=(0, None))
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10], integer=True))
+            _style.percent_axis(ax, "x", decimals=0)
+            ax.grid(axis="y", visible=False)
+        axes[0, 0].set_yticks(range(len(order)), [NETS[k][0] for k in order])
+        handles = [Patch(color="0.5", alpha=0.85, label="coefficients learnt"),
+                   Patch(facecolor="0.5", alpha=0.45, hatch="//", edgecolor="0.5",
+                         label="coefficients frozen (the paper's baselines)"),
+                   plt.Line2D([], [], color="0.2", lw=1.2, label="mean ± std over seeds"),
+                   plt.Line2D([], [], ls="none", marker="o", ms=3.5, color="0.15",
+                              label="one seed")]
+        axes[0, -1].legend(handles=handles, loc="lower right", fontsize=8)
+        _style.claim(fig, "Nets unrolled from faster algorithms (heavy ball, Nesterov, ADMM) "
+                          "beat the plain GD-Net;\nlearnt coefficients vs frozen ones "
+                          "(HB-Net vs ResNet, AGD-Net vs DenseNet-like) compared in pairs")
+        ctx.save_figure(fig)
