@@ -54,7 +54,7 @@ In ``kernels/my_area.py``::
 and in ``pdeopt``: ``select("axpy", backend)(2.0, x, y)``.
 """
 from ._registry import (BACKENDS, BackendUnavailableError, available_backends,
-                        cuda_available, kernel_names, register, select)
+                        compiled_threads, cuda_available, kernel_names, register, select)
 
-__all__ = ["BACKENDS", "BackendUnavailableError", "available_backends",
+__all__ = ["BACKENDS", "BackendUnavailableError", "available_backends", "compiled_threads",
            "cuda_available", "kernel_names", "register", "select"]

@@ -5,6 +5,7 @@ import importlib
 import os
 import pkgutil
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
@@ -21,7 +22,8 @@ if not hasattr(numpy, "row_stack"):
 import numba  # noqa: E402  (after the alias above)
 
 __all__ = ["BACKENDS", "BackendUnavailableError", "register", "select", "kernel_names",
-           "available_backends", "cuda_available", "njit", "pnjit", "compiled"]
+           "available_backends", "cuda_available", "njit", "pnjit", "compiled",
+           "compiled_threads"]
 
 BACKENDS = ("auto", "numpy", "numba", "cuda")
 
@@ -53,6 +55,18 @@ def compiled(**options):
     """``numba.njit`` with the project's defaults (on-disk cache, no GIL) and ``options``
     (``parallel``, ``inline``, ``fastmath``)."""
     return numba.njit(cache=True, nogil=True, **options)
+
+
+@contextmanager
+def compiled_threads(threads):
+    """A context in which the parallel kernels (``prange`` loops) use ``threads`` threads
+    (at most numba's pool size, ``NUMBA_NUM_THREADS``); the previous count is restored."""
+    old = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(old)
 
 
 #: ``numba.njit`` with on-disk caching: the whole suite stays fast across runs.

@@ -8,14 +8,16 @@ Every layer works on a minibatch: ``forward(x, train)`` maps an array of shape
 layer views into it (``self.params``), so the whole weight vector is one array.
 
 Images are ``(n, C, H, W)`` (channels first). Convolution is im2col: the input
-windows are gathered with ``numpy.lib.stride_tricks.sliding_window_view`` into a
-``(n·Ho·Wo, C·kh·kw)`` matrix, and the layer is one BLAS matrix product forward
-and two backward.
+windows of the whole batch are gathered into one ``(n·Ho·Wo, C·kh·kw)`` matrix, and the
+layer is one BLAS matrix product forward and two backward. The gathering, its adjoint
+(the scatter-add col2im) and the pooling passes are kernels of ``pdeopt.kernels`` (``nn.*``),
+chosen by the layers' ``backend``: ``"auto"`` (Numba, parallel over the batch), ``"numba"``
+or ``"numpy"`` (the NumPy twins, which read like the math). Every pass keeps the dtype of its
+input: a float32 model computes in float32 throughout.
 """
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .._checks import (as_float_array, as_rng, check_bool, check_integer, check_option,
                        check_positive, check_range)
@@ -237,29 +239,18 @@ class Dense(Layer):
         return dout @ self.params["W"] if self.need_input_grad else None
 
 
-def _windows(x, size, stride, out_hw, axis=(2, 3)):
-    """View of the (kh, kw) windows of x along ``axis`` at the given stride:
-    (n, C, Ho, Wo, kh, kw) for NCHW x, (n, Ho, Wo, C, kh, kw) for NHWC x with axis=(1, 2)."""
-    (kh, kw), (sh, sw), (ho, wo) = size, stride, out_hw
-    win = sliding_window_view(x, (kh, kw), axis=axis)
-    index = [slice(None)] * win.ndim
-    index[axis[0]] = slice(0, (ho - 1) * sh + 1, sh)
-    index[axis[1]] = slice(0, (wo - 1) * sw + 1, sw)
-    return win[tuple(index)]
+def check_backend(backend, name: str = "backend") -> str:
+    """One of ``pdeopt.kernels.BACKENDS``; the layers' kernels have no CUDA version, so
+    ``"cuda"`` raises :class:`pdeopt.BackendUnavailableError`."""
+    from pdeopt.kernels import BACKENDS, select
+    backend = check_option(backend, name, BACKENDS)
+    select("nn.im2col", backend)  # raises BackendUnavailableError for "cuda"
+    return backend
 
 
-def _scatter_windows(dwin, size, stride, padded_hw):
-    """Adjoint of the window gather: dwin (n, Ho, Wo, kh, kw, C) summed into (n, C, H, W).
-
-    Accumulates in NHWC, where each window offset (i, j) adds contiguous runs of C."""
-    n, ho, wo = dwin.shape[:3]
-    c = dwin.shape[-1]
-    (kh, kw), (sh, sw) = size, stride
-    dx = np.zeros((n, padded_hw[0], padded_hw[1], c), dtype=dwin.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            dx[:, i:i + (ho - 1) * sh + 1:sh, j:j + (wo - 1) * sw + 1:sw, :] += dwin[:, :, :, i, j]
-    return dx.transpose(0, 3, 1, 2)
+def _kernel(name, backend):
+    from pdeopt.kernels import select
+    return select(name, backend)
 
 
 def _conv_out(size, kernel, stride, pad, name):
@@ -274,10 +265,12 @@ class Conv2D(Layer):
     """2-D convolution (cross-correlation) with stride and zero padding, via im2col.
 
     ``y[n, f, i, j] = b[f] + Σ_{c,p,q} W[f, c, p, q] · x_pad[n, c, s_h i + p, s_w j + q]``.
-    The windows are gathered into a ``(n, Ho·Wo, K)`` matrix stack (K = kh·kw·C);
-    forward is the product ``W cols_nᵀ`` per sample, which lands directly in the
-    (n, F, Ho·Wo) layout; backward is ``dW = Σ_n dout_n cols_n`` and
-    ``dcols_n = dout_nᵀ W``, scattered back onto the input (col2im).
+    The windows of the whole batch are gathered into one matrix ``cols (n·Ho·Wo, K)``
+    (K = C·kh·kw, columns in W's own order, so ``W`` reshaped to ``(F, K)`` is the kernel
+    matrix with no copy); forward is the one product ``Y = cols Wᵀ (n·Ho·Wo, F)``, moved to
+    (n, F, Ho, Wo) while the bias is added; backward is ``dW = dYᵀ cols`` and
+    ``dcols = dY W``, scattered back onto the input (col2im). Large products keep BLAS's
+    threads busy, where one small product per sample did not.
 
     Parameters
     ----------
@@ -288,6 +281,9 @@ class Conv2D(Layer):
     padding : int or (int, int) or "same"
         Zeros added on each side ("same" keeps H, W at stride 1 for odd kernels).
     bias : bool
+    backend : {"auto", "numpy", "numba", "cuda"}
+        The im2col/col2im kernels: ``"auto"`` is Numba (parallel over the batch);
+        there is no CUDA version (``"cuda"`` raises ``BackendUnavailableError``).
 
     Examples
     --------
@@ -303,8 +299,9 @@ class Conv2D(Layer):
 
     kind = "conv"
 
-    def __init__(self, filters, kernel_size, *, stride=1, padding=0, bias=True):
+    def __init__(self, filters, kernel_size, *, stride=1, padding=0, bias=True, backend="auto"):
         super().__init__()
+        self.backend = check_backend(backend)
         self.filters = check_integer(filters, "filters", minimum=1)
         self.kernel_size = _pair(kernel_size, "kernel_size", minimum=1)
         self.stride = _pair(stride, "stride", minimum=1)
@@ -337,53 +334,70 @@ class Conv2D(Layer):
             self.params["b"][...] = 0.0
 
     def im2col(self, x):
-        """The window matrix (n·Ho·Wo, kh·kw·C) of a batch x (n, C, H, W).
+        """The window matrix ``(n·Ho·Wo, C·kh·kw)`` of a batch x ``(n, C, H, W)``.
 
-        Gathered from the NHWC layout, so each copied run is a contiguous channel vector;
-        the columns are ordered (kh, kw, C), matching :meth:`kernel_matrix`."""
-        ph, pw = self.padding
-        xt = x.transpose(0, 2, 3, 1)
-        if ph or pw:
-            xt = np.pad(xt, ((0, 0), (ph, ph), (pw, pw), (0, 0)))
-        win = _windows(xt, self.kernel_size, self.stride, self.out_hw, axis=(1, 2))
-        # (n, Ho, Wo, C, kh, kw) -> rows (n, Ho, Wo), columns (kh, kw, C)
-        return win.transpose(0, 1, 2, 4, 5, 3).reshape(-1, self._k)
+        Row ``(b, i, j)`` holds the window of output pixel (i, j) of sample b, its columns
+        ordered (C, kh, kw) like :meth:`kernel_matrix`."""
+        x = np.ascontiguousarray(x)
+        cols = np.empty((x.shape[0] * self.out_hw[0] * self.out_hw[1], self._k), x.dtype)
+        return _kernel("nn.im2col", self.backend)(x, self.kernel_size, self.stride,
+                                                   self.padding, cols)
 
     def kernel_matrix(self):
-        """W as an (F, kh·kw·C) matrix with the column order of :meth:`im2col`."""
-        return self.params["W"].transpose(0, 2, 3, 1).reshape(self.filters, -1)
+        """W as an ``(F, C·kh·kw)`` matrix (a view) with the column order of :meth:`im2col`."""
+        return self.params["W"].reshape(self.filters, self._k)
+
+    def _scratch(self, name, shape, dtype):
+        """A work array kept between calls (its first ``prod(shape)`` entries): a fresh
+        buffer of this size per call would be mapped and zero-filled by the OS each time
+        (float64 windows of LeNet's second layer at batch 128 exceed glibc's 32 MiB mmap
+        threshold)."""
+        size = int(np.prod(shape))
+        buf = self.__dict__.get(name)
+        if buf is None or buf.dtype != dtype or buf.size < size:
+            buf = np.empty(size, dtype=dtype)
+            setattr(self, name, buf)
+        return buf[:size].reshape(shape)
 
     def _forward(self, x, train=False):
-        n = x.shape[0]
-        # per sample: out_n (F, Ho·Wo) = W (F, K) · cols_nᵀ (K, Ho·Wo), already NCHW
-        cols = self.im2col(x).reshape(n, -1, self._k)
-        self._cols = cols
-        self._wmat = self.kernel_matrix()
-        out = np.matmul(self._wmat, cols.transpose(0, 2, 1))
+        n, f = x.shape[0], self.filters
+        p = self.out_hw[0] * self.out_hw[1]
+        cols = self._scratch("_cols_buf", (n * p, self._k), x.dtype)
+        self._cols = _kernel("nn.im2col", self.backend)(
+            np.ascontiguousarray(x), self.kernel_size, self.stride, self.padding, cols)
+        out = np.empty((n, f, p), dtype=x.dtype)
+        # Y = cols Wᵀ (n·P, F), then (n, F, P) with the bias added in the same pass
+        y = np.matmul(cols, self.kernel_matrix().T,
+                      out=self._scratch("_y_buf", (n * p, f), x.dtype))
+        y = y.reshape(n, p, f).transpose(0, 2, 1)
         if self.bias:
-            out += self.params["b"][:, None]
-        return out.reshape(n, self.filters, *self.out_hw)
+            np.add(y, self.params["b"][:, None], out=out)
+        else:
+            out[...] = y
+        return out.reshape(n, f, *self.out_hw)
 
     def _backward(self, dout):
         f, n = self.filters, dout.shape[0]
-        c, h, w = self.input_shape
-        (kh, kw), (ph, pw) = self.kernel_size, self.padding
-        d3 = dout.reshape(n, f, -1)                          # (n, F, Ho·Wo)
-        dw = np.matmul(d3, self._cols).sum(axis=0)           # Σ_n dout_n · cols_n
-        self.grads["W"][...] = dw.reshape(f, kh, kw, c).transpose(0, 3, 1, 2)
+        # dY (F, n·P): the batch's output gradients side by side, as the products want them
+        dy = self._scratch("_dy_buf", (f, n, dout[0, 0].size), dout.dtype)
+        dy[...] = dout.reshape(n, f, -1).transpose(1, 0, 2)
+        dy = dy.reshape(f, -1)
+        np.matmul(dy, self._cols, out=self.grads["W"].reshape(f, self._k))   # dW = dY cols
         if self.bias:
-            np.sum(d3, axis=(0, 2), out=self.grads["b"])
+            np.sum(dy, axis=1, out=self.grads["b"])
         if not self.need_input_grad:
             return None
-        dcols = np.matmul(d3.transpose(0, 2, 1), self._wmat)  # (n, Ho·Wo, K)
-        dcols = dcols.reshape(n, *self.out_hw, kh, kw, c)
-        dx = _scatter_windows(dcols, self.kernel_size, self.stride, (h + 2 * ph, w + 2 * pw))
-        return dx[:, :, ph:ph + h, pw:pw + w]
+        dcols = np.matmul(dy.T, self.kernel_matrix(),                       # dY^T W
+                          out=self._scratch("_dcols_buf", self._cols.shape, dout.dtype))
+        dx = np.empty((n, *self.input_shape), dtype=dout.dtype)
+        return _kernel("nn.col2im", self.backend)(dcols, self.kernel_size, self.stride,
+                                                  self.padding, dx)
 
 
 class _Pool2D(Layer):
-    def __init__(self, pool_size=2, *, stride=None):
+    def __init__(self, pool_size=2, *, stride=None, backend="auto"):
         super().__init__()
+        self.backend = check_backend(backend)
         self.pool_size = _pair(pool_size, "pool_size", minimum=1)
         self.stride = self.pool_size if stride is None else _pair(stride, "stride", minimum=1)
 
@@ -402,50 +416,72 @@ class _Pool2D(Layer):
 class MaxPool2D(_Pool2D):
     """Max pooling over ``pool_size`` windows (stride defaults to the window: no overlap).
 
-    Backward routes each output's gradient to the position of its window's maximum.
+    ``y[n, c, i, j] = max_{p,q} x[n, c, s_h i + p, s_w j + q]``; backward routes each
+    output's gradient to the position of its window's (first) maximum, kept from forward.
+
+    Parameters
+    ----------
+    pool_size : int or (int, int)
+    stride : int or (int, int), optional
+    backend : {"auto", "numpy", "numba", "cuda"}
+        The pooling kernels (``"auto"``: Numba, parallel over the batch; no CUDA version).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pdeopt.nn import build_layer
+    >>> pool = build_layer(MaxPool2D(2), (1, 2, 4))
+    >>> pool.forward(np.array([[[[1.0, 5.0, 0.0, 2.0], [3.0, 2.0, 7.0, 1.0]]]])).tolist()
+    [[[[5.0, 7.0]]]]
     """
 
     kind = "maxpool"
 
     def _forward(self, x, train=False):
         n, c = x.shape[:2]
-        kk = self.pool_size[0] * self.pool_size[1]
-        win = _windows(x, self.pool_size, self.stride, self.out_hw)   # (n, C, Ho, Wo, kh, kw)
-        flat = win.reshape(n, c, *self.out_hw, kk)
-        self._arg = flat.argmax(axis=-1)
-        return np.take_along_axis(flat, self._arg[..., None], axis=-1)[..., 0]
+        out = np.empty((n, c, *self.out_hw), dtype=x.dtype)
+        self._arg = np.empty((n, c, *self.out_hw), dtype=np.int32)   # flat index in (H, W)
+        return _kernel("nn.maxpool_forward", self.backend)(
+            np.ascontiguousarray(x), self.pool_size, self.stride, out, self._arg)
 
     def _backward(self, dout):
-        kh, kw = self.pool_size
-        n, c, ho, wo = dout.shape
-        dwin = np.zeros((n, c, ho, wo, kh * kw), dtype=dout.dtype)
-        np.put_along_axis(dwin, self._arg[..., None], dout[..., None], axis=-1)
-        h, w = self.input_shape[1:]
-        if self.stride == self.pool_size:  # disjoint windows: a reshape puts them back
-            dx = np.zeros((n, c, h, w), dtype=dout.dtype)
-            dx[:, :, :ho * kh, :wo * kw] = (dwin.reshape(n, c, ho, wo, kh, kw)
-                                            .transpose(0, 1, 2, 4, 3, 5)
-                                            .reshape(n, c, ho * kh, wo * kw))
-            return dx
-        dwin = dwin.reshape(n, c, ho, wo, kh, kw).transpose(0, 2, 3, 4, 5, 1)
-        return _scatter_windows(dwin, self.pool_size, self.stride, (h, w))
+        dx = np.empty((dout.shape[0], *self.input_shape), dtype=dout.dtype)
+        return _kernel("nn.maxpool_backward", self.backend)(np.ascontiguousarray(dout),
+                                                            self._arg, dx)
 
 
 class AvgPool2D(_Pool2D):
-    """Average pooling over ``pool_size`` windows (stride defaults to the window)."""
+    """Average pooling over ``pool_size`` windows (stride defaults to the window).
+
+    ``y[n, c, i, j] = (1/(k_h k_w)) Σ_{p,q} x[n, c, s_h i + p, s_w j + q]``.
+
+    Parameters
+    ----------
+    pool_size : int or (int, int)
+    stride : int or (int, int), optional
+    backend : {"auto", "numpy", "numba", "cuda"}
+        The pooling kernels (``"auto"``: Numba, parallel over the batch; no CUDA version).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pdeopt.nn import build_layer
+    >>> pool = build_layer(AvgPool2D(2), (1, 2, 2))
+    >>> pool.forward(np.array([[[[1.0, 5.0], [3.0, 3.0]]]])).tolist()
+    [[[[3.0]]]]
+    """
 
     kind = "avgpool"
 
     def _forward(self, x, train=False):
-        win = _windows(x, self.pool_size, self.stride, self.out_hw)
-        return win.mean(axis=(-2, -1))
+        out = np.empty((x.shape[0], x.shape[1], *self.out_hw), dtype=x.dtype)
+        return _kernel("nn.avgpool_forward", self.backend)(np.ascontiguousarray(x),
+                                                           self.pool_size, self.stride, out)
 
     def _backward(self, dout):
-        kh, kw = self.pool_size
-        d = dout.transpose(0, 2, 3, 1) / (kh * kw)                      # (n, Ho, Wo, C)
-        dwin = np.broadcast_to(d[:, :, :, None, None, :], (*d.shape[:3], kh, kw, d.shape[3]))
-        h, w = self.input_shape[1:]
-        return _scatter_windows(dwin, self.pool_size, self.stride, (h, w))
+        dx = np.empty((dout.shape[0], *self.input_shape), dtype=dout.dtype)
+        return _kernel("nn.avgpool_backward", self.backend)(np.ascontiguousarray(dout),
+                                                            self.pool_size, self.stride, dx)
 
 
 class GlobalAvgPool2D(Layer):

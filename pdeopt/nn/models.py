@@ -113,12 +113,14 @@ def mnistfc(*, hidden=1024, dropout=0.2, batch_norm=False, input_shape=(28, 28),
 
 def lenet(*, channels=(20, 50), hidden=500, kernel_size=5, padding="auto", dropout=0.0,
           batch_norm=False, activation="relu", input_shape=(28, 28), n_classes=10,
-          dtype=np.float64, rng=None):
+          dtype=np.float64, rng=None, backend="auto"):
     """LeNet (Caffe's variant, as in Entropy-SGD): conv 5×5 → max-pool 2 → conv 5×5 →
     max-pool 2 → dense ``hidden`` → dense ``n_classes``.
 
     ``padding="auto"`` uses no padding when the valid convolutions fit (28×28:
     28→24→12→8→4) and "same" padding on small images (8×8 digits: 8→8→4→4→2).
+    ``backend`` selects the convolution and pooling kernels (see :class:`Conv2D`); a
+    ``dtype=np.float32`` net computes in float32 throughout.
 
     References
     ----------
@@ -144,21 +146,24 @@ def lenet(*, channels=(20, 50), hidden=500, kernel_size=5, padding="auto", dropo
         padding = 0 if min(h, w) >= 4 * k else "same"
     act = lambda: get_activation(activation)  # noqa: E731
     bn = lambda: [BatchNorm()] if batch_norm else []  # noqa: E731
-    layers = [Conv2D(c1, k, padding=padding), *bn(), act(), MaxPool2D(2),
-              Conv2D(c2, k, padding=padding), *bn(), act(), MaxPool2D(2),
+    layers = [Conv2D(c1, k, padding=padding, backend=backend), *bn(), act(),
+              MaxPool2D(2, backend=backend),
+              Conv2D(c2, k, padding=padding, backend=backend), *bn(), act(),
+              MaxPool2D(2, backend=backend),
               Flatten(), *_dropout(dropout), Dense(hidden), *bn(), act(), *_dropout(dropout),
               Dense(n_classes, init="glorot")]
     return Sequential(layers, input_shape=(c, h, w), dtype=dtype, rng=rng)
 
 
 def allcnn(*, channels=(32, 64), dropout=0.0, batch_norm=True, activation="relu",
-           input_shape=(28, 28), n_classes=10, dtype=np.float64, rng=None):
+           input_shape=(28, 28), n_classes=10, dtype=np.float64, rng=None, backend="auto"):
     """A small All-CNN-C (Springenberg et al. 2015): only 3×3 convolutions, strided
     convolutions instead of pooling, a 1×1 classifier and global average pooling.
 
     conv c1 ×2 → conv c1 stride 2 → conv c2 ×2 → conv c2 stride 2 → conv c2 3×3 →
     conv c2 1×1 → conv n_classes 1×1 → global average. The original uses
-    c = (96, 192) on CIFAR-10; the defaults here are scaled for CPU runs.
+    c = (96, 192) on CIFAR-10; the defaults here are scaled for CPU runs. ``backend``
+    selects the convolution kernels (see :class:`Conv2D`).
 
     References
     ----------
@@ -178,13 +183,13 @@ def allcnn(*, channels=(32, 64), dropout=0.0, batch_norm=True, activation="relu"
     n_classes = check_integer(n_classes, "n_classes", minimum=1)
 
     def block(filters, k=3, stride=1, padding=1):
-        return [Conv2D(filters, k, stride=stride, padding=padding),
+        return [Conv2D(filters, k, stride=stride, padding=padding, backend=backend),
                 *([BatchNorm()] if batch_norm else []), get_activation(activation)]
 
     layers = [*block(c1), *block(c1), *block(c1, stride=2), *_dropout(dropout),
               *block(c2), *block(c2), *block(c2, stride=2), *_dropout(dropout),
               *block(c2), *block(c2, k=1, padding=0),
-              Conv2D(n_classes, 1), GlobalAvgPool2D()]
+              Conv2D(n_classes, 1, backend=backend), GlobalAvgPool2D()]
     return Sequential(layers, input_shape=(c, h, w), dtype=dtype, rng=rng)
 
 
