@@ -30,6 +30,7 @@ import numpy as np
 
 from pdeopt.hj import burgers_characteristics, hopf_lax, solve_burgers
 
+from . import _style
 from ._harness import validation
 from ._hj_common import observed_orders, order_table
 
@@ -165,28 +166,55 @@ def burgers_shock(ctx):
               note="C from the two coarser grids, per t")
 
     # Figure: w at several times with the characteristic solution; 1/max slope; shock path.
-    fig, (ax_w, ax_s, ax_x) = plt.subplots(1, 3, figsize=(15, 4))
-    for t in (0.0, 0.5 * T_STAR, T_STAR, 2 * T_STAR, 3 * T_STAR):
-        w = solve_burgers(fprime(x), x, t).x
-        line, = ax_w.plot(x, w, lw=1.2, label=f"t = {t:.2f}")
-        if t < T_STAR:
-            ax_w.plot(x[::150], burgers_characteristics(fprime, fsecond, x[::150], t), "o",
-                      ms=3, color=line.get_color())
-    ax_w.set(xlim=(-6, 6), xlabel="x", ylabel="w = u_x",
-             title="Burgers (Godunov); dots: characteristics w = f'(x − tw)")
-    ax_w.legend(fontsize=7)
-    _, inverse_slope = shock_formation_time(x, fit_times)
-    tt = np.linspace(0, T_STAR * 1.05, 50)
-    ax_s.plot(fit_times, inverse_slope, "o", label="1/max(−w_x), Godunov")
-    ax_s.plot(tt, 1 / (2 * np.exp(-1.5)) - tt, "k--", lw=1, label="exact −1/min f'' − t")
-    ax_s.axvline(T_STAR, color="r", ls=":", label=f"t* = {T_STAR:.3f}")
-    ax_s.set(xlabel="t", title="shock formation", ylim=(0, None))
-    ax_s.legend(fontsize=7)
-    ts = np.linspace(1.05 * T_STAR, 3 * T_STAR, 12)
-    ax_x.plot(ts, [exact_shock(x_fine, t)[0] for t in ts], "k-", label="shock X(t) (Hopf–Lax)")
-    ax_x.plot(end_times, fine, "o", label="convex-region end (measured)")
-    tt = np.linspace(0, 2.2, 20)
-    ax_x.plot(tt, 1 + tt * fprime(1.0), "--", label="1 + t f'(1)")
-    ax_x.set(xlabel="t", ylabel="x", title="shock path and convex-region endpoint")
-    ax_x.legend(fontsize=7)
-    ctx.save_figure(fig)
+    godunov = _style.color("godunov")
+    with _style.context():
+        fig, (ax_w, ax_s, ax_x) = plt.subplots(1, 3, figsize=(17, 5))
+        snapshots = [(0.0, "t = 0")] + [(k * T_STAR, f"t = {name} = {k * T_STAR:.2f}")
+                                         for k, name in ((0.5, "t*/2"), (1, "t*"), (2, "2t*"),
+                                                         (3, "3t*"))]
+        for col, (t, name) in zip(_style.sequence(len(snapshots)), snapshots):
+            w = solve_burgers(fprime(x), x, t).x
+            ax_w.plot(x, w, lw=1.4, color=col, label=f"Godunov, {name}")
+            if t < T_STAR:
+                ax_w.plot(x[::150], burgers_characteristics(fprime, fsecond, x[::150], t), "o",
+                          ms=4, mfc="none", mew=1, color=_style.EXACT, zorder=3)
+        ax_w.plot([], [], "o", ms=4, mfc="none", mew=1, color=_style.EXACT,
+                  label="exact, characteristics w = f′(x − tw) (t < t*)")
+        ax_w.set(xlim=(-6, 6), xlabel="x (dimensionless)", ylabel="w = u_x (dimensionless)",
+                 title=f"w steepens and breaks into shocks after t* = {T_STAR:.3f}")
+        ax_w.legend(loc="upper left", fontsize=8)
+
+        _, inverse_slope = shock_formation_time(x, fit_times)
+        tt = np.linspace(0, T_STAR * 1.05, 50)
+        ax_s.plot(tt, 1 / (2 * np.exp(-1.5)) - tt, color=_style.EXACT, ls="--", lw=1.2,
+                  label="exact: −1/min f″ − t")
+        ax_s.plot(fit_times, inverse_slope, ls="none", **_style.method(
+            "godunov", label=f"{{}} (N = {sizes[-1]}): 1/max(−w_x)"))
+        ax_s.axvline(T_STAR, color=_style.THEORY, ls=":", lw=1.5,
+                     label=f"t* = −1/min f″ = e^(3/2)/2 = {T_STAR:.3f}")
+        fitted = np.poly1d(np.polyfit(fit_times, inverse_slope, 1))
+        tf = np.linspace(fit_times[0], estimates[-1], 20)
+        ax_s.plot(tf, fitted(tf), color=godunov, ls=":", lw=1.2,
+                  label="line fitted to the Godunov points")
+        ax_s.plot([estimates[-1]], [0.0], "*", ms=12, color=godunov, clip_on=False, zorder=4,
+                  label=f"its root, the measured t* = {estimates[-1]:.3f}")
+        ax_s.set(xlabel="t (dimensionless)", ylim=(0, None),
+                 ylabel="1 / max(−∂w/∂x) (dimensionless)",
+                 title="the steepest slope blows up at t* = −1/min f″")
+        ax_s.legend(loc="upper right", fontsize=8)
+
+        ts = np.linspace(1.05 * T_STAR, 3 * T_STAR, 12)
+        ax_x.plot(ts, [exact_shock(x_fine, t)[0] for t in ts], color=_style.EXACT, lw=1.5,
+                  label="shock position X(t), exact (Hopf–Lax)")
+        tt = np.linspace(0, 2.2, 20)
+        ax_x.plot(tt, 1 + tt * fprime(1.0), color=_style.THEORY, ls="--", lw=1.5,
+                  label="x₁(t) = 1 + t f′(1) (theory)")
+        ax_x.plot(end_times, fine, ls="none", **_style.method(
+            "godunov", label=f"{{}} (N = {sizes[-1]}): right end of u's convex region"))
+        ax_x.axvline(T_STAR, color=_style.THEORY, ls=":", lw=1.5, label="t*")
+        ax_x.set(xlabel="t (dimensionless)", ylabel="position x (dimensionless)",
+                 title="u's convex region widens; after t* a shock moves right")
+        ax_x.legend(loc="upper left", fontsize=8)
+        _style.claim(fig, "Burgers' equation for w = u_x: Godunov follows the characteristics, "
+                          "a shock forms at t* = −1/min f″, u's convex region widens")
+        ctx.save_figure(fig)
