@@ -23,6 +23,7 @@ import numpy as np
 from pdeopt.hj import hopf_lax, moreau_envelope
 from pdeopt.prox import penalty_envelope, soft_threshold
 
+from . import _style
 from ._harness import validation
 
 ROUNDING = 64 * np.finfo(float).eps
@@ -50,7 +51,7 @@ def moreau_abs(ctx):
     times = (0.25, 0.5, 1.0, 2.0)
     inner = np.abs(x) <= 3.0      # the minimisers of these x stay inside the grid
 
-    fig, (ax_env, ax_arg) = plt.subplots(1, 2, figsize=(10, 4))
+    drawn = []                    # (t, closed forms, pdeopt's grid values) for the figure
     for t in times:
         # Compute with pdeopt.
         u, y = hopf_lax(np.abs(x), x, t)
@@ -77,18 +78,33 @@ def moreau_abs(ctx):
                   np.max(np.abs(closed_prox - shrink(x, t))), 0.0, tol=ROUNDING * 5.0,
                   claim="osher2018/moreau-prox", note="closed form: rounding")
 
-        # Draw what was checked: pdeopt's grid values as points over the closed forms.
-        xs = x[inner]
-        line, = ax_env.plot(xs, ref_u, lw=1.5, label=f"Huber, t={t}")
-        ax_env.plot(xs[::250], u[inner][::250], "o", ms=3, color=line.get_color())
-        ax_arg.plot(xs, ref_y, lw=1.5, color=line.get_color(), label=f"soft threshold, t={t}")
-        ax_arg.plot(xs[::250], y[inner][::250], "o", ms=3, color=line.get_color())
-    ax_env.plot(x[inner], np.abs(x[inner]), "k--", lw=1, label="f(x) = |x|")
-    ax_env.plot([], [], "ko", ms=3, label="pdeopt.hj.hopf_lax (grid)")
-    ax_env.set(title="Moreau envelope of |x| = Huber (lines: closed form)", xlabel="x",
-               ylabel="u(x, t)")
-    ax_arg.plot([], [], "ko", ms=3, label="argmin of hopf_lax (grid)")
-    ax_arg.set(title="its minimiser = soft-thresholding", xlabel="x", ylabel="prox_{t|·|}(x)")
-    ax_env.legend(fontsize=8)
-    ax_arg.legend(fontsize=8)
-    ctx.save_figure(fig)
+        drawn.append((t, ref_u, u[inner], ref_y, y[inner]))
+
+    # Draw what was checked: pdeopt's grid values as points over the closed forms.
+    xs = x[inner]
+    every = max(1, xs.size // 24)                 # about 25 markers per curve
+    grid_mark = dict(ls="none", marker="o", ms=4.5, mfc="none", mew=1.1)
+    with _style.context():
+        fig, (ax_env, ax_arg) = plt.subplots(1, 2, figsize=(12, 4.8))
+        ax_env.plot(xs, np.abs(xs), color=_style.EXACT, ls="--", lw=1,
+                    label="f(x) = |x|  (t = 0)")
+        for col, (t, ref_u, u_in, ref_y, y_in) in zip(_style.sequence(len(drawn)), drawn):
+            ax_env.plot(xs, ref_u, lw=1.5, color=col, label=f"Huber (closed form), t = {t:g}")
+            ax_env.plot(xs[::every], u_in[::every], color=col, **grid_mark)
+            ax_arg.plot(xs, ref_y, lw=1.5, color=col,
+                        label=f"soft threshold sign(x)·max(|x| − t, 0), t = {t:g}")
+            ax_arg.plot(xs[::every], y_in[::every], color=col, **grid_mark)
+        ax_env.plot([], [], color="0.3", **grid_mark,
+                    label="pdeopt.hj.hopf_lax on the grid (same colour per t)")
+        ax_arg.plot([], [], color="0.3", **grid_mark,
+                    label="argmin y of hopf_lax on the grid (same colour per t)")
+        ax_env.set(xlabel="x (dimensionless)", ylabel="u(x, t) (dimensionless)",
+                   title="u(x, t) = min_y |y| + |x − y|²/(2t) is the Huber function")
+        ax_arg.set(xlabel="x (dimensionless)",
+                   ylabel="minimiser y = prox of t|·| at x (dimensionless)",
+                   title="its minimiser y is soft-thresholding: zero on |x| ≤ t")
+        ax_env.legend(loc="upper center", fontsize=8)
+        ax_arg.legend(loc="upper left", fontsize=8)
+        _style.claim(fig, "The Moreau envelope of |x| is the Huber function and its minimiser "
+                          "is soft-thresholding: pdeopt's grid Hopf–Lax matches both")
+        ctx.save_figure(fig)
