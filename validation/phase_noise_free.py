@@ -14,6 +14,7 @@ is Douglas–Rachford, shown beside it.
 """
 import numpy as np
 
+from . import _style
 from ._harness import validation
 
 
@@ -125,32 +126,96 @@ def phase_noise_free(ctx):
               + " (rounding, amplified by the non-convex magnitude projection).")
 
     # Draw: per case, the object, the median reconstruction of each method, the curves.
-    fig, axes = plt.subplots(len(all_results), 6, figsize=(18, 3.2 * len(all_results)),
-                             squeeze=False)
+    with _style.context():
+        _draw(ctx, plt, ph, all_results)
+
+
+def _sci(v):
+    """``v`` for a title: plain decimals down to 0.001, else mathtext a×10ᵇ."""
+    if v >= 1e-3:
+        return f"{v:.3g}"
+    mant, exp = f"{v:.1e}".split("e")
+    return rf"${mant}\times10^{{{int(exp)}}}$"
+
+
+def _draw(ctx, plt, ph, all_results):
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch, Rectangle
+
+    fig, axes = plt.subplots(len(all_results), 6, figsize=(20, 4.2 * len(all_results) + 0.6),
+                             squeeze=False, gridspec_kw={"width_ratios": [1, 1, 1, 1.15, 1.5,
+                                                                           1.5]})
     for row, (label, (truth, magnitudes, results)) in enumerate(all_results.items()):
-        axes[row, 0].imshow(truth.object, cmap="gray")
+        vmax = float(truth.object.max())
+        axes[row, 0].imshow(truth.object, cmap="gray", vmin=0, vmax=vmax)
         axes[row, 0].contour(truth.support, levels=[0.5], colors="r", linewidths=0.8)
-        axes[row, 0].set_title(f"{label} and support D", fontsize=9)
+        axes[row, 0].set_title(f"{label}: true object,\nsupport D in red")
         for ax, name in zip(axes[row, 1:4], ("ER", "HIO", "PDHG (DR3, σ=0)")):
             runs, r, err = results[name]
             i = int(np.argsort(err)[len(err) // 2])
-            ax.imshow(ph.align(runs[i].x, truth.object), cmap="gray")
-            ax.set_title(f"{name} (median run)\nR={r[i]:.1e}, err={err[i]:.1e}", fontsize=8)
+            im = ax.imshow(ph.align(runs[i].x, truth.object), cmap="gray", vmin=0, vmax=vmax)
+            ax.set_title(f"{_legend(name)}, median start\nR = {_sci(r[i])}, error = {_sci(err[i])}")
         for ax in axes[row, :4]:
-            ax.axis("off")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+        fig.colorbar(im, ax=axes[row, 3], fraction=0.046, pad=0.04,
+                     label="density (arbitrary units)")
         ax = axes[row, 4]
+        longest = max(len(run.history["r_factor"]) for v in results.values() for run in v[0])
         for name, (runs, _, _) in results.items():
-            ax.semilogy(np.median([run.history["r_factor"] for run in runs], axis=0),
-                        label=name, lw=1)
-        ax.axhline(1e-3, color="k", ls=":", lw=1)
-        ax.set(xlabel="iteration", ylabel="R-factor (median over starts)",
+            curve = np.median([run.history["r_factor"] for run in runs], axis=0)
+            ax.semilogy(np.arange(1, len(curve) + 1), curve, lw=1.3, color=_color(name))
+            if len(curve) < longest:
+                ax.plot(len(curve), curve[-1], "|", ms=12, mew=2, color=_color(name))
+                ax.annotate(f"{name} run for {len(curve)} it. only\n(stagnated)",
+                            (len(curve), curve[-1]), xytext=(6, 6),
+                            textcoords="offset points", fontsize=8, color=_color(name))
+        ax.axhline(1e-3, color=_style.THEORY, ls=":", lw=1.2)
+        ax.set(xlabel="iteration", ylabel="R-factor, median over starts\n(dimensionless)",
                title=f"{label}: convergence")
-        ax.legend(fontsize=6)
         ax = axes[row, 5]
+        lows = []
         for name, (_, r, err) in results.items():
-            ax.loglog(np.maximum(r, 1e-12), np.maximum(err, 1e-12), "o", ms=4, label=name)
-        ax.axvline(1e-3, color="k", ls=":", lw=1)
-        ax.axhline(1e-2, color="k", ls=":", lw=1)
-        ax.set(xlabel="final R-factor", ylabel="real-space error", title="every start")
-    fig.tight_layout()
+            r, err = np.maximum(r, 1e-14), np.maximum(err, 1e-14)
+            lows.append((r.min(), err.min()))
+            ax.loglog(r, err, ls="none", ms=5, alpha=0.8,
+                      **_style.method(_key(name), label=_legend(name)))
+        x_lo = min(1e-4, min(v[0] for v in lows) / 5)
+        y_lo = min(1e-3, min(v[1] for v in lows) / 5)
+        ax.set_xlim(x_lo, None)
+        ax.set_ylim(y_lo, None)
+        ax.add_patch(Rectangle((1e-30, 1e-30), 1e-3, 1e-2, color=_style.THEORY, alpha=0.15,
+                               lw=0))
+        ax.axvline(1e-3, color=_style.THEORY, ls=":", lw=1.2)
+        ax.axhline(1e-2, color=_style.THEORY, ls=":", lw=1.2)
+        ax.set(xlabel="final R-factor (dimensionless)",
+               ylabel="real-space error (dimensionless)",
+               title=f"{label}: every start, one marker each")
+    # one legend for all panels: a method's line (convergence) and marker (every start)
+    handles = [Line2D([], [], lw=1.3, **_style.method(_key(name), label=_legend(name)))
+               for name in all_results[next(iter(all_results))][2]]
+    handles += [Line2D([], [], color=_style.THEORY, ls=":", lw=1.2,
+                       label="success thresholds: R = $10^{-3}$, error = $10^{-2}$"),
+                Patch(color=_style.THEORY, alpha=0.15, label="success region (shaded)")]
+    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=9, frameon=False)
+    fig.suptitle("From noise-free magnitudes HIO, OSS and PDHG recover the object from "
+                 "most random starts; ER stagnates far above")
+    fig.tight_layout(rect=(0, 0.13 / len(all_results), 1, 1))
     ctx.save_figure(fig)
+
+
+def _key(name):
+    """The shared-style key of a method label in ``methods``."""
+    return {"ER": "er", "HIO": "hio", "OSS": "oss", "PDHG (DR3, σ=0)": "pdhg",
+            "PDHG = DR (s=t=1, G=0)": "dr"}[name]
+
+
+def _color(name):
+    return _style.color(_key(name))
+
+
+def _legend(name):
+    return {"PDHG (DR3, σ=0)": "PDHG (GPS), DR3, σ = 0",
+            "PDHG = DR (s=t=1, G=0)": "PDHG = Douglas–Rachford (s = t = 1, G = 0)"}.get(
+                name, name)
