@@ -59,8 +59,11 @@ def compiled(**options):
 
 @contextmanager
 def compiled_threads(threads):
-    """A context in which the parallel kernels (``prange`` loops) use ``threads`` threads
-    (at most numba's pool size, ``NUMBA_NUM_THREADS``); the previous count is restored."""
+    """A context in which the parallel kernels (``prange`` loops, the nn kernels) use ``threads``
+    threads (at most numba's pool size, ``NUMBA_NUM_THREADS``); the previous count is restored.
+
+    numba.set_num_threads also sets the OpenMP runtime's count, which PyTorch shares where
+    both load one libgomp: set PyTorch's threads inside the context."""
     old = numba.get_num_threads()
     numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
     try:

@@ -19,11 +19,12 @@ it returns. Geometry is given as pairs: ``kernel = (kh, kw)``, ``stride = (sh, s
 
 The compiled versions run in parallel over the batch (each sample's output is its own, so
 no two threads write the same element; ``numba.get_num_threads()`` threads, see
-``compiled_threads``), and add in the same order as their NumPy twins, so they agree to the bit: the gathers are copies; col2im adds each pixel's
-contributions in the order of the windows (i, j) that cover it, i.e. over the offsets (p, q)
-in reverse lexicographic order; max-pooling's backward in the order of the outputs (as
-``numpy.add.at`` does); average pooling sums each window over (p, q) in lexicographic order
-before one division, and its backward adds over (p, q) in lexicographic order.
+``compiled_threads``), and add in the same order as their NumPy twins, so they agree to the
+bit: the gathers are copies; col2im adds each pixel's contributions in the order of the
+windows (i, j) that cover it, i.e. over the offsets (p, q) in reverse lexicographic order;
+max-pooling's backward in the order of the outputs (as ``numpy.add.at`` does); average
+pooling sums each window over (p, q) in lexicographic order before one division, and its
+backward adds over (p, q) in lexicographic order.
 """
 from __future__ import annotations
 

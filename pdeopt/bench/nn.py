@@ -1,11 +1,14 @@
-"""``pdeopt bench nn``: one forward+backward pass of LeNet and mnistfc, and the cost of
-each convolution layer relative to the matrix products it performs.
+"""``pdeopt bench nn``: one SGD step of LeNet and of mnistfc beside PyTorch on the CPU.
 
-A convolution done by im2col costs three matrix products (forward ``cols Wᵀ``,
-backward ``doutᵀ cols`` and ``dout W``) plus the data movement of gathering the
-windows and scattering their gradients back. The products are the achievable
-limit; the ratio layer time / product time, measured in the same run on the same
-shapes, says how much the gathering costs on top.
+A step is what :func:`pdeopt.nn.train` does per minibatch: forward, softmax cross-entropy,
+backward and a plain SGD update of the flat parameter vector, at batch 128. It is timed in
+float32 and float64, with 1 and 2 threads (BLAS's, the kernels' (``compiled_threads``) and
+PyTorch's alike), beside PyTorch 2.13 (``torch==2.13.0``, the CPU build; skipped when it is
+not installed) running the same layers in the same dtype: LeNet conv 5×5-20, ReLU, max-pool
+2, conv 5×5-50, ReLU, max-pool 2, dense 500, ReLU, dense 10 (as ``pdeopt.nn.lenet`` builds
+it for 28×28 images) and mnistfc 784-1024-1024-10 with ReLU and dropout 0.2 on the input and
+after each hidden layer. The ratio printed is pdeopt's time over PyTorch's (medians of
+interleaved rounds); the goal is ≤ 1.2 for LeNet and ≤ 1.0 for mnistfc.
 """
 from __future__ import annotations
 
@@ -14,62 +17,91 @@ import numpy as np
 from ._harness import benchmark
 
 
-def _fwd_bwd(model, x, y):
-    return lambda: model._loss_and_grad(x, y)[0]
+def _pdeopt_step(model, x, y, optimizer):
+    def step():
+        value, grad, _ = model._loss_and_grad(x, y)   # as train() does it, minibatch checked
+        optimizer.step(model.params, grad.copy())
+        return value
+    return step
 
 
-@benchmark("nn", description="forward+backward of LeNet and mnistfc at batch 128; conv layer "
-                             "time vs the time of its matrix products")
+def _torch_net(name, dtype):
+    import torch
+    from torch import nn
+    if name == "lenet":
+        layers = [nn.Conv2d(1, 20, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(20, 50, 5),
+                  nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(800, 500), nn.ReLU(),
+                  nn.Linear(500, 10)]
+    else:
+        layers = [nn.Flatten(), nn.Dropout(0.2), nn.Linear(784, 1024), nn.ReLU(),
+                  nn.Dropout(0.2), nn.Linear(1024, 1024), nn.ReLU(), nn.Dropout(0.2),
+                  nn.Linear(1024, 10)]
+    net = nn.Sequential(*layers).to({np.float32: torch.float32,
+                                     np.float64: torch.float64}[np.dtype(dtype).type])
+    return net.train()
+
+
+def _torch_step(net, x, y, lr):
+    import torch
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def step():
+        optimizer.zero_grad(set_to_none=False)
+        loss = torch.nn.functional.cross_entropy(net(xt), yt)
+        loss.backward()
+        optimizer.step()
+        return float(loss.detach())
+    return step
+
+
+@benchmark("nn", description="one SGD step (batch 128) of LeNet and mnistfc, float32/float64, "
+                             "1 and 2 threads, beside PyTorch on the CPU")
 def bench(ctx):
-    from pdeopt.nn import Conv2D, lenet, mnistfc
+    from threadpoolctl import threadpool_limits
 
-    batch = ctx.pick(16, 128)
-    try:  # small products are sensitive to BLAS threading on a busy machine: say what ran
-        from threadpoolctl import threadpool_info
-        blas = [f"{i['internal_api']} {i['num_threads']} thread(s)" for i in threadpool_info()
-                if i.get("user_api") == "blas"]
-        ctx.note("BLAS: " + (", ".join(blas) or "unknown"))
+    from pdeopt.kernels import compiled_threads
+    from pdeopt.nn import SGD, lenet, mnistfc
+    try:
+        import torch
     except ImportError:
-        pass
-    for dtype in (np.float64, np.float32):
-        x = ctx.rng.random((batch, 1, 28, 28)).astype(dtype)
-        y = ctx.rng.integers(0, 10, batch)
-        dt = np.dtype(dtype).name
-        for name, model in (("lenet", lenet(rng=0, dtype=dtype)),
-                            ("mnistfc", mnistfc(rng=0, dtype=dtype))):
-            ctx.compare(f"{name} forward+backward", {"numpy": _fwd_bwd(model, x, y)},
-                        size=f"batch {batch}, {dt}, {model.n_params} params")
-
-    # Each LeNet convolution alone, as the net runs it (the first one needs no ∂L/∂x),
-    # vs the matrix products it performs on the same operands.
-    model = lenet(rng=0)
-    inp = ctx.rng.random((batch, 1, 28, 28))
-    for layer in model.layers:
-        if isinstance(layer, Conv2D):
-            c, hw = layer.input_shape[:2]
-            label = f"lenet conv {c}->{layer.filters} {hw}x{hw}"
-            out = layer._forward(inp, True)  # unchecked passes, as the model runs them
-            dout = ctx.rng.random(out.shape)
-            n = inp.shape[0]
-            cols = layer.im2col(inp).reshape(n, -1, layer.kernel_matrix().shape[1])
-            wmat, d3 = layer.kernel_matrix(), dout.reshape(n, layer.filters, -1)
-
-            def layer_pass(layer=layer, inp=inp, dout=dout):
-                layer._forward(inp, True)
-                return layer._backward(dout)
-
-            def products(cols=cols, wmat=wmat, d3=d3, dx=layer.need_input_grad):
-                np.matmul(wmat, cols.transpose(0, 2, 1))                  # forward
-                np.matmul(d3, cols)                                       # ∂L/∂W (per sample)
-                return np.matmul(d3.transpose(0, 2, 1), wmat) if dx else None  # ∂L/∂windows
-
-            n_products = 3 if layer.need_input_grad else 2
-            row = ctx.compare(f"{label} forward+backward ({n_products} products)",
-                              {"layer": layer_pass, "matmuls": products}, baseline="matmuls",
-                              size=f"batch {batch}, float64")
-            flops = n_products * 2 * cols.size * layer.filters
-            ctx.metric(f"{label}: layer time / matmul time",
-                       row["seconds"]["layer"] / row["seconds"]["matmuls"], goal="≤ 2×")
-            ctx.metric(f"{label}: matmul rate", flops / row["seconds"]["matmuls"] / 1e9,
-                       unit="GFLOP/s")
-        inp = layer._forward(inp, True)
+        torch = None
+        ctx.note("PyTorch is not installed (pip install torch==2.13.0, the CPU build): "
+                 "pdeopt's steps are timed alone")
+    else:
+        ctx.note(f"PyTorch {torch.__version__}")
+        saved_threads = torch.get_num_threads()
+    batch, lr = ctx.pick(16, 128), 0.01
+    builders = {"lenet": lambda dt: lenet(rng=0, dtype=dt),
+                "mnistfc": lambda dt: mnistfc(rng=0, dtype=dt)}
+    goals = {"lenet": "≤ 1.2", "mnistfc": "≤ 1.0"}
+    try:
+        for threads in (1, 2):
+            with threadpool_limits(threads, user_api="blas"), compiled_threads(threads):
+                if torch is not None:
+                    # after compiled_threads: numba's and PyTorch's OpenMP runtime can be one
+                    # library (libgomp), where numba.set_num_threads resets PyTorch's count
+                    torch.set_num_threads(threads)
+                    if torch.get_num_threads() != threads:
+                        ctx.note(f"PyTorch runs {torch.get_num_threads()} threads, not "
+                                 f"{threads}")
+                for dtype in (np.float32, np.float64):
+                    x = ctx.rng.random((batch, 1, 28, 28)).astype(dtype)
+                    y = ctx.rng.integers(0, 10, batch)
+                    for name, build in builders.items():
+                        model = build(dtype)
+                        steps = {"pdeopt": _pdeopt_step(model, x, y, SGD(lr))}
+                        if torch is not None:
+                            steps["torch"] = _torch_step(_torch_net(name, dtype), x, y, lr)
+                        label = f"{name} SGD step, {np.dtype(dtype).name}, {threads} thread(s)"
+                        row = ctx.compare(label, steps,
+                                          baseline="torch" if torch is not None else "pdeopt",
+                                          size=f"batch {batch}, {model.n_params} params",
+                                          repeat=ctx.pick(2, 9))
+                        if torch is not None:
+                            sec = row["seconds"]
+                            ctx.metric(f"{label}: pdeopt / PyTorch", sec["pdeopt"] / sec["torch"],
+                                       goal=goals[name])
+    finally:
+        if torch is not None:
+            torch.set_num_threads(saved_threads)
