@@ -38,3 +38,45 @@ def empty_like_device(a):
     if is_cupy_array(a):
         return namespace(a).empty_like(a)
     return cuda.device_array(a.shape, dtype=a.dtype)
+
+
+def event_time(fn, reps):
+    """Mean seconds per call of ``fn`` over ``reps`` calls, between two CUDA events."""
+    import time
+    fn()  # warm-up: compilation, first touch
+    cuda.synchronize()
+    start, end = cuda.event(), cuda.event()
+    t0 = time.perf_counter()
+    start.record()
+    for _ in range(reps):
+        fn()
+    end.record()
+    end.synchronize()
+    seconds = start.elapsed_time(end) / 1e3
+    # the simulator's events report 0: the wall time then (only in the tests)
+    return (seconds if seconds > 0 else time.perf_counter() - t0) / reps
+
+
+def device_name() -> str:
+    """The current CUDA device's name (``"numba CUDA simulator"`` in the simulator)."""
+    try:
+        name = cuda.get_current_device().name
+    except AttributeError:  # numba's simulator (only in the tests)
+        return "numba CUDA simulator"
+    return name.decode() if isinstance(name, bytes) else str(name)
+
+
+def simulated() -> bool:
+    """Whether numba's CUDA simulator is on (``NUMBA_ENABLE_CUDASIM=1``)."""
+    import numba
+    return bool(numba.config.ENABLE_CUDASIM)
+
+
+def to_device(a):
+    """A numba device copy of the host array ``a``."""
+    return cuda.to_device(a)
+
+
+def device_array_like(a):
+    """An uninitialised numba device array of ``a``'s shape and dtype."""
+    return cuda.device_array_like(a)

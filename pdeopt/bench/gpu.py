@@ -25,21 +25,10 @@ import numpy as np
 from pdeopt.bench._harness import benchmark
 
 
-def _event_time(fn, reps):
-    """Mean seconds per call of ``fn`` over ``reps`` calls, between two CUDA events."""
-    from numba import cuda
-    fn()  # warm-up: compilation, first touch
-    cuda.synchronize()
-    start, end = cuda.event(), cuda.event()
-    t0 = time.perf_counter()
-    start.record()
-    for _ in range(reps):
-        fn()
-    end.record()
-    end.synchronize()
-    seconds = start.elapsed_time(end) / 1e3
-    # the simulator's events report 0: the wall time then (only in the tests)
-    return (seconds if seconds > 0 else time.perf_counter() - t0) / reps
+def _device():
+    # numba is imported only under pdeopt.kernels (and only when this group runs)
+    from pdeopt.kernels import _device as dev
+    return dev
 
 
 def _wall_time(fn, reps):
@@ -50,23 +39,13 @@ def _wall_time(fn, reps):
     return (time.perf_counter() - t0) / reps
 
 
-def _device_name():
-    from numba import cuda
-    try:
-        name = cuda.get_current_device().name
-    except AttributeError:  # numba's simulator (only in the tests)
-        return "numba CUDA simulator"
-    return name.decode() if isinstance(name, bytes) else str(name)
-
-
 def _why_not():
     """The reason this group cannot time a GPU here, or ``""``."""
     from pdeopt.kernels import cuda_available
     ok, why = cuda_available()
     if not ok:
         return why
-    import numba
-    if numba.config.ENABLE_CUDASIM:
+    if _device().simulated():
         return "numba's CUDA simulator is on (NUMBA_ENABLE_CUDASIM=1): its timings mean nothing"
     return ""
 
@@ -78,24 +57,25 @@ def bench(ctx):
     if why:
         ctx.note(f"skipped: {why}")
         return
-    from numba import cuda
-
     from pdeopt.kernels.prox import _on_device
+    dev = _device()
+    event_time, device_name = dev.event_time, dev.device_name
+    to_device, device_array_like = dev.to_device, dev.device_array_like
     from pdeopt.prox import soft_threshold
 
-    ctx.note(f"device: {_device_name()}")
+    ctx.note(f"device: {device_name()}")
     n = ctx.pick(1_000_000, 100_000_000)
     lam = 1.0
     x = ctx.rng.normal(scale=2.0, size=n)
-    d_x = cuda.to_device(x)
-    d_out = cuda.device_array_like(d_x)
-    bad = cuda.to_device(np.zeros(1, np.int64))  # the kernel's NaN/inf counter, not read
+    d_x = to_device(x)
+    d_out = device_array_like(d_x)
+    bad = to_device(np.zeros(1, np.int64))  # the kernel's NaN/inf counter, not read
     reps = ctx.pick(20, 50)
     times = {
-        "device copy": _event_time(lambda: d_out.copy_to_device(d_x), reps),
-        "soft kernel": _event_time(lambda: _on_device("soft", d_x, lam, out=d_out, bad=bad),
+        "device copy": event_time(lambda: d_out.copy_to_device(d_x), reps),
+        "soft kernel": event_time(lambda: _on_device("soft", d_x, lam, out=d_out, bad=bad),
                                    reps),
-        "soft_threshold device": _event_time(
+        "soft_threshold device": event_time(
             lambda: soft_threshold(d_x, lam, out=d_out, backend="cuda"), reps),
     }
     want = soft_threshold(x[:1000], lam, backend="numpy")
@@ -113,8 +93,8 @@ def bench(ctx):
     else:
         c_x = cupy.asarray(x)
         c_out = cupy.empty_like(c_x)
-        times["cupy copy"] = _event_time(lambda: c_out.__setitem__(Ellipsis, c_x), reps)
-        times["soft_threshold cupy"] = _event_time(
+        times["cupy copy"] = event_time(lambda: c_out.__setitem__(Ellipsis, c_x), reps)
+        times["soft_threshold cupy"] = event_time(
             lambda: soft_threshold(c_x, lam, out=c_out, backend="cuda"), reps)
     row = {"group": ctx.name, "kernel": "soft threshold", "size": f"n={n:.0e}",
            "baseline": "device copy", "seconds": times,

@@ -465,20 +465,6 @@ def _figure(rows, path):
     atomic_write(path, buf.getvalue())
 
 
-class _restore_threads:
-    """Give numba back its thread count, however the sweep ends."""
-
-    def __init__(self, n):
-        self.n = n
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        import numba
-        numba.set_num_threads(self.n)
-
-
 def run_scaling(*, quick=False, out_dir="figures", seed=0, echo=print, plan=None,
                 figure=True, threads=1) -> list[dict]:
     """Run every series, print exponents beside the theory, write the figure and JSON.
@@ -508,8 +494,9 @@ def run_scaling(*, quick=False, out_dir="figures", seed=0, echo=print, plan=None
     list of dict
         One row per series: sizes, seconds, exponent, stderr, theory_exponent, flagged.
     """
-    import numba
     from threadpoolctl import threadpool_limits
+
+    from pdeopt.kernels import compiled_threads
     plan = dict(sweep_plan(quick) if plan is None else plan, threads=threads)
     rng = np.random.default_rng([seed, 20])
     caches = _caches()
@@ -519,9 +506,7 @@ def run_scaling(*, quick=False, out_dir="figures", seed=0, echo=print, plan=None
              f"and BLAS; caches {cache_text})"))
     rows = []
     t_start = time.perf_counter()
-    before = numba.get_num_threads()
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    with Heartbeat(echo) as beat, threadpool_limits(threads), _restore_threads(before):
+    with Heartbeat(echo) as beat, threadpool_limits(threads), compiled_threads(threads):
         steps = [("hj", lambda: [_hj_series(plan, rng)]),
                  ("hopf_lax", lambda: [_hopf_lax_series(plan, rng)]),
                  ("hio", lambda: [_hio_series(plan, rng)]),
