@@ -580,3 +580,7 @@ def methods():
         out.append({"owner": owner, "method": "step", "instance": make,
                     "args": {"params": params, "grad": grad, "oracle": oracle}})
     return out
+
+
+#: Public callables that need an optional dependency (skipped, with the reason, without it).
+NEEDS = {"pdeopt.phase.save_fft_wisdom": "pyfftw", "pdeopt.phase.load_fft_wisdom": "pyfftw"}

@@ -186,6 +186,15 @@ def _wisdom_path(path):
     return os.fspath(path)
 
 
+def _need_pyfftw():
+    try:
+        import pyfftw
+    except ImportError as err:
+        raise ImportError("FFTW wisdom needs pyFFTW: pip install pyfftw (or the fast extra, "
+                          "pip install \"pdeopt[fast]\")") from err
+    return pyfftw
+
+
 def save_fft_wisdom(path) -> None:
     """Write FFTW's wisdom (the plans measured in this process) to the file ``path``.
 
@@ -206,8 +215,8 @@ def save_fft_wisdom(path) -> None:
     ...     phase.save_fft_wisdom(path)
     ...     assert phase.load_fft_wisdom(path)
     """
-    import pyfftw
     path = _wisdom_path(path)
+    pyfftw = _need_pyfftw()
     with open(path, "wb") as f:
         pickle.dump(pyfftw.export_wisdom(), f)
 
@@ -224,8 +233,8 @@ def load_fft_wisdom(path) -> bool:
     --------
     See :func:`save_fft_wisdom`.
     """
-    import pyfftw
     path = _wisdom_path(path)
+    pyfftw = _need_pyfftw()
     with open(path, "rb") as f:
         try:
             wisdom = pickle.load(f)
