@@ -12,7 +12,12 @@
     B, for the Laplacian-type SPD system (diag(d) − W) X = B where W is a CSR
     matrix with zero diagonal (the reduced GL/WNLL system).
 
-Every kernel assumes clean input (checked by the public API): float64 arrays,
+Precision follows the input: ``graph.weights`` returns weights in the distances' dtype
+(float32 or float64), ``graph.spmm`` a product in the common dtype of A's data and X
+(float32 when both are; the vector row sum is float64 IR, so float32 blocks take the plain
+row loops). ``graph.pcg`` and the CUDA product compute in float64.
+
+Every kernel assumes clean input (checked by the public API): float32/float64 arrays,
 int32 or int64 CSR index arrays (numba compiles one version
 for each), C-contiguous blocks, σ_i > 0, d_i > 0.
 """
@@ -52,7 +57,7 @@ def _weights_numba(neighbors, distances, sigma):
     # one pass writes the indices and the exponents −(d/σ)², on all cores when large.
     n, k = neighbors.shape
     indices = np.empty(n * k, np.int64)
-    data = np.empty(n * k, np.float64)
+    data = np.empty(n * k, distances.dtype)  # float32 distances: float32 weights
     exponents = _weights_exponents if n * k >= PARALLEL_MIN_WORK else _weights_exponents_serial
     exponents(neighbors, distances, sigma, indices, data)
     np.exp(data, out=data)
@@ -85,21 +90,29 @@ def _weights_exponents_serial(neighbors, distances, sigma, indices, data):
 
 # -- CSR × dense block ---------------------------------------------------------------------------
 
-def _spmm_out(indptr, x, out):
-    """``out`` (a C-contiguous float64 array of the product's shape), or a new one."""
+def _spmm_dtype(data, x):
+    """The product's dtype: float32 when A's data and X both are, else float64."""
+    return np.float32 if data.dtype == np.float32 and x.dtype == np.float32 else np.float64
+
+
+def _spmm_out(indptr, x, out, dtype=np.float64):
+    """``out`` (a C-contiguous array of the product's shape and ``dtype``), or a new one."""
     shape = (indptr.size - 1, x.shape[1])
     if out is None:
-        return np.empty(shape, np.float64)
-    if out.shape != shape or out.dtype != np.float64 or not out.flags.c_contiguous:
-        raise ValueError(f"out must be a C-contiguous float64 array of shape {shape}, got "
-                         f"{out.dtype} {out.shape}")
+        return np.empty(shape, dtype)
+    if out.shape != shape or out.dtype != dtype or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous {np.dtype(dtype)} array of shape "
+                         f"{shape}, got {out.dtype} {out.shape}")
     return out
 
 
 def _spmm_numpy(indptr, indices, data, x, out=None):
     import scipy.sparse as sp
-    a = sp.csr_matrix((data, indices, indptr), shape=(indptr.size - 1, x.shape[0]))
-    y = _spmm_out(indptr, x, out)
+    dtype = _spmm_dtype(data, x)
+    a = sp.csr_matrix((data.astype(dtype, copy=False), indices, indptr),
+                      shape=(indptr.size - 1, x.shape[0]))
+    x = x.astype(dtype, copy=False)
+    y = _spmm_out(indptr, x, out, dtype)
     y[...] = a @ x
     return y
 
@@ -107,8 +120,14 @@ def _spmm_numpy(indptr, indices, data, x, out=None):
 def _spmm_numba(indptr, indices, data, x, out=None):
     # ``out``: a loop of products (a CG) reuses one array; a fresh 5.6 MB result costs
     # its page faults, about a quarter of the product at MNIST size
-    x = np.ascontiguousarray(x, dtype=np.float64)  # the vector row sum reads whole rows
-    y = _spmm_out(indptr, x, out)
+    dtype = _spmm_dtype(data, x)
+    x = np.ascontiguousarray(x, dtype=dtype)  # the vector row sum reads whole rows
+    y = _spmm_out(indptr, x, out, dtype)
+    if dtype == np.float32:  # the vector row sum is float64 IR: the plain row loops
+        big = indices.size * x.shape[1] >= PARALLEL_MIN_WORK
+        (_spmm_rows_plain if big else _spmm_rows_plain_serial)(indptr, indices, data, x, y)
+        return y
+    data = data.astype(np.float64, copy=False)
     rows = _spmm_rows if indices.size * x.shape[1] >= PARALLEL_MIN_WORK else _spmm_rows_serial
     rows(indptr, indices, data, x, y)
     return y
@@ -363,6 +382,18 @@ def _spmm_rows_simd(indptr, indices, data, x, y):
 def _spmm_rows_simd_serial(indptr, indices, data, x, y):
     for i in range(indptr.size - 1):
         _spmm_row_simd(indptr, indices, data, x, y, i)
+
+
+@pnjit
+def _spmm_rows_plain(indptr, indices, data, x, y):
+    for i in prange(indptr.size - 1):
+        _spmm_row(indptr, indices, data, x, y, i, True)
+
+
+@njit
+def _spmm_rows_plain_serial(indptr, indices, data, x, y):
+    for i in range(indptr.size - 1):
+        _spmm_row(indptr, indices, data, x, y, i, False)
 
 
 # The column test sits outside the row loops: inside, it costs 15-25 % of the product.

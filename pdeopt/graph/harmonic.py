@@ -90,7 +90,11 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
     ----------
     W : sparse or dense matrix, shape (n, n)
         Nonnegative weights w(x, y) (row x), e.g. from :func:`weight_matrix`;
-        need not be symmetric; the diagonal is ignored.
+        need not be symmetric; the diagonal is ignored. Float32 weights (from
+        float32 distances) are taken to float64: the system and its conjugate
+        gradients are solved in float64 (a float32 CG stalls near its 6e-8 unit
+        roundoff times the Laplacian's condition number, above the default tol), and
+        the scores are float64.
     labeled_idx : array_like of int, shape (m,)
         Indices of the labeled points S (distinct).
     labels : array_like of int, shape (m,)

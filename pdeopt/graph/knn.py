@@ -162,6 +162,8 @@ def weight_matrix(neighbors, distances, *, k_sigma=None, symmetric=False, backen
     distances : array_like, shape (n, k)
         The distances to them, ≥ 0, finite and non-decreasing along each row
         (rows that are not sorted are refused: σ is read off the sorted row).
+        float32 distances give float32 weights (computed in float32); any other
+        dtype is taken as float64.
     k_sigma : int, optional
         Which neighbour sets the scale, 1 ≤ k_sigma ≤ k. Default ``(k + 1) // 2``
         (8 for the 15-neighbour graphs of Wang et al. 2018).
@@ -173,6 +175,7 @@ def weight_matrix(neighbors, distances, *, k_sigma=None, symmetric=False, backen
     Returns
     -------
     scipy.sparse.csr_matrix, shape (n, n)
+        float32 for float32 distances, else float64.
 
     Notes
     -----
@@ -204,7 +207,9 @@ def weight_matrix(neighbors, distances, *, k_sigma=None, symmetric=False, backen
         raise ValueError("neighbors must not be empty")
     if not np.issubdtype(neighbors.dtype, np.integer):
         raise TypeError(f"neighbors must hold integer indices, got dtype {neighbors.dtype}")
-    distances = as_float_array(distances, "distances", ndim=2, dtype=np.float64)
+    single = getattr(distances, "dtype", None) == np.float32  # precision follows the input
+    distances = as_float_array(distances, "distances", ndim=2,
+                               dtype=np.float32 if single else np.float64)
     if distances.shape != neighbors.shape:
         raise ValueError(f"distances must have the shape of neighbors {neighbors.shape}, "
                          f"got {distances.shape}")

@@ -6,6 +6,11 @@ codes round y/s to the nearest level; for fixed q the best scale is ⟨q, y⟩/�
 Every projection here is therefore stored as (scale s, rule for q) and applied by
 the one fused kernel ``prox.quant_combine``, which BinaryRelax's relaxed step
 shares.
+
+Precision follows y: float32 y gives a float32 projection (the combine kernel runs on
+float32). The scale, a reduction over all of y, is accumulated in float64 either way (a
+float32 running sum over n entries drifts by ~n·6e-8 and would move the argmax of the
+ternary and b-bit sweeps); it is a Python float, so float64 results are unchanged.
 """
 from __future__ import annotations
 
@@ -49,7 +54,7 @@ class LayerCode:
 def binary_code(y) -> LayerCode:
     """Exact binary projection: q = sign(y), s = mean|y| (Rastegari et al. 2016, BWN)."""
     xp = namespace(y)  # NumPy, or CuPy for a CuPy y (the reduction stays on the device)
-    return LayerCode(float(xp.mean(xp.abs(y))), -1.0, 0)
+    return LayerCode(float(xp.mean(xp.abs(y), dtype=xp.float64)), -1.0, 0)
 
 
 def ternary_code(y) -> LayerCode:
@@ -62,7 +67,7 @@ def ternary_code(y) -> LayerCode:
     """
     xp = namespace(y)
     a = xp.sort(xp.abs(y).ravel())[::-1]
-    c = xp.cumsum(a)
+    c = xp.cumsum(a, dtype=xp.float64)  # float64 running sum for float32 y too
     j = int(xp.argmax(c * c / xp.arange(1, a.size + 1)))
     scale = float(c[j] / (j + 1))
     return LayerCode(scale, scale / 2.0, 1)
@@ -72,9 +77,9 @@ def twn_code(y) -> LayerCode:
     """Ternary weight networks' heuristic (Li et al. 2016): δ = 0.7·mean|y|, s = mean of |y| > δ."""
     xp = namespace(y)
     ay = xp.abs(y)
-    delta = 0.7 * float(xp.mean(ay))
+    delta = 0.7 * float(xp.mean(ay, dtype=xp.float64))
     kept = ay > delta
-    scale = float(xp.mean(ay[kept])) if bool(xp.any(kept)) else 0.0
+    scale = float(xp.mean(ay[kept], dtype=xp.float64)) if bool(xp.any(kept)) else 0.0
     return LayerCode(scale, delta, 1)
 
 
@@ -92,7 +97,7 @@ def bits_code(y, bits, *, method="exact", max_iter=100) -> LayerCode:
     if bits == 2:
         return ternary_code(y)
     levels = 2 ** (bits - 1) - 1
-    yf = np.abs(y.ravel())
+    yf = np.abs(y.ravel()).astype(np.float64, copy=False)  # the scale sweep in float64
     amax = float(np.max(yf))
     if amax == 0.0:
         return LayerCode(0.0, np.inf, 1)
