@@ -204,6 +204,19 @@ def check_object(value, name: str, *attributes: str, kind: str | None = None):
     return value
 
 
+def _numeric_vector(value, name: str, holds: str, what: str) -> np.ndarray:
+    """``value`` as a non-empty numeric 1-D array (the shared start of the label and index
+    checks): ``TypeError`` for a non-numeric dtype, ``ValueError`` for a shape or emptiness."""
+    arr = np.asarray(value)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be an array of {holds}, got dtype {arr.dtype}")
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D{what}, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    return arr
+
+
 def check_labels(y, name: str, *, n_classes=None, size=None, allow_unlabeled=False):
     """Return integer class labels as a 1-D int64 array, checked.
 
@@ -211,13 +224,7 @@ def check_labels(y, name: str, *, n_classes=None, size=None, allow_unlabeled=Fal
     with ``allow_unlabeled`` the value -1 marks an unlabeled point. ``size`` is the
     number of labels expected (the number of samples).
     """
-    arr = np.asarray(y)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"{name} must be an array of integer labels, got dtype {arr.dtype}")
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name} must not be empty")
+    arr = _numeric_vector(y, name, "integer labels", "")
     if not np.issubdtype(arr.dtype, np.integer):
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
             raise ValueError(f"{name} must hold integer labels")
@@ -255,13 +262,7 @@ def check_indices(value, name: str, n: int, *, unique=False) -> np.ndarray:
     wraps) and ``ValueError`` for a wrong shape, an empty array, indices out of range
     or, with ``unique``, repeated indices.
     """
-    arr = np.asarray(value)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"{name} must be an array of integer indices, got dtype {arr.dtype}")
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array of indices, got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name} must not be empty")
+    arr = _numeric_vector(value, name, "integer indices", " array of indices")
     if not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(f"{name} must hold integer indices, got dtype {arr.dtype}")
     if arr.min() < 0 or arr.max() >= n:
