@@ -6,6 +6,8 @@ Importing this module needs no GPU.
 """
 from __future__ import annotations
 
+import types
+
 import numpy as np
 from numba import cuda
 
@@ -18,6 +20,12 @@ def as_numba(a):
     """A numba device array for device array ``a``: ``a`` itself, or a view (no copy)."""
     if hasattr(a, "copy_to_host"):  # numba's own (and the simulator's)
         return a
+    if simulated():
+        # the simulator has no as_cuda_array; its "device" memory is host memory, so an
+        # array interface (pdeopt.testing.fake_cupy's arrays) is viewed as a NumPy array
+        from numba.cuda.simulator.cudadrv.devicearray import FakeCUDAArray
+        view = types.SimpleNamespace(__array_interface__=dict(a.__cuda_array_interface__))
+        return FakeCUDAArray(np.asarray(view))
     return cuda.as_cuda_array(a)
 
 

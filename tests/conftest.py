@@ -53,3 +53,12 @@ def pytest_collection_modifyitems(config, items):
             for item in items:
                 if "gpu" in item.keywords:
                     item.add_marker(skip)
+
+
+@pytest.fixture
+def fake_cupy():
+    """A strict CuPy stand-in (pdeopt.testing.fake_cupy) installed as ``cupy`` for one test:
+    the device code paths run on the CPU, host round trips fail, transfers are counted."""
+    from pdeopt.testing.fake_cupy import installed
+    with installed() as cp:
+        yield cp
