@@ -323,8 +323,7 @@ _OBERMAN.append(_c(
 _LIN = [
     _c("lin2019/lpom-activation-table", LIN, "LPOM, Table 1 (f and g)",
        "With f = ∫(φ^{−1} − y), x = φ(y) is the prox of f; Table 1 lists f and g for sigmoid, "
-       "tanh, ReLU, leaky ReLU, ELU.", "closed forms", None,
-       not_run_reason="no validation yet (tests/test_lifted_activations.py checks it)"),
+       "tanh, ReLU, leaky ReLU, ELU.", "closed forms", "lpom-mnist"),
     _c("lin2019/theorem4", LIN, "Theorem 4",
        "F(W, X) is block multi-convex when ℓ is convex and φ non-decreasing.",
        "convex in each block", "lpom-mnist"),

@@ -34,7 +34,8 @@ the 300 net is checked against the seed's
 import numpy as np
 
 from pdeopt.data import load_digits
-from pdeopt.lifted import admm_train, init_weights, lpom_solve, lpom_train, mlp_error
+from pdeopt.lifted import (LIFTED_ACTIVATIONS, admm_train, get_lifted_activation, init_weights,
+                           lpom_objective, lpom_solve, lpom_train, mlp_error)
 from pdeopt.lifted.mlp import blas_threads_limit
 
 from . import _style
@@ -53,6 +54,80 @@ def _sgd(data, hidden, epochs, seed, activation="relu"):
         res = train(model, SGD(0.05, momentum=0.9), data, epochs=epochs, batch_size=50,
                     rng=seed)
     return 1 - np.asarray(res.history["val_error"])
+
+
+def _table_check(ctx):
+    """Table 1: x = φ(y) is the prox of f, and g′ = φ − id, for every non-decreasing φ.
+
+    The prox is found by SciPy's bounded scalar minimiser on f's domain (xatol 1e-10; the
+    objective is strongly convex, so the argmin is within ~1e-9 of the minimiser's answer),
+    independently of φ; g′ by central differences with h = 1e-4 (error h²/6·max|g‴| ≲ 1e-8
+    for these φ, whose second derivatives are bounded by 1)."""
+    from scipy.optimize import minimize_scalar
+    ys = np.linspace(-3.0, 3.0, 24)   # not 0, where relu, leaky relu and elu have kinks
+    prox_err = deriv_err = 0.0
+    names = [n for n in LIFTED_ACTIVATIONS if get_lifted_activation(n).f is not None]
+    for name in names:
+        act = get_lifted_activation(name)
+        lo, hi = act.f_domain
+        lo, hi = max(lo, -50.0), min(hi, 50.0)
+        for y in ys:
+            res = minimize_scalar(lambda x: act.f(np.array([x]))[0] + 0.5 * (x - y) ** 2,
+                                  bounds=(lo, hi), method="bounded",
+                                  options={"xatol": 1e-10})
+            prox_err = max(prox_err, abs(res.x - float(act.phi(y))))
+        h = 1e-4
+        fd = (act.g(ys + h) - act.g(ys - h)) / (2 * h)
+        deriv_err = max(deriv_err, float(np.max(np.abs(fd - (act.phi(ys) - ys)))))
+    ctx.check(f"Table 1: max |argmin f(x)+½(x−y)² − φ(y)| ({len(names)} activations)",
+              prox_err, 0.0, tol=1e-7, claim="lin2019/lpom-activation-table",
+              note=", ".join(names))
+    ctx.check("Table 1: max |g′ (central difference) − (φ − id)|", deriv_err, 0.0, tol=1e-6,
+              claim="lin2019/lpom-activation-table")
+
+
+def _second_differences(fun, n_points=21):
+    """F(t+h) − 2F(t) + F(t−h) along t ∈ [−1, 1]: ≥ 0 (to rounding) on a convex line."""
+    t = np.linspace(-1.0, 1.0, n_points)
+    values = np.array([fun(s) for s in t])
+    return values[2:] - 2 * values[1:-1] + values[:-2], float(np.max(np.abs(values)))
+
+
+def _block_curvature(activation, seed):
+    """min over blocks and lines of F's second differences / max |F| (a 6-5-4-3 net, 7
+    samples, squared loss): the line moves one W^i or one X^i (inside φ's range)."""
+    rng = np.random.default_rng(seed)
+    sizes, m = [6, 5, 4, 3], 7
+    y = rng.integers(0, 3, m)
+    ws = [0.5 * w for w in init_weights(sizes, rng=seed)]
+    xs = [rng.standard_normal((sizes[0], m))] + \
+        [0.5 + 0.3 * np.tanh(rng.standard_normal((d, m))) for d in sizes[1:]]  # in (0.2, 0.8)
+    kw = dict(mu=[1.0, 0.7, 0.5], activation=activation)
+    worst = np.inf
+    for kind, i in [("w", i) for i in range(len(ws))] + [("x", i) for i in range(1, len(xs))]:
+        base = ws if kind == "w" else xs
+        d = rng.uniform(-0.15, 0.15, base[i].shape)     # X lines stay in (0.05, 0.95)
+
+        def along(s, kind=kind, i=i, d=d, base=base):
+            w2, x2 = list(ws), list(xs)
+            (w2 if kind == "w" else x2)[i] = base[i] + s * d
+            return lpom_objective(w2, x2, y, **kw)
+        second, scale = _second_differences(along)
+        worst = min(worst, float(second.min()) / scale)
+    return worst
+
+
+def _multiconvexity_check(ctx, seed):
+    """Theorem 4: F(W, X) is convex along every line inside one block (a W^i or an X^i),
+    for the squared loss and a non-decreasing φ (relu, sigmoid here).
+
+    Rounding: each F sums a few hundred terms of size ≤ |F|, so a second difference of
+    three evaluations is exact to ~1e-13·|F|; 1e-10·|F| is the tolerance. (A decreasing
+    φ(x) = −x, whose f(x) = −x² is concave, gives −6e-4: the check sees a non-convex block.)"""
+    worst = min(_block_curvature(name, seed) for name in ("relu", "sigmoid"))
+    ctx.check("Theorem 4: min second difference of F / max |F| along lines in one block",
+              worst, 0.0, tol=1e-10, comparison="ge", claim="lin2019/theorem4",
+              note="relu and sigmoid nets 6-5-4-3, 7 samples, every W^i and X^i block")
 
 
 def _parallel_check(ctx, digits, seed):
@@ -160,6 +235,8 @@ def lpom_mnist(ctx):
     ctx.check("optimality (φ(W^iX^i) − X^{i+1})(X^i)ᵀ at the end (relative)",
               h["optimality"][-1], 0.0, tol=1e-4, claim="lin2019/optimality")
 
+    _table_check(ctx)
+    _multiconvexity_check(ctx, seed)
     _parallel_check(ctx, digits, seed)
     _memory_check(ctx, digits, seed)
 
