@@ -26,16 +26,24 @@ would dominate), the 2-D ones run rows in parallel (serially below
 Kernels assume a stable ``dt`` (the public API in :mod:`pdeopt.hj` chooses it).
 Every kernel takes an optional ``out=`` array (not aliasing ``u``) and returns the
 new values (in ``out`` when given: time stepping reuses two buffers, since a fresh
-large array per step costs more in page faults than the step itself); the CUDA
-versions take and return NumPy arrays.
+large array per step costs more in page faults than the step itself). The CUDA
+versions take host arrays (one copy in, one out per call) or device arrays (CuPy,
+numba, any ``__cuda_array_interface__`` object), which stay on the device: the result is
+then ``out`` or a new device array of u's kind. The NumPy twins are written against
+u's array namespace, so on a CuPy array they run in CuPy (the fallback of the device
+solvers where numba.cuda cannot compile).
 """
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 from numba import cuda, prange
 
+from pdeopt._xp import is_device_array, namespace
+
+from ._device import as_numba, empty_like_device
 from ._registry import njit, pnjit, register
 
 # --------------------------------------------------------------------------- NumPy twins
@@ -43,12 +51,13 @@ from ._registry import njit, pnjit, register
 
 def _pad(u, width=2):
     """Extend ``u`` by ``width`` ghost values on each side of every axis, linearly."""
+    xp = namespace(u)  # NumPy, or CuPy for a CuPy u
     for axis in range(u.ndim):
-        u = np.moveaxis(u, axis, 0)
-        k = np.arange(1, width + 1, dtype=u.dtype).reshape((-1,) + (1,) * (u.ndim - 1))
+        u = xp.moveaxis(u, axis, 0)
+        k = xp.arange(1, width + 1, dtype=u.dtype).reshape((-1,) + (1,) * (u.ndim - 1))
         left = u[0] - k[::-1] * (u[1] - u[0])
         right = u[-1] + k * (u[-1] - u[-2])
-        u = np.moveaxis(np.concatenate([left, u, right]), 0, axis)
+        u = xp.moveaxis(xp.concatenate([left, u, right]), 0, axis)
     return u
 
 
@@ -61,7 +70,7 @@ def _shift(v, axis, k, width=2):
 
 def _viscous_rate_numpy(u, spacings, eps):
     v = _pad(u, 1)
-    rate = np.zeros_like(u)
+    rate = namespace(u).zeros_like(u)
     for axis, h in enumerate(spacings):
         um, up = _shift(v, axis, -1, 1), _shift(v, axis, 1, 1)
         rate += 0.5 * ((up - um) / (2 * h)) ** 2 - 0.5 * eps * (up - 2 * u + um) / h**2
@@ -70,7 +79,7 @@ def _viscous_rate_numpy(u, spacings, eps):
 
 def _lax_friedrichs_rate_numpy(u, spacings, alphas):
     v = _pad(u, 1)
-    rate = np.zeros_like(u)
+    rate = namespace(u).zeros_like(u)
     for axis, (h, alpha) in enumerate(zip(spacings, alphas)):
         p_minus = (u - _shift(v, axis, -1, 1)) / h
         p_plus = (_shift(v, axis, 1, 1) - u) / h
@@ -80,12 +89,14 @@ def _lax_friedrichs_rate_numpy(u, spacings, alphas):
 
 def _eno_choice(a, b):
     """The second difference of smaller magnitude (ENO's smoothest stencil)."""
-    return np.where(np.abs(a) <= np.abs(b), a, b)
+    xp = namespace(a)
+    return xp.where(xp.abs(a) <= xp.abs(b), a, b)
 
 
 def _godunov_rate_numpy(u, spacings, order):
+    xp = namespace(u)
     v = _pad(u, 2)
-    rate = np.zeros_like(u)
+    rate = xp.zeros_like(u)
     for axis, h in enumerate(spacings):
         um2, um1, up1, up2 = (_shift(v, axis, k) for k in (-2, -1, 1, 2))
         p_minus, p_plus = (u - um1) / h, (up1 - u) / h
@@ -94,7 +105,7 @@ def _godunov_rate_numpy(u, spacings, order):
                                          ((um2, um1, u), (um1, u, up1), (u, up1, up2)))
             p_minus = p_minus + 0.5 * h * _eno_choice(d2_left, d2_mid)
             p_plus = p_plus - 0.5 * h * _eno_choice(d2_mid, d2_right)
-        rate += 0.5 * np.maximum(np.maximum(p_minus, 0) ** 2, np.minimum(p_plus, 0) ** 2)
+        rate += 0.5 * xp.maximum(xp.maximum(p_minus, 0) ** 2, xp.minimum(p_plus, 0) ** 2)
     return rate
 
 
@@ -370,7 +381,7 @@ def _cuda_kernels():
 
     @cuda.jit
     def step_2d(u, out, h0, h1, dt, param0, param1, scheme):
-        i, j = cuda.grid(2)
+        j, i = cuda.grid(2)  # x, the index within a warp, runs along the contiguous axis
         n0, n1 = u.shape
         if i < n0 and j < n1:
             c = u[i, j]
@@ -391,25 +402,84 @@ def _cuda_kernels():
     return step_1d, step_2d
 
 
-def _run_cuda_1d(u, h, dt, param, scheme, out=None):
-    step_1d, _ = _cuda_kernels()
+def _launch(kernel, blocks, threads, u, out, *args):
+    """Run stencil ``kernel`` on ``u``: a device u (CuPy, numba) is viewed and its result
+    stays on the device (``out``, or a new array of u's kind); a host u is copied in and the
+    result copied out (into ``out`` when given), once each."""
+    if is_device_array(u):
+        if out is None:
+            out = empty_like_device(u)
+        kernel[blocks, threads](as_numba(u), as_numba(out), *args)
+        return out
     d_u = cuda.to_device(np.ascontiguousarray(u))
     d_out = cuda.device_array_like(d_u)
-    threads = 128
-    step_1d[(u.size + threads - 1) // threads, threads](d_u, d_out, 1.0 / h, float(dt),
-                                                        float(param), scheme)
+    kernel[blocks, threads](d_u, d_out, *args)
     return _store(d_out.copy_to_host(), out)
+
+
+def _run_cuda_1d(u, h, dt, param, scheme, out=None):
+    step_1d, _ = _cuda_kernels()
+    threads = 128
+    return _launch(step_1d, (u.size + threads - 1) // threads, threads, u, out,
+                   1.0 / h, float(dt), float(param), scheme)
 
 
 def _run_cuda_2d(u, h0, h1, dt, param0, param1, scheme, out=None):
     _, step_2d = _cuda_kernels()
-    d_u = cuda.to_device(np.ascontiguousarray(u))
-    d_out = cuda.device_array_like(d_u)
-    threads = (16, 16)
-    blocks = tuple((s + t - 1) // t for s, t in zip(u.shape, threads))
-    step_2d[blocks, threads](d_u, d_out, 1.0 / h0, 1.0 / h1, float(dt), float(param0),
-                             float(param1), scheme)
-    return _store(d_out.copy_to_host(), out)
+    # threads.x along the last (contiguous) axis: a warp reads 32 consecutive doubles
+    threads = (32, 8)
+    blocks = tuple((s + t - 1) // t for s, t in zip(u.shape[::-1], threads))
+    return _launch(step_2d, blocks, threads, u, out, 1.0 / h0, 1.0 / h1, float(dt),
+                   float(param0), float(param1), scheme)
+
+
+@functools.lru_cache(maxsize=None)
+def _cuda_sweeps():
+    """The elementwise sweeps of the device time loop (flat views of contiguous arrays)."""
+    @cuda.jit
+    def average(out, u):
+        # Heun's last stage, out ← ½(out + u): the host loop's `out += u; out *= 0.5`
+        i = cuda.grid(1)
+        if i < out.size:
+            out[i] = (out[i] + u[i]) * 0.5
+
+    @cuda.jit
+    def count_nonfinite(u, bad):
+        i = cuda.grid(1)
+        if i < u.size and not math.isfinite(u[i]):
+            cuda.atomic.add(bad, 0, 1)
+
+    return average, count_nonfinite
+
+
+def _flat(a):
+    return as_numba(a).reshape(a.size)
+
+
+def _blocks(n, threads=256):
+    return max(1, (n + threads - 1) // threads), threads
+
+
+def device_average(out, u):
+    """out ← ½(out + u) on the device (Heun's last stage); returns ``out``."""
+    average, _ = _cuda_sweeps()
+    average[_blocks(out.size)](_flat(out), _flat(u))
+    return out
+
+
+def device_all_finite(u) -> bool:
+    """Whether every entry of device array ``u`` is finite (one count read back: a sync)."""
+    _, count = _cuda_sweeps()
+    bad = cuda.to_device(np.zeros(1, np.int64))
+    count[_blocks(u.size)](_flat(u), bad)
+    return int(bad.copy_to_host()[0]) == 0
+
+
+def device_copy(u):
+    """A new device array of u's kind holding u's values (a device-to-device copy)."""
+    new = empty_like_device(u)
+    as_numba(new).copy_to_device(as_numba(u))
+    return new
 
 
 def viscous_step_1d_cuda(u, dx, dt, eps, out=None):

@@ -17,6 +17,14 @@ def as_grid_function(f, x, *, f_name="f", x_name="x"):
     ``axes`` is a tuple of 1-D arrays (one per dimension), ``spacings`` the tuple of
     their uniform spacings.
     """
+    axes, spacings = grid_axes(x, x_name)
+    f = as_float_array(f, f_name, ndim=len(axes), dtype=np.float64)
+    check_grid_shape(f, axes, f_name, x_name)
+    return f, axes, spacings
+
+
+def grid_axes(x, x_name="x"):
+    """``(axes, spacings)`` of grid ``x``: one uniform axis, or a tuple of two (host arrays)."""
     if isinstance(x, (tuple, list)) and len(x) > 0 and np.ndim(x[0]) == 1:
         if len(x) != 2:
             raise ValueError(f"{x_name} must be one axis (1-D) or a tuple of two axes (2-D), "
@@ -27,12 +35,97 @@ def as_grid_function(f, x, *, f_name="f", x_name="x"):
     else:
         axes = (as_float_array(x, x_name, ndim=1, dtype=np.float64),)
         spacings = (check_uniform_grid(axes[0], x_name),)
-    f = as_float_array(f, f_name, ndim=len(axes), dtype=np.float64)
+    return axes, spacings
+
+
+def check_grid_shape(f, axes, f_name, x_name):
     shape = tuple(a.size for a in axes)
-    if f.shape != shape:
+    if tuple(f.shape) != shape:
         raise ValueError(f"{f_name} must have shape {shape} to match the grid {x_name}, "
-                         f"got {f.shape}")
-    return f, axes, spacings
+                         f"got {tuple(f.shape)}")
+
+
+def grid_function(f, x, backend, *, f_name="f", x_name="x"):
+    """``(f, axes, spacings, ops)``: :func:`as_grid_function`, on the device for
+    ``backend="cuda"``.
+
+    A host ``f`` with another backend stays on the host (``ops`` is
+    :data:`pdeopt.hj._stepping.HOST`). With ``backend="cuda"`` the grid function is on the
+    device: a host ``f`` is checked on the host and moved once (to CuPy when it is
+    installed, else to a numba device array); a CuPy ``f`` is used as it is (float32
+    converted to float64 there); another device array (numba, ``__cuda_array_interface__``)
+    is viewed as CuPy when CuPy is installed, else used by the numba.cuda sweeps (it must
+    then be float64). A device ``f`` is checked on the device (shape, dtype, NaN/inf: one
+    value read back). The axes are host arrays either way: only their spacings are used.
+    """
+    from .._xp import check_device_array, is_device_array
+    if not is_device_array(f):
+        f, axes, spacings = as_grid_function(f, x, f_name=f_name, x_name=x_name)
+        if backend != "cuda":
+            from ._stepping import HOST
+            return f, axes, spacings, HOST
+        return _moved(f, axes, spacings)
+    f = check_device_array(f, f_name, backend)  # TypeError unless backend="cuda"
+    axes, spacings = grid_axes(x, x_name)
+    check_grid_shape(f, axes, f_name, x_name)
+    f, ops = _adopted(f, f_name)
+    if not ops.all_finite(f):
+        raise ValueError(f"{f_name} contains NaN or inf values")
+    return f, axes, spacings, ops
+
+
+def cupy_module():
+    """CuPy, or None where it is not installed."""
+    try:
+        import cupy
+    except ImportError:
+        return None
+    return cupy
+
+
+def _device_ops(cupy):
+    """:class:`ArrayOps` on the device: CuPy's (Heun's average a numba.cuda sweep when
+    numba.cuda runs), or numba.cuda sweeps alone."""
+    from ..kernels import cuda_available
+    from ._stepping import ArrayOps, xp_ops
+    if cupy is not None:
+        if not cuda_available()[0]:
+            return xp_ops(cupy, "cupy")
+        from ..kernels.hj_stencils import device_average
+        return xp_ops(cupy, "cupy", average=device_average)
+    from ..kernels._device import device_array_like
+    from ..kernels.hj_stencils import device_all_finite, device_average, device_copy
+    return ArrayOps("numba", device_copy, device_array_like, device_all_finite,
+                    device_average)
+
+
+def _moved(f, axes, spacings):
+    """A checked host ``f`` moved once to the device, with its ``axes, spacings, ops``."""
+    cupy = cupy_module()
+    if cupy is not None:
+        return cupy.asarray(f), axes, spacings, _device_ops(cupy)
+    from ..kernels import BackendUnavailableError, cuda_available
+    ok, why = cuda_available()
+    if not ok:
+        raise BackendUnavailableError(f"backend='cuda' needs a GPU with CuPy (pip install "
+                                      f"pdeopt[gpu] on a GPU machine) or numba.cuda: {why}")
+    from ..kernels._device import to_device
+    return to_device(f), axes, spacings, _device_ops(None)
+
+
+def _adopted(f, f_name):
+    """A device ``f`` as the solver's float64 device array, with its :class:`ArrayOps`."""
+    from .._xp import is_cupy_array, namespace
+    cupy = namespace(f) if is_cupy_array(f) else cupy_module()
+    if cupy is not None:
+        f = cupy.asarray(f)  # a view of a numba (or any interface) array, no copy
+        return f.astype(cupy.float64, copy=False), _device_ops(cupy)
+    if np.dtype(f.dtype) != np.float64:
+        raise TypeError(f"{f_name} on the device must be float64 without CuPy (install "
+                        f"pdeopt[gpu] to convert it there), got {np.dtype(f.dtype)}")
+    from ..kernels._device import as_numba
+    return as_numba(f), _device_ops(None)
+
 
 
 def check_cfl(cfl) -> float:

@@ -1,12 +1,22 @@
-"""Explicit time marching shared by the HJ and Burgers solvers (sub-stepping or refusal)."""
+"""Explicit time marching shared by the HJ and Burgers solvers (sub-stepping or refusal).
+
+The loop is written once over a few array operations (:class:`ArrayOps`): NumPy's on the
+host, CuPy's for a CuPy grid function, numba.cuda sweeps for a numba device array. On the
+device no value comes back inside the loop but the NaN/inf check every 64 steps (one
+integer or boolean: a sync); the time step is fixed before the loop from the initial
+data, whose Lipschitz constant bounds the solution's at every time (the max-slope
+reductions run once, on the device for a device grid function).
+"""
 from __future__ import annotations
 
 import math
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from .._checks import check_integer, check_positive
 from .._result import Recorder
+from .._xp import is_cupy_array, is_device_array, namespace, to_namespace
 from ..kernels import select
 
 #: Default most time steps a solver may take (``max_iter``): about a minute of a large grid.
@@ -18,10 +28,42 @@ def stencil(name, dim, backend):
     return select(f"hj.{name}_{dim}d", backend)
 
 
+class ArrayOps(NamedTuple):
+    """What the time loop does to whole arrays besides the stencil, for one kind of array."""
+
+    where: str                             # "host", "cupy" or "numba"
+    copy: Callable                         # a new array holding a's values
+    empty_like: Callable
+    all_finite: Callable                   # -> bool (on the device: one value read back)
+    average: Callable                      # average(out, u): out ← ½(out + u), returns out
+
+
+def _average_xp(out, u):
+    out += u
+    out *= 0.5
+    return out
+
+
+def xp_ops(xp, where="host", average=_average_xp):
+    """:class:`ArrayOps` of array namespace ``xp`` (NumPy, or CuPy on the device)."""
+    return ArrayOps(where, lambda a: a.copy(), xp.empty_like,
+                    lambda a: bool(xp.all(xp.isfinite(a))), average)
+
+
+HOST = xp_ops(np)
+
+
 def max_slopes(u, spacings, name="f"):
-    """max |one-sided difference| / h of ``u`` along each axis, refused when it overflows."""
+    """max |one-sided difference| / h of ``u`` along each axis, refused when it overflows.
+
+    On a CuPy ``u`` the reductions run on the device (one value read back per axis); a
+    numba device array has no array operations: they run on one host copy of it.
+    """
+    if is_device_array(u) and not is_cupy_array(u):
+        u = to_namespace(u, np)
+    xp = namespace(u)
     with np.errstate(over="ignore", invalid="ignore"):
-        slopes = [float(np.max(np.abs(np.diff(u, axis=a)))) / h if u.shape[a] > 1 else 0.0
+        slopes = [float(xp.max(xp.abs(xp.diff(u, axis=a)))) / h if u.shape[a] > 1 else 0.0
                   for a, h in enumerate(spacings)]
     if not all(np.isfinite(slopes)):
         raise ValueError(f"{name} varies too fast for an explicit scheme: its slope "
@@ -30,7 +72,7 @@ def max_slopes(u, spacings, name="f"):
 
 
 def march(u, t, dt_stable, step, *, dt=None, max_iter=MAX_STEPS, callback=None,
-          method="solver", what="solver", rate=None, **parameters):
+          method="solver", what="solver", rate=None, ops=HOST, **parameters):
     """Advance ``u`` to time ``t`` by ``u ← step(u, dt, out)``; return a :class:`Result`.
 
     ``step`` may write the new values into ``out`` (a spare buffer of u's shape
@@ -44,7 +86,8 @@ def march(u, t, dt_stable, step, *, dt=None, max_iter=MAX_STEPS, callback=None,
     than ``max_iter`` steps are refused before the first one. ``rate`` turns a step
     into its CFL number (``cfl = dt·rate``); the history holds ``time``, ``dt`` and
     ``cfl`` per step. A non-finite value (looked for every 64 steps and after the
-    last) raises :class:`pdeopt.DivergenceError` naming the step.
+    last) raises :class:`pdeopt.DivergenceError` naming the step. ``ops`` are the array
+    operations of u's kind (:data:`HOST` for NumPy).
     """
     max_iter = check_integer(max_iter, "max_iter", minimum=1)
     if dt is not None:
@@ -71,11 +114,11 @@ def march(u, t, dt_stable, step, *, dt=None, max_iter=MAX_STEPS, callback=None,
     cfl_step = h * rate if rate is not None else math.nan
     rec = Recorder(method, max_iter=max_iter, callback=callback, t=t, dt=h, n_steps=n,
                    **parameters)
-    u, spare = u.copy(), np.empty_like(u)
+    u, spare = ops.copy(u), ops.empty_like(u)
     with rec.running():
         for k in range(n):
             new = step(u, h, spare)
-            if (k % 64 == 63 or k == n - 1) and not np.all(np.isfinite(new)):
+            if (k % 64 == 63 or k == n - 1) and not ops.all_finite(new):
                 raise rec.diverged(k + 1, f"the solution (after step {k + 1} of {n}; checked "
                                    "every 64 steps)", dt=h)
             if new is spare:

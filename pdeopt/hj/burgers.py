@@ -9,7 +9,10 @@ from .._checks import (as_float_array, check_callable, check_finite, check_integ
                        check_nonnegative)
 from .._errors import ConvergenceWarning, DivergenceError
 from .._result import Iterate
-from ._grid import as_grid_function
+from .._xp import check_device_array, is_cupy_array, is_device_array, like, namespace, \
+    to_namespace
+from ._grid import (as_grid_function, check_grid_shape, cupy_module, grid_axes,
+                    grid_function)
 from ._stepping import MAX_STEPS
 from .schemes import hj_march
 
@@ -48,7 +51,9 @@ def solve_burgers(w0, x, t, *, scheme="godunov", dt=None, cfl=0.5, max_iter=MAX_
         Final time, t ≥ 0.
     scheme : {"godunov", "lax-friedrichs", "eno2"}
     dt, cfl, max_iter, backend
-        As in :func:`solve_hj`.
+        As in :func:`solve_hj`: with ``backend="cuda"`` ``w0`` may be a device array, the
+        primitive's running sum and the final differences are taken on the device (CuPy;
+        without CuPy a numba ``w0`` is summed on one host copy) and ``x`` is of w0's kind.
     callback : callable, optional
         As in :func:`solve_hj`, with ``it.x`` the cell averages w after the step.
 
@@ -76,24 +81,47 @@ def solve_burgers(w0, x, t, *, scheme="godunov", dt=None, cfl=0.5, max_iter=MAX_
     >>> float(x[np.argmin(np.abs(res.x - 0.5))]), res.nit
     (0.5, 200)
     """
-    w0, axes, (h, *_) = as_grid_function(w0, x, f_name="w0")
+    given = w0
+    if is_device_array(w0):
+        w0 = check_device_array(w0, "w0", backend)
+        if not is_cupy_array(w0):
+            # a numba device array: viewed by CuPy, or without CuPy its running sum below is
+            # taken on one host copy (the time loop still runs on the device)
+            cupy = cupy_module()
+            w0 = cupy.asarray(w0) if cupy is not None else to_namespace(w0, np)
+    if is_cupy_array(w0):
+        axes, (h, *_) = grid_axes(x)
+        check_grid_shape(w0, axes, "w0", "x")
+        w0 = w0.astype(namespace(w0).float64, copy=False)
+    else:
+        w0, axes, (h, *_) = as_grid_function(w0, x, f_name="w0")
     if len(axes) != 1:
         raise ValueError("x must be one axis: Burgers' equation is solved in 1-D")
     xc = axes[0]
     t = check_nonnegative(t, "t")
     edges = xc[0] - 0.5 * h + h * np.arange(xc.size + 1)
+    xp = namespace(w0)
     with np.errstate(over="ignore", invalid="ignore"):
-        u0 = np.concatenate([[0.0], h * np.cumsum(w0)])
-    check_finite(u0, "the primitive h·cumsum(w0)")
+        u0 = xp.concatenate([xp.zeros(1), h * xp.cumsum(w0)])
+    if xp is np or not bool(xp.all(xp.isfinite(u0))):  # a device u0: one value read back
+        check_finite(to_namespace(u0, np), "the primitive h·cumsum(w0)")
+    u0, _, _, ops = grid_function(u0, edges, backend, f_name="w0")  # moved once for "cuda"
+
+    def averages(u):
+        # w = u_x by cell: on the device for CuPy (a numba array has no array operations)
+        if is_device_array(u) and not is_cupy_array(u):
+            u = to_namespace(u, np)
+        return namespace(u).diff(u) / h
     if callback is not None:
         check_callable(callback, "callback")
         user = callback
 
         def callback(it):
-            return user(Iterate(it.nit, np.diff(it.x) / h, it.values))
+            return user(Iterate(it.nit, averages(it.x), it.values))
     res = hj_march(u0, (edges,), (h,), t, scheme=scheme, dt=dt, cfl=cfl, max_iter=max_iter,
-                   callback=callback, backend=backend, method="solve_burgers", f_name="w0")
-    res.x = np.diff(res.x) / h
+                   callback=callback, backend=backend, method="solve_burgers", f_name="w0",
+                   ops=ops)
+    res.x = like(averages(res.x), given)
     return res
 
 

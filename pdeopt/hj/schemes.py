@@ -1,12 +1,11 @@
 """Monotone and ENO schemes for the inviscid HJ equation u_t + ½|∇u|² = 0."""
 from __future__ import annotations
 
-import numpy as np
-
 from .._checks import check_nonnegative, check_option
+from .._xp import like
 from ..kernels import BACKENDS
-from ._grid import as_grid_function, check_cfl
-from ._stepping import MAX_STEPS, march, max_slopes, stencil
+from ._grid import check_cfl, grid_function
+from ._stepping import HOST, MAX_STEPS, march, max_slopes, stencil
 
 __all__ = ["solve_hj", "SCHEMES"]
 
@@ -56,13 +55,24 @@ def solve_hj(f, x, t, *, scheme="godunov", dt=None, cfl=0.5, max_iter=MAX_STEPS,
     callback : callable, optional
         ``callback(it)`` after each step with a :class:`pdeopt.Iterate` (``it.x`` is
         the solution buffer at time ``it.values["time"]``, reused by the next step:
-        copy it to keep it); returning True stops the run (``status=4``).
+        copy it to keep it; on the device with ``backend="cuda"``); returning True stops
+        the run (``status=4``).
     backend : {"auto", "numpy", "numba", "cuda"}
+        ``"cuda"``: the whole time loop on the GPU. ``f`` may then be a device array
+        (CuPy, a numba device array, any ``__cuda_array_interface__`` object; it is
+        solved in float64) and ``x`` is of its kind; a host ``f`` is moved to the device
+        once and u(·, t) back once. The stencils are numba.cuda kernels; the max-slope
+        reductions that fix the step run once on the device before the loop, and inside
+        it only the NaN/inf check every 64 steps reads a value back. Needs CuPy
+        (``pip install pdeopt[gpu]``) or at least numba.cuda (a host ``f`` then moves as
+        a numba device array; a numba ``f`` without CuPy is checked for its step from one
+        host copy). Where numba.cuda cannot compile, CuPy runs the NumPy twins.
 
     Returns
     -------
     pdeopt.Result
-        ``x`` is u(·, t), shape ``f.shape``; ``nit`` the number of time steps;
+        ``x`` is u(·, t), shape ``f.shape``, an array of f's kind; ``nit`` the number of
+        time steps;
         ``history`` holds per step ``time``, ``dt`` and ``cfl`` (the CFL number
         dt·Σ_d P_d/h_d); ``info`` the scheme, ``t``, ``dt``, ``cfl`` and ``backend``.
 
@@ -85,15 +95,20 @@ def solve_hj(f, x, t, *, scheme="godunov", dt=None, cfl=0.5, max_iter=MAX_STEPS,
     >>> bool(np.max(np.abs(res.x - x**2 / 4)[50:151]) < 0.01), res.nit, res.success
     (True, 199, True)
     """
-    f, axes, spacings = as_grid_function(f, x)
+    check_option(backend, "backend", BACKENDS)
+    given = f
+    f, axes, spacings, ops = grid_function(f, x, backend)
     t = check_nonnegative(t, "t")
-    return hj_march(f, axes, spacings, t, scheme=scheme, dt=dt, cfl=cfl, max_iter=max_iter,
-                    callback=callback, backend=backend, method="solve_hj")
+    res = hj_march(f, axes, spacings, t, scheme=scheme, dt=dt, cfl=cfl, max_iter=max_iter,
+                   callback=callback, backend=backend, method="solve_hj", ops=ops)
+    res.x = like(res.x, given)
+    return res
 
 
 def hj_march(f, axes, spacings, t, *, scheme, dt, cfl, max_iter, callback, backend, method,
-             f_name="f"):
-    """:func:`solve_hj` on a checked grid function (shared with :func:`solve_burgers`)."""
+             f_name="f", ops=HOST):
+    """:func:`solve_hj` on a checked grid function (shared with :func:`solve_burgers`);
+    ``ops`` are the array operations of f's kind (on the device for ``backend="cuda"``)."""
     check_option(scheme, "scheme", SCHEMES)
     check_option(backend, "backend", BACKENDS)
     cfl = check_cfl(cfl)
@@ -101,28 +116,44 @@ def hj_march(f, axes, spacings, t, *, scheme, dt, cfl, max_iter, callback, backe
     slopes = max_slopes(f, spacings, f_name)
     rate = sum(p / h for p, h in zip(slopes, spacings))
     dt_stable = cfl / rate if rate > 0 else float("inf")
+    kernels = kernel_backend(backend, ops)
     if scheme == "lax-friedrichs":
-        kernel = stencil("lax_friedrichs_step", dim, backend)
+        kernel = stencil("lax_friedrichs_step", dim, kernels)
         # α ≥ max|H'(p)| = max|p|, at least a little above 0 to keep the scheme monotone
         alphas = [max(p, 1e-12) for p in slopes]
 
         def step(u, k, out):
             return kernel(u, *spacings, k, *alphas, out=out)
     else:
-        kernel = stencil("godunov_step", dim, backend)
+        kernel = stencil("godunov_step", dim, kernels)
         if scheme == "godunov":
             def step(u, k, out):
                 return kernel(u, *spacings, k, 1, out=out)
         else:
-            stage = np.empty_like(f)
+            stage = ops.empty_like(f)
 
             def step(u, k, out):
                 # Heun / TVD-RK2: u_new = ½(u + E(E(u)))
                 kernel(u, *spacings, k, 2, out=stage)
                 kernel(stage, *spacings, k, 2, out=out)
-                out += u
-                out *= 0.5
-                return out
+                return ops.average(out, u)
     return march(f, t, dt_stable, step, dt=dt, max_iter=max_iter, callback=callback,
                  method=method, what=f"{scheme} scheme", rate=rate, scheme=scheme, cfl=cfl,
-                 backend=backend)
+                 backend=backend, ops=ops, **device_info(ops, kernels))
+
+
+def kernel_backend(backend, ops):
+    """The stencils' backend: the one asked for on the host; on the device numba.cuda's
+    kernels, or where numba.cuda cannot run (CuPy without it) the NumPy twins in CuPy."""
+    if ops.where == "host":
+        return backend
+    from ..kernels import cuda_available
+    return "cuda" if ops.where == "numba" or cuda_available()[0] else "numpy"
+
+
+def device_info(ops, kernels):
+    """What a device run reports in ``info``: where the arrays live, what ran the stencils."""
+    if ops.where == "host":
+        return {}
+    return {"device": ops.where,
+            "stencils": "numba.cuda" if kernels == "cuda" else "NumPy twins on CuPy"}

@@ -6,9 +6,11 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from .._checks import check_nonnegative, check_option, check_positive
+from .._xp import is_device_array, like
 from ..kernels import BACKENDS
-from ._grid import as_grid_function, check_cfl
+from ._grid import check_cfl, grid_function
 from ._stepping import MAX_STEPS, march, max_slopes, stencil
+from .schemes import device_info, kernel_backend
 
 __all__ = ["solve_viscous_hj"]
 
@@ -62,7 +64,9 @@ def solve_viscous_hj(f, x, t, viscosity=1.0, *, method="explicit", dt=None, cfl=
     callback : callable, optional
         As in :func:`solve_hj`.
     backend : {"auto", "numpy", "numba", "cuda"}
-        Kernel backend of the explicit steps.
+        Kernel backend of the explicit steps. ``"cuda"`` (``method="explicit"`` only: the
+        Crank–Nicolson LU runs on the host) solves on the GPU, with ``f`` a host or
+        device array and ``x`` of f's kind, as in :func:`solve_hj`.
 
     Returns
     -------
@@ -75,7 +79,8 @@ def solve_viscous_hj(f, x, t, viscosity=1.0, *, method="explicit", dt=None, cfl=
     ------
     ValueError
         t < 0, ε ≤ 0, cfl outside (0, 1], an unstable ``dt``, more than ``max_iter``
-        steps, a bad grid, NaN/inf in f.
+        steps, a bad grid, NaN/inf in f, ``method="crank-nicolson"`` with
+        ``backend="cuda"``.
 
     References
     ----------
@@ -92,18 +97,23 @@ def solve_viscous_hj(f, x, t, viscosity=1.0, *, method="explicit", dt=None, cfl=
     >>> bool(np.max(np.abs(res.x - local_entropy(f, x, 0.5))[20:61]) < 0.02), res.nit
     (True, 100)
     """
-    f, axes, spacings = as_grid_function(f, x)
-    t = check_nonnegative(t, "t")
-    eps = check_positive(viscosity, "viscosity")
     check_option(method, "method", METHODS)
     check_option(backend, "backend", BACKENDS)
+    if method == "crank-nicolson" and (backend == "cuda" or is_device_array(f)):
+        raise ValueError("method='crank-nicolson' runs on the host (SciPy's sparse LU): "
+                         "use method='explicit' with backend='cuda' or a device array f")
+    given = f
+    f, axes, spacings, ops = grid_function(f, x, backend)
+    t = check_nonnegative(t, "t")
+    eps = check_positive(viscosity, "viscosity")
     cfl = check_cfl(cfl)
     dim = len(axes)
     slopes = max_slopes(f, spacings)
     common = dict(dt=dt, max_iter=max_iter, callback=callback, method="solve_viscous_hj",
                   viscosity=eps, scheme=method, cfl=cfl, backend=backend)
     if method == "explicit":
-        kernel = stencil("viscous_step", dim, backend)
+        kernels = kernel_backend(backend, ops)
+        kernel = stencil("viscous_step", dim, kernels)
         # in float64 with overflow to inf (then a zero stable step, refused by march)
         with np.errstate(over="ignore", divide="ignore"):
             diffusion = 1.0 / np.sum(eps / np.square(spacings))
@@ -111,8 +121,11 @@ def solve_viscous_hj(f, x, t, viscosity=1.0, *, method="explicit", dt=None, cfl=
             advection = eps / square if square > 0 else np.inf
             bound = float(min(diffusion, advection))
         rate = 1 / bound if bound > 0 else np.inf
-        return march(f, t, cfl * bound, lambda u, k, out: kernel(u, *spacings, k, eps, out=out),
-                     what="explicit viscous HJ step", rate=rate, **common)
+        res = march(f, t, cfl * bound, lambda u, k, out: kernel(u, *spacings, k, eps, out=out),
+                    what="explicit viscous HJ step", rate=rate, ops=ops,
+                    **device_info(ops, kernels), **common)
+        res.x = like(res.x, given)
+        return res
     godunov = stencil("godunov_step", dim, backend)
     rate = sum(p / h for p, h in zip(slopes, spacings))
     dt_stable = cfl / rate if rate > 0 else t if t > 0 else np.inf
