@@ -417,39 +417,84 @@ def _spmm_rows_serial(indptr, indices, data, x, y):
 
 
 def _spmm_cuda(indptr, indices, data, x, out=None):
+    # host arrays in, host float64 product out (the CSR and X copied in per call); the
+    # solvers keep their arrays on the device and call ``csr_rows_cuda`` instead
     y = _spmm_out(indptr, x, out)
-    kernel = _cuda_spmm_kernel()
-    n_rows, m = indptr.size - 1, x.shape[1]
-    d_y = cuda.device_array((n_rows, m), np.float64)
-    threads = (16, 8)
-    blocks = ((n_rows + threads[0] - 1) // threads[0], (m + threads[1] - 1) // threads[1])
-    kernel[blocks, threads](cuda.to_device(np.ascontiguousarray(indptr)),
-                            cuda.to_device(np.ascontiguousarray(indices)),
-                            cuda.to_device(np.ascontiguousarray(data, dtype=np.float64)),
-                            cuda.to_device(np.ascontiguousarray(x, dtype=np.float64)), d_y)
+    d_y = cuda.device_array(y.shape, np.float64)
+    d_data = cuda.to_device(np.ascontiguousarray(data, dtype=np.float64))
+    csr_rows_cuda(cuda.to_device(np.ascontiguousarray(indptr)),
+                  cuda.to_device(np.ascontiguousarray(indices)), d_data, None,
+                  cuda.to_device(np.ascontiguousarray(x, dtype=np.float64)), d_y)
     d_y.copy_to_host(y)
     return y
 
 
-def _spmm_cuda_body(indptr, indices, data, x, y):
-    # thread (i, c) computes y[i, c]; `cuda` is the module global, which the
-    # simulator (NUMBA_ENABLE_CUDASIM=1) swaps for its own
-    i, c = cuda.grid(2)
-    if i < y.shape[0] and c < y.shape[1]:
+#: Threads of a warp: one warp reads one CSR row.
+WARP = 32
+#: Rows (warps) per thread block of the CUDA row products.
+ROWS_PER_BLOCK = 4
+
+
+def _csr_rows_warp_body(indptr, indices, data, diag, x, y, laplacian):
+    # One warp per row i: lane l takes column c = c0 + l % w of a chunk of w ≤ 32 columns
+    # and every s-th nonzero from l // w on (s = 32 // w slots), so the row's indices and
+    # weights are read once and each gathered row of x is read by adjacent lanes
+    # (coalesced). The slots' partial sums meet in shared memory. y = A x, or with
+    # ``laplacian`` y = diag ∘ x − A x (the CG's product, one sweep).
+    # ``cuda`` is the module global, which the simulator (NUMBA_ENABLE_CUDASIM=1) swaps.
+    partial = cuda.shared.array((ROWS_PER_BLOCK, WARP), np.float64)
+    lane = cuda.threadIdx.x % WARP
+    warp = cuda.threadIdx.x // WARP
+    i = cuda.blockIdx.x * ROWS_PER_BLOCK + warp
+    n, m = y.shape
+    for c0 in range(0, m, WARP):  # every thread runs every chunk: syncthreads is safe
+        width = min(WARP, m - c0)
+        slots = WARP // width
+        slot = lane // width
+        c = c0 + lane % width
         acc = 0.0
-        for p in range(indptr[i], indptr[i + 1]):
-            acc += data[p] * x[indices[p], c]
-        y[i, c] = acc
+        if i < n and slot < slots:
+            for q in range(indptr[i] + slot, indptr[i + 1], slots):
+                acc += data[q] * x[indices[q], c]
+        partial[warp, lane] = acc
+        cuda.syncthreads()
+        if i < n and lane < width:
+            total = 0.0
+            for s in range(slots):
+                total += partial[warp, s * width + lane]
+            if laplacian:
+                y[i, c] = diag[i] * x[i, c] - total
+            else:
+                y[i, c] = total
+        cuda.syncthreads()
 
 
 _CUDA_CACHE = {}
 
 
-def _cuda_spmm_kernel():
+def _cuda_rows_kernel():
     # compiled on first use: importing this module must not need a GPU
-    if "spmm" not in _CUDA_CACHE:
-        _CUDA_CACHE["spmm"] = cuda.jit(_spmm_cuda_body)
-    return _CUDA_CACHE["spmm"]
+    if "rows" not in _CUDA_CACHE:
+        _CUDA_CACHE["rows"] = cuda.jit(_csr_rows_warp_body)
+    return _CUDA_CACHE["rows"]
+
+
+def csr_rows_cuda(indptr, indices, data, diag, x, y):
+    """On the device: y = A x, or y = diag ∘ x − A x when ``diag`` is given (one sweep).
+
+    A is the CSR triple; all arrays are device arrays (numba's, CuPy's or any
+    ``__cuda_array_interface__`` object, viewed without a copy), x and y C-contiguous
+    float64 of shapes (n_cols, m) and (n_rows, m). One warp reads each row once.
+    """
+    from ._device import as_numba
+    args = [as_numba(a) for a in (indptr, indices, data, x, y)]
+    laplacian = diag is not None
+    d = as_numba(diag) if laplacian else args[2]  # not read without a diagonal
+    n = y.shape[0]
+    blocks = max(1, (n + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK)
+    _cuda_rows_kernel()[blocks, ROWS_PER_BLOCK * WARP](*args[:3], d, args[3], args[4],
+                                                       laplacian)
+    return y
 
 
 # -- block Jacobi-preconditioned CG ---------------------------------------------------------------
@@ -461,35 +506,119 @@ def _pcg_numpy(indptr, indices, data, diag, b, x0, tol, maxiter):
     relative residual |b − A x|/|b| over the columns after iteration k (entry
     0: the start). A column stops updating once its residual is ≤ ``tol``.
     """
-    def apply(p):
-        return diag[:, None] * p - _spmm_numpy(indptr, indices, data, p)
+    def apply(p, out):
+        out[...] = diag[:, None] * p - _spmm_numpy(indptr, indices, data, p)
+        return out
 
+    return pcg_block(apply, diag, b, x0, tol, maxiter)
+
+
+def pcg_block(apply, diag, b, x0, tol, maxiter):
+    """Block Jacobi-PCG, written once for NumPy and CuPy arrays (``xp = namespace(b)``).
+
+    One CG per column of ``b`` for A x = b with A = diag(d) − W SPD, preconditioner
+    diag(d)⁻¹: α = (r·z)/(p·Ap), x ← x + αp, r ← r − αAp, z = r/d, β = (r·z)_new/(r·z),
+    p ← z + βp (Hestenes–Stiefel 1952; Saad, *Iterative Methods*, alg. 9.1). A column
+    stops (α = β = 0) once |r|/|b| ≤ ``tol``. ``apply(p, out)`` writes A p into ``out``.
+
+    On the device every array stays there: the iterates are updated in place (the
+    buffers keep their addresses), the residual history is kept on the device, and the
+    one sync per iteration is the stopping test. Returns ``x, iterations, residual``
+    (``residual`` of b's namespace, ``iterations + 1`` entries).
+    """
+    from pdeopt._xp import namespace
+    xp = namespace(b)
+    d = diag[:, None]
     x = x0.copy()
-    r = b - apply(x)
-    bnorm = np.sqrt(np.sum(b * b, axis=0))
+    q = xp.empty_like(b)
+    r = b - apply(x, q)
+    bnorm = xp.sqrt(xp.sum(b * b, axis=0))
     bnorm[bnorm == 0] = 1.0
-    z = r / diag[:, None]
+    z = r / d
     p = z.copy()
-    rz = np.sum(r * z, axis=0)
-    history = [np.max(np.sqrt(np.sum(r * r, axis=0)) / bnorm)]
-    active = np.sqrt(np.sum(r * r, axis=0)) / bnorm > tol
+    rz = xp.sum(r * z, axis=0)
+    rel = xp.sqrt(xp.sum(r * r, axis=0)) / bnorm
+    history = [xp.max(rel)]
+    active = rel > tol
     it = 0
-    while it < maxiter and active.any():
+    while it < maxiter and bool(active.any()):  # the iteration's one device→host sync
         it += 1
-        q = apply(p)
-        pq = np.sum(p * q, axis=0)
-        alpha = np.where(active, rz / np.where(pq > 0, pq, 1.0), 0.0)
+        apply(p, q)
+        pq = xp.sum(p * q, axis=0)
+        alpha = xp.where(active, rz / xp.where(pq > 0, pq, 1.0), 0.0)
         x += alpha * p
         r -= alpha * q
-        rel = np.sqrt(np.sum(r * r, axis=0)) / bnorm
-        history.append(np.max(rel))
+        rel = xp.sqrt(xp.sum(r * r, axis=0)) / bnorm
+        history.append(xp.max(rel))
         active &= rel > tol
-        z = r / diag[:, None]
-        rz_new = np.sum(r * z, axis=0)
-        beta = np.where(active, rz_new / np.where(rz > 0, rz, 1.0), 0.0)
-        p = z + beta * p
+        xp.divide(r, d, out=z)
+        rz_new = xp.sum(r * z, axis=0)
+        beta = xp.where(active, rz_new / xp.where(rz > 0, rz, 1.0), 0.0)
+        p *= beta
+        p += z  # p = z + βp, in place
         rz = rz_new
-    return x, it, np.asarray(history)
+    return x, it, xp.stack(history)
+
+
+#: The product A p = diag ∘ p − W p of the device CG: ``"kernel"`` (the numba.cuda sweep
+#: of ``csr_rows_cuda``, a warp per row, diagonal fused), ``"cusparse"`` (CuPy's
+#: ``csr_matrix @ p``, then the diagonal term), or ``"auto"``: the kernel where numba.cuda
+#: can map the arrays, else cuSPARSE. ``pdeopt bench gpu-graph`` times both.
+DEVICE_PRODUCT = "auto"
+
+
+def _kernel_can_map(xp) -> bool:
+    """Whether the numba.cuda kernels can run on arrays of namespace ``xp``: a GPU with
+    real CuPy, or the simulator with pdeopt's fake CuPy (host memory on both sides)."""
+    from ._device import simulated
+    from ._registry import cuda_available
+    return cuda_available()[0] and simulated() == bool(getattr(xp, "__fake__", False))
+
+
+def laplacian_operator(indptr, indices, data, diag, product=None):
+    """``apply(p, out)``: out = diag ∘ p − W p for device arrays (CuPy), W the CSR triple.
+
+    ``product`` is one of ``"auto"``, ``"kernel"``, ``"cusparse"`` (default
+    :data:`DEVICE_PRODUCT`). The CSR is viewed (kernel) or wrapped (cuSPARSE) once here,
+    not per product.
+    """
+    from pdeopt._xp import namespace
+    xp = namespace(data)
+    product = DEVICE_PRODUCT if product is None else product
+    if product == "auto":
+        product = "kernel" if _kernel_can_map(xp) else "cusparse"
+    if product == "cusparse":
+        from cupyx.scipy.sparse import csr_matrix
+        W = csr_matrix((data, indices, indptr), shape=(diag.size, diag.size))
+        d = diag[:, None]
+
+        def apply(p, out):
+            xp.multiply(d, p, out=out)
+            out -= W @ p
+            return out
+        return apply
+    if product != "kernel":
+        raise ValueError(f"product must be 'auto', 'kernel' or 'cusparse', got {product!r}")
+    from ._device import as_numba
+    csr = [as_numba(a) for a in (indptr, indices, data, diag)]
+    views = {}  # id → (array, numba view): the CG's buffers keep their addresses
+
+    def view(a):
+        if id(a) not in views:
+            views[id(a)] = (a, as_numba(a))  # the array kept alive: its id stays unique
+        return views[id(a)][1]
+
+    def apply(p, out):
+        csr_rows_cuda(*csr, view(p), view(out))
+        return out
+    return apply
+
+
+def pcg_device(indptr, indices, data, diag, b, x0, tol, maxiter, product=None):
+    """``graph.pcg`` on device arrays (CuPy): :func:`pcg_block` with the device product
+    of :func:`laplacian_operator`; everything stays on the device."""
+    apply = laplacian_operator(indptr, indices, data, diag, product)
+    return pcg_block(apply, diag, b, x0, tol, maxiter)
 
 
 @pnjit

@@ -79,7 +79,9 @@ class WNLLClassifier(ClassifierMixin, BaseEstimator):
     unlabeled ones, scikit-learn's semi-supervised convention), builds the
     k-nearest-neighbour graph with self-tuning Gaussian weights
     (:func:`knn_graph`, :func:`weight_matrix`) and solves the WNLL or GL
-    equations for all classes (:func:`harmonic_extension`).
+    equations for all classes (:func:`harmonic_extension`). With
+    ``backend="cuda"`` that solve runs on the GPU (CuPy); the kNN graph is still
+    built on the CPU, and every attribute and prediction is a NumPy array.
 
     Parameters
     ----------
@@ -95,7 +97,9 @@ class WNLLClassifier(ClassifierMixin, BaseEstimator):
         Relative residual at which CG stops (:func:`harmonic_extension`).
     max_iter : int
         CG iteration budget.
-    backend : {"auto", "numpy", "numba"}
+    backend : {"auto", "numpy", "numba", "cuda"}
+        Where the harmonic extension's CG runs (:func:`harmonic_extension`); the
+        weights are computed on the CPU (``"auto"`` for ``"cuda"``).
     random_state : None, int or numpy.random.Generator
         Randomness of the approximate neighbour search (scikit-learn's name).
 
@@ -145,7 +149,7 @@ class WNLLClassifier(ClassifierMixin, BaseEstimator):
         check_option(self.method, "method", ("wnll", "gl"))
         check_option(self.solver, "solver", ("cg", "direct"))
         check_option(self.knn, "knn", ("auto", "exact", "nndescent"))
-        check_option(self.backend, "backend", ("auto", "numpy", "numba"))
+        check_option(self.backend, "backend", ("auto", "numpy", "numba", "cuda"))
         check_integer(self.n_neighbors, "n_neighbors", minimum=1)
         if self.k_sigma is not None:
             check_integer(self.k_sigma, "k_sigma", minimum=1)
@@ -172,7 +176,8 @@ class WNLLClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("y has no labeled point (all are -1)")
         self.classes_, codes = np.unique(y[labeled], return_inverse=True)
         neighbors, distances = knn_graph(X, k, search=self.knn, rng=rng)
-        W = weight_matrix(neighbors, distances, k_sigma=self.k_sigma, backend=self.backend)
+        W = weight_matrix(neighbors, distances, k_sigma=self.k_sigma,
+                          backend="auto" if self.backend == "cuda" else self.backend)
         self.result_ = harmonic_extension(W, labeled, codes, method=self.method,
                                           n_classes=self.classes_.size, solver=self.solver,
                                           tol=self.tol, max_iter=self.max_iter,

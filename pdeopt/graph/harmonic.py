@@ -1,6 +1,8 @@
 """Harmonic extension of labels on a weighted graph: graph Laplacian (GL) and WNLL."""
 from __future__ import annotations
 
+import sys
+import time
 import warnings
 
 import numpy as np
@@ -10,9 +12,45 @@ from scipy.sparse.csgraph import connected_components, reverse_cuthill_mckee
 from .._checks import (as_float_array, check_budget, check_indices, check_integer,
                        check_option)
 from .._checks import check_labels as _class_labels
+from .._errors import BackendUnavailableError
 from .._result import Recorder
+from .._xp import is_device_array, like, to_namespace
 
 __all__ = ["harmonic_extension", "check_labeled_set"]
+
+
+def _device_sparse(a) -> bool:
+    """Whether ``a`` is a ``cupyx.scipy.sparse`` matrix (imported, if one exists)."""
+    module = sys.modules.get("cupyx.scipy.sparse")
+    return module is not None and bool(module.issparse(a))
+
+
+def _on_device(a) -> bool:
+    """Whether ``a`` lives on a GPU: a device array or a ``cupyx.scipy.sparse`` matrix."""
+    return is_device_array(a) or _device_sparse(a)
+
+
+def _to_host(a):
+    """``a`` on the host (one copy back from the device, if it is there)."""
+    if _device_sparse(a):
+        return a.get()  # cupyx.scipy.sparse → scipy.sparse
+    return to_namespace(a, np) if is_device_array(a) else a
+
+
+def _cupy():
+    """The ``cupy`` module, or :class:`BackendUnavailableError` saying what to install."""
+    try:
+        import cupy
+    except ImportError as exc:
+        raise BackendUnavailableError(
+            f"backend='cuda' solves on the GPU with CuPy, which cannot be imported ({exc}): "
+            f"pip install pdeopt[gpu] on a machine with an NVIDIA GPU") from None
+    try:
+        if cupy.cuda.runtime.getDeviceCount() > 0:
+            return cupy
+    except Exception as exc:  # CuPy installed, but no driver or GPU
+        raise BackendUnavailableError(f"backend='cuda': CuPy finds no GPU ({exc})") from None
+    raise BackendUnavailableError("backend='cuda': CuPy finds no GPU")
 
 
 def _as_weights(W) -> sp.csr_matrix:
@@ -110,17 +148,29 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
         gives a :class:`pdeopt.ConvergenceWarning`, ``success=False``, ``status=2``.
     max_iter : int
         CG iteration budget (≥ 1).
-    backend : {"auto", "numpy", "numba"}
-        Backend of the CG kernel.
+    backend : {"auto", "numpy", "numba", "cuda"}
+        Where the CG runs. ``"numba"`` (``"auto"`` for host input): the compiled CPU
+        kernel; ``"numpy"``: the same PCG loop as the GPU's, on NumPy; ``"cuda"``: that
+        loop on CuPy arrays, the reduced system's CSR moved to the GPU once per solve,
+        its product a numba.cuda sweep (a warp per row) or cuSPARSE
+        (``pdeopt.kernels.graph.DEVICE_PRODUCT``). It needs CuPy (``pip install
+        pdeopt[gpu]``; :class:`pdeopt.BackendUnavailableError` without it). ``"auto"``
+        with device input (CuPy arrays, a ``cupyx.scipy.sparse`` matrix) is ``"cuda"``.
+        The graph's analysis (components, ordering, the reduced system) runs on the CPU
+        in every case, so device input is read back once; the LU solve
+        (``solver="direct"``) runs on the CPU.
 
     Returns
     -------
     pdeopt.Result
         ``x``: scores u, shape (n, C) (rows sum to 1 up to the solver's
-        tolerance: the constant is harmonic);
+        tolerance: the constant is harmonic), on the device when W, labeled_idx or
+        labels was given there (then ``info["labels"]`` too), else a NumPy array;
         ``info["labels"]``: argmax of the scores (the predicted class of every
         point, the given one on S); ``info["unreached"]``: how many points lie in
-        components without a labeled point; ``history["residual"]``: the largest
+        components without a labeled point; ``info["solve_time"]``: seconds of the
+        solve proper (CG or LU, the device transfers included; the rest of
+        ``info["time"]`` is the graph's analysis on the CPU); ``history["residual"]``: the largest
         relative residual over the classes, at the start and after each CG
         iteration (``nit`` + 1 entries; one entry for the direct solve, ``nit = 0``).
 
@@ -147,15 +197,27 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
     >>> res.x[1].tolist(), res.info["labels"].tolist()
     ([0.5, 0.5], [0, 0, 1])
     """
-    from pdeopt.kernels import select
+    from pdeopt.kernels import BACKENDS, select
 
+    check_option(backend, "backend", BACKENDS)
+    template = next((a for a in (W, labeled_idx, labels) if _on_device(a)), None)
+    if template is not None and backend in ("numpy", "numba"):
+        raise TypeError(f"W, labeled_idx or labels is on the device ({type(template).__name__})"
+                        f": pass backend='cuda' (or 'auto') to solve there, or move them to "
+                        f"the host for backend={backend!r}")
+    on_gpu = backend == "cuda" or template is not None
+    if _device_sparse(template):
+        template = template.data  # results of its kind: CuPy arrays
+    W, labeled_idx, labels = _to_host(W), _to_host(labeled_idx), _to_host(labels)
     W = _as_weights(W)
     n = W.shape[0]
     idx, lab, n_classes = check_labeled_set(labeled_idx, labels, n, n_classes)
     check_option(method, "method", ("wnll", "gl"))
     check_option(solver, "solver", ("cg", "direct"))
     max_iter, tol = check_budget(max_iter, tol)
-    pcg = select("graph.pcg", backend)
+    # CuPy is looked for before the graph is analysed: a missing one fails at once
+    cupy = _cupy() if on_gpu and solver == "cg" else None
+    pcg = None if cupy is not None else select("graph.pcg", backend if not on_gpu else "auto")
 
     rec = Recorder("harmonic_extension", max_iter=max_iter, tol=tol, solver=solver,
                    n_classes=n_classes)
@@ -182,6 +244,7 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
     is_labeled[idx] = True
     U = np.flatnonzero(reached & ~is_labeled)
     converged = True  # nothing to solve when every reached point is labeled
+    solve_time = 0.0
     if U.size:
         mu = n / idx.size - 1.0 if method == "wnll" else 0.0
         Ws_U = Ws[U]
@@ -197,6 +260,7 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
                              "solution does not depend on the scale of W)")
         # an interrupted solve leaves these points with the fallback scores
         scores[U] = np.bincount(lab, minlength=n_classes) / lab.size
+        started = time.perf_counter()
         with rec.running():
             if solver == "direct":
                 from scipy.sparse.linalg import splu
@@ -206,13 +270,17 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
                 rec.log(residual=residual)
                 converged = residual <= tol
             else:
-                order, A_ord = _locality_order(A_off)
-                u_ord, iterations, history = pcg(
-                    A_ord.indptr, A_ord.indices, np.ascontiguousarray(A_ord.data, np.float64),
-                    diag[order], np.ascontiguousarray(B[order]), np.zeros_like(B), tol,
-                    max_iter)
-                u = np.empty_like(u_ord)
-                u[order] = u_ord
+                if cupy is None:
+                    order, A_ord = _locality_order(A_off)
+                    u_ord, iterations, history = pcg(
+                        A_ord.indptr, A_ord.indices,
+                        np.ascontiguousarray(A_ord.data, np.float64), diag[order],
+                        np.ascontiguousarray(B[order]), np.zeros_like(B), tol, max_iter)
+                    u = np.empty_like(u_ord)
+                    u[order] = u_ord
+                else:  # the GPU's cache holds the whole block: no renumbering (CPU time)
+                    u, iterations, history = _pcg_on_device(cupy, A_off, diag, B, tol,
+                                                            max_iter)
                 rec.log(residual=float(history[0]))
                 for r in history[1:]:  # the kernel ran the iterations: count them
                     rec.log(residual=float(r))
@@ -220,6 +288,7 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
                 converged = bool(history[-1] <= tol)
             rec.require_finite(u, rec.nit, "the scores")
             scores[U] = u
+        solve_time = time.perf_counter() - started
     predicted = np.argmax(scores, axis=1)
     predicted[idx] = lab
     message = None
@@ -228,8 +297,23 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
                  else f"CG stopped at max_iter={max_iter}")
         message = (f"harmonic_extension: {ended} with relative residual "
                    f"{rec.last('residual'):.2e} > tol={tol:.1e}")
+    if template is not None:  # device in, device out
+        scores, predicted = like(scores, template), like(predicted, template)
     return rec.result(scores, converged=converged and tol > 0, message=message,
-                      labels=predicted, unreached=int(unreached.size), backend=backend)
+                      labels=predicted, unreached=int(unreached.size), backend=backend,
+                      solve_time=solve_time)
+
+
+def _pcg_on_device(cupy, A_off, diag, B, tol, max_iter):
+    """The block PCG on the GPU: the system (CSR of the off-diagonal part, diagonal,
+    right-hand sides) moved there once, the solution and the residual history moved
+    back once; nothing moves inside the iterations."""
+    from pdeopt.kernels.graph import pcg_device
+    system = [cupy.asarray(a) for a in (A_off.indptr, A_off.indices,
+                                        np.ascontiguousarray(A_off.data, np.float64), diag,
+                                        np.ascontiguousarray(B))]
+    u, iterations, history = pcg_device(*system, cupy.zeros_like(system[-1]), tol, max_iter)
+    return to_namespace(u, np), iterations, to_namespace(history, np)
 
 
 def _locality_order(A):
