@@ -35,7 +35,9 @@ def solve_hj(f, x, t, *, scheme="godunov", dt=None, cfl=0.5, max_iter=MAX_STEPS,
     viscosity solution does not grow in time). With ``dt=None`` the interval is
     **sub-stepped automatically**; a ``dt`` beyond the stable step is **refused**
     with a ``ValueError`` stating the stable step. Boundary: linear extrapolation
-    (outflow).
+    (outflow); in 2-D, Godunov and ENO2 extrapolate only across outflow boundaries and hold
+    inflow ones at their boundary value (nothing enters from outside), which keeps the
+    step monotone: plain extrapolation let the slopes at inflow edges grow without bound.
 
     Parameters
     ----------
