@@ -153,9 +153,9 @@ def quant_codes_numpy(y, scale, threshold, levels):
     return np.clip(np.rint(y / scale), -levels, levels).astype(y.dtype)
 
 
-def quant_combine_numpy(y, scale, threshold, levels, weight):
+def quant_combine_numpy(y, scale, threshold, levels, weight, out=None):
     p = scale * quant_codes_numpy(y, scale, threshold, levels)
-    return (weight * p + (1 - weight) * y).astype(y.dtype)
+    return _into((weight * p + (1 - weight) * y).astype(y.dtype), out)
 
 
 # --------------------------------------------------------------------------- numba CPU
@@ -406,9 +406,10 @@ hard_cuda = _counting("hard")
 tl1_cuda = _counting("tl1")
 
 
-def quant_combine_cuda(y, scale, threshold, levels, weight):
-    """numba.cuda combine step: host y in and out, or a device y whose result stays there."""
-    return _launch("combine", y, scale, threshold, levels, weight)[0]
+def quant_combine_cuda(y, scale, threshold, levels, weight, out=None):
+    """numba.cuda combine step: host y in and out, or a device y whose result stays there
+    (in ``out`` when given: a device array for a device y, which may be y itself)."""
+    return _launch("combine", y, scale, threshold, levels, weight, out=out)[0]
 
 
 register("prox.soft", numpy=soft_numpy, numba=soft_numba, cuda=soft_cuda)

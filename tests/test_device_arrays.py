@@ -8,7 +8,7 @@ import pytest
 
 from pdeopt import _xp
 from pdeopt.prox import threshold
-from pdeopt.quant import project_binary, project_ternary
+from pdeopt.quant import QuantizedSet, project_binary, project_bits, project_ternary
 
 KINDS = ("l1", "l0", "tl1")
 
@@ -119,3 +119,153 @@ def test_projections_cupy_in_cupy_out(project):
     assert isinstance(got, cupy.ndarray)
     np.testing.assert_allclose(got.get(), project(y, backend="numpy"), rtol=1e-12)
     np.testing.assert_allclose(_xp.like(got, y), project(y, backend="numpy"), rtol=1e-12)
+
+
+# ------------------------------------------------ out= and the b-bit / layer-wise projections
+
+PROJECTIONS = {
+    "binary": project_binary,
+    "ternary": project_ternary,
+    "twn": lambda y, **kw: project_ternary(y, "twn", **kw),
+    "bits3": lambda y, **kw: project_bits(y, 3, **kw),
+    "bits4-lloyd": lambda y, **kw: project_bits(y, 4, method="lloyd", **kw),
+}
+
+
+@pytest.mark.parametrize("name", PROJECTIONS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_projection_host_out_and_in_place(name, dtype):
+    project = PROJECTIONS[name]
+    y = _x(shape=(4, 9), dtype=dtype, seed=7)
+    for backend in ("numpy", "numba"):
+        want = project(y, backend=backend)
+        buf = np.empty_like(y)
+        assert project(y, out=buf, backend=backend) is buf
+        np.testing.assert_array_equal(buf, want)
+        z = y.copy()
+        assert project(z, out=z, backend=backend) is z
+        np.testing.assert_array_equal(z, want)
+    with pytest.raises(TypeError, match="out"):
+        project(y, out=np.empty((4, 9), np.int64))
+    with pytest.raises(ValueError, match="out"):
+        project(y, out=np.empty((9, 4), dtype))
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("name", PROJECTIONS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_projection_device_out_and_in_place(name, dtype):
+    from numba import cuda
+    project = PROJECTIONS[name]
+    y = _x(shape=(3, 11), dtype=dtype, seed=8)
+    want = project(y, backend="numpy")
+    tol = dict(rtol=1e-6, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    d = cuda.to_device(y)
+    got = project(d, backend="cuda")
+    assert _xp.is_numba_device_array(got) and got.copy_to_host().dtype == dtype
+    np.testing.assert_allclose(got.copy_to_host(), want, **tol)
+    buf = cuda.device_array_like(d)
+    assert project(d, out=buf, backend="cuda") is buf
+    np.testing.assert_allclose(buf.copy_to_host(), want, **tol)
+    assert project(d, out=d, backend="cuda") is d
+    np.testing.assert_allclose(d.copy_to_host(), want, **tol)
+    with pytest.raises(TypeError, match="out must be a device array"):
+        project(cuda.to_device(y), out=np.empty_like(y), backend="cuda")
+    with pytest.raises(TypeError, match="both on the device"):
+        project(y, out=cuda.device_array_like(d), backend="cuda")
+
+
+def _qsets():
+    layers = [slice(0, 20), slice(25, 60), slice(60, 61)]      # 20..25 and 61.. left free
+    return [QuantizedSet("binary", layers=layers, backend="cuda"),
+            QuantizedSet("ternary", layers=layers, backend="cuda"),
+            QuantizedSet("twn", backend="cuda"),
+            QuantizedSet("bits", bits=3, layers=layers, backend="cuda")]
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("Q", _qsets(), ids=repr)
+def test_quantized_set_on_numba_device_vectors(Q):
+    from numba import cuda
+    y = _x(shape=(70,), seed=11)
+    host = QuantizedSet(Q.kind, bits=Q.bits, layers=Q.layers, backend="numpy")
+    d = cuda.to_device(y)
+    for got, want in ((Q.project(d), host.project(y)), (Q.relax(d, 0.7), host.relax(y, 0.7))):
+        assert _xp.is_numba_device_array(got)
+        np.testing.assert_allclose(got.copy_to_host(), want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(d.copy_to_host(), y)             # y untouched
+    bad = y.copy()
+    bad[3] = np.inf
+    with pytest.raises(ValueError, match="1 NaN or inf"):
+        Q.project(cuda.to_device(bad))
+    with pytest.raises(TypeError, match="backend='cuda'"):
+        QuantizedSet(Q.kind, bits=Q.bits, layers=Q.layers).project(d)
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("Q", _qsets(), ids=repr)
+def test_quantized_set_on_cupy_vectors_moves_nothing(fake_cupy, Q):
+    from pdeopt.testing.fake_cupy import transfers
+    y = _x(shape=(70,), seed=12)
+    want = QuantizedSet(Q.kind, bits=Q.bits, layers=Q.layers, backend="numpy").relax(y, 2.0)
+    d = fake_cupy.asarray(y)
+    before = transfers()
+    got = Q.relax(d, 2.0)
+    assert isinstance(got, fake_cupy.ndarray)
+    moved = {k: transfers()[k] - before[k] for k in before}
+    # scales are CuPy reductions; only the b-bit sweep reads its layer back (one per layer)
+    assert moved == {"to_device": 0, "to_host": 3 if Q.kind == "bits" else 0}
+    np.testing.assert_allclose(got.get(), want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_threshold_on_cupy_arrays_moves_nothing(fake_cupy, kind, dtype):
+    from pdeopt.testing.fake_cupy import transfers
+    x = _x(dtype=dtype, seed=13)
+    want = threshold(x, 0.8, kind, a=1.5, backend="numpy")
+    d = fake_cupy.asarray(x)
+    buf = fake_cupy.empty_like(d)
+    before = transfers()
+    got = threshold(d, 0.8, kind, a=1.5, backend="cuda")
+    assert threshold(d, 0.8, kind, a=1.5, out=buf, backend="cuda") is buf
+    assert transfers() == before
+    assert isinstance(got, fake_cupy.ndarray) and got.dtype == dtype
+    tol = 1e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got.get(), want, rtol=tol, atol=tol)
+    np.testing.assert_allclose(buf.get(), want, rtol=tol, atol=tol)
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("name", ["binary", "ternary", "twn"])
+def test_projections_on_cupy_arrays_move_nothing(fake_cupy, name):
+    from pdeopt.testing.fake_cupy import transfers
+    y = _x(shape=(5, 8), seed=14)
+    d = fake_cupy.asarray(y)
+    before = transfers()
+    got = PROJECTIONS[name](d, out=d, backend="cuda")
+    assert got is d and transfers() == before
+    np.testing.assert_allclose(d.get(), PROJECTIONS[name](y, backend="numpy"), rtol=1e-12)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("name", PROJECTIONS)
+def test_projections_cupy_out(name):
+    import cupy
+    y = _x(shape=(400, 9), seed=15)
+    d = cupy.asarray(y)
+    buf = cupy.empty_like(d)
+    assert PROJECTIONS[name](d, out=buf, backend="cuda") is buf
+    np.testing.assert_allclose(buf.get(), PROJECTIONS[name](y, backend="numpy"), rtol=1e-12)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("Q", _qsets(), ids=repr)
+def test_quantized_set_cupy(Q):
+    import cupy
+    y = _x(shape=(70,), seed=16)
+    want = QuantizedSet(Q.kind, bits=Q.bits, layers=Q.layers, backend="numpy").relax(y, 0.4)
+    got = Q.relax(cupy.asarray(y), 0.4)
+    assert isinstance(got, cupy.ndarray)
+    np.testing.assert_allclose(got.get(), want, rtol=1e-12, atol=1e-12)

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from pdeopt._checks import as_float_array, check_integer, check_option
-from pdeopt._xp import check_device_array, is_cupy_array, is_device_array, namespace, \
-    to_namespace
+from pdeopt._xp import check_device_array, check_device_out, is_cupy_array, is_device_array, \
+    namespace, to_namespace
+from pdeopt.prox.thresholding import _check_out
 
 __all__ = ["project_binary", "project_ternary", "project_bits", "LayerCode",
            "binary_code", "ternary_code", "twn_code", "bits_code", "apply_code", "MAX_BITS"]
@@ -140,48 +141,72 @@ def _bits_scale_exact(a, levels):
     return float(s[np.argmin(f)])
 
 
-def apply_code(y, code: LayerCode, *, weight=1.0, backend="auto"):
-    """x = weight·s·q(y) + (1 − weight)·y for one layer (weight 1: the projection)."""
+def apply_code(y, code: LayerCode, *, weight=1.0, backend="auto", out=None):
+    """x = weight·s·q(y) + (1 − weight)·y for one layer (weight 1: the projection), into
+    ``out`` when given (an array of y's shape and dtype, on y's side; may be y itself)."""
     from pdeopt.kernels import select
     if code.scale == 0.0:  # y = 0 (or nothing kept): Q's closest point is 0
         code = LayerCode(1.0, np.inf, 1)
     flat = y.reshape(y.size)  # a device y (CuPy, numba) stays there with backend="cuda"
-    out = select("prox.quant_combine", backend)(flat, code.scale, code.threshold,
-                                                code.levels, float(weight))
-    return out.reshape(y.shape)
+    flat_out = None if out is None else out.reshape(out.size)
+    result = select("prox.quant_combine", backend)(flat, code.scale, code.threshold,
+                                                   code.levels, float(weight), out=flat_out)
+    return out if out is not None else result.reshape(y.shape)
 
 
-def _project(y, code_fn, backend):
+def _project(y, code_fn, backend, out=None):
     check_option(backend, "backend", ("auto", "numpy", "numba", "cuda"))
-    if is_device_array(y):
-        return _project_on_device(y, code_fn, backend)
+    if is_device_array(y) or is_device_array(out):
+        return _project_on_device(y, code_fn, backend, out)
     arr = as_float_array(y, "y")
-    return apply_code(arr, code_fn(arr), backend=backend)
+    if out is not None:
+        _check_out(out, arr)
+    return apply_code(arr, code_fn(arr), backend=backend, out=out)
 
 
-def _project_on_device(y, code_fn, backend):
-    """``_project`` for a device y: the result is a device array of y's kind.
+def device_codes_source(y, name="y"):
+    """What the codes of device array ``y`` are computed from, once ``y`` is finite: ``y``
+    itself for CuPy (reductions on the device), else one host copy (a numba device array
+    has no array operations; the projection itself still runs on the device)."""
+    data = y if is_cupy_array(y) else to_namespace(y, np)
+    xp = namespace(data)
+    if not bool(xp.all(xp.isfinite(data))):
+        bad = int(data.size - int(xp.count_nonzero(xp.isfinite(data))))
+        raise ValueError(f"{name} contains {bad} NaN or inf value(s)")
+    return data
+
+
+def _project_on_device(y, code_fn, backend, out=None):
+    """``_project`` for a device y: the result is a device array of y's kind (or ``out``).
 
     The scale is a reduction over y: on a CuPy y it runs in CuPy on the device; a numba
     device array has no array operations, so its scale is computed from one host copy of y
     (the projection itself still runs on the device and nothing else comes back).
     """
     y = check_device_array(y, "y", backend)
-    data = y if is_cupy_array(y) else to_namespace(y, np)
-    xp = namespace(data)
-    if not bool(xp.all(xp.isfinite(data))):
-        bad = int(data.size - int(xp.count_nonzero(xp.isfinite(data))))
-        raise ValueError(f"y contains {bad} NaN or inf value(s)")
-    return apply_code(y, code_fn(data), backend="cuda")
+    if out is not None:
+        out = check_device_out(out, y)
+    return apply_code(y, code_fn(device_codes_source(y)), backend="cuda", out=out)
 
 
-def project_binary(y, *, backend="auto"):
+def project_binary(y, *, out=None, backend="auto"):
     r"""Project onto the binary set :math:`\{s\cdot q: s>0,\ q\in\{\pm1\}^n\}`.
 
     .. math:: \operatorname{proj}(y) = \bar s\,\operatorname{sign}(y),\quad \bar s = \operatorname{mean}|y|
 
     (sign(0) taken as +1). The whole array is one layer; see
     :class:`pdeopt.quant.QuantizedSet` for layer-wise projections.
+
+    Parameters
+    ----------
+    y : array_like or device array
+        The weights; float32 stays float32. With ``backend="cuda"`` a device array (CuPy,
+        numba: float32 or float64, C-contiguous) is projected on the device and the
+        result is a device array of its kind; a host y is copied there and back once.
+    out : array, optional
+        Where to write the projection: C-contiguous, y's shape and the result's dtype, on
+        y's side (host or device); may be y itself. Returned.
+    backend : {"auto", "numpy", "numba", "cuda"}
 
     References
     ----------
@@ -193,17 +218,18 @@ def project_binary(y, *, backend="auto"):
     >>> project_binary([0.5, -1.5, 1.0])
     array([ 1., -1.,  1.])
     """
-    return _project(y, binary_code, backend)
+    return _project(y, binary_code, backend, out)
 
 
-def project_ternary(y, method="exact", *, backend="auto"):
+def project_ternary(y, method="exact", *, out=None, backend="auto"):
     r"""Project onto the ternary set :math:`\{s\cdot q: s>0,\ q\in\{0,\pm1\}^n\}`.
 
     ``method="exact"`` solves argmin ‖s·q − y‖² exactly: sort |y| decreasingly,
     c_j = sum of the j largest, j* = argmax_j c_j²/j, keep the j* largest with their
     signs at scale c_{j*}/j* (O(n log n)). ``method="twn"`` is the TWN heuristic:
     threshold δ = 0.7·mean|y|, scale = mean of the |y_i| > δ (not a projection in
-    general; never closer to y than the exact one).
+    general; never closer to y than the exact one). ``y``, ``out`` and ``backend`` as in
+    :func:`project_binary`.
 
     References
     ----------
@@ -216,10 +242,10 @@ def project_ternary(y, method="exact", *, backend="auto"):
     array([ 0. , -1.9,  1.9,  0. ])
     """
     check_option(method, "method", ("exact", "twn"))
-    return _project(y, ternary_code if method == "exact" else twn_code, backend)
+    return _project(y, ternary_code if method == "exact" else twn_code, backend, out)
 
 
-def project_bits(y, bits, *, method="exact", max_iter=100, backend="auto"):
+def project_bits(y, bits, *, method="exact", max_iter=100, out=None, backend="auto"):
     r"""Project onto the b-bit set :math:`\{s\cdot q: s>0,\ q\in\{0,\pm1,\dots,\pm(2^{b-1}-1)\}^n\}`.
 
     b = 1 gives the binary set, b = 2 the exact ternary projection. For b ≥ 3,
@@ -240,6 +266,9 @@ def project_bits(y, bits, *, method="exact", max_iter=100, backend="auto"):
         reached the global optimum 165 times, the sweep 200 times (brute force).
     max_iter : int
         Alternations per start (Lloyd).
+    out, backend
+        As in :func:`project_binary` (the scale sweep of b ≥ 3 runs on the host: a device
+        y's scale comes from one host copy of it, the projection runs on the device).
 
     Examples
     --------
@@ -251,4 +280,4 @@ def project_bits(y, bits, *, method="exact", max_iter=100, backend="auto"):
     max_iter = check_integer(max_iter, "max_iter", minimum=1)
     # b ≥ 3 sweeps on the host (NumPy): a device y's scale comes from one host copy
     return _project(y, lambda a: bits_code(to_namespace(a, np), bits, method=method,
-                                           max_iter=max_iter), backend)
+                                           max_iter=max_iter), backend, out)

@@ -6,8 +6,10 @@ import numpy as np
 from pdeopt._checks import (as_float_array, check_nonnegative, check_object, check_option,
                             check_slices)
 
-from .project import (LayerCode, apply_code, binary_code, bits_code, check_bits, ternary_code,
-                      twn_code)
+from pdeopt._xp import check_device_array, is_device_array, to_namespace
+
+from .project import (LayerCode, apply_code, binary_code, bits_code, check_bits,
+                      device_codes_source, ternary_code, twn_code)
 
 __all__ = ["QuantizedSet", "dist", "KINDS"]
 
@@ -37,7 +39,11 @@ class QuantizedSet:
         as given by ``model.param_slices()``. ``None``: the whole vector is one layer.
         A vector shorter than the last ``stop`` is refused when it is projected.
     backend : {"auto", "numpy", "numba", "cuda"}
-        Backend of the fused projection/relaxation kernel.
+        Backend of the fused projection/relaxation kernel. With ``"cuda"``,
+        :meth:`project` and :meth:`relax` also take a device vector (CuPy, numba) and
+        return one of its kind: each layer's scale is a reduction on the device (CuPy; a
+        numba vector's come from one host copy, b ≥ 3 from a host copy of the layer) and
+        the combine step runs on the device into slices of one output.
 
     Examples
     --------
@@ -106,12 +112,32 @@ class QuantizedSet:
         return check_slices(self.layers, "layers", size=n)
 
     def _map(self, y, weight):
+        if is_device_array(y):
+            return self._map_on_device(y, weight)
         y = as_float_array(y, "y", ndim=1)
         out = y.copy()
         for sl in self._slices(y.size):
             part = y[sl]
             if part.size:
                 out[sl] = apply_code(part, self._code(part), weight=weight, backend=self.backend)
+        return out
+
+    def _map_on_device(self, y, weight):
+        """:meth:`_map` for a device vector: each layer combined on the device into a slice
+        of one output of y's kind (entries in no layer copied)."""
+        from pdeopt.kernels._device import as_numba, empty_like_device
+        y = check_device_array(y, "y", self.backend)
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D (a flat weight vector), got {y.ndim}-D")
+        source = device_codes_source(y)  # y itself (CuPy) or one host copy (numba)
+        out = empty_like_device(y)
+        as_numba(out).copy_to_device(as_numba(y))
+        for sl in self._slices(y.size):
+            part = source[sl]
+            if part.size:
+                # the b-bit scale sweep runs on the host (NumPy)
+                code = self._code(to_namespace(part, np) if self.kind == "bits" else part)
+                apply_code(y[sl], code, weight=weight, backend="cuda", out=out[sl])
         return out
 
     # -- the operations BinaryRelax needs --------------------------------------------
