@@ -10,7 +10,11 @@
 ``graph.pcg``
     Jacobi-preconditioned conjugate gradients, one independent CG per column of
     B, for the Laplacian-type SPD system (diag(d) − W) X = B where W is a CSR
-    matrix with zero diagonal (the reduced GL/WNLL system).
+    matrix with zero diagonal (the reduced GL/WNLL system). The NumPy twin is
+    ``pcg_block``, the loop written once against the array namespace, which
+    ``pcg_device`` runs on CuPy arrays with a device product
+    (``laplacian_operator``: the numba.cuda sweep ``csr_rows_cuda``, a warp per
+    row, or cuSPARSE).
 
 Precision follows the input: ``graph.weights`` returns weights in the distances' dtype
 (float32 or float64), ``graph.spmm`` a product in the common dtype of A's data and X
@@ -579,7 +583,7 @@ def laplacian_operator(indptr, indices, data, diag, product=None):
     """``apply(p, out)``: out = diag ∘ p − W p for device arrays (CuPy), W the CSR triple.
 
     ``product`` is one of ``"auto"``, ``"kernel"``, ``"cusparse"`` (default
-    :data:`DEVICE_PRODUCT`). The CSR is viewed (kernel) or wrapped (cuSPARSE) once here,
+    ``DEVICE_PRODUCT``). The CSR is viewed (kernel) or wrapped (cuSPARSE) once here,
     not per product.
     """
     from pdeopt._xp import namespace
@@ -615,8 +619,8 @@ def laplacian_operator(indptr, indices, data, diag, product=None):
 
 
 def pcg_device(indptr, indices, data, diag, b, x0, tol, maxiter, product=None):
-    """``graph.pcg`` on device arrays (CuPy): :func:`pcg_block` with the device product
-    of :func:`laplacian_operator`; everything stays on the device."""
+    """``graph.pcg`` on device arrays (CuPy): ``pcg_block`` with the device product of
+    ``laplacian_operator``; everything stays on the device."""
     apply = laplacian_operator(indptr, indices, data, diag, product)
     return pcg_block(apply, diag, b, x0, tol, maxiter)
 
