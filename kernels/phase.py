@@ -31,6 +31,12 @@ or float32/complex64 arrays (one precision per call) and writes in the arrays' p
 the Numba loops compute each pixel in double precision and round once on the store, the
 NumPy twins compute in the arrays' precision.
 
+On the GPU (the device path of :mod:`pdeopt.phase`: CuPy arrays) the ``cuda`` versions run
+on the device arrays in place, and a stack of runs (shape (n, N₀, N₁), reconstruct_many)
+shares one grid's M, masks and filters; the NumPy twins run there too (their expressions
+dispatch to CuPy), as the fallback where numba.cuda cannot. The R-factor sums are then
+device arrays, one per run, left unsynchronized.
+
 P_X is the projection onto the object set X = {u = 0 off D} and, when
 ``nonnegative``, {u real, u ≥ 0 in D} (Osher 2018; Pham et al., Opt. Express 2019).
 """
@@ -41,6 +47,8 @@ import threading
 
 import numpy as np
 from numba import prange
+
+from pdeopt._xp import is_device_array, namespace
 
 from ._registry import njit, pnjit, register
 
@@ -124,6 +132,11 @@ def _multiply_numpy(a, h):
 
 
 def _r_factor_numpy(xhat, magnitudes, known):
+    if is_device_array(xhat):
+        # on the device: the sum per run (one for each grid of a stack), not synchronized
+        xp = namespace(xhat)
+        return xp.where(known, xp.abs(xp.abs(xhat) - magnitudes), 0.0).sum(
+            axis=(-2, -1), dtype=np.float64)
     return float(np.sum(np.abs(np.abs(xhat) - magnitudes)[known]))
 
 
@@ -528,14 +541,19 @@ def _hermitian_fill_numba(z):
     return z
 
 
-def _r_factor_real_cuda(xhat, magnitudes, mirror, known, counted_mirror):
-    return _r_factor_cuda(xhat, magnitudes, known) + _r_factor_cuda(xhat, mirror, counted_mirror)
-
-
-# --- numba.cuda: the same sweeps, one thread per pixel; NumPy arrays in and out -------------
+# --- numba.cuda: the same sweeps, one thread per pixel --------------------------------------
+# The kernels sweep flattened arrays. A stack of runs (reconstruct_many on the GPU: arrays of
+# shape (n_runs, N₀, N₁)) shares the grid arrays of one run (M, known, support, filters): pixel
+# i of the stack reads them at i mod (their size). Device arrays (CuPy, numba) are viewed in
+# place; host arrays make a round trip (copied in, the updated ones copied back) per call.
 
 _CUDA = {}
 cuda = None  # numba.cuda, imported on first use (a module global: the simulator patches it)
+
+#: Threads per block of the sweeps and of the R-factor's block reduction.
+THREADS = 256
+#: The most blocks per run of the R-factor reduction (each thread then sums several pixels).
+REDUCE_BLOCKS = 1024
 
 
 def _cuda_kernels():
@@ -543,114 +561,207 @@ def _cuda_kernels():
     global cuda
     if _CUDA:
         return _CUDA
-    from numba import cuda
+    from numba import cuda, float64
+
+    @cuda.jit(device=True)
+    def prox(zi, m, t, sigma):
+        # prox_{t g_σ}: (t·M·z/|z| + σ·z)/(t + σ), the projection z ↦ M·z/|z| for σ = 0
+        mod = abs(zi)
+        ph = zi / mod if mod > 0.0 else 1.0 + 0.0j
+        return (t * m * ph + sigma * zi) / (t + sigma)
 
     @cuda.jit
     def magnitude_prox(z, m, known, t, sigma):
         i = cuda.grid(1)
-        if i < z.size and known[i]:
-            zi = z[i]
-            mod = abs(zi)
-            ph = zi / mod if mod > 0.0 else 1.0 + 0.0j
-            z[i] = (t * m[i] * ph + sigma * zi) / (t + sigma)
+        if i < z.size:
+            j = i % m.size
+            if known[j]:
+                z[i] = prox(z[i], m[j], t, sigma)
 
     @cuda.jit
     def magnitude_prox_real(z, ma, mb, ka, kb, t, sigma):
         i = cuda.grid(1)
         if i < z.size:
+            j = i % ma.size
             zi = z[i]
             mod = abs(zi)
             inv = 1.0 / (t + sigma)
             if mod > 0.0:
-                ca = (t * ma[i] / mod + sigma) * inv if ka[i] else 1.0
-                cb = (t * mb[i] / mod + sigma) * inv if kb[i] else 1.0
+                ca = (t * ma[j] / mod + sigma) * inv if ka[j] else 1.0
+                cb = (t * mb[j] / mod + sigma) * inv if kb[j] else 1.0
                 z[i] = zi * (0.5 * (ca + cb))
             else:
-                a = t * ma[i] * inv if ka[i] else 0.0
-                b = t * mb[i] * inv if kb[i] else 0.0
+                a = t * ma[j] * inv if ka[j] else 0.0
+                b = t * mb[j] * inv if kb[j] else 0.0
                 z[i] = 0.5 * (a + b)
 
     @cuda.jit
     def pdhg_fourier(z, yhat, m, known, h, t, s, sigma, filtered):
         i = cuda.grid(1)
         if i < z.size:
+            j = i % m.size
             zi = z[i]
-            if filtered:
-                yhat[i] *= h[i]
-            w = zi - t * yhat[i]
-            if known[i]:
-                mod = abs(w)
-                ph = w / mod if mod > 0.0 else 1.0 + 0.0j
-                w = (t * m[i] * ph + sigma * w) / (t + sigma)
-            yhat[i] += s * (2.0 * w - zi)
+            yi = yhat[i] * h[j] if filtered else yhat[i]
+            w = zi - t * yi
+            if known[j]:
+                w = prox(w, m[j], t, sigma)
+            yhat[i] = yi + s * (2.0 * w - zi)
             z[i] = w
 
     @cuda.jit
-    def pdhg_dual(u, x, support, weight, nonnegative):
+    def pdhg_dual(u, x, support, weight, nonnegative, c):
         i = cuda.grid(1)
         if i < u.size:
-            ui = u[i]
-            if not support[i]:
+            j = i % support.size
+            ui = u[i] * c
+            if not support[j]:
                 xi = 0.0 + 0.0j
-            elif nonnegative:
-                xi = max(ui.real, 0.0) + 0.0j
+            elif nonnegative:       # max(Re u, 0), written out: compiles without a GPU
+                xi = (0.0 if ui.real < 0.0 else ui.real) + 0.0j
             else:
                 xi = ui
             x[i] = xi
-            u[i] = weight[i] * (ui - xi)
+            u[i] = weight[j] * (ui - xi)
 
     @cuda.jit
-    def object_step(u, u_prime, x, support, beta, nonnegative, error_reduction):
+    def pdhg_dual_real(u, x, support, weight, c):
+        # a real object: x = P_X(d) real (half the bytes of a complex one)
         i = cuda.grid(1)
         if i < u.size:
-            v = u_prime[i]
+            j = i % support.size
+            ui = u[i] * c
+            xi = (0.0 if ui.real < 0.0 else ui.real) if support[j] else 0.0
+            x[i] = xi
+            u[i] = weight[j] * (ui - xi)
+
+    @cuda.jit(device=True)
+    def object_rule(ui, v, good, beta, error_reduction):
+        # ER / HIO: (x, u) ← (u′, u′) where u′ meets the object constraint, else
+        # (0, 0) for ER and (0, u − β·u′) for HIO
+        if good:
+            return v, v
+        return 0.0 * v, 0.0 * v if error_reduction else ui - beta * v
+
+    @cuda.jit
+    def object_step(u, u_prime, x, support, beta, nonnegative, error_reduction, c):
+        i = cuda.grid(1)
+        if i < u.size:
+            v = u_prime[i] * c
             if nonnegative:
                 v = v.real + 0.0j
-            good = support[i] and (v.real >= 0.0 or not nonnegative)
-            if good:
-                x[i] = v
-                u[i] = v
-            else:
-                x[i] = 0.0
-                u[i] = 0.0 if error_reduction else u[i] - beta * v
+            good = support[i % support.size] and (v.real >= 0.0 or not nonnegative)
+            x[i], u[i] = object_rule(u[i], v, good, beta, error_reduction)
+
+    @cuda.jit
+    def object_step_real(u, u_prime, x, support, beta, error_reduction, c):
+        # a real object: u, u′ (the inverse real FFT) and x real
+        i = cuda.grid(1)
+        if i < u.size:
+            v = u_prime[i] * c
+            x[i], u[i] = object_rule(u[i], v, support[i % support.size] and v >= 0.0, beta,
+                                     error_reduction)
 
     @cuda.jit
     def replace_outside(u, v, support):
         i = cuda.grid(1)
-        if i < u.size and not support[i]:
+        if i < u.size and not support[i % support.size]:
             u[i] = v[i]
 
     @cuda.jit
     def multiply(a, h):
         i = cuda.grid(1)
         if i < a.size:
-            a[i] *= h[i]
+            a[i] *= h[i % h.size]
 
+    @cuda.jit(device=True)
+    def block_sum(acc, out, run):
+        # tree reduction of the block's partial sums in shared memory, one atomic per block
+        partial = cuda.shared.array(THREADS, float64)
+        tid = cuda.threadIdx.x
+        partial[tid] = acc
+        cuda.syncthreads()
+        step = THREADS // 2
+        while step > 0:
+            if tid < step:
+                partial[tid] += partial[tid + step]
+            cuda.syncthreads()
+            step //= 2
+        if tid == 0:
+            cuda.atomic.add(out, run, partial[0])
+
+    # R-factor numerators, summed in float64 per run: grid (blocks, runs), grid-stride loop;
+    # Σ_ka | |X| − M_a | (+ Σ_kb | |X| − M_b | when ``mirrored``: a real x's half spectrum)
     @cuda.jit
-    def r_factor(xhat, m, known, out):
-        i = cuda.grid(1)
-        if i < xhat.size and known[i]:
-            cuda.atomic.add(out, 0, abs(abs(xhat[i]) - m[i]))
+    def r_factor(xhat, ma, mb, ka, kb, out, mirrored):
+        run, n = cuda.blockIdx.y, ma.size
+        acc = 0.0
+        for i in range(cuda.grid(1), n, cuda.gridDim.x * cuda.blockDim.x):
+            mod = abs(xhat[run * n + i])            # one modulus for both terms
+            if ka[i]:
+                acc += abs(mod - ma[i])
+            if mirrored and kb[i]:
+                acc += abs(mod - mb[i])
+        block_sum(acc, out, run)
 
     _CUDA.update(cuda=cuda, magnitude_prox=magnitude_prox,
                  magnitude_prox_real=magnitude_prox_real, pdhg_fourier=pdhg_fourier,
-                 pdhg_dual=pdhg_dual, object_step=object_step,
-                 replace_outside=replace_outside, multiply=multiply, r_factor=r_factor)
+                 pdhg_dual=pdhg_dual, pdhg_dual_real=pdhg_dual_real, object_step=object_step,
+                 object_step_real=object_step_real, replace_outside=replace_outside,
+                 multiply=multiply, r_factor=r_factor)
     return _CUDA
 
 
-def _launch(name, arrays, outputs, *scalars):
-    """Copy ``arrays`` to the device, run kernel ``name`` per pixel, copy ``outputs`` back.
+#: Flat numba views of device memory, by (pointer, size, type): an iteration sweeps the same
+#: arrays again and again, and making a view costs more than a small sweep on the GPU.
+_VIEWS: dict = {}
 
-    ``arrays`` are in the kernel's argument order; ``outputs`` are the indices of
-    those updated in place, which are written back into the host arrays.
+
+def _device_view(a):
+    """A flat numba view of the C-contiguous device array ``a``, without synchronizing.
+
+    The view holds no reference to ``a`` (it is looked up by ``a``'s pointer, which a later
+    array at the same address and of the same size and type may share: the view is then
+    right for it too). numba's kernels and CuPy's both run on the legacy default stream, so
+    no synchronization is needed (``as_cuda_array`` would synchronize per view).
+    """
+    cai = a.__cuda_array_interface__
+    key = (cai["data"][0], a.size, cai["typestr"])
+    view = _VIEWS.get(key)
+    if view is None:
+        if len(_VIEWS) >= 256:
+            _VIEWS.clear()
+        view = cuda.from_cuda_array_interface(
+            {"shape": (a.size,), "typestr": cai["typestr"], "data": (cai["data"][0], False),
+             "strides": None, "version": 2}, owner=None, sync=False)
+        _VIEWS[key] = view
+    return view
+
+
+def _views(arrays):
+    """Flat numba views of device ``arrays`` (no copy), or device copies of host ones."""
+    from ._device import as_numba, simulated
+    if not is_device_array(arrays[0]):
+        return [cuda.to_device(np.ascontiguousarray(a).reshape(-1)) for a in arrays]
+    if simulated():
+        return [as_numba(a.reshape(-1)) for a in arrays]
+    from pdeopt._xp import _c_contiguous
+    return [_device_view(a) if _c_contiguous(a) else as_numba(a.reshape(-1)) for a in arrays]
+
+
+def _launch(name, arrays, outputs, *scalars, grid=None):
+    """Run kernel ``name`` with one thread per pixel of ``arrays[0]`` (or on ``grid``).
+
+    ``arrays`` are in the kernel's argument order. On device arrays the kernel updates them
+    in place; host arrays are copied to the device and ``outputs`` (the indices of those
+    updated) copied back into them.
     """
     k = _cuda_kernels()
-    dev = [cuda.to_device(np.ascontiguousarray(a).reshape(-1)) for a in arrays]
-    threads = 128
-    k[name][math.ceil(arrays[0].size / threads), threads](*dev, *scalars)
-    for i in outputs:
-        arrays[i].reshape(-1)[...] = dev[i].copy_to_host()
+    dev = _views(arrays)
+    grid = math.ceil(arrays[0].size / THREADS) if grid is None else grid
+    k[name][grid, THREADS](*dev, *scalars)
+    if not is_device_array(arrays[0]):
+        for i in outputs:
+            arrays[i].reshape(-1)[...] = dev[i].copy_to_host()
 
 
 def _magnitude_prox_cuda(z, magnitudes, known, t, sigma):
@@ -665,7 +776,8 @@ def _magnitude_prox_real_cuda(z, magnitudes, mirror, known, known_mirror, t, sig
 
 
 def _pdhg_fourier_cuda(z, yhat, magnitudes, known, t, s, sigma, fourier_filter=None):
-    h = np.ones(1) if fourier_filter is None else fourier_filter
+    # no filter: any real array stands in for h (not read)
+    h = magnitudes if fourier_filter is None else fourier_filter
     _launch("pdhg_fourier", [z, yhat, magnitudes, known, h], [0, 1], float(t), float(s),
             float(sigma), fourier_filter is not None)
     return z, yhat
@@ -673,26 +785,22 @@ def _pdhg_fourier_cuda(z, yhat, magnitudes, known, t, s, sigma, fourier_filter=N
 
 def _pdhg_dual_cuda(u, x, support, weight, nonnegative, scale=1.0):
     _check_real_iterate(x, nonnegative, "x")
-    if scale != 1.0:
-        u *= scale
-    xc = x if np.iscomplexobj(x) else x.astype(np.complex128)
-    _launch("pdhg_dual", [u, xc, support, weight], [0, 1], bool(nonnegative))
-    if xc is not x:
-        x[...] = xc.real
+    if np.iscomplexobj(x):
+        _launch("pdhg_dual", [u, x, support, weight], [0, 1], bool(nonnegative), float(scale))
+    else:
+        _launch("pdhg_dual_real", [u, x, support, weight], [0, 1], float(scale))
     return u, x
 
 
 def _object_step_cuda(u, u_prime, x, support, beta, nonnegative, error_reduction,
                       scale=1.0):
     _check_real_iterate(u, nonnegative, x=x)
-    if scale != 1.0:
-        u_prime = u_prime * scale
-    # a real iterate goes to the device as complex (every call copies there and back)
-    uc, xc = (u, x) if np.iscomplexobj(u) else (u.astype(np.complex128), x.astype(np.complex128))
-    _launch("object_step", [uc, u_prime, xc, support], [0, 2], float(beta), bool(nonnegative),
-            bool(error_reduction))
-    if uc is not u:
-        u[...], x[...] = uc.real, xc.real
+    if np.iscomplexobj(u):
+        _launch("object_step", [u, u_prime, x, support], [0, 2], float(beta),
+                bool(nonnegative), bool(error_reduction), float(scale))
+    else:
+        _launch("object_step_real", [u, u_prime.real, x, support], [0, 2], float(beta),
+                bool(error_reduction), float(scale))
     return u, x
 
 
@@ -706,10 +814,23 @@ def _multiply_cuda(a, h):
     return a
 
 
+def _r_factor_sums(xhat, ma, mb, ka, kb, mirrored):
+    """The R-factor kernel's per-run sums: a 0-d device array for one run, one per run for
+    a stack, a float for host arrays. No synchronization on the device."""
+    runs = xhat.size // ma.size
+    device = is_device_array(xhat)
+    out = namespace(xhat).zeros(runs, np.float64) if device else np.zeros(1)
+    _launch("r_factor", [xhat, ma, mb, ka, kb, out], [5], bool(mirrored),
+            grid=(min(math.ceil(ma.size / THREADS), REDUCE_BLOCKS), runs))
+    return out.reshape(xhat.shape[:-2]) if device else float(out[0])
+
+
 def _r_factor_cuda(xhat, magnitudes, known):
-    total = np.zeros(1)
-    _launch("r_factor", [xhat, magnitudes, known, total], [3])
-    return float(total[0])
+    return _r_factor_sums(xhat, magnitudes, magnitudes, known, known, False)
+
+
+def _r_factor_real_cuda(xhat, magnitudes, mirror, known, counted_mirror):
+    return _r_factor_sums(xhat, magnitudes, mirror, known, counted_mirror, True)
 
 
 register("phase.magnitude_prox", numpy=_magnitude_prox_numpy, numba=_magnitude_prox_numba,

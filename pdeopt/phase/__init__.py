@@ -10,10 +10,15 @@ whose ``x`` is the estimate projected onto the object constraints and
 when that R-factor is ≤ ``tol``. Fourier arrays use NumPy's FFT layout (zero frequency at
 index (0, 0)) and the unitary DFT.
 
-Every algorithm takes ``fft="auto" | "scipy" | "pyfftw" | "numpy"``, the FFT backend
+Every algorithm takes ``fft="auto" | "scipy" | "pyfftw" | "numpy" | "cupy"``, the FFT backend
 (:mod:`pdeopt.phase.fft_backends`; ``"auto"``: planned FFTW transforms when pyFFTW is
 installed, else ``scipy.fft``), and keeps the precision of its input: float32 magnitudes
 give float32/complex64 iterates, kernels and FFTs; anything else runs in float64.
+
+On the GPU (issue 22): CuPy magnitudes, or ``backend="cuda"``, run the same iterations on
+the device (cuFFT, numba.cuda sweeps; the data moved there once per call) and return ``x``
+as the kind of array given; :func:`reconstruct_many` with them iterates all its runs as one
+stack, one batched FFT per step.
 """
 from .batch import reconstruct_many
 from .fft_backends import load_fft_wisdom, save_fft_wisdom

@@ -1,13 +1,27 @@
-"""What every phase retrieval algorithm shares: input checks, random starts, the monitor."""
+"""What every phase retrieval algorithm shares: input checks, random starts, the monitor.
+
+The device path (issue 22): with CuPy magnitudes (``backend="auto"``) or ``backend="cuda"``
+the same loops run on CuPy arrays. The data are moved to the device once per call
+(:func:`prepare`), the FFTs are cuFFT's (``fft="cupy"``), the per-pixel steps the numba.cuda
+kernels of :mod:`pdeopt.kernels.phase` on the device arrays (their NumPy twins, dispatched to
+CuPy, where numba.cuda cannot run), and the R-factor is summed on the device and read back
+only at the recorded iterations. ``x`` is returned as the kind of array the magnitudes were.
+A :class:`RunBatch` of generators as ``rng`` (:func:`pdeopt.phase.reconstruct_many`) runs
+that many reconstructions in lockstep on one stack of shape (n, N₀, N₁).
+"""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._checks import (as_rng, check_bool, check_callable, check_choice, check_integer,
                        check_nonnegative)
-from ..kernels import BACKENDS, select
+from .._errors import BackendUnavailableError
+from .._result import Recorder
+from .._xp import is_cupy_array, is_device_array, like, namespace, to_namespace
+from ..kernels import BACKENDS, cuda_available, select
 from .fft_backends import check_fft, fft_backend
 from .forward import as_image, check_magnitudes, check_mask, check_support
 from .fourier import default_workers
@@ -19,11 +33,12 @@ _KERNELS = ("magnitude_prox", "magnitude_prox_real", "pdhg_fourier", "pdhg_dual"
 def half_spectrum(a) -> tuple:
     """A grid array on the half spectrum of a real iterate (k₁ ≤ N₁/2), and at the mirror
     pixels −k of those, as contiguous arrays: ``(a[k], a[−k])``."""
+    xp = namespace(a)
     n0, n1 = a.shape
     h = n1 // 2 + 1
-    rows = (-np.arange(n0)) % n0
-    cols = (-np.arange(h)) % n1
-    return np.ascontiguousarray(a[:, :h]), np.ascontiguousarray(a[rows][:, cols])
+    rows = (-xp.arange(n0)) % n0
+    cols = (-xp.arange(h)) % n1
+    return xp.ascontiguousarray(a[:, :h]), xp.ascontiguousarray(a[rows][:, cols])
 
 
 @dataclass
@@ -44,17 +59,18 @@ class HalfSpectrum:
 
     @classmethod
     def of(cls, magnitudes, known):
+        xp = namespace(magnitudes)
         m, m_mirror = half_spectrum(magnitudes)
         k, k_mirror = half_spectrum(known)
         n1 = magnitudes.shape[1]
-        own = np.zeros(m.shape[1], bool)
+        own = xp.zeros(m.shape[1], bool)
         own[0] = True
         if n1 % 2 == 0:
             own[n1 // 2] = True
         m_mirror[:, own] = m[:, own]
         counted = k_mirror & ~own
         k_mirror[:, own] = k[:, own]
-        return cls(m, m_mirror, k, k_mirror, np.ascontiguousarray(counted))
+        return cls(m, m_mirror, k, k_mirror, xp.ascontiguousarray(counted))
 
 
 @dataclass
@@ -78,10 +94,21 @@ class Problem:
     half: HalfSpectrum          # M and the measured mask on a real iterate's half spectrum
     work: object = None         # a Fourier work array the backend writes into, or None
     half_work: object = None    # the same on the half spectrum
+    xp: object = np             # the array namespace: numpy, or cupy on the device path
+    batch: int | None = None    # runs iterated together (a stack of grids), or None
+    template: object = None     # the magnitudes as given: the kind of array x is returned as
 
     @property
     def shape(self):
         return self.magnitudes.shape
+
+    @property
+    def on_device(self) -> bool:
+        return self.xp is not np
+
+    def asarray(self, a):
+        """The host array ``a`` on the run's side (moved to the device once, if there)."""
+        return to_namespace(a, self.xp)
 
     @property
     def dtype(self):
@@ -126,7 +153,8 @@ class Problem:
 
     def r_factor(self, x):
         """R-factor of a real-space estimate x (one FFT and one kernel sweep; for a real x
-        a real-input FFT and the sum over the half spectrum and the mirror pixels)."""
+        a real-input FFT and the sum over the half spectrum and the mirror pixels). On the
+        device a device array (one value per run of a batch), not synchronized."""
         if np.iscomplexobj(x):
             xhat = self.fft(x, out=self.work)
             return self.kernels["r_factor"](xhat, self.magnitudes, self.known) / self.norm
@@ -151,34 +179,79 @@ def check_workers(workers, shape, fft="scipy") -> int:
     return workers
 
 
-def prepare(magnitudes, support, max_iter, *, missing=None, nonnegative=True, backend="auto",
-            workers=None, fft="scipy") -> Problem:
-    m = check_magnitudes(magnitudes, keep_single=True)
-    s = check_support(support, m.shape)
-    check_integer(max_iter, "max_iter", minimum=1)
-    if missing is None:
-        known = np.ones(m.shape, bool)
-    else:
-        known = ~check_mask(missing, "missing", m.shape)
-        if not known.any():
-            raise ValueError("missing covers every pixel: no magnitude is measured")
-    if not np.any(m[known] > 0):
-        raise ValueError("magnitudes are zero at every measured pixel")
-    nonnegative = check_bool(nonnegative, "nonnegative")
+def run_namespace(magnitudes, backend):
+    """The array namespace of a run: ``cupy`` for ``backend="cuda"`` or device magnitudes
+    (with ``"auto"``), else ``numpy``.
+
+    Raises ``BackendUnavailableError`` for ``"cuda"`` without CuPy, ``TypeError`` for device
+    magnitudes with a host backend (``"numpy"``, ``"numba"``).
+    """
     if not isinstance(backend, str):
         raise TypeError(f"backend must be one of {BACKENDS}, got {type(backend).__name__}")
     check_choice(backend, "backend", BACKENDS)
-    fft = check_fft(fft)
+    device = is_device_array(magnitudes)
+    if device and backend in ("numpy", "numba"):
+        raise TypeError(f"magnitudes is a device array, but backend={backend!r} runs on the "
+                        f"host: pass backend='cuda' or 'auto', or move it to the host first")
+    if is_cupy_array(magnitudes):
+        return namespace(magnitudes)
+    if backend != "cuda" and not device:
+        return np
+    try:
+        import cupy
+    except ImportError as err:
+        raise BackendUnavailableError(
+            "backend='cuda' runs the phase methods on CuPy arrays, and CuPy is not installed "
+            "(pip install pdeopt[gpu] on a GPU machine)") from err
+    return cupy
+
+
+def device_kernels() -> dict:
+    """The per-pixel steps on device arrays: the numba.cuda kernels where numba.cuda runs,
+    else the NumPy twins (their NumPy calls dispatch to CuPy: more passes, same values)."""
+    backend = "cuda" if cuda_available()[0] else "numpy"
+    return {k: select(f"phase.{k}", backend) for k in _KERNELS}
+
+
+def prepare(magnitudes, support, max_iter, *, missing=None, nonnegative=True, backend="auto",
+            workers=None, fft="scipy", batch=None) -> Problem:
+    xp = run_namespace(magnitudes, backend)
+    device = xp is not np
+    if device:
+        from ._device import check_device_magnitudes, check_device_mask
+        m = check_device_magnitudes(magnitudes, xp)
+        s = check_device_mask(support, "support", m.shape, xp, support=True)
+    else:
+        m = check_magnitudes(magnitudes, keep_single=True)
+        s = check_support(support, m.shape)
+    check_integer(max_iter, "max_iter", minimum=1)
+    if missing is None:
+        known = xp.ones(m.shape, bool)
+    else:
+        known = ~(check_device_mask(missing, "missing", m.shape, xp) if device
+                  else check_mask(missing, "missing", m.shape))
+        if not known.any():
+            raise ValueError("missing covers every pixel: no magnitude is measured")
+    if not xp.any(m[known] > 0):
+        raise ValueError("magnitudes are zero at every measured pixel")
+    nonnegative = check_bool(nonnegative, "nonnegative")
+    fft = check_fft(fft, device=device)
     workers = check_workers(workers, m.shape, fft)
-    ffts = fft_backend(fft, m.shape, m.dtype, workers)
-    kernels = {k: select(f"phase.{k}", backend) for k in _KERNELS}
+    ffts = fft_backend(fft, m.shape, m.dtype, workers, batch=batch)
+    kernels = device_kernels() if device else {k: select(f"phase.{k}", backend)
+                                               for k in _KERNELS}
     if ffts.scale != 1.0:
-        m = np.ascontiguousarray(m / m.dtype.type(ffts.scale))
-    known = np.ascontiguousarray(known)
+        m = xp.ascontiguousarray(m / m.dtype.type(ffts.scale))
+    known = xp.ascontiguousarray(known)
     work, half_work = (ffts.empty(), ffts.empty(half=True)) if ffts.writes_out else (None, None)
     return Problem(m, known, s, nonnegative, workers, kernels,
                    float(m[known].sum(dtype=np.float64)), ffts, HalfSpectrum.of(m, known),
-                   work, half_work)
+                   work, half_work, xp, batch, magnitudes)
+
+
+class RunBatch(tuple):
+    """The generators of runs iterated together on one stack (given as ``rng`` by
+    :func:`pdeopt.phase.reconstruct_many` on the device; not a user's value)."""
 
 
 def check_common(*, monitor_every, tol, rng, callback, x0):
@@ -186,23 +259,39 @@ def check_common(*, monitor_every, tol, rng, callback, x0):
     check_integer(monitor_every, "monitor_every", minimum=1)
     if callback is not None:
         check_callable(callback, "callback")
-    if x0 is not None:
+    if x0 is not None and not is_device_array(x0):   # a device x0: checked there
         as_image(x0, "x0")
-    return check_nonnegative(tol, "tol"), as_rng(rng)
+    tol = check_nonnegative(tol, "tol")
+    return tol, rng if isinstance(rng, RunBatch) else as_rng(rng)
+
+
+def batch_size(rng):
+    """The number of runs iterated together (a :class:`RunBatch`), or None."""
+    return len(rng) if isinstance(rng, RunBatch) else None
 
 
 def initial_fourier(problem: Problem, x0, rng) -> np.ndarray:
     """z⁰ = F x⁰, or the measured magnitudes with uniformly random phases: M·e^{iφ}.
 
-    In the backend's units (F/c, M/c) and the run's precision; a new array.
+    In the backend's units (F/c, M/c) and the run's precision; a new array. A batch draws
+    each run's phases from its own generator, as that run alone would (so a run of the batch
+    starts where the same run on the CPU does); on the device the phases are moved there once.
     """
-    if x0 is not None:
-        x0 = as_image(x0, "x0", shape=problem.shape)
-        return problem.fft(x0.astype(problem.complex_dtype))
-    rng = as_rng(rng)
-    phases = rng.uniform(0.0, 2.0 * np.pi, problem.shape)   # float64 draws in any precision
+    xp = problem.xp
     z = problem.empty()
-    z[...] = problem.magnitudes * np.exp(1j * phases)
+    if x0 is not None:
+        if is_device_array(x0):
+            from ._device import check_device_image
+            x0 = check_device_image(x0, "x0", problem.shape, xp)
+        else:
+            x0 = problem.asarray(as_image(x0, "x0", shape=problem.shape))
+        z[...] = problem.fft(x0.astype(problem.complex_dtype))  # the same start for each run
+        return z
+    if problem.batch is None:
+        phases = as_rng(rng).uniform(0.0, 2.0 * np.pi, problem.shape)   # float64 draws in
+    else:                                                                # any precision
+        phases = np.stack([g.uniform(0.0, 2.0 * np.pi, problem.shape) for g in rng])
+    z[...] = problem.magnitudes * xp.exp(1j * problem.asarray(phases))
     return z
 
 
@@ -221,11 +310,21 @@ def initial_object(problem: Problem, x0, rng) -> np.ndarray:
     return out
 
 
+def monitor(problem: Problem, every: int, method: str, *, callback, **recorder_args):
+    """The :class:`Monitor` of a run, or the :class:`BatchMonitor` of a batch, with its
+    :class:`pdeopt.Recorder` (one per run) made from ``method`` and ``recorder_args``."""
+    if problem.batch is None:
+        return Monitor(problem, Recorder(method, callback=callback, **recorder_args), every)
+    return BatchMonitor(problem, [Recorder(method, callback=callback, **recorder_args)
+                                  for _ in range(problem.batch)], every)
+
+
 class Monitor:
     """Records the R-factor of the projected estimate, keeps the best state, ends iterations.
 
     The stopping test is the R-factor's: a run converges when R(x) ≤ tol at a recorded
-    iteration (every ``every``-th, starting with the first).
+    iteration (every ``every``-th, starting with the first). On the device R is read back
+    (a synchronization) only at those iterations.
     """
 
     def __init__(self, problem: Problem, recorder, every: int):
@@ -235,6 +334,10 @@ class Monitor:
         self.best_x = None
         self.best_iteration = -1
 
+    def running(self):
+        """The context of the loop: Ctrl-C ends it with what was finished."""
+        return self.rec.running()
+
     def end(self, k, x, state) -> bool:
         """End iteration k: log R(x) when due, keep copies of x and ``state`` if R improved.
 
@@ -243,7 +346,7 @@ class Monitor:
         """
         r = None
         if k % self.every == 0:
-            r = self.problem.r_factor(x)
+            r = float(self.problem.r_factor(x))
             if not np.isfinite(r):
                 raise self.rec.diverged(k, "the R-factor of the estimate")
             self.rec.log(r_factor=r, iteration=k)
@@ -255,15 +358,109 @@ class Monitor:
         shown = x.copy() if self.rec.callback is not None else None
         return self.rec.end_iteration(shown, residual=r)
 
+    def finish(self, x, *, use_best, **info):
+        """The Result: the final (or best) projected estimate, real when ``nonnegative``,
+        as the kind of array the magnitudes were."""
+        rec = self.rec
+        if use_best and self.best_x is not None:
+            x = self.best_x
+        elif rec.nit:
+            # iterations after the last recorded one were not checked
+            rec.require_finite(x, rec.nit - 1)
+        x = x.real.copy() if self.problem.nonnegative else x.copy()
+        return rec.result(like(x, self.problem.template), best_r_factor=float(self.best_r),
+                          best_iteration=int(self.best_iteration),
+                          returned="best" if use_best else "final", **info)
 
-def finish(problem: Problem, rec, monitor: Monitor, x, *, use_best, **info):
-    """The Result: the final (or best) projected estimate, real when ``nonnegative``."""
-    if use_best and monitor.best_x is not None:
-        x = monitor.best_x
-    elif rec.nit:
-        # iterations after the last recorded one were not checked
-        rec.require_finite(x, rec.nit - 1)
-    x = x.real.copy() if problem.nonnegative else x.copy()
-    return rec.result(x, best_r_factor=float(monitor.best_r),
-                      best_iteration=int(monitor.best_iteration),
-                      returned="best" if use_best else "final", **info)
+
+class BatchMonitor:
+    """:class:`Monitor` of runs iterated in lockstep on a stack (axis 0: the run).
+
+    Each run has its own :class:`pdeopt.Recorder`, R-factor, best state and stopping test;
+    the R-factors of all runs are summed on the device and read back at once (n floats) at
+    the recorded iterations, and each run's best state is updated there on the device. A run
+    that stops (converged, or stopped by the callback) keeps what it had then; the stack
+    iterates until every run has stopped or the budget is spent.
+    """
+
+    def __init__(self, problem: Problem, recorders, every: int):
+        self.problem, self.recs, self.every = problem, recorders, every
+        n = len(recorders)
+        self.best_r = np.full(n, np.inf)
+        self.best_r_device = problem.xp.full(n, np.inf)
+        self.best_iteration = np.full(n, -1)
+        self.best_x = self.best_state = None
+        self.stopped = {}       # run → (x, best x, best R, best iteration) when it stopped
+
+    @contextmanager
+    def running(self):
+        """The context of the loop: Ctrl-C ends every run with what was finished."""
+        first = self.recs[0]
+        with first.running():       # catches the interrupt and warns once
+            yield self
+        for rec in self.recs[1:]:
+            rec.interrupted = first.interrupted
+            rec.info["interrupted"] = first.interrupted
+
+    def _keep_best(self, k, x, state, r, r_device):
+        xp = self.problem.xp
+        better = r < self.best_r
+        if not better.any():
+            return
+        if self.best_x is None:
+            self.best_x = x.copy()
+            self.best_state = state() if callable(state) else tuple(a.copy() for a in state)
+        else:
+            # the same comparison on the device (the same values): no mask to move there
+            where = (r_device < self.best_r_device).reshape((-1,) + (1,) * (x.ndim - 1))
+            xp.copyto(self.best_x, x, where=where)
+            new = state() if callable(state) else state
+            for kept, a in zip(self.best_state, new):
+                xp.copyto(kept, a, where=where)
+        self.best_r_device = xp.minimum(self.best_r_device, r_device)
+        self.best_r = np.where(better, r, self.best_r)
+        self.best_iteration[better] = k
+
+    def end(self, k, x, state) -> bool:
+        """End iteration k of every run still going; True when every run has stopped."""
+        r = None
+        if k % self.every == 0:
+            r_device = self.problem.r_factor(x)
+            r = to_namespace(r_device, np)
+            for i, rec in enumerate(self.recs):
+                if i not in self.stopped and not np.isfinite(r[i]):
+                    raise rec.diverged(k, f"the R-factor of run {i}'s estimate")
+            self._keep_best(k, x, state, r, r_device)
+        for i, rec in enumerate(self.recs):
+            if i in self.stopped:
+                continue
+            residual = None if r is None else float(r[i])
+            if residual is not None:
+                rec.log(r_factor=residual, iteration=k)
+            shown = x[i].copy() if rec.callback is not None else None
+            if rec.end_iteration(shown, residual=residual):
+                best = None if self.best_x is None else self.best_x[i].copy()
+                self.stopped[i] = (x[i].copy(), best, self.best_r[i], self.best_iteration[i])
+        return len(self.stopped) == len(self.recs)
+
+    def finish(self, x, *, use_best, **info):
+        """The Results, one per run (see :meth:`Monitor.finish`); the estimates are moved
+        to the kind of array of the magnitudes in one piece."""
+        chosen, best = [], []
+        for i, rec in enumerate(self.recs):
+            xi, best_x, best_r, best_it = self.stopped.get(i, (
+                x[i], None if self.best_x is None else self.best_x[i], self.best_r[i],
+                self.best_iteration[i]))
+            if use_best and best_x is not None:
+                xi = best_x
+            elif rec.nit:
+                rec.require_finite(xi, rec.nit - 1)
+            chosen.append(xi)
+            best.append((best_r, best_it))
+        out = self.problem.xp.stack(chosen)
+        out = like(out.real.copy() if self.problem.nonnegative else out, self.problem.template)
+        return [rec.result(out[i], best_r_factor=float(br), best_iteration=int(bi),
+                           returned="best" if use_best else "final", batched=len(self.recs),
+                           **info)
+                for i, (rec, (br, bi)) in enumerate(zip(self.recs, best))]
+

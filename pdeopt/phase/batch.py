@@ -1,8 +1,11 @@
-"""Many independent reconstructions at once, one per core.
+"""Many independent reconstructions at once, one per core, or all together on one GPU.
 
-The runs go to worker processes, not threads: about half of a small (64²)
+On the CPU the runs go to worker processes, not threads: about half of a small (64²)
 iteration is Python and ``scipy.fft`` dispatch that holds the GIL, so threads
-gave no speed-up on two cores, while processes share nothing and scale.
+gave no speed-up on two cores, while processes share nothing and scale. On the GPU
+(``backend="cuda"`` or CuPy magnitudes) the runs of pdeopt's own algorithms are one stack
+(n_runs, N₀, N₁) iterated in lockstep: one batched 2-D FFT and one sweep per step for all
+of them.
 """
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ import numpy as np
 
 from .._checks import as_rng, check_callable, check_choice, check_integer
 from .._errors import DivergenceError
+from .._xp import namespace
+from ._common import RunBatch, run_namespace
 from .fft_backends import check_fft
 from .forward import check_magnitudes, check_support
 
@@ -26,7 +31,8 @@ __all__ = ["reconstruct_many"]
 def _one_run(algorithm, magnitudes, support, max_iter, seed, params):
     res = algorithm(magnitudes, support, max_iter, rng=np.random.default_rng(seed), **params)
     x = getattr(res, "x", res)
-    if x is not None and not np.all(np.isfinite(np.asarray(x))):
+    xp = namespace(x)
+    if x is not None and not bool(xp.all(xp.isfinite(xp.asarray(x)))):
         # pdeopt's algorithms raise DivergenceError themselves; a user's may not
         raise DivergenceError(f"reconstruct_many: algorithm {getattr(algorithm, '__name__', '')!r}"
                               f" returned NaN or inf for the run seeded {seed}",
@@ -81,6 +87,14 @@ def reconstruct_many(algorithm, magnitudes, support, max_iter, n_runs, *, rng=No
     so the results do not depend on ``n_jobs`` or ``executor``. Each run uses one FFT
     thread (``workers=1`` unless given).
 
+    On the GPU (``backend="cuda"`` in ``params``, or CuPy magnitudes) the runs of
+    :func:`error_reduction`, :func:`hio`, :func:`oss` and :func:`pdhg` are batched: one
+    stack of shape (n_runs, N₀, N₁) iterated in lockstep, one batched 2-D cuFFT per
+    transform, from the same random starts as on the CPU (so run i agrees with the CPU's run
+    i to rounding). Each run keeps its own R-factors, best state, stopping test and callback
+    (``it.x`` its own estimate); one that stops early keeps what it had then. ``n_jobs`` and
+    ``executor`` are not used there; another ``algorithm`` runs its runs one after the other.
+
     Parameters
     ----------
     algorithm : callable
@@ -100,19 +114,20 @@ def reconstruct_many(algorithm, magnitudes, support, max_iter, n_runs, *, rng=No
     executor : {"process", "thread"}
         Worker processes (default: they scale with the cores) or threads.
     **params
-        Passed to ``algorithm`` (``tol``, ``callback``, ``fft``, ...; a callback must be
-        picklable for worker processes). ``fft`` (the FFT backend: ``"auto"``,
-        ``"scipy"``, ``"pyfftw"`` or ``"numpy"``) is checked here, before any run starts;
-        each worker process plans its own FFTW transforms (or loads the wisdom file named
-        by ``PDEOPT_FFTW_WISDOM``).
+        Passed to ``algorithm`` (``tol``, ``callback``, ``fft``, ``backend``, ...; a callback
+        must be picklable for worker processes). ``fft`` (the FFT backend: ``"auto"``,
+        ``"scipy"``, ``"pyfftw"``, ``"numpy"``, or ``"cupy"`` on the GPU) is checked here,
+        before any run starts; each worker process plans its own FFTW transforms (or loads
+        the wisdom file named by ``PDEOPT_FFTW_WISDOM``).
 
     Returns
     -------
     list of pdeopt.Result
-        In run order. If interrupted (Ctrl-C), the runs that had returned, in run
-        order, with a warning naming how many: the finished ones, and those cut
-        short, marked ``status=3`` (``nit`` counts their finished iterations); the
-        runs not started are left out.
+        In run order (``x`` of the magnitudes' kind: CuPy for CuPy). If interrupted
+        (Ctrl-C), the runs that had returned, in run order, with a warning naming how many:
+        the finished ones, and those cut short, marked ``status=3`` (``nit`` counts their
+        finished iterations); the runs not started are left out (on the GPU every run is
+        returned, cut short).
 
     Examples
     --------
@@ -124,8 +139,10 @@ def reconstruct_many(algorithm, magnitudes, support, max_iter, n_runs, *, rng=No
     ([20, 20, 20], True)
     """
     check_callable(algorithm, "algorithm")
-    m = check_magnitudes(magnitudes)
-    check_support(support, m.shape, warn=False)
+    device = run_namespace(magnitudes, params.get("backend", "auto")) is not np
+    if not device:
+        m = check_magnitudes(magnitudes)
+        check_support(support, m.shape, warn=False)
     max_iter = check_integer(max_iter, "max_iter", minimum=1)
     n_runs = check_integer(n_runs, "n_runs", minimum=1)
     if n_jobs is None:
@@ -137,9 +154,12 @@ def reconstruct_many(algorithm, magnitudes, support, max_iter, n_runs, *, rng=No
     seeds = _seed_sequence(rng).spawn(n_runs)
     params.setdefault("workers", 1)
     if "fft" in params:
-        check_fft(params["fft"])        # a bad value or a missing pyFFTW: refused once, here
+        check_fft(params["fft"], device)   # a bad value or a missing pyFFTW: refused once, here
+    if device and _batched(algorithm):
+        return algorithm(magnitudes, support, max_iter,
+                         rng=RunBatch(np.random.default_rng(s) for s in seeds), **params)
     args = (algorithm, magnitudes, support, max_iter)
-    if n_jobs == 1:
+    if n_jobs == 1 or device:           # one GPU: the runs one after the other
         done = {}
         try:
             for i in range(n_runs):
@@ -166,6 +186,13 @@ def reconstruct_many(algorithm, magnitudes, support, max_iter, n_runs, *, rng=No
                 if f.done() and not f.cancelled() and f.exception() is None}
         _shutdown_pools()       # its workers got the interrupt too
         return _partial(done, n_runs)
+
+
+def _batched(algorithm) -> bool:
+    """Whether ``algorithm`` is one of pdeopt's, which iterate a stack of runs on the GPU."""
+    from .primal_dual import pdhg
+    from .projections import error_reduction, hio, oss
+    return algorithm in (error_reduction, hio, oss, pdhg)
 
 
 def _partial(done, n_runs):

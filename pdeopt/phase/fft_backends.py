@@ -1,4 +1,5 @@
-"""The FFTs of the phase iterations behind one interface: ``scipy.fft``, ``numpy.fft``, FFTW.
+"""The FFTs of the phase iterations behind one interface: ``scipy.fft``, ``numpy.fft``, FFTW,
+and cuFFT through ``cupy.fft`` on the GPU.
 
 An iteration calls ``forward(a, out)`` and ``inverse(z, overwrite)`` (complex spectra), or
 ``rforward(u, out)`` and ``rinverse(z, overwrite)`` (a real array and the half of its
@@ -26,7 +27,16 @@ measured) lives in the process; :func:`save_fft_wisdom` / :func:`load_fft_wisdom
 in a file, and the environment variable ``PDEOPT_FFTW_WISDOM`` names a file loaded before
 the first plan and written at exit.
 
-Precision follows the arrays: float32 / complex64 in, complex64 out (all three backends).
+``"cupy"`` runs cuFFT through CuPy (``cupyx.scipy.fft``, else ``cupy.fft``) on device arrays
+(the device path of the phase methods: CuPy magnitudes or ``backend="cuda"``), with CuPy's
+plan cache (a plan per shape, made on first use). Like FFTW it is unnormalized, c = 1/√N (the
+forward transform with ``norm="backward"``, the inverse with ``norm="forward"``: neither
+scales, where ``"ortho"`` costs CuPy one more pass); the transforms allowed to overwrite
+their input do (in-place C2C, a C2R without a copy), and the real ones are ``rfft2`` /
+``irfft2``. A stack of arrays (leading axes) is transformed in one batched plan over the
+last two axes.
+
+Precision follows the arrays: float32 / complex64 in, complex64 out (all backends).
 """
 from __future__ import annotations
 
@@ -34,6 +44,8 @@ import atexit
 import os
 import pickle
 import threading
+
+import inspect
 
 import numpy as np
 import scipy.fft as sfft
@@ -44,7 +56,7 @@ __all__ = ["FFT_BACKENDS", "fft_backend", "check_fft", "pyfftw_available",
            "save_fft_wisdom", "load_fft_wisdom"]
 
 #: The values of the ``fft`` option of the phase methods.
-FFT_BACKENDS = ("auto", "scipy", "pyfftw", "numpy")
+FFT_BACKENDS = ("auto", "scipy", "pyfftw", "numpy", "cupy")
 
 #: The environment variable naming FFTW's wisdom file (loaded before the first plan,
 #: written at exit).
@@ -60,15 +72,23 @@ def pyfftw_available() -> bool:
     return True
 
 
-def check_fft(fft) -> str:
-    """The FFT backend asked for, resolved: ``"auto"`` → ``"pyfftw"`` when installed, else
-    ``"scipy"``. A name other than those of ``FFT_BACKENDS`` is a ``ValueError`` (a non-string
-    a ``TypeError``), ``"pyfftw"`` without pyFFTW an ``ImportError``, both naming ``fft``."""
+def check_fft(fft, device=False) -> str:
+    """The FFT backend asked for, resolved: ``"auto"`` → ``"cupy"`` on the ``device`` path,
+    else ``"pyfftw"`` when installed, else ``"scipy"``. A name other than those of
+    ``FFT_BACKENDS`` is a ``ValueError`` (a non-string a ``TypeError``), ``"pyfftw"`` without
+    pyFFTW an ``ImportError``, a host FFT on the device path or ``"cupy"`` off it a
+    ``ValueError``, all naming ``fft``."""
     if not isinstance(fft, str):
         raise TypeError(f"fft must be one of {FFT_BACKENDS}, got {type(fft).__name__}")
     check_choice(fft, "fft", FFT_BACKENDS)
     if fft == "auto":
-        return "pyfftw" if pyfftw_available() else "scipy"
+        return "cupy" if device else "pyfftw" if pyfftw_available() else "scipy"
+    if device and fft != "cupy":
+        raise ValueError(f"fft={fft!r} transforms host arrays, but this run is on the device "
+                         f"(CuPy input or backend='cuda'): pass fft='cupy' or 'auto'")
+    if fft == "cupy" and not device:
+        raise ValueError("fft='cupy' transforms device arrays: pass CuPy magnitudes or "
+                         "backend='cuda' (on a GPU machine with CuPy), or another fft")
     if fft == "pyfftw" and not pyfftw_available():
         raise ImportError("fft='pyfftw' needs pyFFTW, which is not installed: "
                           "pip install pyfftw (or pdeopt[fast]), or pass fft='scipy'")
@@ -356,25 +376,69 @@ class _PyFFTW(_Backend):
         return z
 
 
-_CLASSES = {"scipy": _Scipy, "numpy": _Numpy, "pyfftw": _PyFFTW}
+class _Cupy(_Backend):
+    """cuFFT through CuPy, unnormalized (c = 1/√N); ``batch`` leading runs."""
+
+    name = "cupy"
+
+    def __init__(self, shape, dtype, workers, batch=None):
+        super().__init__(shape, dtype, workers)
+        import cupy
+        self.xp = cupy
+        try:        # SciPy's interface: the same cuFFT plans, and it may overwrite its input
+            import cupyx.scipy.fft as fft
+        except ImportError:
+            fft = cupy.fft
+        self._fft = fft
+        self.batch = () if batch is None else (int(batch),)
+        self.scale = 1.0 / np.sqrt(float(np.prod(self.shape)))
+        # C2C in place and C2R without a copy of its input: one pass less each
+        self._overwrite = "overwrite_x" in inspect.signature(fft.irfft2).parameters
+
+    def _options(self, overwrite):
+        return {"overwrite_x": True} if overwrite and self._overwrite else {}
+
+    def empty(self, complex=True, half=False):
+        return self.xp.empty(self.batch + (self.half_shape if half else self.shape),
+                             self.complex_dtype if complex else self.real_dtype)
+
+    def forward(self, a, out=None):
+        complex_a = a.astype(self.complex_dtype, copy=False)
+        return self._fft.fft2(complex_a, norm="backward", **self._options(out is a))
+
+    def inverse(self, z, overwrite=False):
+        return self._fft.ifft2(z, norm="forward", **self._options(overwrite))
+
+    def rforward(self, u, out=None):
+        return self._fft.rfft2(u, norm="backward")
+
+    def rinverse(self, z, overwrite=False):
+        return self._fft.irfft2(z, s=self.shape, norm="forward", **self._options(overwrite))
 
 
-def fft_backend(fft, shape, dtype=np.complex128, workers=1):
+_CLASSES = {"scipy": _Scipy, "numpy": _Numpy, "pyfftw": _PyFFTW, "cupy": _Cupy}
+
+
+def fft_backend(fft, shape, dtype=np.complex128, workers=1, *, batch=None):
     """The FFT backend ``fft`` (see :data:`FFT_BACKENDS`) for one grid and precision.
 
     Parameters
     ----------
-    fft : {"auto", "scipy", "pyfftw", "numpy"}
+    fft : {"auto", "scipy", "pyfftw", "numpy", "cupy"}
         ``"scipy"``: ``scipy.fft`` (threads: ``workers``); ``"numpy"``: ``numpy.fft``
         (one thread); ``"pyfftw"``: FFTW plans measured once per process (``workers``
-        threads); ``"auto"``: pyFFTW when it is installed, else SciPy.
+        threads); ``"cupy"``: cuFFT on device arrays (needs CuPy); ``"auto"``: pyFFTW when
+        it is installed, else SciPy.
     shape : pair of int
         The grid.
     dtype : numpy dtype
         complex128 or complex64, the precision of the spectra (a real dtype gives its
         complex one).
     workers : int
-        Threads per FFT (≥ 1, or −1 for all cores).
+        Threads per FFT (≥ 1, or −1 for all cores; not used by ``"cupy"``).
+    batch : int, optional
+        ``"cupy"`` only: the work arrays hold a stack of this many grids, transformed
+        together (one batched plan).
 
     Returns
     -------
@@ -394,8 +458,10 @@ def fft_backend(fft, shape, dtype=np.complex128, workers=1):
     >>> half.shape, bool(np.allclose(b.rinverse(half) * b.scale ** 2, a))
     ((4, 4), True)
     """
-    name = check_fft(fft)
+    name = check_fft(fft, device=fft == "cupy")
     cdtype = np.result_type(np.dtype(dtype), np.complex64)
     if cdtype not in (np.complex64, np.complex128):
         raise ValueError(f"dtype must be float32/64 or complex64/128, got {np.dtype(dtype)}")
+    if name == "cupy":
+        return _Cupy(shape, cdtype, workers, batch)
     return _CLASSES[name](shape, cdtype, workers)

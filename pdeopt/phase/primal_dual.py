@@ -5,8 +5,7 @@ import numpy as np
 
 from .._checks import (check_bool, check_choice, check_integer,
                        check_nonnegative, check_positive)
-from .._result import Recorder
-from ._common import Monitor, check_common, finish, initial_fourier, prepare
+from ._common import batch_size, check_common, initial_fourier, monitor, prepare
 from .forward import as_vector, check_shape2d, check_support
 
 __all__ = ["pdhg", "gamma_schedule", "smoothing_filters"]
@@ -91,18 +90,34 @@ def smoothing_filters(shape, support, gamma, s, smoothing):
     smoothing = check_smoothing(smoothing)
     if not np.isfinite(s * gamma):
         raise ValueError(f"s·gamma must be finite, got s={s:g}, gamma={gamma:g}")
-    fourier_filter, weight = None, np.ones(shape)
+    return stage_filters(smoothing_grids(shape, support, smoothing), gamma, s)
+
+
+def smoothing_grids(shape, support, smoothing):
+    """What the smoothing factors of every γ are made of: ``(shape, |ξ|², |ρ|²)``, the last
+    two host arrays or None where ``smoothing`` does not use them (see
+    :func:`smoothing_filters`). ``support`` may be a device array (its centroid is read)."""
+    xi2 = rho2 = None
     if smoothing in ("dr1", "dr3"):
         ky = np.fft.fftfreq(shape[0]) * 2 * np.pi
         kx = np.fft.fftfreq(shape[1]) * 2 * np.pi
-        fourier_filter = np.exp(-s * gamma * (ky[:, None] ** 2 + kx[None, :] ** 2))
+        xi2 = ky[:, None] ** 2 + kx[None, :] ** 2
     if smoothing in ("dr2", "dr3"):
-        yy, xx = np.nonzero(support)
-        cy, cx = yy.mean(), xx.mean()
+        yy, xx = support.nonzero()
+        cy, cx = float(yy.mean()), float(xx.mean())
         y = 2 * np.pi * (np.arange(shape[0]) - cy) / shape[0]
         x = 2 * np.pi * (np.arange(shape[1]) - cx) / shape[1]
-        weight = 1.0 / (1.0 + s * gamma * (y[:, None] ** 2 + x[None, :] ** 2))
-    return fourier_filter, np.ascontiguousarray(weight)
+        rho2 = y[:, None] ** 2 + x[None, :] ** 2
+    return shape, xi2, rho2
+
+
+def stage_filters(grids, gamma, s, xp=np):
+    """The factors ``(fourier_filter, real_weight)`` of one γ from :func:`smoothing_grids`
+    (on the device: ``grids`` moved there, ``xp`` CuPy), as :func:`smoothing_filters`."""
+    shape, xi2, rho2 = grids
+    fourier_filter = None if xi2 is None else xp.exp(-s * gamma * xi2)
+    weight = xp.ones(shape) if rho2 is None else 1.0 / (1.0 + s * gamma * rho2)
+    return fourier_filter, xp.ascontiguousarray(weight)
 
 
 def pdhg_step(p, z, yhat, x, weight, s, t, sigma, fourier_filter=None):
@@ -225,7 +240,7 @@ def pdhg(magnitudes, support, max_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, 
     tol, rng = check_common(monitor_every=monitor_every, tol=tol, rng=rng, callback=callback,
                             x0=x0)
     p = prepare(magnitudes, support, max_iter, missing=missing, nonnegative=nonnegative,
-                backend=backend, workers=workers, fft=fft)
+                backend=backend, workers=workers, fft=fft, batch=batch_size(rng))
     if smoothing is None:
         gammas = [0.0]
     elif gammas is None:
@@ -234,31 +249,34 @@ def pdhg(magnitudes, support, max_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, 
     if not all(np.isfinite(s * g) for g in gammas):
         raise ValueError(f"s·gamma must be finite for every stage, got s={s:g}, "
                          f"max gamma={max(gammas):g}")
-    z = np.ascontiguousarray(initial_fourier(p, x0, rng))
+    xp = p.xp
+    z = xp.ascontiguousarray(initial_fourier(p, x0, rng))
     yhat = p.zeros()                             # F y, y⁰ = 0
     x = p.zeros(complex=not p.nonnegative)       # a real object: x real
     stage_length = int(np.ceil(max_iter / len(gammas)))
-    rec = Recorder("pdhg", max_iter=max_iter, tol=tol, callback=callback, sigma=sigma, s=s,
-                   t=t, smoothing=smoothing, gammas=gammas, nonnegative=p.nonnegative,
-                   backend=backend, fft=p.ffts.name, dtype=str(p.dtype))
-    monitor = Monitor(p, rec, monitor_every)
+    runs = monitor(p, monitor_every, "pdhg", max_iter=max_iter, tol=tol, callback=callback,
+                   sigma=sigma, s=s, t=t, smoothing=smoothing, gammas=gammas,
+                   nonnegative=p.nonnegative, backend=backend, fft=p.ffts.name,
+                   dtype=str(p.dtype))
+    # the grids the stages' filters are made of, moved to the device once
+    shape, xi2, rho2 = smoothing_grids(p.shape, p.support, smoothing)
+    grids = (shape, None if xi2 is None else p.asarray(xi2),
+             None if rho2 is None else p.asarray(rho2))
     pending = None                               # the DR1 filter still to apply to yhat
-    with rec.running():
+    with runs.running():
         for it in range(max_iter):
             stage, first = divmod(it, stage_length)
             if first == 0:
-                fourier_filter, weight = smoothing_filters(p.shape, p.support, gammas[stage],
-                                                           s, smoothing)
+                fourier_filter, weight = stage_filters(grids, gammas[stage], s, xp)
                 weight = weight.astype(p.dtype)
                 if fourier_filter is not None:
                     fourier_filter = fourier_filter.astype(p.dtype)
-                if restart_best and monitor.best_state is not None:
-                    z[...], yhat[...] = monitor.best_state
+                if restart_best and runs.best_state is not None:
+                    z[...], yhat[...] = runs.best_state
                     pending = None              # the saved F y is already filtered
             yhat = pdhg_step(p, z, yhat, x, weight, s, t, sigma, pending)
             pending = fourier_filter
-            if monitor.end(it, x, lambda: (
+            if runs.end(it, x, lambda: (
                     z.copy(), yhat * pending if pending is not None else yhat.copy())):
                 break
-    return finish(p, rec, monitor, x, use_best=restart_best, backend=backend,
-                  fft=p.ffts.name)
+    return runs.finish(x, use_best=restart_best, backend=backend, fft=p.ffts.name)

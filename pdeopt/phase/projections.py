@@ -17,8 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_integer, check_positive, check_range
-from .._result import Recorder
-from ._common import Monitor, check_common, finish, initial_object, prepare
+from ._common import batch_size, check_common, initial_object, monitor, prepare
 from .forward import as_vector, check_shape2d
 from .fourier import frequency_radius
 
@@ -61,41 +60,41 @@ def _run(name, magnitudes, support, max_iter, *, x0, rng, beta, error_reduction,
     if alphas is not None:
         alphas = check_stages(alphas, "alphas")
     p = prepare(magnitudes, support, max_iter, missing=missing, nonnegative=nonnegative,
-                backend=backend, workers=workers, fft=fft)
+                backend=backend, workers=workers, fft=fft, batch=batch_size(rng))
     if oss and alphas is None:
         alphas = list(oss_widths(p.shape))
-    k = p.kernels
+    k, xp = p.kernels, p.xp
     u = initial_object(p, x0, rng)
     x = p.zeros(complex=np.iscomplexobj(u))
     n_stages = 1 if alphas is None else len(alphas)
     stage_length = int(np.ceil(max_iter / n_stages))
-    rec = Recorder(name, max_iter=max_iter, tol=tol, callback=callback, beta=beta,
-                   alphas=alphas, nonnegative=p.nonnegative, backend=backend,
+    runs = monitor(p, monitor_every, name, max_iter=max_iter, tol=tol, callback=callback,
+                   beta=beta, alphas=alphas, nonnegative=p.nonnegative, backend=backend,
                    fft=p.ffts.name, dtype=str(p.dtype))
-    monitor = Monitor(p, rec, monitor_every)
-    radius = frequency_radius(p.shape) if alphas is not None else None
+    # |k| moved to the device once; each stage's filter is made there
+    radius = p.asarray(frequency_radius(p.shape)) if alphas is not None else None
     outside = ~p.support
     complex_u = np.iscomplexobj(u)
     if alphas is not None:
         exterior = p.zeros(complex=complex_u)
-    with rec.running():
+    with runs.running():
         for it in range(max_iter):
             stage, first = divmod(it, stage_length)
             if alphas is not None and first == 0:
                 # OSS: a new filter width; restart from the best iterate so far
                 # the filter carries the FFT backend's c² (see Problem); a real iterate's
                 # on the half spectrum (W is even: W(−k) = W(k))
-                filt = (np.exp(-0.5 * (radius / alphas[stage]) ** 2)
+                filt = (xp.exp(-0.5 * (radius / alphas[stage]) ** 2)
                         * p.space_scale).astype(p.dtype)
                 if not complex_u:
-                    filt = np.ascontiguousarray(filt[:, :p.shape[1] // 2 + 1])
-                if monitor.best_state is not None:
-                    u[...] = monitor.best_state[0]
+                    filt = xp.ascontiguousarray(filt[:, :p.shape[1] // 2 + 1])
+                if runs.best_state is not None:
+                    u[...] = runs.best_state[0]
             projection_step(p, u, x, beta, error_reduction)
             if alphas is not None:
                 # smooth the exterior of the support with a Gaussian filter in Fourier space
                 exterior[...] = 0
-                np.copyto(exterior, u, where=outside)
+                xp.copyto(exterior, u, where=outside)
                 if complex_u:
                     v = p.fft(exterior, out=p.work)
                     k["multiply"](v, filt)
@@ -105,10 +104,9 @@ def _run(name, magnitudes, support, max_iter, *, x0, rng, beta, error_reduction,
                     k["multiply"](v, filt)
                     smoothed = p.irfft(v, overwrite=True)
                 k["replace_outside"](u, smoothed, p.support)
-            if monitor.end(it, x, (u,)):
+            if runs.end(it, x, (u,)):
                 break
-    return finish(p, rec, monitor, x, use_best=alphas is not None, backend=backend,
-                  fft=p.ffts.name)
+    return runs.finish(x, use_best=alphas is not None, backend=backend, fft=p.ffts.name)
 
 
 def error_reduction(magnitudes, support, max_iter, *, x0=None, rng=None, missing=None,
@@ -155,24 +153,32 @@ def error_reduction(magnitudes, support, max_iter, *, x0=None, rng=None, missing
         copy of the estimate, ``it.values`` the R-factor when recorded); returning
         True stops the run (``status=4``).
     backend : {"auto", "numpy", "numba", "cuda"}
-        Kernels of the per-pixel steps (:mod:`pdeopt.kernels.phase`).
+        Kernels of the per-pixel steps (:mod:`pdeopt.kernels.phase`). ``"cuda"``, or CuPy
+        magnitudes with ``"auto"``, runs the whole iteration on the GPU with CuPy: the data
+        moved there once per call, cuFFT, the numba.cuda sweeps on the device arrays (the
+        NumPy twins through CuPy where numba.cuda cannot run), the R-factor read back only
+        at the recorded iterations; ``BackendUnavailableError`` without CuPy
+        (``pip install pdeopt[gpu]``).
     workers : int, optional
         Threads per FFT (≥ 1 or −1 for all); by default one with FFTW (its threads
         slow down badly on shared cores) and with SciPy 1 below 512² pixels, else all.
-    fft : {"auto", "scipy", "pyfftw", "numpy"}
+    fft : {"auto", "scipy", "pyfftw", "numpy", "cupy"}
         The FFT backend (:mod:`pdeopt.phase.fft_backends`): ``"scipy"`` is
         ``scipy.fft``; ``"numpy"`` is ``numpy.fft`` (one thread); ``"pyfftw"`` runs FFTW
         plans measured once per process (``FFTW_MEASURE``; an ``ImportError`` where
-        pyFFTW is not installed); ``"auto"`` (default) is pyFFTW when installed, else
-        SciPy. The results agree to rounding; ``info["fft"]`` names the one used.
+        pyFFTW is not installed); ``"cupy"`` is cuFFT, for the GPU run only (a
+        ``ValueError`` otherwise, as a host FFT is on the GPU); ``"auto"`` (default) is
+        cuFFT on the GPU, else pyFFTW when installed, else SciPy. The results agree to
+        rounding; ``info["fft"]`` names the one used.
 
     Returns
     -------
     pdeopt.Result
-        ``x`` the final estimate P_X(u′); ``history["r_factor"]`` the R-factor of the
-        estimate at each recorded iteration (``history["iteration"]`` its index);
-        ``nit`` the iterations run; ``info["best_r_factor"]``. Ctrl-C returns what
-        was finished (``status=3``).
+        ``x`` the final estimate P_X(u′), the kind of array the magnitudes were (CuPy for
+        CuPy; host arrays with ``backend="cuda"`` give a host ``x``); ``history["r_factor"]``
+        the R-factor of the estimate at each recorded iteration (``history["iteration"]``
+        its index); ``nit`` the iterations run; ``info["best_r_factor"]``. Ctrl-C returns
+        what was finished (``status=3``).
 
     Raises
     ------
