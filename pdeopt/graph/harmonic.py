@@ -225,7 +225,8 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
     W = W.copy()
     W.setdiag(0.0)
     W.eliminate_zeros()
-    Ws = (W + W.T).tocsr()
+    WT = W.T.tocsr()  # one transposition, for W + Wᵀ and the labeled columns of Wᵀ
+    Ws = (W + WT).tocsr()
     G = np.zeros((idx.size, n_classes))
     G[np.arange(idx.size), lab] = 1.0
     scores = np.zeros((n, n_classes))
@@ -248,7 +249,7 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
     if U.size:
         mu = n / idx.size - 1.0 if method == "wnll" else 0.0
         Ws_U = Ws[U]
-        WT_US = W.T.tocsr()[U][:, idx]
+        WT_US = WT[U][:, idx]
         A_off = Ws_U[:, U].tocsr()
         A_off.sort_indices()
         with np.errstate(over="ignore", invalid="ignore"):
