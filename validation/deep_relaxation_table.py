@@ -25,7 +25,14 @@ H-ESGD: γ₀ = 0.03, γ₁ = 1e-3, L = 5, η′ = SGD's lr (no inner momentum),
 outer lr = 1/γ₀ (the outer step moves x to the average μ, as in the Entropy-SGD
 code); SGD lr 0.1 (mnistfc) or 0.05 (LeNet); HEAT: lr 0.05, L = 2, τ₀ = 1e-3;
 H-ESGD: τ₀ = 1e-4. Quick mode runs mnistfc only.
+
+On a GPU: ``PDEOPT_DEVICE=cuda pdeopt validate deep-relaxation-table --full`` trains every
+unit there (``train(..., backend="cuda")``; needs CuPy). Its units are saved apart from the
+CPU's (their parameters name the device: the GPU's dropout masks, minibatch orders and noise
+come from CuPy's generator), and several such processes share the units as on the CPU.
 """
+import os
+
 import numpy as np
 
 from pdeopt.nn import SGD, lenet, mnistfc, train
@@ -64,11 +71,21 @@ def make_optimizer(method, sgd_lr, seed):
     return HeatEntropySGD(1.0 / gamma, heat=1e-4, **relaxed)
 
 
-def train_unit(data, build, method, sgd_lr, budget, seed, batch_size):
-    """One training run: its validation-error curve on the effective-epoch axis."""
+def device():
+    """Where the units train: ``$PDEOPT_DEVICE``, ``"cpu"`` (the default) or ``"cuda"``."""
+    name = os.environ.get("PDEOPT_DEVICE", "cpu").strip().lower() or "cpu"
+    if name not in ("cpu", "cuda"):
+        raise ValueError(f"PDEOPT_DEVICE must be 'cpu' or 'cuda', got {name!r}")
+    return name
+
+
+def train_unit(data, build, method, sgd_lr, budget, seed, batch_size, on="cpu"):
+    """One training run (on device ``on``): its validation-error curve on the
+    effective-epoch axis."""
     per_epoch = int(np.ceil(data[0].shape[0] / batch_size))
     res = train(build(seed), make_optimizer(method, sgd_lr, seed), data, epochs=10 ** 6,
-                batch_size=batch_size, rng=seed, max_evals=budget * per_epoch)
+                batch_size=batch_size, rng=seed, max_evals=budget * per_epoch,
+                backend="cuda" if on == "cuda" else "auto")
     return {"val_error": res.history["val_error"],
             "effective_epochs": res.history["effective_epochs"]}
 
@@ -76,17 +93,19 @@ def train_unit(data, build, method, sgd_lr, budget, seed, batch_size):
 def run_all(ctx, data, nets, seeds, batch_size):
     """Every (net, method, seed) run, as units of the run (``--full``: saved, resumable)."""
     specs, keys = [], []
+    on = device()
+    where = {} if on == "cpu" else {"device": on}   # the CPU's saved units keep their keys
     for net, (build, sgd_lr, budget) in nets.items():
         for method in METHODS:
             for seed in seeds:
                 keys.append((net, method, seed))
                 specs.append((
-                    f"{net}-{method}-seed{seed}",
+                    f"{net}-{method}-seed{seed}" + ("" if on == "cpu" else f"-{on}"),
                     lambda b=build, m=method, lr=sgd_lr, n=budget, s=seed:
-                        train_unit(data, b, m, lr, n, s, batch_size),
+                        train_unit(data, b, m, lr, n, s, batch_size, on),
                     dict(net=net, optimizer=repr(make_optimizer(method, sgd_lr, seed)),
                          budget=budget, seed=seed, batch_size=batch_size,
-                         n_train=int(data[0].shape[0]))))
+                         n_train=int(data[0].shape[0]), **where)))
     return dict(zip(keys, ctx.units(specs)))
 
 

@@ -11,6 +11,7 @@ import copy
 import numpy as np
 
 from .._checks import as_float_array, check_option, check_positive
+from .._xp import namespace
 from .layers import Layer
 
 __all__ = ["Activation", "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "Softplus",
@@ -67,14 +68,14 @@ class Identity(Activation):
         return z
 
     def _derivative(self, z):
-        return np.ones_like(z)
+        return namespace(z).ones_like(z)
 
 
 class ReLU(Activation):
     """σ(z) = max(z, 0); σ′(z) = 1{z > 0}."""
 
     def _value(self, z):
-        return np.maximum(z, 0)
+        return namespace(z).maximum(z, 0)
 
     def _derivative(self, z):
         return (z > 0).astype(z.dtype)
@@ -82,7 +83,7 @@ class ReLU(Activation):
     def _backward(self, dout):
         # dout·1{z > 0}: a product with the boolean mask streams (10× faster here than
         # np.where, whose branch on a random mask mispredicts); it keeps dout's dtype
-        return np.multiply(dout, self._z > 0)
+        return namespace(dout).multiply(dout, self._z > 0)
 
 
 class LeakyReLU(Activation):
@@ -93,10 +94,10 @@ class LeakyReLU(Activation):
         self.alpha = check_positive(alpha, "alpha")
 
     def _value(self, z):
-        return np.where(z > 0, z, self.alpha * z)
+        return namespace(z).where(z > 0, z, self.alpha * z)
 
     def _derivative(self, z):
-        return np.where(z > 0, 1.0, self.alpha).astype(z.dtype)
+        return namespace(z).where(z > 0, 1.0, self.alpha).astype(z.dtype)
 
 
 class ELU(Activation):
@@ -107,18 +108,21 @@ class ELU(Activation):
         self.alpha = check_positive(alpha, "alpha")
 
     def _value(self, z):
-        return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0)))
+        xp = namespace(z)
+        return xp.where(z > 0, z, self.alpha * xp.expm1(xp.minimum(z, 0)))
 
     def _derivative(self, z):
-        return np.where(z > 0, 1.0, self.alpha * np.exp(np.minimum(z, 0))).astype(z.dtype)
+        xp = namespace(z)
+        return xp.where(z > 0, 1.0, self.alpha * xp.exp(xp.minimum(z, 0))).astype(z.dtype)
 
 
 class Sigmoid(Activation):
     """σ(z) = 1/(1 + e⁻ᶻ) (evaluated without overflow); σ′ = σ(1 − σ)."""
 
     def _value(self, z):
-        e = np.exp(-np.abs(z))
-        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+        xp = namespace(z)
+        e = xp.exp(-xp.abs(z))
+        return xp.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
 
     def _derivative(self, z):
         s = self._value(z)
@@ -129,17 +133,17 @@ class Tanh(Activation):
     """σ(z) = tanh z; σ′ = 1 − tanh² z."""
 
     def _value(self, z):
-        return np.tanh(z)
+        return namespace(z).tanh(z)
 
     def _derivative(self, z):
-        return 1 - np.tanh(z) ** 2
+        return 1 - namespace(z).tanh(z) ** 2
 
 
 class Softplus(Activation):
     """σ(z) = log(1 + eᶻ) (as ``logaddexp(0, z)``); σ′ = sigmoid(z)."""
 
     def _value(self, z):
-        return np.logaddexp(0, z).astype(z.dtype, copy=False)
+        return namespace(z).logaddexp(0, z).astype(z.dtype, copy=False)
 
     def _derivative(self, z):
         return Sigmoid()._value(z)
@@ -171,7 +175,7 @@ class BinaryReLU(Activation):
             return (z > 0).astype(z.dtype)
         if self.surrogate == "clipped_relu":
             return ((z > 0) & (z < 1)).astype(z.dtype)
-        return np.ones_like(z)
+        return namespace(z).ones_like(z)
 
     def __repr__(self):
         return f"BinaryReLU(surrogate={self.surrogate!r})"

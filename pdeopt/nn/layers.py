@@ -21,6 +21,8 @@ import numpy as np
 
 from .._checks import (as_float_array, as_rng, check_bool, check_integer, check_option,
                        check_positive, check_range)
+from .._xp import namespace, to_namespace
+from . import _device
 
 __all__ = ["Layer", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D",
            "Flatten", "Dropout", "BatchNorm", "Residual"]
@@ -47,7 +49,8 @@ def check_sample_shape(value, name: str = "input_shape") -> tuple:
 
 def check_output(out, what: str = "x"):
     """Raise ``ValueError`` when a pass overflowed: no silent NaN/inf leaves a public call."""
-    if not np.all(np.isfinite(out)):
+    xp = namespace(out)
+    if not xp.all(xp.isfinite(out)):    # on the device: one read-back
         raise ValueError(f"the outputs overflowed to NaN or inf for this {what} (values too "
                          "large for the weights): scale the input down")
     return out
@@ -169,6 +172,9 @@ class Layer:
     def _backward(self, dout):
         return dout
 
+    def _to(self, xp):
+        """Move the layer's own state (not its parameter views) to namespace ``xp``."""
+
     def children(self) -> list:
         """Sub-layers whose parameters this layer holds (containers only)."""
         return []
@@ -233,9 +239,10 @@ class Dense(Layer):
         return out
 
     def _backward(self, dout):
-        np.matmul(dout.T, self._x, out=self.grads["W"])
+        xp = namespace(dout)
+        xp.matmul(dout.T, self._x, out=self.grads["W"])
         if self.bias:
-            np.sum(dout, axis=0, out=self.grads["b"])
+            xp.sum(dout, axis=0, out=self.grads["b"])
         return dout @ self.params["W"] if self.need_input_grad else None
 
 
@@ -282,8 +289,10 @@ class Conv2D(Layer):
         Zeros added on each side ("same" keeps H, W at stride 1 for odd kernels).
     bias : bool
     backend : {"auto", "numpy", "numba", "cuda"}
-        The im2col/col2im kernels: ``"auto"`` is Numba (parallel over the batch);
-        there is no CUDA version (``"cuda"`` raises ``BackendUnavailableError``).
+        The host's im2col/col2im kernels: ``"auto"`` is Numba (parallel over the batch);
+        there is no CUDA kernel (``"cuda"`` raises ``BackendUnavailableError``). On the GPU
+        (a model moved by ``Sequential.to("cuda")``) the gathers are CuPy code and the
+        products cuBLAS, whatever this says.
 
     Examples
     --------
@@ -338,6 +347,8 @@ class Conv2D(Layer):
 
         Row ``(b, i, j)`` holds the window of output pixel (i, j) of sample b, its columns
         ordered (C, kh, kw) like :meth:`kernel_matrix`."""
+        if namespace(x) is not np:
+            return _device.im2col(x, self.kernel_size, self.stride, self.padding)
         x = np.ascontiguousarray(x)
         cols = np.empty((x.shape[0] * self.out_hw[0] * self.out_hw[1], self._k), x.dtype)
         return _kernel("nn.im2col", self.backend)(x, self.kernel_size, self.stride,
@@ -347,48 +358,57 @@ class Conv2D(Layer):
         """W as an ``(F, C·kh·kw)`` matrix (a view) with the column order of :meth:`im2col`."""
         return self.params["W"].reshape(self.filters, self._k)
 
-    def _scratch(self, name, shape, dtype):
-        """A work array kept between calls (its first ``prod(shape)`` entries): a fresh
-        buffer of this size per call would be mapped and zero-filled by the OS each time
-        (float64 windows of LeNet's second layer at batch 128 exceed glibc's 32 MiB mmap
-        threshold)."""
+    def _scratch(self, name, shape, dtype, xp=np):
+        """A work array of namespace ``xp`` kept between calls (its first ``prod(shape)``
+        entries): a fresh buffer of this size per call would be mapped and zero-filled by the
+        OS each time (float64 windows of LeNet's second layer at batch 128 exceed glibc's
+        32 MiB mmap threshold)."""
         size = int(np.prod(shape))
         buf = self.__dict__.get(name)
-        if buf is None or buf.dtype != dtype or buf.size < size:
-            buf = np.empty(size, dtype=dtype)
+        if (buf is None or buf.dtype != dtype or buf.size < size
+                or namespace(buf) is not xp):
+            buf = xp.empty(size, dtype=dtype)
             setattr(self, name, buf)
         return buf[:size].reshape(shape)
 
     def _forward(self, x, train=False):
+        xp = namespace(x)
         n, f = x.shape[0], self.filters
         p = self.out_hw[0] * self.out_hw[1]
-        cols = self._scratch("_cols_buf", (n * p, self._k), x.dtype)
-        self._cols = _kernel("nn.im2col", self.backend)(
-            np.ascontiguousarray(x), self.kernel_size, self.stride, self.padding, cols)
-        out = np.empty((n, f, p), dtype=x.dtype)
+        if xp is np:
+            cols = self._scratch("_cols_buf", (n * p, self._k), x.dtype)
+            self._cols = _kernel("nn.im2col", self.backend)(
+                np.ascontiguousarray(x), self.kernel_size, self.stride, self.padding, cols)
+        else:  # one gather on the device
+            self._cols = _device.im2col(x, self.kernel_size, self.stride, self.padding)
+        out = xp.empty((n, f, p), dtype=x.dtype)
         # Y = cols Wᵀ (n·P, F), then (n, F, P) with the bias added in the same pass
-        y = np.matmul(cols, self.kernel_matrix().T,
-                      out=self._scratch("_y_buf", (n * p, f), x.dtype))
+        y = xp.matmul(self._cols, self.kernel_matrix().T,
+                      out=self._scratch("_y_buf", (n * p, f), x.dtype, xp))
         y = y.reshape(n, p, f).transpose(0, 2, 1)
         if self.bias:
-            np.add(y, self.params["b"][:, None], out=out)
+            xp.add(y, self.params["b"][:, None], out=out)
         else:
             out[...] = y
         return out.reshape(n, f, *self.out_hw)
 
     def _backward(self, dout):
+        xp = namespace(dout)
         f, n = self.filters, dout.shape[0]
         # dY (F, n·P): the batch's output gradients side by side, as the products want them
-        dy = self._scratch("_dy_buf", (f, n, dout[0, 0].size), dout.dtype)
+        dy = self._scratch("_dy_buf", (f, n, dout[0, 0].size), dout.dtype, xp)
         dy[...] = dout.reshape(n, f, -1).transpose(1, 0, 2)
         dy = dy.reshape(f, -1)
-        np.matmul(dy, self._cols, out=self.grads["W"].reshape(f, self._k))   # dW = dY cols
+        xp.matmul(dy, self._cols, out=self.grads["W"].reshape(f, self._k))   # dW = dY cols
         if self.bias:
-            np.sum(dy, axis=1, out=self.grads["b"])
+            xp.sum(dy, axis=1, out=self.grads["b"])
         if not self.need_input_grad:
             return None
-        dcols = np.matmul(dy.T, self.kernel_matrix(),                       # dY^T W
-                          out=self._scratch("_dcols_buf", self._cols.shape, dout.dtype))
+        dcols = xp.matmul(dy.T, self.kernel_matrix(),                       # dY^T W
+                          out=self._scratch("_dcols_buf", self._cols.shape, dout.dtype, xp))
+        if xp is not np:
+            return _device.col2im(dcols, self.kernel_size, self.stride, self.padding,
+                                  (n, *self.input_shape))
         dx = np.empty((n, *self.input_shape), dtype=dout.dtype)
         return _kernel("nn.col2im", self.backend)(dcols, self.kernel_size, self.stride,
                                                   self.padding, dx)
@@ -438,6 +458,9 @@ class MaxPool2D(_Pool2D):
     kind = "maxpool"
 
     def _forward(self, x, train=False):
+        if namespace(x) is not np:  # the device's gathers keep each window's argmax offset
+            out, self._arg = _device.maxpool_forward(x, self.pool_size, self.stride)
+            return out
         n, c = x.shape[:2]
         out = np.empty((n, c, *self.out_hw), dtype=x.dtype)
         self._arg = np.empty((n, c, *self.out_hw), dtype=np.int32)   # flat index in (H, W)
@@ -445,7 +468,10 @@ class MaxPool2D(_Pool2D):
             np.ascontiguousarray(x), self.pool_size, self.stride, out, self._arg)
 
     def _backward(self, dout):
-        dx = np.empty((dout.shape[0], *self.input_shape), dtype=dout.dtype)
+        shape = (dout.shape[0], *self.input_shape)
+        if namespace(dout) is not np:
+            return _device.maxpool_backward(dout, self._arg, self.pool_size, self.stride, shape)
+        dx = np.empty(shape, dtype=dout.dtype)
         return _kernel("nn.maxpool_backward", self.backend)(np.ascontiguousarray(dout),
                                                             self._arg, dx)
 
@@ -474,12 +500,17 @@ class AvgPool2D(_Pool2D):
     kind = "avgpool"
 
     def _forward(self, x, train=False):
+        if namespace(x) is not np:
+            return _device.avgpool_forward(x, self.pool_size, self.stride)
         out = np.empty((x.shape[0], x.shape[1], *self.out_hw), dtype=x.dtype)
         return _kernel("nn.avgpool_forward", self.backend)(np.ascontiguousarray(x),
                                                            self.pool_size, self.stride, out)
 
     def _backward(self, dout):
-        dx = np.empty((dout.shape[0], *self.input_shape), dtype=dout.dtype)
+        shape = (dout.shape[0], *self.input_shape)
+        if namespace(dout) is not np:
+            return _device.avgpool_backward(dout, self.pool_size, self.stride, shape)
+        dx = np.empty(shape, dtype=dout.dtype)
         return _kernel("nn.avgpool_backward", self.backend)(np.ascontiguousarray(dout),
                                                             self.pool_size, self.stride, dx)
 
@@ -500,7 +531,8 @@ class GlobalAvgPool2D(Layer):
 
     def _backward(self, dout):
         c, h, w = self.input_shape
-        return np.broadcast_to((dout / (h * w))[:, :, None, None], (dout.shape[0], c, h, w))
+        return namespace(dout).broadcast_to((dout / (h * w))[:, :, None, None],
+                                            (dout.shape[0], c, h, w))
 
 
 class Flatten(Layer):
@@ -606,21 +638,26 @@ class BatchNorm(Layer):
         else:
             mean = self.running_mean.reshape(self.bshape).astype(x.dtype)
             var = self.running_var.reshape(self.bshape).astype(x.dtype)
-        self._inv_std = 1.0 / np.sqrt(var + self.eps)
+        self._inv_std = 1.0 / namespace(x).sqrt(var + self.eps)
         self._xhat = (x - mean) * self._inv_std
         self._train = train
         return gamma * self._xhat + beta
 
+    def _to(self, xp):
+        self.running_mean = to_namespace(self.running_mean, xp)
+        self.running_var = to_namespace(self.running_var, xp)
+
     def _backward(self, dout):
+        xp = namespace(dout)
         xhat, ax = self._xhat, self.axes
-        self.grads["gamma"][...] = np.sum(dout * xhat, axis=ax)
-        self.grads["beta"][...] = np.sum(dout, axis=ax)
+        self.grads["gamma"][...] = xp.sum(dout * xhat, axis=ax)
+        self.grads["beta"][...] = xp.sum(dout, axis=ax)
         dxhat = dout * self.params["gamma"].reshape(self.bshape)
         if not self._train:  # fixed statistics: an affine map
             return dxhat * self._inv_std
         m = dout.size // dout.shape[1]
         return (self._inv_std / m) * (m * dxhat - dxhat.sum(axis=ax, keepdims=True)
-                                      - xhat * np.sum(dxhat * xhat, axis=ax, keepdims=True))
+                                      - xhat * xp.sum(dxhat * xhat, axis=ax, keepdims=True))
 
 
 class Residual(Layer):

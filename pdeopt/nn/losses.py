@@ -8,15 +8,18 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_float_array, check_labels
+from .._xp import namespace
 
 __all__ = ["softmax_cross_entropy", "squared_error", "log_softmax", "LOSSES"]
 
 
 def _log_softmax(logits):
+    xp = namespace(logits)
     shifted = logits - logits.max(axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    np.put_along_axis(e, shifted.argmax(axis=-1)[..., None], 0, axis=-1)
-    return shifted - np.log1p(e.sum(axis=-1, keepdims=True))
+    e = xp.exp(shifted)
+    rows = e.reshape(-1, e.shape[-1])          # a view: e is a fresh contiguous array
+    rows[xp.arange(rows.shape[0]), shifted.argmax(axis=-1).reshape(-1)] = 0
+    return shifted - xp.log1p(e.sum(axis=-1, keepdims=True))
 
 
 def log_softmax(logits):
@@ -38,12 +41,18 @@ def log_softmax(logits):
     return _log_softmax(logits)
 
 
+def _loss_value(mean):
+    """A float on the host; on the device the 0-d array, read back only when wanted."""
+    return float(mean) if isinstance(mean, np.generic) else mean
+
+
 def _cross_entropy(logits, y):
+    xp = namespace(logits)
     n = logits.shape[0]
     logp = _log_softmax(logits)
-    rows = np.arange(n)
-    loss = -float(logp[rows, y].mean())
-    grad = np.exp(logp)
+    rows = xp.arange(n)
+    loss = _loss_value(-logp[rows, y].mean())
+    grad = xp.exp(logp)
     grad[rows, y] -= 1
     grad /= n
     return loss, grad
@@ -81,14 +90,16 @@ def softmax_cross_entropy(logits, y):
 
 
 def _squared(outputs, targets):
+    xp = namespace(outputs)
     n = outputs.shape[0]
     if np.issubdtype(targets.dtype, np.integer) and targets.ndim == 1 and outputs.shape[1] > 1:
-        onehot = np.zeros_like(outputs)
-        onehot[np.arange(n), targets] = 1
+        onehot = xp.zeros_like(outputs)
+        onehot[xp.arange(n), targets] = 1
         targets = onehot
     targets = targets.reshape(outputs.shape).astype(outputs.dtype, copy=False)
     diff = outputs - targets
-    return 0.5 * float(np.sum(diff * diff)) / n, diff / n
+    total = xp.sum(diff * diff)
+    return (0.5 * float(total) / n if xp is np else 0.5 * total / n), diff / n
 
 
 def squared_error(outputs, targets):

@@ -5,6 +5,8 @@ import numpy as np
 
 from .._checks import (as_float_array, as_rng, check_bool, check_finite, check_integer,
                        check_labels, check_option)
+from .._xp import is_device_array, like, namespace, to_namespace
+from . import _device
 from .layers import Dense, Flatten, Layer, check_layers, check_output, check_sample_shape
 from .losses import _KERNELS, LOSSES
 
@@ -62,6 +64,16 @@ class Sequential:
 
     Notes
     -----
+    A model is built on the host; ``model.to("cuda")`` moves its parameters (and batch-norm
+    statistics) to the GPU as CuPy arrays, where every pass then runs: products on cuBLAS,
+    convolution and pooling windows as CuPy gathers (:mod:`pdeopt.nn._device`). Inputs may
+    be host or device arrays wherever the model is; per-sample results (``forward``,
+    ``features``, ``predict``) come back as the kind of array given, while ``params`` and
+    gradients are arrays of the model's device. Dropout masks on the GPU come from CuPy's
+    generator, seeded from the model's host stream: a GPU run is reproducible from its seed,
+    but its masks are not the CPU's.
+
+
     Inputs: a batch ``x`` of shape ``(n, *input_shape)``. Images ``(n, H, W)`` are
     accepted where ``input_shape = (1, H, W)``, and a model that begins by
     flattening (``Flatten`` or ``Dense`` first) accepts ``(n, d)`` or ``(n, H, W)``
@@ -111,6 +123,43 @@ class Sequential:
             layer.init_params(rng)
         self.reseed(rng)
 
+    # ---- where the parameters live ----------------------------------------------
+    @property
+    def _xp(self):
+        return namespace(self._params)
+
+    @property
+    def device(self) -> str:
+        """``"cpu"`` or ``"cuda"``: where the parameters live (see :meth:`to`)."""
+        return _device.device_of(self._xp)
+
+    def to(self, device) -> "Sequential":
+        """Move the model to ``device`` (``"cpu"`` or ``"cuda"``) and return it.
+
+        The flat parameter vector is copied once (the layers' views are re-pointed), with
+        the batch-norm running statistics; the dropout layers get a generator of the new
+        device, seeded from their current stream. ``"cuda"`` needs CuPy
+        (:class:`pdeopt.BackendUnavailableError` otherwise: ``pip install pdeopt[gpu]``).
+
+        Examples
+        --------
+        >>> from pdeopt.nn import mlp
+        >>> mlp([8], input_shape=(4,), rng=0).to("cpu").device
+        'cpu'
+        """
+        xp = _device.array_module(device)
+        if xp is self._xp:
+            return self
+        self._params = to_namespace(self._params, xp)
+        self._grad = xp.zeros_like(self._params)
+        self._bind()
+        for _, layer in self._named:
+            layer._to(xp)
+            if hasattr(layer, "rng"):
+                # 2⁶² keeps the bound inside int64 for CuPy's generator too (moving back)
+                layer.rng = _device.generator(xp, int(layer.rng.integers(2 ** 62)))
+        return self
+
     def _bind(self):
         """Point every layer's parameter and gradient dicts at slices of the flat vectors."""
         for _, sl, pshape, layer, suffix in self._slices:
@@ -147,8 +196,14 @@ class Sequential:
         return self._params.copy()
 
     def set_params(self, params) -> None:
-        """Copy ``params`` (1-D, ``n_params`` long, finite) into the parameter vector."""
-        params = as_float_array(params, "params", ndim=1)
+        """Copy ``params`` (1-D, ``n_params`` long, finite; host or device) into the
+        parameter vector."""
+        if is_device_array(params):
+            params = to_namespace(params, self._xp)
+            if not _device.all_finite(params):
+                raise ValueError("params contains NaN or inf value(s)")
+        else:
+            params = to_namespace(as_float_array(params, "params", ndim=1), self._xp)
         if params.shape != self._params.shape:
             raise ValueError(f"params must have shape {self._params.shape}, got {params.shape}")
         self._params[...] = params
@@ -166,7 +221,7 @@ class Sequential:
         rng = as_rng(rng)
         for _, layer in self._named:
             if hasattr(layer, "rng"):
-                layer.rng = np.random.default_rng(rng.integers(2 ** 63))
+                layer.rng = _device.generator(self._xp, int(rng.integers(2 ** 63)))
 
     # ---- checked inputs ----------------------------------------------------------
     @property
@@ -174,7 +229,10 @@ class Sequential:
         return isinstance(self.layers[0], (Flatten, Dense))
 
     def check_inputs(self, x, name="x") -> np.ndarray:
-        """``x`` as a ``(n, *input_shape)`` array of the model's dtype, or ``ValueError``."""
+        """``x`` as a ``(n, *input_shape)`` array of the model's dtype on the model's device
+        (moved there once if it is not), or ``ValueError``."""
+        if is_device_array(x):
+            return self._check_device_inputs(x, name)
         arr = np.asarray(x)
         if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
             raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
@@ -189,12 +247,38 @@ class Sequential:
                              f" for this model, got {arr.shape}")
         arr = np.ascontiguousarray(arr, dtype=self.dtype).reshape(arr.shape[0], *self.input_shape)
         check_finite(arr, name)
+        return to_namespace(arr, self._xp)
+
+    def _check_device_inputs(self, x, name):
+        """check_inputs for a device array: the same tests, run where it lives."""
+        dtype = np.dtype(x.dtype)
+        if not (np.issubdtype(dtype, np.number) or dtype == bool):
+            raise TypeError(f"{name} must be a numeric array, got dtype {dtype}")
+        shape = tuple(x.shape)
+        ok = len(shape) >= 2 and shape[0] > 0 and (
+            shape[1:] == self.input_shape
+            or (len(self.input_shape) == 3 and self.input_shape[0] == 1
+                and shape[1:] == self.input_shape[1:])
+            or (self.flattens and int(np.prod(shape[1:])) == int(np.prod(self.input_shape))))
+        if not ok:
+            raise ValueError(f"{name} must have shape (n, {', '.join(map(str, self.input_shape))})"
+                             f" for this model, got {shape}")
+        xp = self._xp
+        arr = xp.ascontiguousarray(to_namespace(x, xp), dtype=self.dtype)
+        arr = arr.reshape(shape[0], *self.input_shape)
+        if not _device.all_finite(arr):
+            raise ValueError(f"{name} contains NaN or inf value(s)")
         return arr
 
     def check_targets(self, y, n, loss="cross_entropy", name="y", x_name="x") -> np.ndarray:
         """Labels (``cross_entropy``) or targets (``squared``) for the ``n`` samples of
         ``x_name``, or ``ValueError``/``TypeError``."""
         check_option(loss, "loss", LOSSES)
+        # labels are checked on the host (device labels come over once) and live with the model
+        return to_namespace(self._check_host_targets(to_namespace(y, np), n, loss, name, x_name),
+                            self._xp)
+
+    def _check_host_targets(self, y, n, loss, name, x_name):
         arr = np.asarray(y)
         if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
             raise TypeError(f"{name} must be numeric labels or targets, got dtype {arr.dtype}")
@@ -222,7 +306,8 @@ class Sequential:
 
     def forward(self, x, *, train=False) -> np.ndarray:
         """The network's outputs (logits) ``(n, n_outputs)`` for a batch ``x``."""
-        return check_output(self._forward(self.check_inputs(x), check_bool(train, "train")))
+        out = check_output(self._forward(self.check_inputs(x), check_bool(train, "train")))
+        return like(out, x)
 
     def features(self, x, *, upto=-1, train=False) -> np.ndarray:
         """The activations entering layer ``upto`` (default: the last layer's input,
@@ -232,10 +317,10 @@ class Sequential:
             raise ValueError(f"upto must be a layer index in [-{len(self.layers)}, "
                              f"{len(self.layers)}], got {upto}")
         train = check_bool(train, "train")
-        x = self.check_inputs(x)
+        out = self.check_inputs(x)
         for layer in self.layers[:upto]:
-            x = layer._forward(x, train)
-        return x
+            out = layer._forward(out, train)
+        return like(out, x)
 
     def _loss_and_grad(self, x, y, loss="cross_entropy"):
         """Unchecked: (loss, grad buffer (not a copy), outputs)."""
@@ -252,30 +337,33 @@ class Sequential:
         Returns
         -------
         loss : float
-        grad : 1-D ndarray, like ``params`` (a fresh array).
+        grad : 1-D ndarray, like ``params`` (a fresh array, on the model's device).
         """
         x = self.check_inputs(x)
         y = self.check_targets(y, x.shape[0], loss)
         value, grad, _ = self._loss_and_grad(x, y, loss)
-        check_output(np.append(grad, value))
-        return value, grad.copy()
+        check_output(self._xp.append(grad, value))
+        return float(value), grad.copy()
 
     def _predict_outputs(self, x, batch_size=1024):
-        return np.concatenate([self._forward(x[i:i + batch_size], False)
-                               for i in range(0, x.shape[0], batch_size)])
+        return namespace(x).concatenate([self._forward(x[i:i + batch_size], False)
+                                         for i in range(0, x.shape[0], batch_size)])
 
     def predict(self, x) -> np.ndarray:
-        """Predicted class labels (argmax of the outputs, evaluation mode)."""
-        return check_output(self._predict_outputs(self.check_inputs(x))).argmax(axis=1)
+        """Predicted class labels (argmax of the outputs, evaluation mode), as the kind of
+        array ``x`` is."""
+        out = check_output(self._predict_outputs(self.check_inputs(x))).argmax(axis=1)
+        return like(out, x)
 
     def error(self, x, y) -> float:
         """Fraction of ``x`` misclassified (evaluation mode)."""
         x = self.check_inputs(x)
         y = self.check_targets(y, x.shape[0])
-        return float(np.mean(check_output(self._predict_outputs(x)).argmax(axis=1) != y))
+        return float((check_output(self._predict_outputs(x)).argmax(axis=1) != y).mean())
 
     def __repr__(self):
+        on = "" if self._xp is np else f", device={self.device!r}"
         lines = [f"Sequential(input_shape={self.input_shape}, n_params={self.n_params}, "
-                 f"dtype={self.dtype.name})"]
+                 f"dtype={self.dtype.name}{on})"]
         lines += [f"  {name}: {layer!r}" for name, layer in self._named]
         return "\n".join(lines)

@@ -15,30 +15,37 @@ import numpy as np
 
 from .._checks import (check_bool, check_callable, check_finite, check_integer, check_momentum,
                        check_nonnegative, check_positive, check_range)
+from .._xp import namespace
 
 __all__ = ["Optimizer", "SGD", "step_schedule", "exponential_schedule", "cosine_schedule"]
 
 
 def check_step_arrays(params, grad):
     """``params`` a finite float ndarray (updated in place), ``grad`` a finite real array of
-    its shape. This runs at every step, so the finiteness test is one dot product.
+    its shape and of the same array module (both NumPy, or both CuPy on the GPU). This runs
+    at every step, so the finiteness test is one dot product (on the GPU, one read-back).
     """
-    if not isinstance(params, np.ndarray) or not np.issubdtype(params.dtype, np.floating):
+    xp = namespace(params)
+    kind = "numpy" if xp is np else xp.__name__
+    if not isinstance(params, xp.ndarray) or not np.issubdtype(params.dtype, np.floating):
         raise TypeError(f"params must be a float numpy array (updated in place), got "
                         f"{type(params).__name__}")
-    if not isinstance(grad, np.ndarray) or not (np.issubdtype(grad.dtype, np.floating)
+    if not isinstance(grad, xp.ndarray) or not (np.issubdtype(grad.dtype, np.floating)
                                                 or np.issubdtype(grad.dtype, np.integer)):
-        raise TypeError(f"grad must be a real numpy array, got "
+        raise TypeError(f"grad must be a real {kind} array like params, got "
                         f"{getattr(grad, 'dtype', type(grad).__name__)}")
     if grad.shape != params.shape:
         raise ValueError(f"grad must have the shape of params {params.shape}, got {grad.shape}")
     # one pass: a NaN or inf entry in either array makes ⟨params, grad⟩ non-finite (inf·0
     # is NaN); the exact test only runs then (or when the sum overflowed)
     with np.errstate(all="ignore"):
-        probe = np.dot(params.reshape(-1), grad.reshape(-1))
-    if not np.isfinite(probe):
-        check_finite(params, "params")
-        check_finite(grad, "grad")
+        probe = xp.dot(params.reshape(-1), grad.reshape(-1))
+    if not xp.isfinite(probe):
+        for arr, name in ((params, "params"), (grad, "grad")):
+            if xp is np:
+                check_finite(arr, name)
+            elif not xp.all(xp.isfinite(arr)):
+                raise ValueError(f"{name} contains NaN or inf value(s)")
 
 
 class Optimizer:
@@ -122,8 +129,9 @@ class SGD(Optimizer):
         if self.momentum == 0:
             params -= self.lr * g
             return
-        if self.velocity is None or self.velocity.shape != params.shape:
-            self.velocity = np.zeros_like(params)
+        if (self.velocity is None or self.velocity.shape != params.shape
+                or namespace(self.velocity) is not namespace(params)):
+            self.velocity = namespace(params).zeros_like(params)
         v = self.velocity
         v *= self.momentum
         v += g

@@ -8,8 +8,10 @@ import numpy as np
 
 from .._checks import as_rng, check_callable, check_integer, check_object, check_option
 from .._result import Recorder
+from .._xp import like, namespace
 from ..data import minibatches
 from ..data.batches import _check_xy
+from . import _device
 from .losses import LOSSES
 from .model import check_model
 
@@ -36,6 +38,18 @@ def _stream(x, y, batch_size, rng):
         yield from minibatches(x, y, batch_size, rng=rng)
 
 
+def _device_stream(x, y, batch_size, generator):
+    """``_stream`` for device arrays: each pass's order is the argsort of uniform draws of
+    the device's ``generator``, and a batch is an index slice of it, all on the device."""
+    xp = namespace(x)
+    n = x.shape[0]
+    while True:
+        order = xp.argsort(generator.random(n))
+        for start in range(0, n, batch_size):
+            idx = order[start:start + batch_size]
+            yield x[idx], y[idx]
+
+
 def _unpack(data):
     if hasattr(data, "x_train") and hasattr(data, "x_test"):
         return data.x_train, data.y_train, data.x_test, data.y_test
@@ -58,8 +72,25 @@ def check_optimizer(optimizer, name="optimizer"):
 def _val_error(model, x_val, y_val, rec, epoch):
     """Validation error (evaluation mode); outputs that overflowed are a divergence."""
     out = model._predict_outputs(x_val)
-    rec.require_finite(out, epoch + 1, "the validation outputs")
-    return float(np.mean(out.argmax(axis=1) != y_val))
+    xp = namespace(out)
+    if not xp.all(xp.isfinite(out)):
+        raise rec.diverged(epoch + 1, "the validation outputs")
+    return float(xp.mean(out.argmax(axis=1) != y_val))
+
+
+def _epoch_losses(losses, rec, epoch, optimizer, evals):
+    """The mean of an epoch's minibatch losses; on the device they are read back here, once
+    per epoch, and a non-finite one is reported with its step."""
+    xp = namespace(*losses)
+    if xp is np:
+        return float(np.mean(losses))
+    values = xp.stack(losses)
+    bad = ~xp.isfinite(values)
+    if bad.any():
+        step = int(bad.argmax())
+        raise rec.diverged(epoch + 1, f"the minibatch loss at epoch {epoch + 1}, step "
+                           f"{step + 1}", lr=getattr(optimizer, "lr", None), evaluations=evals)
+    return float(values.astype(xp.float64).mean())
 
 
 def _keep_history(exc, rec, epoch, evals):
@@ -70,7 +101,7 @@ def _keep_history(exc, rec, epoch, evals):
 
 
 def train(model, optimizer, data, *, epochs, batch_size=128, rng=0, max_evals=None,
-          callback=None, progress=None, loss="cross_entropy"):
+          callback=None, progress=None, loss="cross_entropy", backend="auto"):
     """Train ``model`` by ``optimizer`` on minibatches; record per-epoch history.
 
     Each step draws the next minibatch (xᵦ, yᵦ), evaluates the minibatch loss and
@@ -109,11 +140,21 @@ def train(model, optimizer, data, *, epochs, batch_size=128, rng=0, max_evals=No
     progress : callable, optional
         Receives one line of text per epoch.
     loss : {"cross_entropy", "squared"}
+    backend : {"auto", "numpy", "numba", "cuda"}
+        Where to train. ``"auto"``: where the model is (see :meth:`Sequential.to`);
+        ``"cuda"``: on the GPU, the model moved there (it stays there); ``"numpy"`` or
+        ``"numba"``: on the host (the layers' own ``backend`` picks their kernels). On the
+        GPU the data set is moved to the device once per call, each pass's order is drawn
+        by CuPy's generator (seeded from ``rng``: reproducible, but not the CPU's batches),
+        batches are index slices on the device, and the losses are read back once per
+        epoch (a non-finite one then raises, naming its step). Needs CuPy
+        (:class:`pdeopt.BackendUnavailableError` otherwise).
 
     Returns
     -------
     Result
-        ``x``: the final flat parameters; ``nit``: the epochs finished; ``history``:
+        ``x``: the final flat parameters (a device array when the training data was one);
+        ``nit``: the epochs finished; ``history``:
         per epoch ``epoch``, ``loss`` (mean minibatch loss), ``train_error``
         (fraction of the epoch's minibatch samples misclassified, measured in training
         mode as they were seen), ``val_error`` (evaluation mode; NaN without a
@@ -159,6 +200,12 @@ def train(model, optimizer, data, *, epochs, batch_size=128, rng=0, max_evals=No
         if fn is not None:
             check_callable(fn, name)
     check_option(loss, "loss", LOSSES)
+    from pdeopt.kernels import BACKENDS
+    backend = check_option(backend, "backend", BACKENDS)
+    if backend != "auto":
+        model.to("cuda" if backend == "cuda" else "cpu")
+    given = x_tr                     # x is returned as this kind of array
+    xp = model._xp
     x_tr = model.check_inputs(x_tr, "x_train")
     y_tr = model.check_targets(y_tr, x_tr.shape[0], loss, "y_train", "x_train")
     has_val = x_val is not None or y_val is not None
@@ -170,7 +217,11 @@ def train(model, optimizer, data, *, epochs, batch_size=128, rng=0, max_evals=No
     rng = as_rng(rng)
 
     model.reseed(rng)
-    stream = _stream(x_tr, y_tr, batch_size, rng)
+    if xp is np:
+        stream = _stream(x_tr, y_tr, batch_size, rng)
+    else:
+        stream = _device_stream(x_tr, y_tr, batch_size,
+                                _device.generator(xp, int(rng.integers(2 ** 63))))
     per_epoch = math.ceil(x_tr.shape[0] / batch_size)
     evals = 0
 
@@ -184,8 +235,8 @@ def train(model, optimizer, data, *, epochs, batch_size=128, rng=0, max_evals=No
             value, grad, _ = model._loss_and_grad(xb, yb, loss)
         else:
             if saved is None:
-                saved = np.empty_like(model.params)
-            np.copyto(saved, model.params)
+                saved = xp.empty_like(model.params)
+            xp.copyto(saved, model.params)
             model.params[...] = w
             try:
                 value, grad, _ = model._loss_and_grad(xb, yb, loss)
@@ -196,7 +247,7 @@ def train(model, optimizer, data, *, epochs, batch_size=128, rng=0, max_evals=No
 
     rec = Recorder("train", max_iter=epochs, callback=callback, optimizer=repr(optimizer),
                    epochs=epochs, batch_size=batch_size, rng=seed, max_evals=max_evals,
-                   loss=loss)
+                   loss=loss, device=model.device)
     t0 = time.perf_counter()
     message = None
     with rec.running():
@@ -209,7 +260,7 @@ def train(model, optimizer, data, *, epochs, batch_size=128, rng=0, max_evals=No
                 xb, yb = next(stream)
                 value, grad, out = model._loss_and_grad(xb, yb, loss)
                 evals += 1
-                if not math.isfinite(value):
+                if xp is np and not math.isfinite(value):   # the device's: once per epoch
                     raise rec.diverged(epoch + 1, f"the minibatch loss at epoch {epoch + 1}, "
                                        f"step {step + 1}", lr=getattr(optimizer, "lr", None),
                                        evaluations=evals)
@@ -220,13 +271,14 @@ def train(model, optimizer, data, *, epochs, batch_size=128, rng=0, max_evals=No
                     raise _keep_history(exc, rec, epoch + 1, evals) from None
                 losses.append(value)
                 if labels:
-                    wrong += int(np.count_nonzero(out.argmax(axis=1) != yb))
+                    wrong = wrong + xp.count_nonzero(out.argmax(axis=1) != yb)
                     seen += yb.shape[0]
             if not losses:
                 message = f"completed its budget: max_evals={max_evals} evaluations reached"
                 break
-            row = {"epoch": epoch + 1, "loss": float(np.mean(losses)),
-                   "train_error": wrong / seen if seen else float("nan"),
+            row = {"epoch": epoch + 1,
+                   "loss": _epoch_losses(losses, rec, epoch, optimizer, evals),
+                   "train_error": int(wrong) / seen if seen else float("nan"),
                    "val_error": _val_error(model, x_val, y_val, rec, epoch) if has_val
                    else float("nan"),
                    "effective_epochs": evals / per_epoch,
@@ -242,5 +294,5 @@ def train(model, optimizer, data, *, epochs, batch_size=128, rng=0, max_evals=No
             if max_evals is not None and evals >= max_evals:
                 message = f"completed its budget: max_evals={max_evals} evaluations reached"
                 break
-    return rec.result(model.get_params(), message=message, evaluations=evals,
+    return rec.result(like(model.get_params(), given), message=message, evaluations=evals,
                       batches_per_epoch=per_epoch)

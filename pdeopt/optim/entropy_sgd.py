@@ -23,6 +23,12 @@ ESGD estimates ∇f_{1/γ} of the local entropy (viscous HJ, Lemma 4 of the seed
 HEAT the gradient of G_τ * f (the heat equation), HJ the gradient of the Moreau
 envelope (inviscid HJ: ∇u = (x − prox_{f/γ}(x))·γ), H-ESGD the local entropy of
 G_τ * f.
+
+On the GPU (the weights a CuPy array, as :func:`pdeopt.nn.train` gives them after
+``model.to("cuda")`` or with ``backend="cuda"``) the same loops run on CuPy arrays: the inner
+step is the NumPy twin of the fused kernel, as CuPy expressions, and the noise ξ comes from
+CuPy's generator, seeded once from ``rng`` (reproducible from the seed, but another stream
+than the CPU's) and drawn in the weights' dtype.
 """
 from __future__ import annotations
 
@@ -34,7 +40,9 @@ import numpy as np
 from .._checks import (as_rng, check_callable, check_choice, check_integer, check_momentum,
                        check_nonnegative, check_positive, check_range)
 from .._errors import DivergenceError
+from .._xp import namespace
 from ..kernels import select
+from ..nn._device import generator
 from ..nn.optimizers import SGD, Optimizer, check_step_arrays
 
 __all__ = ["EntropySGD", "Heat", "HJ", "HeatEntropySGD", "relaxation_optimizer"]
@@ -169,11 +177,16 @@ class _Relaxed(Optimizer):
                             "evaluates gradients at other points)")
         value, g = oracle(y)
         self.evaluations += 1
-        g = np.asarray(g)
+        xp = namespace(y)
+        if xp is np:
+            g = np.asarray(g)
+        elif namespace(g) is not xp:  # no hidden copy to the device inside the loop
+            raise TypeError(f"oracle must return the gradient as a {xp.__name__} array like "
+                            f"the weights, got {type(g).__name__}")
         if g.shape != y.shape:  # the fused kernels index g by y's entries
             raise ValueError(f"oracle must return (loss, gradient) with the gradient of shape "
                              f"{y.shape}, got {g.shape}")
-        if not (math.isfinite(value) and (not check or np.all(np.isfinite(g)))):
+        if not (math.isfinite(value) and (not check or xp.all(xp.isfinite(g)))):
             self._diverged(ell, f"the loss at the inner iterate is {value}")
         return g
 
@@ -185,8 +198,9 @@ class _Relaxed(Optimizer):
     def _buffer(self, name, like):
         """A work array kept between steps: the inner loops allocate no temporaries."""
         buf = self.__dict__.get(name)
-        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
-            buf = np.empty_like(like)
+        if (buf is None or buf.shape != like.shape or buf.dtype != like.dtype
+                or namespace(buf) is not namespace(like)):
+            buf = namespace(like).empty_like(like)
             self.__dict__[name] = buf
         return buf
 
@@ -197,12 +211,31 @@ class _Relaxed(Optimizer):
         and out of the model; the caller puts x back (also when the loop raises).
         """
         anchor = self._buffer("_anchor", params)
-        np.copyto(anchor, params)
+        namespace(params).copyto(anchor, params)
         return anchor
+
+    def _normals(self, like):
+        """ξ ~ N(0, I) of ``like``'s shape: float64 draws of ``rng`` on the host; on the
+        device, draws of a CuPy generator seeded once from ``rng``, in ``like``'s dtype."""
+        xp = namespace(like)
+        if xp is np:
+            return self.rng.standard_normal(like.shape)
+        owner, gen = self.__dict__.get("_device_rng", (None, None))
+        if owner is not xp:
+            gen = generator(xp, int(self.rng.integers(2 ** 63)))
+            self._device_rng = (xp, gen)
+        return gen.standard_normal(like.shape, dtype=like.dtype)
+
+    def _velocity(self, like):
+        """The inner loop's momentum buffer (zeros when new), kept across steps."""
+        v = self._inner_velocity
+        if v is None or v.shape != like.shape or namespace(v) is not namespace(like):
+            v = self._inner_velocity = namespace(like).zeros_like(like)
+        return v
 
     def _coupled_direction(self, g, y, x, gamma):
         """d = ∇f(y) + γ(y − x), in a work array."""
-        d = np.subtract(y, x, out=self._buffer("_direction", y))
+        d = namespace(y).subtract(y, x, out=self._buffer("_direction", y))
         d *= gamma
         d += g
         return d
@@ -214,9 +247,7 @@ class _Relaxed(Optimizer):
         """
         m = self.inner_momentum
         if m > 0:
-            if self._inner_velocity is None or self._inner_velocity.shape != y.shape:
-                self._inner_velocity = np.zeros_like(y)
-            v = self._inner_velocity
+            v = self._velocity(y)
             v *= m
             v += direction
             direction += m * v
@@ -242,10 +273,11 @@ class _Relaxed(Optimizer):
                              f"shape {params.shape}")
         if oracle is not None:
             check_callable(oracle, "oracle")
-        grad = np.asarray(grad, dtype=params.dtype)
+        xp = namespace(params)
+        grad = xp.asarray(grad, dtype=params.dtype)
         self.evaluations += 1
         g = self.relaxed_gradient(params, grad, oracle)
-        if not np.all(np.isfinite(g)):
+        if not xp.all(xp.isfinite(g)):   # on the device: one read-back per outer step
             self._diverged(self.L, "the relaxed gradient is not finite")
         self._outer.lr = self.lr
         self._outer.step(params, g)
@@ -360,6 +392,10 @@ class EntropySGD(_Relaxed):
         step; with a Generator of its own (``rng`` None or a seed) it draws them ahead
         in a background thread (:class:`_NoiseAhead`).
         """
+        if namespace(like) is not np:
+            xi = self._normals(like)
+            xi *= amp
+            return xi
         if not self._draws_ahead:
             return _scaled_normals(self.rng, work, amp)[0]
         ahead = self.__dict__.get("_noise_ahead")
@@ -369,27 +405,27 @@ class EntropySGD(_Relaxed):
 
     def relaxed_gradient(self, params, grad, oracle):
         gamma = self.coupling
+        xp = namespace(params)
         x, y = self._keep_anchor(params), params
         mu = x.copy()  # returned, as γ(x − μ): a fresh array
         work = self._buffer("_work", y)
-        velocity = None
-        if self.inner_momentum > 0:
-            if self._inner_velocity is None or self._inner_velocity.shape != y.shape:
-                self._inner_velocity = np.zeros_like(y)
-            velocity = self._inner_velocity
+        velocity = self._velocity(y) if self.inner_momentum > 0 else None
         amp = math.sqrt(self.inner_lr) * self.noise
+        # numba's kernel on the host; its NumPy twin, as CuPy expressions, on the device
+        langevin_step = (self._langevin_step if xp is np
+                         else select("sde.langevin_step", "numpy"))
         try:
             for ell in range(self.L):
                 g = self._gradient(x, self._probe(y), oracle, ell, self._given(grad),
                                    check=False)
                 xi = None if amp == 0 else self._langevin_noise(y, amp, work)
                 # the SGLD step and the running average μ, in one sweep (sde.langevin_step)
-                if not self._langevin_step(y, mu, x, g, velocity, xi, gamma, self.inner_lr,
-                                           self.inner_momentum, self.alpha):
+                if not langevin_step(y, mu, x, g, velocity, xi, gamma, self.inner_lr,
+                                     self.inner_momentum, self.alpha):
                     self._diverged(ell, "the gradient at the inner iterate is not finite")
         finally:
-            np.copyto(params, x)  # back to the anchor, also when the inner loop diverged
-        np.subtract(x, mu, out=mu)
+            xp.copyto(params, x)  # back to the anchor, also when the inner loop diverged
+        xp.subtract(x, mu, out=mu)
         mu *= gamma
         return mu
 
@@ -440,7 +476,7 @@ class HeatEntropySGD(EntropySGD):
         return self.heat0 / (1.0 + self.scoping) ** self.steps
 
     def _probe(self, y):
-        return y + math.sqrt(self.heat) * self.rng.standard_normal(y.shape)
+        return y + math.sqrt(self.heat) * self._normals(y)
 
     def _given(self, grad):
         return None
@@ -505,9 +541,9 @@ class Heat(_Relaxed):
 
     def relaxed_gradient(self, params, grad, oracle):
         scale = math.sqrt(self.heat)
-        total = np.zeros_like(params)
+        total = namespace(params).zeros_like(params)
         for ell in range(self.L):
-            total += self._gradient(params, params + scale * self.rng.standard_normal(params.shape),
+            total += self._gradient(params, params + scale * self._normals(params),
                                     oracle, ell, None)
         return total / self.L
 
@@ -584,7 +620,7 @@ class HJ(_Relaxed):
                 self._inner_step(y, self._coupled_direction(g, y, x, gamma))
             relaxed = x - y
         finally:
-            np.copyto(params, x)
+            namespace(params).copyto(params, x)
         relaxed *= gamma
         return relaxed
 
