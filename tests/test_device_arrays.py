@@ -3,6 +3,8 @@
 Run on a GPU, or on the CPU under NUMBA_ENABLE_CUDASIM=1 (numba's simulator, whose device
 arrays are the real thing's stand-in). The CuPy versions are marked ``gpu``.
 """
+import os
+
 import numpy as np
 import pytest
 
@@ -16,6 +18,11 @@ KINDS = ("l1", "l0", "tl1")
 def _x(shape=(6, 7), dtype=np.float64, seed=0):
     return np.random.default_rng(seed).normal(scale=3, size=shape).astype(dtype)
 
+
+#: fake CuPy's arrays live in host memory: numba.cuda maps them only in its simulator (on a GPU
+#: the gpu-marked CuPy tests cover the same paths)
+SIMULATOR_ONLY = pytest.mark.skipif(os.environ.get("NUMBA_ENABLE_CUDASIM") != "1",
+                                    reason="fake CuPy arrays need numba's simulator")
 
 @pytest.mark.cuda
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -202,6 +209,7 @@ def test_quantized_set_on_numba_device_vectors(Q):
         QuantizedSet(Q.kind, bits=Q.bits, layers=Q.layers).project(d)
 
 
+@SIMULATOR_ONLY
 @pytest.mark.cuda
 @pytest.mark.parametrize("Q", _qsets(), ids=repr)
 def test_quantized_set_on_cupy_vectors_moves_nothing(fake_cupy, Q):
@@ -218,6 +226,7 @@ def test_quantized_set_on_cupy_vectors_moves_nothing(fake_cupy, Q):
     np.testing.assert_allclose(got.get(), want, rtol=1e-12, atol=1e-12)
 
 
+@SIMULATOR_ONLY
 @pytest.mark.cuda
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -237,6 +246,7 @@ def test_threshold_on_cupy_arrays_moves_nothing(fake_cupy, kind, dtype):
     np.testing.assert_allclose(buf.get(), want, rtol=tol, atol=tol)
 
 
+@SIMULATOR_ONLY
 @pytest.mark.cuda
 @pytest.mark.parametrize("name", ["binary", "ternary", "twn"])
 def test_projections_on_cupy_arrays_move_nothing(fake_cupy, name):

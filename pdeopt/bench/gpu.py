@@ -17,7 +17,7 @@ ternary projection (same n): the combine kernel ``prox.quant_combine`` (q = sign
 s/2}, x = s·q) on device arrays vs the copy and vs numba's on the CPU cores; with CuPy also
 the whole ``quant.project_ternary`` on a CuPy array (its scale needs a sort of |y|);
 
-HJ (a 2048² float64 grid, 512² with ``--quick``): one explicit step of each scheme (Godunov,
+HJ (a 4096² float64 grid, 512² with ``--quick``): one explicit step of each scheme (Godunov,
 ENO2 stage, viscous) by the numba.cuda stencil on device arrays vs the copy, and a whole
 ``solve_hj``/``solve_viscous_hj`` run with ``backend="cuda"`` on a device grid function (time
 per step, checks and sync included) vs the same run with ``backend="numba"`` on all cores.
@@ -204,7 +204,8 @@ def _hj(ctx, dev):
     """One explicit HJ step by each stencil, and whole solves per step, device vs CPU."""
     from pdeopt.hj import solve_hj, solve_viscous_hj
     from pdeopt.kernels import compiled_threads, select
-    side = math.isqrt(ctx.pick(1 << 18, 1 << 22))   # 512², 2048²
+    # 4096² (128 MiB): a step's kernel then takes longer than its launch from Python
+    side = math.isqrt(ctx.pick(1 << 18, 1 << 24))   # 512², 4096²
     grid = np.linspace(-3.0, 3.0, side)
     h = float(grid[1] - grid[0])
     f = np.cos(2 * grid)[:, None] * np.sin(3 * grid)[None, :]
@@ -214,7 +215,7 @@ def _hj(ctx, dev):
     slopes = [np.max(np.abs(np.diff(f, axis=a))) / h for a in (0, 1)]
     dt = 0.5 / sum(slopes)
     eps = 0.05
-    steps = ctx.pick(20, 100)
+    steps = ctx.pick(20, 50)
     buf = np.empty_like(f)
     schemes = {  # name: (kernel, its arguments after the spacings and dt; a whole solve)
         "godunov": ("hj.godunov_step_2d", (1,),
