@@ -238,6 +238,16 @@ def test_device_start_x0(fake_cupy, data):
 
 # --- numba.cuda kernels on device arrays (simulator) -----------------------------------------
 
+@pytest.fixture
+def simulator():
+    """Skip on a real GPU: the stand-in's "device" arrays are host memory, which only the
+    simulator's kernels may touch (on a GPU the ``gpu`` tests run them on CuPy arrays)."""
+    from pdeopt.kernels._device import simulated
+    if not simulated():
+        pytest.skip("the CuPy stand-in's arrays are host memory: kernels run on them only "
+                    "in numba's simulator (NUMBA_ENABLE_CUDASIM=1)")
+
+
 def _arrays(shape, seed, runs=None):
     rng = np.random.default_rng(seed)
     stack = shape if runs is None else (runs,) + shape
@@ -291,7 +301,7 @@ def _host(v):
 @pytest.mark.cuda
 @pytest.mark.filterwarnings("ignore::numba.core.errors.NumbaPerformanceWarning")
 @pytest.mark.parametrize("runs", [None, 2])
-def test_cuda_kernels_on_device_arrays_equal_the_twins(fake_cupy, runs):
+def test_cuda_kernels_on_device_arrays_equal_the_twins(fake_cupy, simulator, runs):
     # a stack of runs shares one grid's M, masks and filters (reconstruct_many's batch)
     a = _arrays((4, 6), 11, runs)
     got = _sweeps(a, "cuda", fake_cupy.asarray)
@@ -309,7 +319,7 @@ def test_cuda_kernels_on_device_arrays_equal_the_twins(fake_cupy, runs):
 @pytest.mark.cuda
 @pytest.mark.filterwarnings("ignore::numba.core.errors.NumbaPerformanceWarning")
 @pytest.mark.parametrize("name", ["hio", "pdhg", "pdhg-complex"])
-def test_methods_in_the_simulator_agree_with_the_numpy_path(fake_cupy, name):
+def test_methods_in_the_simulator_agree_with_the_numpy_path(fake_cupy, simulator, name):
     # 16² and 3 iterations: the simulator runs every CUDA thread in Python
     f, kw = METHODS[name]
     rng = np.random.default_rng(0)
@@ -327,7 +337,7 @@ def test_methods_in_the_simulator_agree_with_the_numpy_path(fake_cupy, name):
 
 @pytest.mark.cuda
 @pytest.mark.filterwarnings("ignore::numba.core.errors.NumbaPerformanceWarning")
-def test_batched_reconstruct_many_in_the_simulator(fake_cupy):
+def test_batched_reconstruct_many_in_the_simulator(fake_cupy, simulator):
     rng = np.random.default_rng(1)
     obj = np.zeros((16, 16))
     obj[4:9, 5:10] = rng.uniform(0.5, 1.0, (5, 5))
@@ -359,6 +369,18 @@ def test_cupy_on_a_gpu_agrees_with_the_numpy_path(data, dtype):
                                  backend="numpy", fft="numpy")
     for g, w in zip(runs, cpu):
         _close(cupy.asnumpy(g.x), w.x, dtype, BOUND)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("runs", [None, 2])
+def test_cuda_kernels_on_cupy_arrays_equal_the_twins(runs):
+    import cupy
+    a = _arrays((64, 48), 11, runs)
+    got = _sweeps(a, "cuda", cupy.asarray)
+    want = _sweeps(a, "numpy", cupy.asarray)
+    for key in got:
+        np.testing.assert_allclose(_host(got[key]), _host(want[key]), rtol=1e-12, atol=1e-12,
+                                   err_msg=key)
 
 
 # --- the bench group gpu-phase ---------------------------------------------------------------
@@ -393,6 +415,7 @@ def test_bench_group_code_path_runs_with_the_stand_in(fake_cupy, monkeypatch):
     for name in ("HIO", "OSS", "PDHG"):
         assert f"{name} 32² complex64: numba on all CPU cores / GPU" in metrics
     assert "PDHG 64²: GPU batched reconstructions/s" in metrics
+    assert "HIO 32² complex128: xp fallback / fused numba.cuda sweeps" in metrics
     rows = [r for r in ctx.rows if r.get("kernel") == "phase iteration"]
     assert len(rows) == 2 and all(t > 0 for r in rows for t in r["seconds"].values())
 

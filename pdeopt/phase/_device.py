@@ -93,9 +93,8 @@ def check_device_mask(mask, name, shape, xp, *, support=False):
 
 def _extent(occupied, xp):
     """The length from the first to the last True entry of a device vector."""
-    first = int(xp.argmax(occupied))
-    last = occupied.size - 1 - int(xp.argmax(occupied[::-1]))
-    return last - first + 1
+    index = xp.flatnonzero(occupied)
+    return int(index[-1]) - int(index[0]) + 1
 
 
 def check_device_image(x0, name, shape, xp):
