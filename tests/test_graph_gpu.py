@@ -138,17 +138,19 @@ def test_the_cusparse_product_is_the_laplacian(fake_cupy):
 
 def _csr_with_empty_rows(rng, n_rows, n_cols):
     A = sp.random(n_rows, n_cols, density=0.3, random_state=rng, format="lil")
-    A[[2, 7, n_rows - 1], :] = 0.0  # empty rows, the last one included
+    A[[1, n_rows // 2, n_rows - 1], :] = 0.0  # empty rows, the last one included
     A = A.tocsr()
     A.eliminate_zeros()
-    assert np.sum(np.diff(A.indptr) == 0) >= 3
+    assert np.sum(np.diff(A.indptr) == 0) >= 3 and A.nnz > 0
     return A
 
 
 @pytest.mark.cuda
-@pytest.mark.parametrize("n_rows, n_cols, m", [(20, 20, 3), (9, 6, 35)])
+@pytest.mark.parametrize("n_rows, n_cols, m", [(20, 20, 3), (9, 6, 35), (6, 200, 1),
+                                                (6, 40, 16)])
 def test_row_kernel_equals_the_numpy_twin(n_rows, n_cols, m):
-    # m = 35: a chunk of 32 columns and one of 3 (slots of 1 and 10 nonzeros)
+    # m = 35: a chunk of 32 columns and one of 3 (1 and 10 nonzeros at a time); m = 1 and
+    # 16 with rows of ~60 and ~12 nonzeros: 32 and 2 at a time, several passes per row
     from numba import cuda
     rng = np.random.default_rng(n_rows)
     A = _csr_with_empty_rows(rng, n_rows, n_cols)
