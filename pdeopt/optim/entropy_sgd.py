@@ -221,9 +221,9 @@ class _Relaxed(Optimizer):
         if xp is np:
             return self.rng.standard_normal(like.shape)
         owner, gen = self.__dict__.get("_device_rng", (None, None))
-        if owner is not xp:
+        if owner != xp.__name__:   # the module's name: a module cannot be copied or pickled
             gen = generator(xp, int(self.rng.integers(2 ** 63)))
-            self._device_rng = (xp, gen)
+            self._device_rng = (xp.__name__, gen)
         return gen.standard_normal(like.shape, dtype=like.dtype)
 
     def _velocity(self, like):
