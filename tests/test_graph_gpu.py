@@ -76,6 +76,7 @@ def test_device_input_gives_device_output(fake_cupy):
     import cupyx.scipy.sparse as csp
     for d_W in (fake_cupy.asarray(W.toarray()), csp.csr_matrix(W)):
         res = harmonic_extension(d_W, fake_cupy.asarray(labeled), labels)  # auto → device
+        assert res.info["backend"] == "cuda"
         assert isinstance(res.x, fake_cupy.ndarray)
         assert isinstance(res.info["labels"], fake_cupy.ndarray)
         np.testing.assert_allclose(res.x.get(), ref.x, rtol=0, atol=1e-7)

@@ -156,9 +156,10 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
         (``pdeopt.kernels.graph.DEVICE_PRODUCT``). It needs CuPy (``pip install
         pdeopt[gpu]``; :class:`pdeopt.BackendUnavailableError` without it). ``"auto"``
         with device input (CuPy arrays, a ``cupyx.scipy.sparse`` matrix) is ``"cuda"``.
-        The graph's analysis (components, ordering, the reduced system) runs on the CPU
-        in every case, so device input is read back once; the LU solve
-        (``solver="direct"``) runs on the CPU.
+        The graph's analysis (components, the reduced system; on the CPU path also the
+        unknowns' reverse Cuthill–McKee numbering) runs on the CPU in every case, so
+        device input is read back once; the LU solve (``solver="direct"``) runs on the
+        CPU. ``info["backend"]`` is ``"cuda"`` whenever the device path was taken.
 
     Returns
     -------
@@ -301,7 +302,8 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
     if template is not None:  # device in, device out
         scores, predicted = like(scores, template), like(predicted, template)
     return rec.result(scores, converged=converged and tol > 0, message=message,
-                      labels=predicted, unreached=int(unreached.size), backend=backend,
+                      labels=predicted, unreached=int(unreached.size),
+                      backend="cuda" if on_gpu else backend,
                       solve_time=solve_time)
 
 
