@@ -467,3 +467,36 @@ def test_cuda_kernels_compile_for_the_gpu(single, monkeypatch):
     for name, sigs in signatures.items():
         for sig in sigs:
             compile_ptx(kernels[name].py_func, f"({', '.join(sig)},)", cc=(9, 0))
+
+
+def test_reconstruct_many_batched_divergence_names_the_run(fake_cupy, data, monkeypatch):
+    from pdeopt import DivergenceError
+    from pdeopt.phase import _common
+    real = _common.Problem.r_factor
+
+    def r_factor(self, x):
+        r = real(self, x)
+        r[1] = np.nan                       # run 1's estimate blew up
+        return r
+    monkeypatch.setattr(_common.Problem, "r_factor", r_factor)
+    m, support = data
+    with pytest.raises(DivergenceError, match="run 1"):
+        phase.reconstruct_many(phase.hio, fake_cupy.asarray(m), support, 3, 2, rng=0)
+
+
+def test_reconstruct_many_batched_interrupt_returns_every_run(fake_cupy, data):
+    m, support = data
+    stopped = []
+
+    def callback(it):
+        if it.nit == 1 and not stopped:     # run 0 stops first, at its first iteration
+            stopped.append(True)
+            return True
+        if it.nit == 3:
+            raise KeyboardInterrupt
+        return False
+    with pytest.warns(RuntimeWarning, match="1 of 2 runs cut short"):
+        got = phase.reconstruct_many(phase.hio, fake_cupy.asarray(m), support, 6, 2, rng=0,
+                                     callback=callback)
+    assert [(r.status, r.nit) for r in got] == [(4, 1), (3, 3)]
+    assert isinstance(got[1].x, fake_cupy.ndarray) and len(got[1].history["r_factor"]) == 3

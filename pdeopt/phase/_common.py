@@ -11,6 +11,7 @@ that many reconstructions in lockstep on one stack of shape (n, N₀, N₁).
 """
 from __future__ import annotations
 
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -400,13 +401,18 @@ class BatchMonitor:
 
     @contextmanager
     def running(self):
-        """The context of the loop: Ctrl-C ends every run with what was finished."""
-        first = self.recs[0]
-        with first.running():       # catches the interrupt and warns once
+        """The context of the loop: Ctrl-C ends the runs still going with what they
+        finished (``status=3``); those that had stopped keep their own status."""
+        try:
             yield self
-        for rec in self.recs[1:]:
-            rec.interrupted = first.interrupted
-            rec.info["interrupted"] = first.interrupted
+        except KeyboardInterrupt:
+            going = [rec for i, rec in enumerate(self.recs) if i not in self.stopped]
+            for rec in going:
+                rec.interrupted = True
+                rec.info["interrupted"] = True
+            warnings.warn(f"{self.recs[0].method} interrupted: {len(going)} of "
+                          f"{len(self.recs)} runs cut short, the results hold the iterations "
+                          f"they finished", RuntimeWarning, stacklevel=3)
 
     def _keep_best(self, k, x, state, r, r_device):
         xp = self.problem.xp

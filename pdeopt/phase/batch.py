@@ -127,7 +127,7 @@ def reconstruct_many(algorithm, magnitudes, support, max_iter, n_runs, *, rng=No
         (Ctrl-C), the runs that had returned, in run order, with a warning naming how many:
         the finished ones, and those cut short, marked ``status=3`` (``nit`` counts their
         finished iterations); the runs not started are left out (on the GPU every run is
-        returned, cut short).
+        returned: those still going marked ``status=3``).
 
     Examples
     --------
