@@ -81,7 +81,8 @@ class WNLLClassifier(ClassifierMixin, BaseEstimator):
     (:func:`knn_graph`, :func:`weight_matrix`) and solves the WNLL or GL
     equations for all classes (:func:`harmonic_extension`). With
     ``backend="cuda"`` that solve runs on the GPU (CuPy); the kNN graph is still
-    built on the CPU, and every attribute and prediction is a NumPy array.
+    built on the CPU (as is ``predict``'s interpolation, a kNN search of the new
+    points), and every attribute and prediction is a NumPy array.
 
     Parameters
     ----------
