@@ -415,6 +415,7 @@ def test_bench_group_code_path_runs_with_the_stand_in(fake_cupy, monkeypatch):
     for name in ("HIO", "OSS", "PDHG"):
         assert f"{name} 32² complex64: numba on all CPU cores / GPU" in metrics
     assert "PDHG 64²: GPU batched reconstructions/s" in metrics
+    assert any(name.startswith("hio(32² host arrays") for name in metrics)
     assert "HIO 32² complex128: xp fallback / fused numba.cuda sweeps" in metrics
     rows = [r for r in ctx.rows if r.get("kernel") == "phase iteration"]
     assert len(rows) == 2 and all(t > 0 for r in rows for t in r["seconds"].values())

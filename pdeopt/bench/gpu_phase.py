@@ -5,7 +5,7 @@ On one GPU with CuPy, for N² = 512² and 1024² (512² only with ``--quick``) i
 complex64, timed with CUDA events (CuPy's) around a loop of iterations on device arrays:
 
 ``HIO``, ``OSS``, ``PDHG``   one iteration of the device path (the fused numba.cuda sweeps,
-                             cuFFT through ``cupy.fft``), as ``phase.hio`` etc. run it
+                             cuFFT through CuPy), as ``phase.hio`` etc. run it
 ``2 FFTs`` / ``4 FFTs``      the iteration's transforms alone (real-input pairs for HIO/OSS,
                              a complex pair for PDHG): goal iteration ≤ 1.3× its FFTs
 ``HIO (xp fallback)``        the same HIO step with the NumPy twins dispatched to CuPy (what
@@ -14,7 +14,9 @@ complex64, timed with CUDA events (CuPy's) around a loop of iterations on device
 ``numba CPU``                the same iteration on the host (numba sweeps, ``scipy.fft`` on all
                              cores): goal GPU faster end to end (> 1)
 
-and ``reconstruct_many`` of 100 runs batched on the GPU (one stack, 64² vesicle, as the phase
+Then, per size, a whole ``hio`` call from host arrays with ``backend="cuda"`` against the same
+on the CPU (end to end: the moves and the R-factor every 10th iteration included), and
+``reconstruct_many`` of 100 runs batched on the GPU (one stack, 64² vesicle, as the phase
 statistics experiments) against one run on the CPU: reconstructions per second. Without a GPU,
 CuPy, or under numba's simulator the group records a note and skips.
 """
@@ -155,7 +157,24 @@ def bench(ctx):
             del gpu, cpu
             if hasattr(cupy, "get_default_memory_pool"):    # 1024² stacks are large
                 cupy.get_default_memory_pool().free_all_blocks()
+        _end_to_end(ctx, cupy, m64, obj.support, n)
     _batched(ctx, cupy)
+
+
+def _end_to_end(ctx, cupy, m, support, n):
+    """A whole ``phase.hio`` call from host arrays: ``backend="cuda"`` (moves, compilation
+    done, the R-factor every 10th iteration) against numba on the CPU cores."""
+    from pdeopt.phase import hio
+    n_iter = ctx.pick(20, 100)
+    hio(m, support, 2, rng=0, backend="cuda")                    # plans, kernels
+    t0 = time.perf_counter()
+    hio(m, support, n_iter, rng=0, backend="cuda", monitor_every=10)
+    t_gpu = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    hio(m, support, n_iter, rng=0, monitor_every=10, workers=-1, fft=CPU_FFT)
+    t_cpu = time.perf_counter() - t0
+    ctx.metric(f"hio({n}² host arrays, {n_iter} iterations) end to end: numba CPU / "
+               f"backend='cuda'", t_cpu / t_gpu, unit="×", goal="> 1")
 
 
 def _twins(kernels):
