@@ -72,6 +72,7 @@ def check_device_mask(mask, name, shape, xp, *, support=False):
             return to_namespace(check_support(mask, shape, name, warn=True), xp)
         return to_namespace(check_mask(mask, name, shape), xp)
     dtype = _numeric(mask, name, complex_ok=True)
+    mask = xp.asarray(mask)                 # another device array (numba's): viewed by CuPy
     if tuple(mask.shape) != tuple(shape):
         raise ValueError(f"{name} must have the shape of magnitudes {tuple(shape)} (a mask of "
                          f"the grid), got {tuple(mask.shape)}")
@@ -100,6 +101,7 @@ def _extent(occupied, xp):
 def check_device_image(x0, name, shape, xp):
     """A start ``x0`` on the device: a finite real or complex 2-D array of ``shape``."""
     _numeric(x0, name, complex_ok=True)
+    x0 = xp.asarray(x0)
     _grid(x0, name, shape)
     _finite(x0, name, xp)
     return x0
