@@ -291,7 +291,7 @@ def test_train_with_device_data_returns_device_weights(cp):
     assert isinstance(res.x, cp.ndarray) and np.isnan(res.history["val_error"][0])
 
 
-@pytest.mark.parametrize("backend", ["auto", "cuda"])
+@pytest.mark.parametrize("backend", ["auto", "cuda"], ids=["host", "device"])  # not a "cuda" test
 def test_a_diverging_run_names_its_step_on_both(cp, backend):
     """Inputs so large that the logits overflow within a few steps: the host stops there,
     the device at the epoch's end, both naming the step, with the history so far (none)."""

@@ -268,6 +268,8 @@ def train(model, optimizer, data, *, epochs, batch_size=128, rng=0, max_evals=No
                     optimizer.step(model.params, grad.copy(), oracle)
                 except (FloatingPointError, ValueError) as exc:
                     # an inner loop (Entropy-SGD, HJ...) diverged: keep the history too
+                    if xp is not np:  # a loss not read back yet may be why: name its step
+                        _epoch_losses(losses + [value], rec, epoch, optimizer, evals)
                     raise _keep_history(exc, rec, epoch + 1, evals) from None
                 losses.append(value)
                 if labels:
