@@ -329,6 +329,33 @@ def test_the_validation_reads_its_device(monkeypatch):
         table.device()
 
 
+class _Units:
+    """A validation context that records the units' specs and computes the first one."""
+
+    def units(self, specs):
+        self.specs = list(specs)
+        return [self.specs[0][1]()] + [None] * (len(self.specs) - 1)
+
+
+@pytest.mark.parametrize("on", ["cpu", "cuda"], ids=["host", "device"])
+def test_the_validation_trains_its_units_where_asked(cp, monkeypatch, on):
+    """PDEOPT_DEVICE=cuda: the units train on the device and are saved under their own
+    keys and settings; the CPU's keys and settings are those of before."""
+    from pdeopt.validation import deep_relaxation_table as table
+    monkeypatch.setenv("PDEOPT_DEVICE", on)
+    x, y, xv, yv = _digits(128)
+    nets = {"mnistfc": (lambda s: mnistfc(hidden=16, input_shape=(8, 8), rng=s), 0.1, 1)}
+    ctx = _Units()
+    before = transfers()["to_device"]
+    runs = table.run_all(ctx, (x, y, xv, yv), nets, [0], 32)
+    key, _, params = ctx.specs[0]
+    assert key == "mnistfc-ESGD-seed0" + ("-cuda" if on == "cuda" else "")
+    assert params.get("device") == (None if on == "cpu" else "cuda")
+    assert (transfers()["to_device"] > before) == (on == "cuda")
+    curve = runs[("mnistfc", "ESGD", 0)]["val_error"]
+    assert curve.size >= 1 and np.isfinite(curve).all()
+
+
 def test_the_bench_group_skips_with_the_reason(monkeypatch):
     from pdeopt.bench import BenchContext
     from pdeopt.bench import gpu_nn
