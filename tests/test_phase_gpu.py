@@ -196,6 +196,13 @@ def test_backend_cuda_without_cupy_says_what_to_install(data, monkeypatch):
         phase.pdhg(m, support, 3, backend="cuda")
 
 
+def test_backend_cuda_without_a_gpu_says_so(fake_cupy, data, monkeypatch):
+    monkeypatch.setattr(fake_cupy.cuda.runtime, "getDeviceCount", lambda: 0)
+    m, support = data
+    with pytest.raises(BackendUnavailableError, match="no GPU"):
+        phase.hio(m, support, 3, backend="cuda")
+
+
 def test_bad_device_input_is_refused_naming_the_argument(fake_cupy, data):
     m, support = data
     d_m = fake_cupy.asarray(m)

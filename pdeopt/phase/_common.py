@@ -203,6 +203,12 @@ def run_namespace(magnitudes, backend):
         raise BackendUnavailableError(
             "backend='cuda' runs the phase methods on CuPy arrays, and CuPy is not installed "
             "(pip install pdeopt[gpu] on a GPU machine)") from err
+    try:
+        found = cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:                       # no driver: CuPy raises
+        found = False
+    if not found:
+        raise BackendUnavailableError("backend='cuda' was asked for, but CuPy finds no GPU")
     return cupy
 
 
