@@ -193,7 +193,8 @@ def test_lpom_train_checks_validation_set_and_classes(digits):
 
 
 @given(m=st.integers(2, 12), extra=st.integers(1, 30), d_out=st.integers(1, 12),
-       activation=st.sampled_from(["relu", "sigmoid", "tanh", "leaky_relu", "softplus"]),
+       activation=st.sampled_from(["relu", "sigmoid", "tanh", "leaky_relu", "softplus",
+                                   "identity"]),
        metric=st.sampled_from(["lipschitz", "pinv"]), bias=st.booleans(),
        seed=st.integers(0, 2 ** 16))
 def test_sample_space_w_update_equals_the_weight_space_steps(m, extra, d_out, activation,
@@ -202,8 +203,10 @@ def test_sample_space_w_update_equals_the_weight_space_steps(m, extra, d_out, ac
     # plain weight-space iteration, W ← Y − (φ(YX̃) − X^{k+1})P, on the same problem.
     # m ≥ 2: with one sample the first step solves the block exactly, and the restart test
     # then weighs two zeros, so rounding alone picks the branch (seen: m=1, relu)
-    from pdeopt.lifted.activations import check_lpom_activation
+    from pdeopt.lifted.activations import LiftedActivation, check_lpom_activation
     from pdeopt.lifted.lpom import _Lifted
+    if activation == "identity":      # a φ that returns its input: no buffer may alias it
+        activation = LiftedActivation("identity", lambda x: x, np.ones_like, 1.0)
     rng = np.random.default_rng(seed)
     d_in = m + extra - (1 if bias else 0)        # X̃ has d = m + extra > m rows
     act = check_lpom_activation(activation)
@@ -220,3 +223,19 @@ def test_sample_space_w_update_equals_the_weight_space_steps(m, extra, d_out, ac
     scale = max(np.abs(plain).max(), np.abs(w[0]).max())
     np.testing.assert_allclose(fast, plain, rtol=1e-9, atol=1e-10 * scale)
     np.testing.assert_array_equal(state.solve_w(0, 25, metric), fast)   # solve_w picks it
+
+
+def test_lpom_train_with_weight_space_steps_agrees_up_to_rounding(digits):
+    # the bench's reference (every W-step on the weight matrix) against the default, whose
+    # W-steps run in the sample space (a batch of 50 < 65 and 81 inputs): one epoch, 4 batches
+    from pdeopt.bench.lifted import _weight_space_steps
+    from pdeopt.lifted.lpom import _Lifted
+    kw = dict(epochs=1, rng=0, record_objective=False)
+    x, y = digits.x_train[:200], digits.y_train[:200]
+    fast = lpom_train(x, y, [80], **kw).x
+    solve_w = _Lifted.solve_w
+    with _weight_space_steps():
+        plain = lpom_train(x, y, [80], **kw).x
+    assert _Lifted.solve_w is solve_w
+    for a, b in zip(fast, plain):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12 * np.abs(b).max())
