@@ -48,7 +48,7 @@ import functools
 import math
 
 import numpy as np
-from numba import cuda, prange
+from numba import cuda, float64, prange
 
 from pdeopt._xp import is_device_array, namespace
 
@@ -479,7 +479,35 @@ def _cuda_sweeps():
         if i < u.size and not math.isfinite(u[i]):
             cuda.atomic.add(bad, 0, 1)
 
-    return average, count_nonfinite
+    @cuda.jit
+    def max_abs_diff(u, axis, result):
+        # max |u[i+1, j] − u[i, j]| (axis 0) or |u[i, j+1] − u[i, j]| (axis 1): a grid-stride
+        # maximum per thread, a tree in shared memory per block, one atomic per block
+        block = cuda.shared.array(_REDUCE_THREADS, float64)
+        n0, n1 = u.shape
+        rows, cols = (n0 - 1, n1) if axis == 0 else (n0, n1 - 1)
+        m = 0.0
+        for k in range(cuda.grid(1), rows * cols, cuda.gridsize(1)):
+            i, j = k // cols, k % cols
+            d = abs(u[i + 1, j] - u[i, j]) if axis == 0 else abs(u[i, j + 1] - u[i, j])
+            m = max(m, d)
+        t = cuda.threadIdx.x
+        block[t] = m
+        cuda.syncthreads()
+        width = _REDUCE_THREADS // 2
+        while width > 0:
+            if t < width:
+                block[t] = max(block[t], block[t + width])
+            cuda.syncthreads()
+            width //= 2
+        if t == 0:
+            cuda.atomic.max(result, 0, block[0])
+
+    return average, count_nonfinite, max_abs_diff
+
+
+#: Threads per block of the device reductions (a power of two: the tree halves it).
+_REDUCE_THREADS = 256
 
 
 def _flat(a):
@@ -492,17 +520,31 @@ def _blocks(n, threads=256):
 
 def device_average(out, u):
     """out ← ½(out + u) on the device (Heun's last stage); returns ``out``."""
-    average, _ = _cuda_sweeps()
+    average = _cuda_sweeps()[0]
     average[_blocks(out.size)](_flat(out), _flat(u))
     return out
 
 
 def device_all_finite(u) -> bool:
     """Whether every entry of device array ``u`` is finite (one count read back: a sync)."""
-    _, count = _cuda_sweeps()
+    count = _cuda_sweeps()[1]
     bad = cuda.to_device(np.zeros(1, np.int64))
     count[_blocks(u.size)](_flat(u), bad)
     return int(bad.copy_to_host()[0]) == 0
+
+
+def device_max_abs_diff(u, axis) -> float:
+    """max |one-sided difference| of device array ``u`` (1-D, or 2-D along ``axis``), reduced
+    on the device (one value read back)."""
+    reduce_ = _cuda_sweeps()[2]
+    v = as_numba(u)
+    if v.ndim == 1:
+        v, axis = v.reshape(1, v.size), 1
+    result = cuda.to_device(np.zeros(1))
+    pairs = (v.shape[0] - (axis == 0)) * (v.shape[1] - (axis == 1))
+    blocks = min(1024, max(1, -(-pairs // _REDUCE_THREADS)))
+    reduce_[blocks, _REDUCE_THREADS](v, axis, result)
+    return float(result.copy_to_host()[0])
 
 
 def device_copy(u):

@@ -50,13 +50,13 @@ def grid_function(f, x, backend, *, f_name="f", x_name="x"):
     ``backend="cuda"``.
 
     A host ``f`` with another backend stays on the host (``ops`` is
-    :data:`pdeopt.hj._stepping.HOST`). With ``backend="cuda"`` the grid function is on the
-    device: a host ``f`` is checked on the host and moved once (to CuPy when it is
-    installed, else to a numba device array); a CuPy ``f`` is used as it is (float32
-    converted to float64 there); another device array (numba, ``__cuda_array_interface__``)
-    is viewed as CuPy when CuPy is installed, else used by the numba.cuda sweeps (it must
-    then be float64). A device ``f`` is checked on the device (shape, dtype, NaN/inf: one
-    value read back). The axes are host arrays either way: only their spacings are used.
+    :data:`pdeopt.hj._stepping.HOST`). With ``backend="cuda"`` the time loop runs on the
+    device over numba device arrays (the numba.cuda stencils then launch without building a
+    view of a CuPy array per step, which also synchronises): a host ``f`` is checked on the
+    host and moved once; a device ``f`` (CuPy, numba, ``__cuda_array_interface__``) is
+    viewed, float32 converted to float64 by CuPy, and checked on the device (shape, dtype,
+    NaN/inf: one value read back). Where numba.cuda cannot run, the loop runs in CuPy
+    (the stencils' NumPy twins). The axes are host arrays: only their spacings are used.
     """
     from .._xp import check_device_array, is_device_array
     if not is_device_array(f):
@@ -64,7 +64,8 @@ def grid_function(f, x, backend, *, f_name="f", x_name="x"):
         if backend != "cuda":
             from ._stepping import HOST
             return f, axes, spacings, HOST
-        return _moved(f, axes, spacings)
+        f, ops = _moved(f)
+        return f, axes, spacings, ops
     f = check_device_array(f, f_name, backend)  # TypeError unless backend="cuda"
     axes, spacings = grid_axes(x, x_name)
     check_grid_shape(f, axes, f_name, x_name)
@@ -83,49 +84,54 @@ def cupy_module():
     return cupy
 
 
-def _device_ops(cupy):
-    """:class:`ArrayOps` on the device: CuPy's (Heun's average a numba.cuda sweep when
-    numba.cuda runs), or numba.cuda sweeps alone."""
-    from ..kernels import cuda_available
-    from ._stepping import ArrayOps, xp_ops
-    if cupy is not None:
-        if not cuda_available()[0]:
-            return xp_ops(cupy, "cupy")
-        from ..kernels.hj_stencils import device_average
-        return xp_ops(cupy, "cupy", average=device_average)
+def _numba_ops():
+    """:class:`ArrayOps` of the device loop over numba device arrays (numba.cuda sweeps)."""
     from ..kernels._device import device_array_like
     from ..kernels.hj_stencils import device_all_finite, device_average, device_copy
+    from ._stepping import ArrayOps
     return ArrayOps("numba", device_copy, device_array_like, device_all_finite,
                     device_average)
 
 
-def _moved(f, axes, spacings):
-    """A checked host ``f`` moved once to the device, with its ``axes, spacings, ops``."""
-    cupy = cupy_module()
-    if cupy is not None:
-        return cupy.asarray(f), axes, spacings, _device_ops(cupy)
-    from ..kernels import BackendUnavailableError, cuda_available
+def _no_device(why):
+    from ..kernels import BackendUnavailableError
+    return BackendUnavailableError(f"backend='cuda' needs a GPU with numba.cuda (and CuPy: pip "
+                                   f"install pdeopt[gpu] on a GPU machine): {why}")
+
+
+def _moved(f):
+    """A checked host ``f`` moved once to the device, with its :class:`ArrayOps`."""
+    from ..kernels import cuda_available
     ok, why = cuda_available()
-    if not ok:
-        raise BackendUnavailableError(f"backend='cuda' needs a GPU with CuPy (pip install "
-                                      f"pdeopt[gpu] on a GPU machine) or numba.cuda: {why}")
-    from ..kernels._device import to_device
-    return to_device(f), axes, spacings, _device_ops(None)
+    if ok:
+        from ..kernels._device import to_device
+        return to_device(f), _numba_ops()
+    cupy = cupy_module()
+    if cupy is None:
+        raise _no_device(why)
+    from ._stepping import xp_ops
+    return cupy.asarray(f), xp_ops(cupy, "cupy")
 
 
 def _adopted(f, f_name):
-    """A device ``f`` as the solver's float64 device array, with its :class:`ArrayOps`."""
+    """A device ``f`` as the loop's float64 device array (a view where it can be), with
+    its :class:`ArrayOps`."""
     from .._xp import is_cupy_array, namespace
+    from ..kernels import cuda_available
     cupy = namespace(f) if is_cupy_array(f) else cupy_module()
-    if cupy is not None:
-        f = cupy.asarray(f)  # a view of a numba (or any interface) array, no copy
-        return f.astype(cupy.float64, copy=False), _device_ops(cupy)
+    ok, why = cuda_available()
     if np.dtype(f.dtype) != np.float64:
-        raise TypeError(f"{f_name} on the device must be float64 without CuPy (install "
-                        f"pdeopt[gpu] to convert it there), got {np.dtype(f.dtype)}")
-    from ..kernels._device import as_numba
-    return as_numba(f), _device_ops(None)
-
+        if cupy is None:
+            raise TypeError(f"{f_name} on the device must be float64 without CuPy (install "
+                            f"pdeopt[gpu] to convert it there), got {np.dtype(f.dtype)}")
+        f = cupy.asarray(f).astype(cupy.float64)
+    if ok:
+        from ..kernels._device import as_numba
+        return as_numba(f), _numba_ops()  # a view: no copy
+    if cupy is None:
+        raise _no_device(why)
+    from ._stepping import xp_ops
+    return cupy.asarray(f), xp_ops(cupy, "cupy")
 
 
 def check_cfl(cfl) -> float:

@@ -16,7 +16,7 @@ import numpy as np
 
 from .._checks import check_integer, check_positive
 from .._result import Recorder
-from .._xp import is_cupy_array, is_device_array, namespace, to_namespace
+from .._xp import is_cupy_array, is_device_array, namespace
 from ..kernels import select
 
 #: Default most time steps a solver may take (``max_iter``): about a minute of a large grid.
@@ -56,15 +56,21 @@ HOST = xp_ops(np)
 def max_slopes(u, spacings, name="f"):
     """max |one-sided difference| / h of ``u`` along each axis, refused when it overflows.
 
-    On a CuPy ``u`` the reductions run on the device (one value read back per axis); a
-    numba device array has no array operations: they run on one host copy of it.
+    On a device ``u`` the reductions run on the device (one value read back per axis): in
+    CuPy, or by a numba.cuda reduction for a numba device array.
     """
     if is_device_array(u) and not is_cupy_array(u):
-        u = to_namespace(u, np)
-    xp = namespace(u)
+        from ..kernels.hj_stencils import device_max_abs_diff
+
+        def largest(a):
+            return device_max_abs_diff(u, a)
+    else:
+        xp = namespace(u)
+
+        def largest(a):
+            return float(xp.max(xp.abs(xp.diff(u, axis=a))))
     with np.errstate(over="ignore", invalid="ignore"):
-        slopes = [float(xp.max(xp.abs(xp.diff(u, axis=a)))) / h if u.shape[a] > 1 else 0.0
-                  for a, h in enumerate(spacings)]
+        slopes = [largest(a) / h if u.shape[a] > 1 else 0.0 for a, h in enumerate(spacings)]
     if not all(np.isfinite(slopes)):
         raise ValueError(f"{name} varies too fast for an explicit scheme: its slope "
                          "overflows float64")

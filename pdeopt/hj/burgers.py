@@ -108,9 +108,11 @@ def solve_burgers(w0, x, t, *, scheme="godunov", dt=None, cfl=0.5, max_iter=MAX_
     u0, _, _, ops = grid_function(u0, edges, backend, f_name="w0")  # moved once for "cuda"
 
     def averages(u):
-        # w = u_x by cell: on the device for CuPy (a numba array has no array operations)
+        # w = u_x by cell, where u is: a numba array (the device loop's) is viewed by CuPy,
+        # or without CuPy copied to the host (it has no array operations)
         if is_device_array(u) and not is_cupy_array(u):
-            u = to_namespace(u, np)
+            cupy = cupy_module()
+            u = cupy.asarray(u) if cupy is not None else to_namespace(u, np)
         return namespace(u).diff(u) / h
     if callback is not None:
         check_callable(callback, "callback")

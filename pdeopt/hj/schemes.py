@@ -146,11 +146,10 @@ def hj_march(f, axes, spacings, t, *, scheme, dt, cfl, max_iter, callback, backe
 
 def kernel_backend(backend, ops):
     """The stencils' backend: the one asked for on the host; on the device numba.cuda's
-    kernels, or where numba.cuda cannot run (CuPy without it) the NumPy twins in CuPy."""
+    kernels, or where numba.cuda cannot run (the loop in CuPy) the NumPy twins in CuPy."""
     if ops.where == "host":
         return backend
-    from ..kernels import cuda_available
-    return "cuda" if ops.where == "numba" or cuda_available()[0] else "numpy"
+    return "cuda" if ops.where == "numba" else "numpy"
 
 
 def device_info(ops, kernels):
