@@ -228,6 +228,12 @@ def test_bad_device_input_is_refused_naming_the_argument(fake_cupy, data):
         phase.hio(d_m, support, 3, missing=fake_cupy.asarray(np.ones_like(support)))
     with pytest.raises(ValueError, match="x0"):
         phase.hio(d_m, support, 3, x0=fake_cupy.asarray(np.ones((4, 4))))
+    d_zeros = fake_cupy.asarray(np.zeros_like(m))
+    with pytest.raises(TypeError, match="support is a device array"):   # for a host run
+        phase.hio(m, d_zeros, 3)
+    for name in ("missing", "x0"):
+        with pytest.raises(TypeError, match=f"{name} is a device array"):
+            phase.hio(m, support, 3, **{name: d_zeros})
     with pytest.warns(UserWarning, match="oversampling"):
         wide = np.ones_like(support)
         phase.error_reduction(d_m, fake_cupy.asarray(wide), 1)

@@ -235,6 +235,10 @@ def prepare(magnitudes, support, max_iter, *, missing=None, nonnegative=True, ba
         m = check_device_magnitudes(magnitudes, xp)
         s = check_device_mask(support, "support", m.shape, xp, support=True)
     else:
+        for name, a in (("support", support), ("missing", missing)):
+            if is_device_array(a):
+                raise TypeError(f"{name} is a device array, but magnitudes is on the host: "
+                                f"pass backend='cuda' (or device magnitudes) to run on the GPU")
         m = check_magnitudes(magnitudes, keep_single=True)
         s = check_support(support, m.shape)
     check_integer(max_iter, "max_iter", minimum=1)

@@ -100,6 +100,9 @@ def _extent(occupied, xp):
 
 def check_device_image(x0, name, shape, xp):
     """A start ``x0`` on the device: a finite real or complex 2-D array of ``shape``."""
+    if xp is np:
+        raise TypeError(f"{name} is a device array, but magnitudes is on the host: pass "
+                        f"backend='cuda' (or device magnitudes) to run on the GPU")
     _numeric(x0, name, complex_ok=True)
     x0 = xp.asarray(x0)
     _grid(x0, name, shape)
