@@ -62,13 +62,13 @@ def solve_hj(f, x, t, *, scheme="godunov", dt=None, cfl=0.5, max_iter=MAX_STEPS,
     backend : {"auto", "numpy", "numba", "cuda"}
         ``"cuda"``: the whole time loop on the GPU. ``f`` may then be a device array
         (CuPy, a numba device array, any ``__cuda_array_interface__`` object; it is
-        solved in float64) and ``x`` is of its kind; a host ``f`` is moved to the device
-        once and u(·, t) back once. The stencils are numba.cuda kernels; the max-slope
-        reductions that fix the step run once on the device before the loop, and inside
-        it only the NaN/inf check every 64 steps reads a value back. Needs CuPy
-        (``pip install pdeopt[gpu]``) or at least numba.cuda (a host ``f`` then moves as
-        a numba device array; a numba ``f`` without CuPy is checked for its step from one
-        host copy). Where numba.cuda cannot compile, CuPy runs the NumPy twins.
+        solved in float64, float32 converted by CuPy) and ``x`` is of its kind; a host
+        ``f`` is moved to the device once and u(·, t) back once. The stencils are
+        numba.cuda kernels on numba views of the buffers; the max-slope reductions that
+        fix the step run once on the device before the loop, and inside it only the
+        NaN/inf check every 64 steps reads a value back (a sync). Needs numba.cuda on a
+        GPU (CuPy, ``pip install pdeopt[gpu]``, for CuPy arrays and float32 input); where
+        numba.cuda cannot run, CuPy runs the loop with the NumPy twins.
 
     Returns
     -------
