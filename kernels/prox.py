@@ -6,7 +6,9 @@ one, or ``out`` when given, a contiguous array of x's size and dtype, which may 
 ``prox.soft``      sign(x)·max(|x| − λ, 0)
 ``prox.hard``      x·1{|x| > √(2λ)}
 ``prox.tl1``       the transformed-ℓ1 proximal map (Zhang & Xin 2017), threshold t given;
-                   compiled, cos(arccos(c)/3) is a polynomial (``_COS_THIRD_ACOS``)
+                   compiled, cos(arccos(c)/3) is a polynomial (``_COS_THIRD_ACOS``); on the
+                   CPU the shortest of four (``_TL1_TIERS``) that covers the entries above
+                   t, in a rearranged form (``_tl1_cpu_with``; κ from ``tl1_kappa``)
 ``prox.quant_combine``
     x = w·s·q(y) + (1 − w)·y with q the quantization codes of y for scale s:
     ``levels == 0`` binary q = ±1 (q = +1 at y = 0), ``levels == 1`` ternary
@@ -77,7 +79,8 @@ def _cos_third_acos(c):
 
 
 def _tl1_with(cos_third_acos):
-    """The Tℓ1 scalar map, given cos(acos(c)/3) compiled for the same target (CPU or GPU)."""
+    """The Tℓ1 scalar map, given cos(acos(c)/3) compiled for the same target (the GPU's;
+    the CPU loops use the rearranged ``_tl1_cpu_with``)."""
     def tl1(x, lam, a, thresh):
         # Zhang & Xin's closed form: g = ⅔(a + |x|)·cos(φ/3) − ⅔a + ⅓|x| with cos φ = c
         ax = abs(x)
@@ -106,7 +109,91 @@ _soft_cpu = njit(_soft_scalar)
 _hard_cpu = njit(_hard_scalar)
 # inlined into the loop in numba's IR, so that LLVM vectorises the loop (FMAs: see _by_size)
 _inline = compiled(inline="always")
-_tl1_cpu = _inline(_tl1_with(_inline(_cos_third_acos)))
+
+
+def _horner4(coefficients):
+    """t ↦ Σ_k coefficients[k]·t^k (a multiple of 4 of them, a constant array) as four
+    Horner chains in t⁴, as in ``_cos_third_acos`` (which keeps its own loop: the CUDA
+    kernels compile it as one device function, with no Python closure to call)."""
+    def poly(t):
+        t2 = t * t
+        t4 = t2 * t2
+        k = coefficients.size - 4
+        p0, p1 = coefficients[k], coefficients[k + 1]
+        p2, p3 = coefficients[k + 2], coefficients[k + 3]
+        for k in range(coefficients.size - 8, -1, -4):
+            p0 = p0 * t4 + coefficients[k]
+            p1 = p1 * t4 + coefficients[k + 1]
+            p2 = p2 * t4 + coefficients[k + 2]
+            p3 = p3 * t4 + coefficients[k + 3]
+        return (p0 + t * p1) + t2 * (p2 + t * p3)
+    return poly
+
+
+# ⅔·cos(acos(c)/3), Zhang & Xin's factor ⅔ folded in, on u = √((1 + c)/2) ∈ [lo, 1], as a
+# polynomial in t = (2u − 1 − lo)/(1 − lo) ∈ [−1, 1]: for lo = 0, ⅔·_COS_THIRD_ACOS (each
+# coefficient within an ulp of ⅔ times its own); for the shorter ranges, Chebyshev
+# interpolants (monomial coefficients from 50-digit arithmetic; within 3.4e-16 of the
+# function, the rounding of the evaluation included). u grows with |x|, so a call whose
+# threshold puts u above lo for every kept entry evaluates the shorter polynomial: 16, 12 or 8
+# multiply-adds instead of 20, the bulk of the map's work (see _tl1_tier).
+_TL1_TIERS = (
+    (0.0, _COS_THIRD_ACOS * (2.0 / 3.0)),
+    (0.25, np.array([
+        0.5513093733436587, 0.1200437609557306, -0.005186936910753212, 0.0005700618923546901,
+        -8.05941353737387e-05, 1.2878498516135722e-05, -2.213839864350704e-06,
+        3.995402448925204e-07, -7.465886023084916e-08, 1.4320380226963635e-08,
+        -2.8046413392836985e-09, 5.580665856539212e-10, -1.109418875052046e-10,
+        2.261202685191223e-11, -5.634453314762923e-12, 1.1719984832261995e-12])),
+    (0.5, np.array([
+        0.5907678025526918, 0.07784308510807744, -0.0020738723197967907,
+        0.00014086801517505657, -1.2317947047041706e-05, 1.217832583458306e-06,
+        -1.2954882309043197e-07, 1.4469552524624e-08, -1.672148240370673e-09,
+        1.9850946556841103e-10, -2.521711547639353e-11, 3.1093562894422494e-12])),
+    (0.875, np.array([
+        0.6480393621404718, 0.018737740866348065, -0.0001121190530583577,
+        1.7158132359757544e-06, -3.383746866792519e-08, 7.548259738594463e-10,
+        -1.814544212786291e-11, 4.575015406002432e-13])),
+)
+
+
+def _tl1_cpu_with(lo, coefficients):
+    """The CPU Tℓ1 map for entries whose u lies in [lo, 1] (see _TL1_TIERS)."""
+    two_thirds_cos_third_acos = _inline(_horner4(coefficients))
+    scale, shift = 2.0 / (1.0 - lo), -(1.0 + lo) / (1.0 - lo)
+
+    def tl1(x, kappa, a, thresh):
+        # _tl1_with's map, rearranged for the CPU's vector units (within a few ulp of it):
+        # (1 + cos φ)/2 = u² = 1 − (κ/(a + |x|))³ with κ = ∛(6.75λa(a + 1)) from tl1_kappa
+        # (one division, three multiply-adds where c and its clamps took nine operations),
+        # g = (a + |x|)·⅔cos(φ/3) + (|x|/3 − 2a/3) (two multiply-adds, not four operations);
+        # where |x| > t, κ/(a + |x|) ≤ 1 and the cube cannot overflow
+        ax = abs(x)
+        y = a + ax
+        w = kappa / y
+        v = max(1.0 - w * w * w, 0.0)  # ≥ 0 mathematically; rounding can step just below
+        g = (y * two_thirds_cos_third_acos(scale * math.sqrt(v) + shift)
+             + (ax * (1.0 / 3.0) - (2.0 / 3.0) * a))
+        return math.copysign(g, x) if ax > thresh else 0.0  # selects: the loop vectorises
+    return _inline(tl1)
+
+
+def _tl1_tier(kappa, a, thresh):
+    """The index in _TL1_TIERS of the shortest polynomial whose range holds u of every entry
+    above the threshold t: u grows with |x|, so its value at |x| = t (less a margin for
+    the kernel's rounding) bounds them all."""
+    w = kappa / (a + thresh)
+    u = math.sqrt(max(1.0 - w * w * w, 0.0)) - 1e-9
+    return max(k for k, (lo, _) in enumerate(_TL1_TIERS) if k == 0 or lo <= u)
+
+
+def tl1_kappa(lam, a):
+    """κ = ∛(6.75λa(a + 1)) of the compiled Tℓ1 map: by its factors where the product
+    leaves the normal range (λ up to 1.8e308, a from 5e-324 to 1e8)."""
+    k = 6.75 * lam * a * (a + 1.0)
+    if k == 0.0 and lam == 0.0 or np.finfo(np.float64).tiny <= k < np.inf:
+        return float(np.cbrt(k))
+    return float(np.cbrt(6.75 * lam) * np.cbrt(a) * np.cbrt(a + 1.0))
 
 
 # --------------------------------------------------------------------------- NumPy twins
@@ -188,13 +275,15 @@ def _hard_loop(x, thresh, out):
     return bad
 
 
-def _tl1_loop(x, lam, a, thresh, out):
-    bad = 0
-    for i in numba.prange(x.size):
-        xi = x[i]
-        bad += (xi - xi) != 0.0
-        out[i] = _tl1_cpu(xi, lam, a, thresh)
-    return bad
+def _tl1_loop_with(tl1):
+    def _tl1_loop(x, kappa, a, thresh, out):
+        bad = 0
+        for i in numba.prange(x.size):
+            xi = x[i]
+            bad += (xi - xi) != 0.0
+            out[i] = tl1(xi, kappa, a, thresh)
+        return bad
+    return _tl1_loop
 
 
 def _combine_loop(y, scale, threshold, levels, weight, out):
@@ -259,7 +348,24 @@ hard_numba = _by_size(_hard_loop, counts=True)
 # multiply-adds contract to FMAs in the Tℓ1 polynomial (faster, and no less accurate); the
 # NumPy error model drops numba's check for a zero divisor (a + |x| > 0 here), a branch that
 # kept the loop scalar: vectorised, the loop is 5× faster, with the same bits
-tl1_numba = _by_size(_tl1_loop, counts=True, fastmath={"contract"}, error_model="numpy")
+# one loop per polynomial of _TL1_TIERS, each under its own name (numba's cache is by name)
+_TL1_NUMBA = [_by_size(_renamed(_tl1_loop_with(_tl1_cpu_with(lo, c)), f"_tier{k}"),
+                       counts=True, fastmath={"contract"}, error_model="numpy")
+              for k, (lo, c) in enumerate(_TL1_TIERS)]
+
+
+def _tl1_numba_counting(x, lam, a, thresh, out=None):
+    kappa = tl1_kappa(lam, a)
+    loop = _TL1_NUMBA[_tl1_tier(kappa, a, thresh)]
+    return loop.counting_nonfinite(x, kappa, a, thresh, out=out)
+
+
+def tl1_numba(x, lam, a, thresh, out=None):
+    """numba CPU version of the Tℓ1 map (parallel above PARALLEL_MIN elements)."""
+    return _tl1_numba_counting(x, lam, a, thresh, out=out)[0]
+
+
+tl1_numba.counting_nonfinite = _tl1_numba_counting
 quant_combine_numba = _by_size(_combine_loop)
 
 

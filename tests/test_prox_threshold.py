@@ -169,3 +169,51 @@ def test_cos_third_acos_polynomial_is_the_cubic_root_to_1e15():
     assert float(np.max(np.abs(s - exact))) < 2e-15
     np.testing.assert_allclose(4 * s ** 3 - 3 * s, c, atol=1e-14)
     assert s.min() >= 0.5 - 1e-15 and s.max() <= 1.0 + 1e-15
+
+
+def test_tl1_polynomial_tiers_are_two_thirds_cos_third_acos_to_4e16():
+    # the compiled Tℓ1 map evaluates ⅔cos(acos(c)/3) by one of four polynomials in
+    # t = (2u − 1 − lo)/(1 − lo), u = √((1 + c)/2) ∈ [lo, 1]; the reference is acos/cos in
+    # extended precision, u from a grid that includes the ends (the first polynomial is
+    # ⅔ of the one tested above to 2e-15)
+    from pdeopt.kernels.prox import _TL1_TIERS, _horner4
+    for lo, coefficients in _TL1_TIERS:
+        u = np.concatenate([np.linspace(lo, 1.0, 4001), [lo + 1e-12, 1.0 - 1e-15]])
+        t = (2 * u - 1 - lo) / (1 - lo)
+        p = np.array([_horner4(coefficients)(v) for v in t])
+        # acos(c) = 2·acos(u) for c = 2u² − 1: no rounding of c near −1, where acos is steep
+        exact = 2 * np.cos(2 * np.arccos(u.astype(np.longdouble)) / 3) / 3
+        assert float(np.max(np.abs(p - exact))) < (4e-16 if lo > 0 else 2e-15)
+
+
+@settings(deadline=None, max_examples=200)
+@given(lam=st.floats(1e-3, 50.0), a=st.floats(1e-3, 100.0))
+def test_tl1_tier_covers_every_entry_above_the_threshold(lam, a):
+    # the kernel's polynomial is chosen once per call from u at |x| = t; u grows with |x|, so
+    # u (computed as the kernel does, with float64 rounding) of entries just above t and far
+    # above it must lie in the chosen polynomial's range [lo, 1]
+    from pdeopt.kernels.prox import _TL1_TIERS, _tl1_tier, tl1_kappa
+    t = tl1_threshold_value(lam, a)
+    kappa = tl1_kappa(lam, a)
+    lo = _TL1_TIERS[_tl1_tier(kappa, a, t)][0]
+    x = np.nextafter(t, np.inf) * np.array([1.0, 1 + 1e-12, 1.5, 10.0, 1e6])
+    w = kappa / (a + x)
+    u = np.sqrt(np.maximum(1.0 - w * w * w, 0.0))
+    assert np.all(u >= lo - 1e-12)
+
+
+@pytest.mark.parametrize("lam", [0.05, 0.126, 0.25, 0.8, 2.5, 50.0])
+def test_compiled_tl1_agrees_with_the_closed_form_on_every_tier(lam):
+    # a = 1: these λ pick polynomials 2, 1, 0 (λ = 1/4: the regime boundary, where u reaches
+    # 0), 1, 2 and 3; the NumPy twin reads like Zhang & Xin's formula (arccos, cos)
+    from pdeopt.kernels.prox import _tl1_tier, tl1_kappa
+    a = 1.0
+    t = tl1_threshold_value(lam, a)
+    tiers = {_tl1_tier(tl1_kappa(lam, a), a, t)}
+    x = np.random.default_rng(3).normal(scale=3 * t + 1, size=4000)
+    x = np.concatenate([x, [t, np.nextafter(t, np.inf), -np.nextafter(t, np.inf), 1e8]])
+    p, q = (tl1_threshold(x, lam, a, backend=b) for b in ("numba", "numpy"))
+    # the continuous regime (λ ≤ a²/(2(a + 1))) is ill-conditioned at its threshold, where
+    # the map leaves 0 like a square root: both forms lose digits there alike
+    bound = 4e-15 * (np.abs(x) + a) if lam > 0.25 else 1e-9 * (np.abs(x) + a)
+    assert np.all(np.abs(p - q) <= bound), tiers

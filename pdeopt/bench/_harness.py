@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
 import time
 import zlib
@@ -175,6 +176,15 @@ class BenchContext:
         self._echo(fit(f"  note: {text}"))
 
 
+def _load(when):
+    """The machine's load averages, to read the timings by (a busy machine bends ratios)."""
+    try:
+        loads = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    except (AttributeError, OSError):  # not on every platform
+        return f"load average {when}: not available"
+    return f"load average {when} (1, 5, 15 min): {loads} on {os.cpu_count()} CPUs"
+
+
 def run_benchmarks(names, *, quick=False, seed=0, out_dir="figures", echo=print,
                    isolate=None) -> list[dict]:
     """Run the named groups, print their rows and write ``bench.json``.
@@ -197,8 +207,10 @@ def run_benchmarks(names, *, quick=False, seed=0, out_dir="figures", echo=print,
         with Heartbeat(echo) as beat:
             beat.watch(name)
             ctx = BenchContext(name, quick=quick, seed=seed, echo=beat.echo)
+            ctx.note(_load("before"))  # other processes bend every ratio: say how busy
             t0 = time.perf_counter()
             b.func(ctx)
+            ctx.note(_load("after"))
         echo(f"[{name}] done in {time.perf_counter() - t0:.1f} s")
         rows += ctx.rows
     payload = {"quick": quick, "numpy": np.__version__, "rows": rows}
