@@ -3,6 +3,10 @@
 Every model keeps all its parameters in one flat vector ``model.params`` (layers
 hold views into it), so optimizers that act on the whole weight vector — proximal
 steps, projections, Langevin noise, elastic coupling — are one line.
+
+On a GPU, ``model.to("cuda")`` (or ``train(..., backend="cuda")``) keeps that vector as a
+CuPy array and runs the same layers, optimizers and training loop there (needs CuPy:
+``pip install pdeopt[gpu]``).
 """
 from .activations import (ACTIVATIONS, ELU, Activation, BinaryReLU, Identity, LeakyReLU, ReLU,
                           Sigmoid, Softplus, Tanh, get_activation)
