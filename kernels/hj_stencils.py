@@ -395,8 +395,9 @@ def _cuda_kernels():
         dev(f) for f in (_viscous_point, _lax_friedrichs_point, _godunov_point, _ghost_1d,
                          _ghost_2d, _ghost_2d_upwind))
 
+    # heun = 1: out = ½(u − dt·Ĥ(u) + base), Heun's last stage fused (one pass fewer)
     @cuda.jit
-    def step_1d(u, out, h, dt, param, scheme):
+    def step_1d(u, out, base, heun, h, dt, param, scheme):
         i = cuda.grid(1)
         n = u.size
         if i < n:
@@ -407,10 +408,11 @@ def _cuda_kernels():
             else:
                 r = god(g1(u, i - 2, n), g1(u, i - 1, n), u[i], g1(u, i + 1, n),
                         g1(u, i + 2, n), h, int(param))
-            out[i] = u[i] - dt * r
+            v = u[i] - dt * r
+            out[i] = (v + base[i]) * 0.5 if heun else v
 
     @cuda.jit
-    def step_2d(u, out, h0, h1, dt, param0, param1, scheme):
+    def step_2d(u, out, base, heun, h0, h1, dt, param0, param1, scheme):
         j, i = cuda.grid(2)  # x, the index within a warp, runs along the contiguous axis
         n0, n1 = u.shape
         if i < n0 and j < n1:
@@ -427,52 +429,50 @@ def _cuda_kernels():
                          g2u(u, i + 1, j, n0, n1), g2u(u, i + 2, j, n0, n1), h0, k)
                      + god(g2u(u, i, j - 2, n0, n1), g2u(u, i, j - 1, n0, n1), c,
                            g2u(u, i, j + 1, n0, n1), g2u(u, i, j + 2, n0, n1), h1, k))
-            out[i, j] = c - dt * r
+            v = c - dt * r
+            out[i, j] = (v + base[i, j]) * 0.5 if heun else v
 
     return step_1d, step_2d
 
 
-def _launch(kernel, blocks, threads, u, out, *args):
-    """Run stencil ``kernel`` on ``u``: a device u (CuPy, numba) is viewed and its result
-    stays on the device (``out``, or a new array of u's kind); a host u is copied in and the
-    result copied out (into ``out`` when given), once each."""
+def _launch(kernel, blocks, threads, u, out, base, *args):
+    """Run stencil ``kernel`` on ``u`` (averaged with ``base`` unless it is None): a device
+    u (CuPy, numba) is viewed and its result stays on the device (``out``, or a new array
+    of u's kind); a host u is copied in and the result copied out (into ``out`` when
+    given), once each."""
+    heun = base is not None
     if is_device_array(u):
         if out is None:
             out = empty_like_device(u)
-        kernel[blocks, threads](as_numba(u), as_numba(out), *args)
+        d_u = as_numba(u)
+        kernel[blocks, threads](d_u, as_numba(out), as_numba(base) if heun else d_u, heun,
+                                *args)
         return out
     d_u = cuda.to_device(np.ascontiguousarray(u))
     d_out = cuda.device_array_like(d_u)
-    kernel[blocks, threads](d_u, d_out, *args)
+    kernel[blocks, threads](d_u, d_out, cuda.to_device(base) if heun else d_u, heun, *args)
     return _store(d_out.copy_to_host(), out)
 
 
-def _run_cuda_1d(u, h, dt, param, scheme, out=None):
+def _run_cuda_1d(u, h, dt, param, scheme, out=None, base=None):
     step_1d, _ = _cuda_kernels()
     threads = 128
-    return _launch(step_1d, (u.size + threads - 1) // threads, threads, u, out,
+    return _launch(step_1d, (u.size + threads - 1) // threads, threads, u, out, base,
                    1.0 / h, float(dt), float(param), scheme)
 
 
-def _run_cuda_2d(u, h0, h1, dt, param0, param1, scheme, out=None):
+def _run_cuda_2d(u, h0, h1, dt, param0, param1, scheme, out=None, base=None):
     _, step_2d = _cuda_kernels()
     # threads.x along the last (contiguous) axis: a warp reads 32 consecutive doubles
     threads = (32, 8)
     blocks = tuple((s + t - 1) // t for s, t in zip(u.shape[::-1], threads))
-    return _launch(step_2d, blocks, threads, u, out, 1.0 / h0, 1.0 / h1, float(dt),
+    return _launch(step_2d, blocks, threads, u, out, base, 1.0 / h0, 1.0 / h1, float(dt),
                    float(param0), float(param1), scheme)
 
 
 @functools.lru_cache(maxsize=None)
 def _cuda_sweeps():
-    """The elementwise sweeps of the device time loop (flat views of contiguous arrays)."""
-    @cuda.jit
-    def average(out, u):
-        # Heun's last stage, out ← ½(out + u): the host loop's `out += u; out *= 0.5`
-        i = cuda.grid(1)
-        if i < out.size:
-            out[i] = (out[i] + u[i]) * 0.5
-
+    """The reductions of the device time loop."""
     @cuda.jit
     def count_nonfinite(u, bad):
         i = cuda.grid(1)
@@ -503,7 +503,7 @@ def _cuda_sweeps():
         if t == 0:
             cuda.atomic.max(result, 0, block[0])
 
-    return average, count_nonfinite, max_abs_diff
+    return count_nonfinite, max_abs_diff
 
 
 #: Threads per block of the device reductions (a power of two: the tree halves it).
@@ -518,16 +518,9 @@ def _blocks(n, threads=256):
     return max(1, (n + threads - 1) // threads), threads
 
 
-def device_average(out, u):
-    """out ← ½(out + u) on the device (Heun's last stage); returns ``out``."""
-    average = _cuda_sweeps()[0]
-    average[_blocks(out.size)](_flat(out), _flat(u))
-    return out
-
-
 def device_all_finite(u) -> bool:
     """Whether every entry of device array ``u`` is finite (one count read back: a sync)."""
-    count = _cuda_sweeps()[1]
+    count = _cuda_sweeps()[0]
     bad = cuda.to_device(np.zeros(1, np.int64))
     count[_blocks(u.size)](_flat(u), bad)
     return int(bad.copy_to_host()[0]) == 0
@@ -536,7 +529,7 @@ def device_all_finite(u) -> bool:
 def device_max_abs_diff(u, axis) -> float:
     """max |one-sided difference| of device array ``u`` (1-D, or 2-D along ``axis``), reduced
     on the device (one value read back)."""
-    reduce_ = _cuda_sweeps()[2]
+    reduce_ = _cuda_sweeps()[1]
     v = as_numba(u)
     if v.ndim == 1:
         v, axis = v.reshape(1, v.size), 1
@@ -570,12 +563,15 @@ def lax_friedrichs_step_2d_cuda(u, dx0, dx1, dt, alpha0, alpha1, out=None):
     return _run_cuda_2d(u, dx0, dx1, dt, alpha0, alpha1, 1, out)
 
 
-def godunov_step_1d_cuda(u, dx, dt, order, out=None):
-    return _run_cuda_1d(u, dx, dt, order, 2, out)
+def godunov_step_1d_cuda(u, dx, dt, order, out=None, average_with=None):
+    """The Godunov step; with ``average_with`` = v it returns ½(step + v), Heun's last
+    stage in the same pass (the device HJ loop's ENO2)."""
+    return _run_cuda_1d(u, dx, dt, order, 2, out, average_with)
 
 
-def godunov_step_2d_cuda(u, dx0, dx1, dt, order, out=None):
-    return _run_cuda_2d(u, dx0, dx1, dt, order, order, 2, out)
+def godunov_step_2d_cuda(u, dx0, dx1, dt, order, out=None, average_with=None):
+    """As :func:`godunov_step_1d_cuda`, in 2-D."""
+    return _run_cuda_2d(u, dx0, dx1, dt, order, order, 2, out, average_with)
 
 
 for _name in ("viscous_step_1d", "viscous_step_2d", "lax_friedrichs_step_1d",

@@ -217,3 +217,21 @@ def test_device_max_slope_reduction_equals_numpy():
         d = cuda.to_device(u)
         for axis in range(u.ndim):
             assert device_max_abs_diff(d, axis) == np.max(np.abs(np.diff(u, axis=axis)))
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("shape", [(37,), (9, 7)])
+def test_godunov_kernel_fuses_heuns_average(shape):
+    from numba import cuda
+
+    from pdeopt.kernels import select
+    rng = np.random.default_rng(5)
+    u, base = rng.normal(size=shape), rng.normal(size=shape)
+    spacing = (0.1,) if len(shape) == 1 else (0.1, 0.07)
+    name = f"hj.godunov_step_{len(shape)}d"
+    want = 0.5 * (select(name, "numpy")(u, *spacing, 1e-3, 2) + base)
+    got = select(name, "cuda")(cuda.to_device(u), *spacing, 1e-3, 2,
+                               average_with=cuda.to_device(base))
+    np.testing.assert_allclose(got.copy_to_host(), want, rtol=1e-13, atol=1e-13)
+    host = select(name, "cuda")(u, *spacing, 1e-3, 2, average_with=base)
+    np.testing.assert_allclose(host, want, rtol=1e-13, atol=1e-13)

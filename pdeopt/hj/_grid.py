@@ -87,10 +87,10 @@ def cupy_module():
 def _numba_ops():
     """:class:`ArrayOps` of the device loop over numba device arrays (numba.cuda sweeps)."""
     from ..kernels._device import device_array_like
-    from ..kernels.hj_stencils import device_all_finite, device_average, device_copy
+    from ..kernels.hj_stencils import device_all_finite, device_copy
     from ._stepping import ArrayOps
-    return ArrayOps("numba", device_copy, device_array_like, device_all_finite,
-                    device_average)
+    # no average: the numba.cuda Godunov kernel fuses Heun's last stage (average_with=)
+    return ArrayOps("numba", device_copy, device_array_like, device_all_finite, None)
 
 
 def _no_device(why):

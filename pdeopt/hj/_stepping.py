@@ -35,7 +35,7 @@ class ArrayOps(NamedTuple):
     copy: Callable                         # a new array holding a's values
     empty_like: Callable
     all_finite: Callable                   # -> bool (on the device: one value read back)
-    average: Callable                      # average(out, u): out ← ½(out + u), returns out
+    average: Callable | None               # out ← ½(out + u), returns out (None: fused)
 
 
 def _average_xp(out, u):

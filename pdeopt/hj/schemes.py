@@ -135,8 +135,10 @@ def hj_march(f, axes, spacings, t, *, scheme, dt, cfl, max_iter, callback, backe
             stage = ops.empty_like(f)
 
             def step(u, k, out):
-                # Heun / TVD-RK2: u_new = ½(u + E(E(u)))
+                # Heun / TVD-RK2: u_new = ½(u + E(E(u))); numba.cuda averages in E's pass
                 kernel(u, *spacings, k, 2, out=stage)
+                if ops.average is None:
+                    return kernel(stage, *spacings, k, 2, out=out, average_with=u)
                 kernel(stage, *spacings, k, 2, out=out)
                 return ops.average(out, u)
     return march(f, t, dt_stable, step, dt=dt, max_iter=max_iter, callback=callback,
