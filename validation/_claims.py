@@ -39,8 +39,8 @@ RVSCGD_FULL = ("rvscgd-lenet --full (MNIST, 15 epochs, 2 seeds, SGD and RVSCGD) 
 PHANTOM = "the paper's own vesicle/nanorice data are not available"
 ASKARI = ("the baseline of Askari et al. (2018) is not stated in the paper or the notes (no "
           "formula to implement); lpom-mnist --full (LPOM's own MNIST accuracy) costs about "
-          "6 core-hours (LPOM 8-10 min per MNIST epoch per net on a loaded core, 7 nets x 5 "
-          "epochs, plus SGD and ADMM): not run")
+          "25 core-minutes (LPOM 0.2-0.45 min per MNIST epoch per net on one BLAS thread, 7 "
+          "nets x 5 epochs, plus SGD and ADMM): not run")
 
 
 @dataclass(frozen=True)

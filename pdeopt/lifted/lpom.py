@@ -17,7 +17,9 @@ with f, g from :mod:`pdeopt.lifted.activations`. It is convex in each block
   gradient with extrapolation: W ← Y − (φ(YX^i) − X^{i+1})·P, where P is
   (X^i)ᵀ/(β‖X^i‖₂²) (``w_metric="lipschitz"``, the linearisation of g̃) or the
   seed's (X^i)^†/β (``w_metric="pinv"``, exact majorisation in the metric
-  X^i(X^i)ᵀ, ridge-regularised).
+  X^i(X^i)ᵀ, ridge-regularised). Both P lie in the span of (X^i)ᵀ, so when a batch
+  has fewer samples m than inputs d the steps run on W = W_0 + E(X^i)ᵀ with E of
+  shape (d_{i+1}, m): the same iterates (to rounding) at m/(2d) of the cost per step.
 
 Inference is the plain forward pass. Column convention: X^i has shape (d_i, m).
 """
