@@ -59,3 +59,10 @@ def test_numba_cuda_kernels_map_fake_cupy_arrays_in_place(fake_cupy):
     assert out is d and is_cupy_array(out)
     assert np.allclose(d.get(), px.soft_threshold(np.linspace(-2.0, 2.0, 9), 0.5))
     assert transfers()["to_device"] == 1
+
+
+def test_generator_draws_are_device_arrays(fake_cupy):
+    g = fake_cupy.random.default_rng(3)
+    draw = g.standard_normal((2, 2), dtype=np.float32)
+    assert is_cupy_array(draw) and draw.dtype == np.float32
+    assert is_cupy_array(g.integers(5))

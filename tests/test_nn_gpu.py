@@ -20,28 +20,8 @@ from pdeopt.testing.fake_cupy import transfers
 RTOL = {np.float64: 1e-12, np.float32: 2e-5}
 
 
-class _DeviceGenerator:
-    """``cupy.random.default_rng(seed)`` as CuPy has it: draws that are device arrays (the
-    fake's generator is NumPy's, whose draws are host arrays). Drawn on the host, wrapped
-    without a counted transfer: on a GPU they are made there."""
-
-    def __init__(self, cp, seed):
-        self.cp, self.g = cp, np.random.default_rng(seed)
-
-    def random(self, size=None, dtype=np.float64):
-        return self.cp.ndarray(np.asarray(self.g.random(size, dtype=dtype)))
-
-    def standard_normal(self, size=None, dtype=np.float64):
-        return self.cp.ndarray(np.asarray(self.g.standard_normal(size, dtype=dtype)))
-
-    def integers(self, high):
-        return self.cp.ndarray(np.asarray(self.g.integers(high)))
-
-
 @pytest.fixture
-def cp(fake_cupy, monkeypatch):
-    monkeypatch.setattr(fake_cupy.random, "default_rng",
-                        lambda seed: _DeviceGenerator(fake_cupy, seed), raising=False)
+def cp(fake_cupy):
     return fake_cupy
 
 

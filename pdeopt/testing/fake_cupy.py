@@ -264,6 +264,21 @@ def _namespace(name, source, extra=None):
     return module
 
 
+class _Generator:
+    """``cupy.random.default_rng(seed)``: NumPy's generator whose draws are device arrays
+    (made on the device by CuPy, so not counted as transfers; CuPy's stream differs)."""
+
+    def __init__(self, seed=None):
+        self._g = np.random.default_rng(seed)
+
+    def __getattr__(self, name):
+        method = getattr(self._g, name)
+
+        def draw(*args, **kwargs):
+            return _wrap(np.asarray(method(*_strict(args, f"Generator.{name}"), **kwargs)))
+        return draw
+
+
 class _PlanCache:
     """``cupy.fft.config.get_plan_cache()``: sizes only (the fake has no plans)."""
 
@@ -339,7 +354,8 @@ def _modules():
     cupy = _namespace("cupy", np, {
         "ndarray": ndarray, "asarray": _asarray, "array": _array, "asnumpy": _asnumpy,
         "fft": fft, "linalg": _namespace("cupy.linalg", np.linalg),
-        "random": _namespace("cupy.random", np.random), "cuda": cuda,
+        "random": _namespace("cupy.random", np.random, {"default_rng": _Generator}),
+        "cuda": cuda,
         "get_array_module": lambda *arrays: sys.modules["cupy"],
         "__version__": "fake", "__fake__": True})
     sparse = types.ModuleType("cupyx.scipy.sparse")
