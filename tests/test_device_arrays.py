@@ -72,7 +72,10 @@ def test_device_input_is_checked_on_the_device():
     np.testing.assert_array_equal(d.copy_to_host(), x)            # in place: left as it was
     clean = cuda.to_device(_x())
     with pytest.raises(TypeError, match="backend='cuda'"):
-        soft_threshold(clean, 1.0)
+        soft_threshold(clean, 1.0, backend="numba")
+    auto = soft_threshold(clean, 1.0)                  # "auto" maps device arrays there
+    assert _xp.is_numba_device_array(auto)
+    np.testing.assert_allclose(auto.copy_to_host(), soft_threshold(_x(), 1.0), atol=1e-12)
     with pytest.raises(TypeError, match="both on the device"):
         soft_threshold(_x(), 1.0, out=clean, backend="cuda")
     with pytest.raises(TypeError, match="device array like x"):
@@ -101,7 +104,8 @@ def test_projection_refuses_nonfinite_device_input():
     with pytest.raises(ValueError, match="1 NaN or inf"):
         project_binary(cuda.to_device(y), backend="cuda")
     with pytest.raises(TypeError, match="backend='cuda'"):
-        project_ternary(cuda.to_device(_x()))
+        project_ternary(cuda.to_device(_x()), backend="numpy")
+    assert _xp.is_numba_device_array(project_ternary(cuda.to_device(_x())))   # "auto"
 
 
 @pytest.mark.gpu
@@ -206,7 +210,9 @@ def test_quantized_set_on_numba_device_vectors(Q):
     with pytest.raises(ValueError, match="1 NaN or inf"):
         Q.project(cuda.to_device(bad))
     with pytest.raises(TypeError, match="backend='cuda'"):
-        QuantizedSet(Q.kind, bits=Q.bits, layers=Q.layers).project(d)
+        QuantizedSet(Q.kind, bits=Q.bits, layers=Q.layers, backend="numba").project(d)
+    auto = QuantizedSet(Q.kind, bits=Q.bits, layers=Q.layers).project(d)
+    np.testing.assert_allclose(auto.copy_to_host(), host.project(y), rtol=1e-12, atol=1e-12)
 
 
 @SIMULATOR_ONLY

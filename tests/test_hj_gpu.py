@@ -107,9 +107,12 @@ def test_fake_cupy_float32_and_bad_device_input(fake_cupy, no_simulator):
     with pytest.raises(ValueError, match="shape"):
         solve_hj(fake_cupy.asarray(F1[:-1]), X, 0.05, backend="cuda")
     with pytest.raises(TypeError, match="backend='cuda'"):
-        solve_hj(fake_cupy.asarray(F1), X, 0.05)
+        solve_hj(fake_cupy.asarray(F1), X, 0.05, backend="numpy")
     with pytest.raises(TypeError, match="backend='cuda'"):
         solve_burgers(fake_cupy.asarray(W0), X, 0.1, backend="numba")
+    auto = solve_hj(fake_cupy.asarray(F1), X, 0.05)      # "auto": the device for device input
+    assert isinstance(auto.x, fake_cupy.ndarray)
+    np.testing.assert_allclose(auto.x.get(), want, rtol=1e-13, atol=1e-13)
     with pytest.raises(ValueError, match="crank-nicolson"):
         solve_viscous_hj(fake_cupy.asarray(F1), X, 0.1, method="crank-nicolson",
                          backend="cuda")
@@ -172,7 +175,7 @@ def test_numba_device_input_checked_on_the_device():
     with pytest.raises(ValueError, match="f contains NaN"):
         solve_hj(cuda.to_device(bad), X, 0.05, backend="cuda")
     with pytest.raises(TypeError, match="backend='cuda'"):
-        solve_viscous_hj(cuda.to_device(F1), X, 0.05)
+        solve_viscous_hj(cuda.to_device(F1), X, 0.05, backend="numba")
     if not _cupy_installed():                        # CuPy would convert it on the device
         with pytest.raises(TypeError, match="float64"):
             solve_hj(cuda.to_device(F1.astype(np.float32)), X, 0.05, backend="cuda")

@@ -45,6 +45,13 @@ def check_grid_shape(f, axes, f_name, x_name):
                          f"got {tuple(f.shape)}")
 
 
+def device_backend(backend, f):
+    """``backend``, with ``"auto"`` meaning ``"cuda"`` for a device array ``f`` (the CPU's
+    choice stays for host arrays)."""
+    from .._xp import is_device_array
+    return "cuda" if backend == "auto" and is_device_array(f) else backend
+
+
 def grid_function(f, x, backend, *, f_name="f", x_name="x"):
     """``(f, axes, spacings, ops)``: :func:`as_grid_function`, on the device for
     ``backend="cuda"``.

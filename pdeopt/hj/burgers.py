@@ -11,8 +11,8 @@ from .._errors import ConvergenceWarning, DivergenceError
 from .._result import Iterate
 from .._xp import check_device_array, is_cupy_array, is_device_array, like, namespace, \
     to_namespace
-from ._grid import (as_grid_function, check_grid_shape, cupy_module, grid_axes,
-                    grid_function)
+from ._grid import (as_grid_function, check_grid_shape, cupy_module, device_backend,
+                    grid_axes, grid_function)
 from ._stepping import MAX_STEPS
 from .schemes import hj_march
 
@@ -81,6 +81,7 @@ def solve_burgers(w0, x, t, *, scheme="godunov", dt=None, cfl=0.5, max_iter=MAX_
     >>> float(x[np.argmin(np.abs(res.x - 0.5))]), res.nit
     (0.5, 200)
     """
+    backend = device_backend(backend, w0)
     given = w0
     if is_device_array(w0):
         w0 = check_device_array(w0, "w0", backend)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .._checks import check_nonnegative, check_option
 from .._xp import like
 from ..kernels import BACKENDS
-from ._grid import check_cfl, grid_function
+from ._grid import check_cfl, device_backend, grid_function
 from ._stepping import HOST, MAX_STEPS, march, max_slopes, stencil
 
 __all__ = ["solve_hj", "SCHEMES"]
@@ -60,10 +60,11 @@ def solve_hj(f, x, t, *, scheme="godunov", dt=None, cfl=0.5, max_iter=MAX_STEPS,
         copy it to keep it; on the device with ``backend="cuda"``); returning True stops
         the run (``status=4``).
     backend : {"auto", "numpy", "numba", "cuda"}
-        ``"cuda"``: the whole time loop on the GPU. ``f`` may then be a device array
-        (CuPy, a numba device array, any ``__cuda_array_interface__`` object; it is
-        solved in float64, float32 converted by CuPy) and ``x`` is of its kind; a host
-        ``f`` is moved to the device once and u(·, t) back once. The stencils are
+        ``"cuda"`` (``"auto"`` for a device ``f``): the whole time loop on the GPU. ``f``
+        may then be a device array (CuPy, a numba device array, any
+        ``__cuda_array_interface__`` object; it is solved in float64, float32 converted
+        by CuPy) and ``x`` is of its kind; a host ``f`` is moved to the device once and
+        u(·, t) back once. The stencils are
         numba.cuda kernels on numba views of the buffers; the max-slope reductions that
         fix the step run once on the device before the loop, and inside it only the
         NaN/inf check every 64 steps reads a value back (a sync). Needs numba.cuda on a
@@ -97,7 +98,7 @@ def solve_hj(f, x, t, *, scheme="godunov", dt=None, cfl=0.5, max_iter=MAX_STEPS,
     >>> bool(np.max(np.abs(res.x - x**2 / 4)[50:151]) < 0.01), res.nit, res.success
     (True, 199, True)
     """
-    check_option(backend, "backend", BACKENDS)
+    backend = device_backend(check_option(backend, "backend", BACKENDS), f)
     given = f
     f, axes, spacings, ops = grid_function(f, x, backend)
     t = check_nonnegative(t, "t")

@@ -8,7 +8,7 @@ import scipy.sparse.linalg as spla
 from .._checks import check_nonnegative, check_option, check_positive
 from .._xp import is_device_array, like
 from ..kernels import BACKENDS
-from ._grid import check_cfl, grid_function
+from ._grid import check_cfl, device_backend, grid_function
 from ._stepping import MAX_STEPS, march, max_slopes, stencil
 from .schemes import device_info, kernel_backend
 
@@ -98,7 +98,7 @@ def solve_viscous_hj(f, x, t, viscosity=1.0, *, method="explicit", dt=None, cfl=
     (True, 100)
     """
     check_option(method, "method", METHODS)
-    check_option(backend, "backend", BACKENDS)
+    backend = device_backend(check_option(backend, "backend", BACKENDS), f)
     if method == "crank-nicolson" and (backend == "cuda" or is_device_array(f)):
         raise ValueError("method='crank-nicolson' runs on the host (SciPy's sparse LU): "
                          "use method='explicit' with backend='cuda' or a device array f")

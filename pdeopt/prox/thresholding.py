@@ -13,8 +13,9 @@ The compiled backend checks x for NaN and inf in the same pass as the map; on su
 the functions raise ``ValueError`` and ``out`` may have been written (x itself, when
 ``out`` is x, is checked first and left as it was).
 
-With ``backend="cuda"`` x may also be a device array (a CuPy array, a numba device array:
-float32 or float64, C-contiguous): it is mapped on the device, ``out`` (if given) is a device
+With ``backend="cuda"`` (or ``"auto"``, which picks the device for it) x may also be a device
+array (a CuPy array, a numba device array: float32 or float64, C-contiguous): it is mapped on
+the device, ``out`` (if given) is a device
 array too, and the result is a device array of x's kind; only the count of NaN/inf entries
 comes back to the host. A host x is copied to the device once and the result back once.
 """
@@ -61,7 +62,9 @@ def _check_out(out, arr):
 def _apply(kernel, x, backend, *args, out=None):
     from pdeopt.kernels import select
     if is_device_array(x) or is_device_array(out):
-        return _apply_on_device(kernel, x, backend, *args, out=out)
+        # "auto" keeps the CPU for host arrays and maps device arrays where they are
+        return _apply_on_device(kernel, x, "cuda" if backend == "auto" else backend, *args,
+                                out=out)
     fn = select(kernel, backend)
     # the compiled kernels count NaN/inf while they map: no separate pass over x
     counting = getattr(fn, "counting_nonfinite", None)

@@ -157,7 +157,8 @@ def apply_code(y, code: LayerCode, *, weight=1.0, backend="auto", out=None):
 def _project(y, code_fn, backend, out=None):
     check_option(backend, "backend", ("auto", "numpy", "numba", "cuda"))
     if is_device_array(y) or is_device_array(out):
-        return _project_on_device(y, code_fn, backend, out)
+        # "auto" keeps the CPU for host arrays and projects device arrays where they are
+        return _project_on_device(y, code_fn, "cuda" if backend == "auto" else backend, out)
     arr = as_float_array(y, "y")
     if out is not None:
         _check_out(out, arr)
@@ -200,9 +201,10 @@ def project_binary(y, *, out=None, backend="auto"):
     Parameters
     ----------
     y : array_like or device array
-        The weights; float32 stays float32. With ``backend="cuda"`` a device array (CuPy,
-        numba: float32 or float64, C-contiguous) is projected on the device and the
-        result is a device array of its kind; a host y is copied there and back once.
+        The weights; float32 stays float32. With ``backend="cuda"`` (or ``"auto"``) a
+        device array (CuPy, numba: float32 or float64, C-contiguous) is projected on the
+        device and the result is a device array of its kind; a host y with
+        ``backend="cuda"`` is copied there and back once.
     out : array, optional
         Where to write the projection: C-contiguous, y's shape and the result's dtype, on
         y's side (host or device); may be y itself. Returned.

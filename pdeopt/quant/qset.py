@@ -39,7 +39,8 @@ class QuantizedSet:
         as given by ``model.param_slices()``. ``None``: the whole vector is one layer.
         A vector shorter than the last ``stop`` is refused when it is projected.
     backend : {"auto", "numpy", "numba", "cuda"}
-        Backend of the fused projection/relaxation kernel. With ``"cuda"``,
+        Backend of the fused projection/relaxation kernel. With ``"cuda"`` (or
+        ``"auto"``, which picks the device for a device vector),
         :meth:`project` and :meth:`relax` also take a device vector (CuPy, numba) and
         return one of its kind: each layer's scale is a reduction on the device (CuPy; a
         numba vector's come from one host copy, b ≥ 3 from a host copy of the layer) and
@@ -126,7 +127,7 @@ class QuantizedSet:
         """:meth:`_map` for a device vector: each layer combined on the device into a slice
         of one output of y's kind (entries in no layer copied)."""
         from pdeopt.kernels._device import as_numba, empty_like_device
-        y = check_device_array(y, "y", self.backend)
+        y = check_device_array(y, "y", "cuda" if self.backend == "auto" else self.backend)
         if y.ndim != 1:
             raise ValueError(f"y must be 1-D (a flat weight vector), got {y.ndim}-D")
         source = device_codes_source(y)  # y itself (CuPy) or one host copy (numba)
