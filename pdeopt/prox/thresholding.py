@@ -15,9 +15,9 @@ the functions raise ``ValueError`` and ``out`` may have been written (x itself, 
 
 With ``backend="cuda"`` (or ``"auto"``, which picks the device for it) x may also be a device
 array (a CuPy array, a numba device array: float32 or float64, C-contiguous): it is mapped on
-the device, ``out`` (if given) is a device
-array too, and the result is a device array of x's kind; only the count of NaN/inf entries
-comes back to the host. A host x is copied to the device once and the result back once.
+the device, ``out`` (if given) is a device array too, and the result is a device array of x's
+kind; only the count of NaN/inf entries comes back to the host. A host x with
+``backend="cuda"`` is copied to the device once and the result back once.
 """
 from __future__ import annotations
 
