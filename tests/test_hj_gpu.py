@@ -238,3 +238,19 @@ def test_godunov_kernel_fuses_heuns_average(shape):
     np.testing.assert_allclose(got.copy_to_host(), want, rtol=1e-13, atol=1e-13)
     host = select(name, "cuda")(u, *spacing, 1e-3, 2, average_with=base)
     np.testing.assert_allclose(host, want, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.cuda
+@SIMULATOR_ONLY
+def test_callback_sees_the_input_kind(fake_cupy):
+    from numba import cuda
+    seen = []
+
+    def keep(it):
+        seen.append(it.x)
+    solve_hj(fake_cupy.asarray(F1), X, 0.02, backend="cuda", callback=keep)
+    solve_viscous_hj(fake_cupy.asarray(F1), X, 0.002, 0.5, backend="cuda", callback=keep)
+    assert seen and all(isinstance(x, fake_cupy.ndarray) for x in seen)
+    seen.clear()
+    solve_hj(cuda.to_device(F1), X, 0.02, backend="cuda", callback=keep)
+    assert seen and all(_xp.is_numba_device_array(x) for x in seen)

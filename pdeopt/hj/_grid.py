@@ -52,6 +52,21 @@ def device_backend(backend, f):
     return "cuda" if backend == "auto" and is_device_array(f) else backend
 
 
+def callback_like(callback, given):
+    """``callback`` seeing ``it.x`` as a CuPy array when the grid function ``given`` is one
+    (the device loop's buffers are numba arrays: CuPy views them, no copy)."""
+    from .._checks import check_callable
+    from .._result import Iterate
+    from .._xp import is_cupy_array, like
+    if callback is None or not is_cupy_array(given):
+        return callback
+    check_callable(callback, "callback")
+
+    def seen(it):
+        return callback(Iterate(it.nit, like(it.x, given), it.values))
+    return seen
+
+
 def grid_function(f, x, backend, *, f_name="f", x_name="x"):
     """``(f, axes, spacings, ops)``: :func:`as_grid_function`, on the device for
     ``backend="cuda"``.

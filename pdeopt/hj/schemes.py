@@ -4,7 +4,7 @@ from __future__ import annotations
 from .._checks import check_nonnegative, check_option
 from .._xp import like
 from ..kernels import BACKENDS
-from ._grid import check_cfl, device_backend, grid_function
+from ._grid import callback_like, check_cfl, device_backend, grid_function
 from ._stepping import HOST, MAX_STEPS, march, max_slopes, stencil
 
 __all__ = ["solve_hj", "SCHEMES"]
@@ -57,8 +57,8 @@ def solve_hj(f, x, t, *, scheme="godunov", dt=None, cfl=0.5, max_iter=MAX_STEPS,
     callback : callable, optional
         ``callback(it)`` after each step with a :class:`pdeopt.Iterate` (``it.x`` is
         the solution buffer at time ``it.values["time"]``, reused by the next step:
-        copy it to keep it; on the device with ``backend="cuda"``); returning True stops
-        the run (``status=4``).
+        copy it to keep it; with ``backend="cuda"`` on the device: a CuPy array for a CuPy
+        ``f``, else a numba device array); returning True stops the run (``status=4``).
     backend : {"auto", "numpy", "numba", "cuda"}
         ``"cuda"`` (``"auto"`` for a device ``f``): the whole time loop on the GPU. ``f``
         may then be a device array (CuPy, a numba device array, any
@@ -103,7 +103,8 @@ def solve_hj(f, x, t, *, scheme="godunov", dt=None, cfl=0.5, max_iter=MAX_STEPS,
     f, axes, spacings, ops = grid_function(f, x, backend)
     t = check_nonnegative(t, "t")
     res = hj_march(f, axes, spacings, t, scheme=scheme, dt=dt, cfl=cfl, max_iter=max_iter,
-                   callback=callback, backend=backend, method="solve_hj", ops=ops)
+                   callback=callback_like(callback, given), backend=backend,
+                   method="solve_hj", ops=ops)
     res.x = like(res.x, given)
     return res
 

@@ -8,7 +8,7 @@ import scipy.sparse.linalg as spla
 from .._checks import check_nonnegative, check_option, check_positive
 from .._xp import is_device_array, like
 from ..kernels import BACKENDS
-from ._grid import check_cfl, device_backend, grid_function
+from ._grid import callback_like, check_cfl, device_backend, grid_function
 from ._stepping import MAX_STEPS, march, max_slopes, stencil
 from .schemes import device_info, kernel_backend
 
@@ -109,8 +109,9 @@ def solve_viscous_hj(f, x, t, viscosity=1.0, *, method="explicit", dt=None, cfl=
     cfl = check_cfl(cfl)
     dim = len(axes)
     slopes = max_slopes(f, spacings)
-    common = dict(dt=dt, max_iter=max_iter, callback=callback, method="solve_viscous_hj",
-                  viscosity=eps, scheme=method, cfl=cfl, backend=backend)
+    common = dict(dt=dt, max_iter=max_iter, callback=callback_like(callback, given),
+                  method="solve_viscous_hj", viscosity=eps, scheme=method, cfl=cfl,
+                  backend=backend)
     if method == "explicit":
         kernels = kernel_backend(backend, ops)
         kernel = stencil("viscous_step", dim, kernels)
