@@ -206,3 +206,21 @@ def test_parallel_path_runs_above_the_threshold_and_equals_the_twins():
                 np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
     finally:
         kp.PARALLEL_MIN_SIZE = old
+
+
+def test_sweeps_keep_the_precision_of_their_arrays():
+    # a complex64 sweep computes in float32: the pixel functions take their constants and
+    # build their complex results in the arrays' precision (a float64 literal or complex()
+    # would widen every operation to float64), and float64 stays float64
+    import numba
+    from pdeopt.kernels.phase import _complex_like, _real_like
+
+    @numba.njit
+    def probe(a):
+        return _real_like(0.5, a), _complex_like(a.real[0], 1.0, a)
+    for dtype, real, cplx in ((np.complex64, "float32", "complex64"),
+                              (np.float32, "float32", "complex64"),
+                              (np.complex128, "float64", "complex128")):
+        assert probe(np.ones(2, dtype)) == (0.5, 1 + 1j)
+        ret = probe.nopython_signatures[-1].return_type
+        assert [str(t) for t in ret] == [real, cplx]
