@@ -604,13 +604,14 @@ def laplacian_operator(indptr, indices, data, diag, product=None):
     if product != "kernel":
         raise ValueError(f"product must be 'auto', 'kernel' or 'cusparse', got {product!r}")
     from ._device import as_numba
-    csr = [as_numba(a) for a in (indptr, indices, data, diag)]
-    views = {}  # id → (array, numba view): the CG's buffers keep their addresses
+    views = {}  # id → (array, numba view); the array kept alive: the view may not own it
 
     def view(a):
         if id(a) not in views:
-            views[id(a)] = (a, as_numba(a))  # the array kept alive: its id stays unique
+            views[id(a)] = (a, as_numba(a))
         return views[id(a)][1]
+
+    csr = [view(a) for a in (indptr, indices, data, diag)]  # viewed once, not per product
 
     def apply(p, out):
         csr_rows_cuda(*csr, view(p), view(out))

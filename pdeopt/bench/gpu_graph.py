@@ -14,8 +14,9 @@ Timed with CUDA events around loops of calls:
 
 Goal: the product ≥ 0.5 of the copy (``copy time / product time``). Then the WNLL solve
 with 10 labels per class: ``harmonic_extension(backend="cuda")`` with each device product
-(its PCG alone, ``info["solve_time"]``, goal ≤ 50 ms, and end to end, the graph's analysis on
-the CPU included) against ``backend="numba"`` on all CPU cores; and the same on a 3-D
+(its PCG alone, ``info["solve_time"]``, goal ≤ 50 ms, and end to end: W's checks on the
+host, the moves and the graph's analysis on the GPU included) against ``backend="numba"``
+on all CPU cores; and the same on a 3-D
 lattice graph of as many points and nonzeros, whose CG takes several times as many
 iterations (as a kNN graph of images does; a random graph is an expander). Without a
 GPU and CuPy (or under numba's simulator, whose timings mean nothing) the group records a
@@ -153,7 +154,7 @@ def _solves(ctx, what, W, classes):
     import pdeopt.kernels.graph as kg
     from pdeopt.graph import harmonic_extension
     labeled = _labeled(classes, ctx.rng)
-    solve = {}
+    solve, ends = {}, {}
 
     def run(backend):
         t0 = time.perf_counter()
@@ -171,12 +172,12 @@ def _solves(ctx, what, W, classes):
             kg.DEVICE_PRODUCT = "auto"
         assert abs(res.nit - ref.nit) <= 1 and np.max(np.abs(res.x - ref.x)) < 1e-3, \
             f"the {product} solve differs from the CPU's"
-        solve[product] = res.info["solve_time"]
+        solve[product], ends[product] = res.info["solve_time"], total
         ctx.metric(f"WNLL {what}, GPU ({product}): PCG, {res.nit} iterations",
                    solve[product] * 1e3, unit="ms", goal="≤ 50")
-        ctx.metric(f"WNLL {what}, GPU ({product}): end to end (analysis on the CPU)",
-                   total * 1e3, unit="ms")
-        ctx.metric(f"WNLL {what}, GPU ({product}): of which the graph's analysis on the CPU",
+        ctx.metric(f"WNLL {what}, GPU ({product}): end to end", total * 1e3, unit="ms",
+                   goal="≤ 50")
+        ctx.metric(f"WNLL {what}, GPU ({product}): of which checks, moves and analysis",
                    (total - solve[product]) * 1e3, unit="ms")
     res, total = min((run("numba") for _ in range(ctx.pick(2, 3))), key=lambda r: r[1])
     ctx.metric(f"WNLL {what}, numba CPU: PCG, {res.nit} iterations (and its RCM numbering)",
@@ -185,3 +186,5 @@ def _solves(ctx, what, W, classes):
     best = min(solve, key=solve.get)
     ctx.metric(f"WNLL {what}: CPU PCG / GPU PCG ({best})", res.info["solve_time"] / solve[best],
                unit="×", goal="> 1")
+    ctx.metric(f"WNLL {what}: CPU / GPU end to end ({best})", total / ends[best], unit="×",
+               goal="> 1")

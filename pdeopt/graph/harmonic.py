@@ -149,17 +149,19 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
     max_iter : int
         CG iteration budget (≥ 1).
     backend : {"auto", "numpy", "numba", "cuda"}
-        Where the CG runs. ``"numba"`` (``"auto"`` for host input): the compiled CPU
-        kernel; ``"numpy"``: the same PCG loop as the GPU's, on NumPy; ``"cuda"``: that
-        loop on CuPy arrays, the reduced system's CSR moved to the GPU once per solve,
+        Where the solve runs. ``"numba"`` (``"auto"`` for host input): the compiled
+        CPU kernel; ``"numpy"``: the PCG loop the GPU runs, on NumPy; ``"cuda"``: the
+        graph's analysis and that loop on the GPU (CuPy). W's CSR, the labeled indices
+        and labels move there once per call; W + Wᵀ is both triples sorted by row, the
+        points reached from a label are found by breadth-first products (the host uses
+        connected components), the CG runs on all rows with those outside U masked,
         its product a numba.cuda sweep (a warp per row) or cuSPARSE
-        (``pdeopt.kernels.graph.DEVICE_PRODUCT``). It needs CuPy (``pip install
+        (``pdeopt.kernels.graph.DEVICE_PRODUCT``). Only W's checks run on the host
+        (device input is read back once for them). It needs CuPy (``pip install
         pdeopt[gpu]``; :class:`pdeopt.BackendUnavailableError` without it). ``"auto"``
-        with device input (CuPy arrays, a ``cupyx.scipy.sparse`` matrix) is ``"cuda"``.
-        The graph's analysis (components, the reduced system; on the CPU path also the
-        unknowns' reverse Cuthill–McKee numbering) runs on the CPU in every case, so
-        device input is read back once; the LU solve (``solver="direct"``) runs on the
-        CPU. ``info["backend"]`` is ``"cuda"`` whenever the device path was taken.
+        with device input (CuPy arrays, a ``cupyx.scipy.sparse`` matrix) is ``"cuda"``;
+        the LU solve (``solver="direct"``) runs on the CPU. ``info["backend"]`` is
+        ``"cuda"`` whenever the device path was taken.
 
     Returns
     -------
@@ -170,10 +172,10 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
         ``info["labels"]``: argmax of the scores (the predicted class of every
         point, the given one on S); ``info["unreached"]``: how many points lie in
         components without a labeled point; ``info["solve_time"]``: seconds of the
-        solve proper (CG or LU, the device transfers included; the rest of
-        ``info["time"]`` is the graph's analysis on the CPU); ``history["residual"]``: the largest
-        relative residual over the classes, at the start and after each CG
-        iteration (``nit`` + 1 entries; one entry for the direct solve, ``nit = 0``).
+        solve proper (CG or LU; the rest of ``info["time"]`` is the checks and the
+        graph's analysis); ``history["residual"]``: the largest relative residual
+        over the classes, at the start and after each CG iteration (``nit`` + 1
+        entries; one entry for the direct solve, ``nit = 0``).
 
     Notes
     -----
@@ -223,6 +225,33 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
     rec = Recorder("harmonic_extension", max_iter=max_iter, tol=tol, solver=solver,
                    n_classes=n_classes)
     rec.info["parameters"]["method"] = method
+    if cupy is None:
+        scores, predicted, n_unreached, converged, solve_time = _extend_on_host(
+            W, idx, lab, n_classes, method, solver, tol, max_iter, pcg, rec)
+    else:
+        scores, predicted, n_unreached, converged, solve_time = _extend_on_device(
+            cupy, W, idx, lab, n_classes, method, tol, max_iter, rec)
+        if template is None:  # host in, host out
+            scores, predicted = to_namespace(scores, np), to_namespace(predicted, np)
+    message = None
+    if not converged and tol > 0 and not rec.interrupted:
+        ended = ("the direct solve ended" if solver == "direct"
+                 else f"CG stopped at max_iter={max_iter}")
+        message = (f"harmonic_extension: {ended} with relative residual "
+                   f"{rec.last('residual'):.2e} > tol={tol:.1e}")
+    if template is not None:  # device in, device out
+        scores, predicted = like(scores, template), like(predicted, template)
+    return rec.result(scores, converged=converged and tol > 0, message=message,
+                      labels=predicted, unreached=n_unreached,
+                      backend="cuda" if on_gpu else backend,
+                      solve_time=solve_time)
+
+
+def _extend_on_host(W, idx, lab, n_classes, method, solver, tol, max_iter, pcg, rec):
+    """The extension with SciPy/numba on the CPU: the reduced system on U (the reached
+    unlabeled points) in reverse Cuthill–McKee order, solved by ``pcg`` or LU. Returns
+    ``scores, predicted, n_unreached, converged, solve_time``."""
+    n = W.shape[0]
     W = W.copy()
     W.setdiag(0.0)
     W.eliminate_zeros()
@@ -239,9 +268,7 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
     unreached = np.flatnonzero(~reached)
     if unreached.size:
         scores[unreached] = np.bincount(lab, minlength=n_classes) / lab.size
-        warnings.warn(f"{unreached.size} point(s) lie in graph components without a labeled "
-                      "point: they get the labeled class frequencies as scores", RuntimeWarning,
-                      stacklevel=2)
+        _warn_unreached(unreached.size)
     is_labeled = np.zeros(n, bool)
     is_labeled[idx] = True
     U = np.flatnonzero(reached & ~is_labeled)
@@ -272,51 +299,120 @@ def harmonic_extension(W, labeled_idx, labels, *, method="wnll", n_classes=None,
                 rec.log(residual=residual)
                 converged = residual <= tol
             else:
-                if cupy is None:
-                    order, A_ord = _locality_order(A_off)
-                    u_ord, iterations, history = pcg(
-                        A_ord.indptr, A_ord.indices,
-                        np.ascontiguousarray(A_ord.data, np.float64), diag[order],
-                        np.ascontiguousarray(B[order]), np.zeros_like(B), tol, max_iter)
-                    u = np.empty_like(u_ord)
-                    u[order] = u_ord
-                else:  # the GPU's cache holds the whole block: no renumbering (CPU time)
-                    u, iterations, history = _pcg_on_device(cupy, A_off, diag, B, tol,
-                                                            max_iter)
-                rec.log(residual=float(history[0]))
-                for r in history[1:]:  # the kernel ran the iterations: count them
-                    rec.log(residual=float(r))
-                    rec.end_iteration()
-                converged = bool(history[-1] <= tol)
+                order, A_ord = _locality_order(A_off)
+                u_ord, iterations, history = pcg(
+                    A_ord.indptr, A_ord.indices, np.ascontiguousarray(A_ord.data, np.float64),
+                    diag[order], np.ascontiguousarray(B[order]), np.zeros_like(B), tol,
+                    max_iter)
+                u = np.empty_like(u_ord)
+                u[order] = u_ord
+                converged = _log_history(rec, history, tol)
             rec.require_finite(u, rec.nit, "the scores")
             scores[U] = u
         solve_time = time.perf_counter() - started
     predicted = np.argmax(scores, axis=1)
     predicted[idx] = lab
-    message = None
-    if not converged and tol > 0 and not rec.interrupted:
-        ended = ("the direct solve ended" if solver == "direct"
-                 else f"CG stopped at max_iter={max_iter}")
-        message = (f"harmonic_extension: {ended} with relative residual "
-                   f"{rec.last('residual'):.2e} > tol={tol:.1e}")
-    if template is not None:  # device in, device out
-        scores, predicted = like(scores, template), like(predicted, template)
-    return rec.result(scores, converged=converged and tol > 0, message=message,
-                      labels=predicted, unreached=int(unreached.size),
-                      backend="cuda" if on_gpu else backend,
-                      solve_time=solve_time)
+    return scores, predicted, int(unreached.size), converged, solve_time
 
 
-def _pcg_on_device(cupy, A_off, diag, B, tol, max_iter):
-    """The block PCG on the GPU: the system (CSR of the off-diagonal part, diagonal,
-    right-hand sides) moved there once, the solution and the residual history moved
-    back once; nothing moves inside the iterations."""
-    from pdeopt.kernels.graph import pcg_device
-    system = [cupy.asarray(a) for a in (A_off.indptr, A_off.indices,
-                                        np.ascontiguousarray(A_off.data, np.float64), diag,
-                                        np.ascontiguousarray(B))]
-    u, iterations, history = pcg_device(*system, cupy.zeros_like(system[-1]), tol, max_iter)
-    return to_namespace(u, np), iterations, to_namespace(history, np)
+def _warn_unreached(count):
+    warnings.warn(f"{count} point(s) lie in graph components without a labeled point: they "
+                  "get the labeled class frequencies as scores", RuntimeWarning, stacklevel=4)
+
+
+def _log_history(rec, history, tol):
+    """Record the CG's residual history (host array) as iterations; whether it converged."""
+    rec.log(residual=float(history[0]))
+    for r in history[1:]:  # the kernel ran the iterations: count them
+        rec.log(residual=float(r))
+        rec.end_iteration()
+    return bool(history[-1] <= tol)
+
+
+def _extend_on_device(cupy, W, idx, lab, n_classes, method, tol, max_iter, rec):
+    """The extension with the graph's analysis and the CG on the GPU (CuPy arrays ``xp``).
+
+    W's CSR, the labeled indices and their labels move to the device once; the scores and
+    labels are returned there (and the residual history read back once). W + Wᵀ is the
+    CSR of both triples sorted by row, an entry per direction (products add w(x,y) and
+    w(y,x) separately; no transposition). The points reached from a labeled one are found
+    by breadth-first products (reached: a labeled point, or one with a reached neighbour of
+    positive weight), which is what the host's connected components decide. The block
+    PCG (``pcg_block``) runs on all n rows with those outside U masked: its iterates are
+    the reduced system's, zero outside U, up to rounding. Returns what
+    :func:`_extend_on_host` does.
+    """
+    from pdeopt.kernels.graph import laplacian_operator, pcg_block
+    xp = cupy
+    n = W.shape[0]
+    indptr, indices, data = (xp.asarray(a) for a in (W.indptr, W.indices, W.data))
+    idx_d, lab_d = xp.asarray(idx), xp.asarray(lab)
+    nnz = data.size
+    rows = xp.searchsorted(indptr, xp.arange(nnz), side="right") - 1
+    data = xp.where(indices == rows, 0.0, data)  # the diagonal is ignored
+    both = xp.concatenate([rows, indices])
+    order = xp.argsort(both)
+    rows_s = both[order]
+    index = np.int32 if 2 * nnz < 2 ** 31 else np.int64
+    cols = xp.concatenate([indices, rows])[order].astype(index)
+    weights = xp.concatenate([data, data])[order]
+    transposed = (xp.arange(2 * nnz) >= nnz)[order]  # the entry (x, y) carries w(y, x)
+    indptr_s = xp.zeros(n + 1, dtype=index)
+    indptr_s[1:] = xp.cumsum(xp.bincount(rows_s, minlength=n))
+    zero = xp.zeros(n)
+
+    # breadth-first: a point is reached when a neighbour of positive weight is
+    neighbours = laplacian_operator(indptr_s, cols, weights, zero)  # p ↦ −(W + Wᵀ) p
+    is_labeled = xp.zeros((n, 1))
+    is_labeled[idx_d] = 1.0
+    reached, step = is_labeled.copy(), xp.empty((n, 1))
+    found = idx.size
+    while True:
+        neighbours(reached, step)
+        reached[...] = xp.where((step < 0) | (reached > 0), 1.0, 0.0)
+        count = int(reached.sum())  # one sync per step (the distance to the labels)
+        if count == found:
+            break
+        found = count
+    if found < n:
+        _warn_unreached(n - found)
+    unknown = (reached - is_labeled)  # 1 on U, the reached unlabeled points
+    freq = xp.bincount(lab_d, minlength=n_classes) / lab.size
+    G = xp.zeros((n, n_classes))
+    G[idx_d, lab_d] = 1.0
+    fallback = G + (1.0 - reached) * freq
+    scores, converged, solve_time = fallback + unknown * freq, True, 0.0
+    if found > idx.size:  # U is not empty
+        mu = n / idx.size - 1.0 if method == "wnll" else 0.0
+        to_labeled = transposed & (is_labeled[cols, 0] > 0)  # w(y, x) with y labeled
+        B = xp.empty((n, n_classes))
+        with np.errstate(over="ignore", invalid="ignore"):  # (NumPy; CuPy does not warn)
+            diag = xp.bincount(rows_s, weights=weights + mu * weights * to_labeled,
+                               minlength=n)
+            laplacian_operator(indptr_s, cols, weights * (1.0 + mu * transposed), zero)(G, B)
+            B *= -unknown  # (W_s[U, S] + μ Wᵀ[U, S]) g on U, 0 elsewhere
+        diag = xp.where(unknown[:, 0] > 0, diag, 1.0)
+        if not bool(xp.isfinite(diag).all() & xp.isfinite(B).all()):
+            raise ValueError("W: the weights' row sums overflow float64; rescale W (the "
+                             "solution does not depend on the scale of W)")
+        system = laplacian_operator(indptr_s, cols, weights, diag)
+
+        def apply(p, out):
+            system(p, out)
+            out *= unknown  # the rows of U only
+            return out
+
+        started = time.perf_counter()
+        with rec.running():
+            u, iterations, history = pcg_block(apply, diag, B, xp.zeros_like(B), tol,
+                                               max_iter)
+            converged = _log_history(rec, to_namespace(history, np), tol)
+            rec.require_finite(u, rec.nit, "the scores")
+            scores = fallback + u  # u is 0 outside U
+        solve_time = time.perf_counter() - started
+    predicted = xp.argmax(scores, axis=1)
+    predicted[idx_d] = lab_d
+    return scores, predicted, n - found, converged, solve_time
 
 
 def _locality_order(A):
