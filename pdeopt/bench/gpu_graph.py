@@ -14,13 +14,12 @@ Timed with CUDA events around loops of calls:
 
 Goal: the product ≥ 0.5 of the copy (``copy time / product time``). Then the WNLL solve
 with 10 labels per class: ``harmonic_extension(backend="cuda")`` with each device product
-(its PCG alone, ``info["solve_time"]``, goal ≤ 50 ms, and end to end: W's checks on the
-host, the moves and the graph's analysis on the GPU included) against ``backend="numba"``
-on all CPU cores; and the same on a 3-D
-lattice graph of as many points and nonzeros, whose CG takes several times as many
-iterations (as a kNN graph of images does; a random graph is an expander). Without a
-GPU and CuPy (or under numba's simulator, whose timings mean nothing) the group records a
-note and skips.
+(its PCG alone, ``info["solve_time"]``, and end to end: W's checks on the host, the moves
+and the graph's analysis on the GPU included; goal ≤ 50 ms) against ``backend="numba"`` on
+all CPU cores; and the same on a 3-D lattice graph of as many points and nonzeros, whose CG
+takes several times as many iterations (as a kNN graph of images does; a random graph is
+an expander). Without a GPU and CuPy (or under numba's simulator, whose timings mean
+nothing) the group records a note and skips.
 """
 from __future__ import annotations
 
