@@ -285,3 +285,72 @@ def test_quantized_set_cupy(Q):
     got = Q.relax(cupy.asarray(y), 0.4)
     assert isinstance(got, cupy.ndarray)
     np.testing.assert_allclose(got.get(), want, rtol=1e-12, atol=1e-12)
+
+
+# ------------------------------------ CuPy where numba.cuda cannot run: the NumPy twins in CuPy
+
+
+@pytest.fixture
+def no_numba_cuda(monkeypatch):
+    import pdeopt.kernels as kernels
+    import pdeopt.kernels._registry as registry
+    for module in (kernels, registry):
+        monkeypatch.setattr(module, "cuda_available", lambda: (False, "no GPU (test)"))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_thresholds_in_cupy_without_numba_cuda(fake_cupy, no_numba_cuda, kind):
+    from pdeopt.testing.fake_cupy import transfers
+    x = _x(seed=21)
+    want = threshold(x, 0.8, kind, a=1.5, backend="numpy")
+    d = fake_cupy.asarray(x)
+    before = transfers()
+    got = threshold(d, 0.8, kind, a=1.5)
+    assert threshold(d, 0.8, kind, a=1.5, out=d) is d
+    assert transfers() == before and isinstance(got, fake_cupy.ndarray)
+    np.testing.assert_array_equal(got.get(), want)
+    np.testing.assert_array_equal(d.get(), want)
+    bad = x.copy()
+    bad[1, 2] = np.nan
+    with pytest.raises(ValueError, match="1 NaN or inf"):
+        threshold(fake_cupy.asarray(bad), 0.8, kind, a=1.5)
+
+
+@pytest.mark.parametrize("Q", _qsets(), ids=repr)
+def test_quantized_set_and_projections_in_cupy_without_numba_cuda(fake_cupy, no_numba_cuda, Q):
+    from pdeopt.testing.fake_cupy import transfers
+    y = _x(shape=(70,), seed=22)
+    host = QuantizedSet(Q.kind, bits=Q.bits, layers=Q.layers, backend="numpy")
+    d = fake_cupy.asarray(y)
+    before = transfers()
+    got = Q.relax(d, 0.3)
+    moved = {k: transfers()[k] - before[k] for k in before}
+    assert moved == {"to_device": 0, "to_host": 3 if Q.kind == "bits" else 0}
+    np.testing.assert_allclose(got.get(), host.relax(y, 0.3), rtol=1e-12, atol=1e-12)
+    for name in ("binary", "ternary", "twn"):
+        np.testing.assert_allclose(PROJECTIONS[name](d).get(),
+                                   PROJECTIONS[name](y, backend="numpy"), rtol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["binaryrelax", "binaryconnect"])
+def test_binaryrelax_steps_on_cupy_params(fake_cupy, no_numba_cuda, method):
+    from pdeopt.quant import BinaryConnect, BinaryRelax
+    from pdeopt.testing.fake_cupy import transfers
+    rng = np.random.default_rng(23)
+    w0, grads = rng.normal(size=30), rng.normal(size=(4, 30))
+
+    def make():
+        Q = QuantizedSet("ternary", layers=[slice(0, 12), slice(12, 30)])
+        if method == "binaryconnect":
+            return BinaryConnect(0.1, Q, momentum=0.9)
+        return BinaryRelax(0.1, Q, lam=0.5, rho=1.5, phase2_epoch=1, momentum=0.9)
+    host_opt, dev_opt = make(), make()
+    w, d = w0.copy(), fake_cupy.asarray(w0)
+    before = transfers()
+    for epoch, g in enumerate(grads):
+        host_opt.on_epoch(epoch // 2)
+        dev_opt.on_epoch(epoch // 2)
+        host_opt.step(w, g)
+        dev_opt.step(d, fake_cupy.asarray(g))
+    assert transfers()["to_host"] == before["to_host"]      # the weights never came back
+    np.testing.assert_allclose(d.get(), w, rtol=1e-12, atol=1e-12)

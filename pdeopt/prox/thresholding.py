@@ -25,7 +25,8 @@ import numpy as np
 
 from pdeopt._checks import (as_float_array, check_finite, check_nonnegative, check_option,
                             check_range)
-from pdeopt._xp import check_device_array, check_device_out, is_device_array
+from pdeopt._xp import (check_device_array, check_device_out, is_cupy_array, is_device_array,
+                        namespace)
 
 #: Largest shape parameter ``a`` of transformed ℓ1: the closed-form prox subtracts
 #: terms of size a (cancellation error ~ eps·a), so beyond this it is no more accurate
@@ -82,6 +83,14 @@ def _apply(kernel, x, backend, *args, out=None):
     return out if out is not None else result.reshape(arr.shape)
 
 
+def device_kernels(x) -> str:
+    """The kernels' backend for device array ``x``: ``"cuda"`` (numba.cuda), or where
+    numba.cuda cannot run (no driver it can use, a broken numba-cuda) ``"numpy"`` for a CuPy
+    x: the NumPy twins, which then run in CuPy."""
+    from pdeopt.kernels import cuda_available
+    return "numpy" if is_cupy_array(x) and not cuda_available()[0] else "cuda"
+
+
 def _apply_on_device(kernel, x, backend, *args, out=None):
     """``_apply`` for a device array x (CuPy, numba): checked and mapped on the device, the
     result a device array of x's kind (or ``out``). Only the NaN/inf count comes back."""
@@ -89,9 +98,16 @@ def _apply_on_device(kernel, x, backend, *args, out=None):
     x = check_device_array(x, "x", backend)
     if out is not None:
         out = check_device_out(out, x)
-    fn = select(kernel, "cuda")
     flat = x.reshape(x.size)
     flat_out = None if out is None else out.reshape(out.size)
+    if device_kernels(x) == "numpy":  # the twin in CuPy; the count is a CuPy reduction
+        xp = namespace(x)
+        bad = int(flat.size - int(xp.count_nonzero(xp.isfinite(flat))))
+        if bad:
+            raise ValueError(f"x contains {bad} NaN or inf value(s)")
+        result = select(kernel, "numpy")(flat, *args, out=flat_out)
+        return out if out is not None else result.reshape(x.shape)
+    fn = select(kernel, "cuda")
     if out is x:  # in place: x must not change before it is refused
         from pdeopt.kernels.prox import count_nonfinite_cuda
         bad = count_nonfinite_cuda(flat)

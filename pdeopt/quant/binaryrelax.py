@@ -7,6 +7,7 @@ from pdeopt._checks import (as_float_array, check_budget, check_callable, check_
                             check_momentum, check_nonnegative, check_option, check_positive,
                             check_range)
 from pdeopt._result import Recorder
+from pdeopt._xp import namespace
 from pdeopt.nn.optimizers import check_step_arrays
 
 from .qset import QuantizedSet
@@ -33,7 +34,8 @@ class BinaryRelax:
         x = proj_Q(y)
 
     With ``momentum`` > 0 the y-step is heavy-ball SGD on y. ``weight_decay``
-    adds μ·y to the gradient.
+    adds μ·y to the gradient. For a model on the GPU (CuPy ``params``) y stays on the
+    device and Q's projections run there (its ``backend`` "auto" or "cuda").
 
     Parameters
     ----------
@@ -123,8 +125,9 @@ class BinaryRelax:
             raise ValueError(f"params must have the shape {self.y.shape} of the weights this "
                              f"optimizer has been training, got {params.shape}")
         if self.y is None:  # the float weights start at the model's initial weights
-            self.y = np.array(params, dtype=float)
-            self._velocity = np.zeros_like(self.y)
+            xp = namespace(params)  # NumPy, or CuPy for a model on the GPU
+            self.y = xp.array(params, dtype=float)
+            self._velocity = xp.zeros_like(self.y)
         g = grad + self.weight_decay * self.y if self.weight_decay else grad
         if self.momentum:
             self._velocity *= self.momentum
@@ -143,7 +146,7 @@ class BinaryRelax:
         if self.y is not None:
             params[...] = self.Q.project(self.y)
         else:
-            params[...] = self.Q.project(np.asarray(params, dtype=float))
+            params[...] = self.Q.project(namespace(params).asarray(params, dtype=float))
 
 
 class BinaryConnect(BinaryRelax):

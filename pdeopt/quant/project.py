@@ -21,7 +21,7 @@ import numpy as np
 from pdeopt._checks import as_float_array, check_integer, check_option
 from pdeopt._xp import check_device_array, check_device_out, is_cupy_array, is_device_array, \
     namespace, to_namespace
-from pdeopt.prox.thresholding import _check_out
+from pdeopt.prox.thresholding import _check_out, device_kernels
 
 __all__ = ["project_binary", "project_ternary", "project_bits", "LayerCode",
            "binary_code", "ternary_code", "twn_code", "bits_code", "apply_code", "MAX_BITS"]
@@ -187,7 +187,7 @@ def _project_on_device(y, code_fn, backend, out=None):
     y = check_device_array(y, "y", backend)
     if out is not None:
         out = check_device_out(out, y)
-    return apply_code(y, code_fn(device_codes_source(y)), backend="cuda", out=out)
+    return apply_code(y, code_fn(device_codes_source(y)), backend=device_kernels(y), out=out)
 
 
 def project_binary(y, *, out=None, backend="auto"):

@@ -6,7 +6,8 @@ import numpy as np
 from pdeopt._checks import (as_float_array, check_nonnegative, check_object, check_option,
                             check_slices)
 
-from pdeopt._xp import check_device_array, is_device_array, to_namespace
+from pdeopt._xp import check_device_array, is_cupy_array, is_device_array, to_namespace
+from pdeopt.prox.thresholding import device_kernels
 
 from .project import (LayerCode, apply_code, binary_code, bits_code, check_bits,
                       device_codes_source, ternary_code, twn_code)
@@ -126,19 +127,23 @@ class QuantizedSet:
     def _map_on_device(self, y, weight):
         """:meth:`_map` for a device vector: each layer combined on the device into a slice
         of one output of y's kind (entries in no layer copied)."""
-        from pdeopt.kernels._device import as_numba, empty_like_device
         y = check_device_array(y, "y", "cuda" if self.backend == "auto" else self.backend)
         if y.ndim != 1:
             raise ValueError(f"y must be 1-D (a flat weight vector), got {y.ndim}-D")
         source = device_codes_source(y)  # y itself (CuPy) or one host copy (numba)
-        out = empty_like_device(y)
-        as_numba(out).copy_to_device(as_numba(y))
+        if is_cupy_array(y):
+            out = y.copy()
+        else:
+            from pdeopt.kernels._device import as_numba, empty_like_device
+            out = empty_like_device(y)
+            as_numba(out).copy_to_device(as_numba(y))
+        kernels = device_kernels(y)
         for sl in self._slices(y.size):
             part = source[sl]
             if part.size:
                 # the b-bit scale sweep runs on the host (NumPy)
                 code = self._code(to_namespace(part, np) if self.kind == "bits" else part)
-                apply_code(y[sl], code, weight=weight, backend="cuda", out=out[sl])
+                apply_code(y[sl], code, weight=weight, backend=kernels, out=out[sl])
         return out
 
     # -- the operations BinaryRelax needs --------------------------------------------
