@@ -251,7 +251,8 @@ def _hj_series(plan, rng):
     top = max(plan["hj"]) ** 2
     for n in plan["hj"]:
         g = np.linspace(-2.0, 2.0, n)
-        # smooth data: with noise of 0.01 the default CFL step diverged (362², 240 steps)
+        # smooth data (noise of 0.01 diverged here, 362², 240 steps, until 2-D Godunov held
+        # its inflow boundaries: kernels/hj_stencils.py; kept smooth for comparable series)
         f = np.sin(2 * g[:, None]) * np.cos(g[None, :]) + 0.1 * g[:, None] ** 2
         probe = solve_hj(f, (g, g), 1e-12)              # its CFL number gives the stable step
         dt = 0.5 * 1e-12 / probe.history["cfl"][0]      # at cfl = 0.5, the solver's default
