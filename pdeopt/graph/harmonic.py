@@ -285,8 +285,7 @@ def _extend_on_host(W, idx, lab, n_classes, method, solver, tol, max_iter, pcg, 
                     + mu * np.asarray(WT_US.sum(axis=1)).ravel())
             B = np.asarray((Ws_U[:, idx] + mu * WT_US) @ G)
         if not (np.all(np.isfinite(diag)) and np.all(np.isfinite(B))):
-            raise ValueError("W: the weights' row sums overflow float64; rescale W (the "
-                             "solution does not depend on the scale of W)")
+            raise ValueError(_OVERFLOW)
         # an interrupted solve leaves these points with the fallback scores
         scores[U] = np.bincount(lab, minlength=n_classes) / lab.size
         started = time.perf_counter()
@@ -313,6 +312,10 @@ def _extend_on_host(W, idx, lab, n_classes, method, solver, tol, max_iter, pcg, 
     predicted = np.argmax(scores, axis=1)
     predicted[idx] = lab
     return scores, predicted, int(unreached.size), converged, solve_time
+
+
+_OVERFLOW = ("W: the weights' row sums overflow float64; rescale W (the solution does not "
+             "depend on the scale of W)")
 
 
 def _warn_unreached(count):
@@ -393,8 +396,7 @@ def _extend_on_device(cupy, W, idx, lab, n_classes, method, tol, max_iter, rec):
             B *= -unknown  # (W_s[U, S] + μ Wᵀ[U, S]) g on U, 0 elsewhere
         diag = xp.where(unknown[:, 0] > 0, diag, 1.0)
         if not bool(xp.isfinite(diag).all() & xp.isfinite(B).all()):
-            raise ValueError("W: the weights' row sums overflow float64; rescale W (the "
-                             "solution does not depend on the scale of W)")
+            raise ValueError(_OVERFLOW)
         system = laplacian_operator(indptr_s, cols, weights, diag)
 
         def apply(p, out):
