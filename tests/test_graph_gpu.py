@@ -223,6 +223,25 @@ def test_device_pcg_with_the_row_kernel_agrees_with_numpy(fake_cupy):
     np.testing.assert_allclose(res.x, ref.x, rtol=0, atol=1e-9)
 
 
+@pytest.mark.cuda
+def test_device_analysis_with_the_row_kernel_on_an_unlabeled_component(fake_cupy):
+    from pdeopt.kernels._device import simulated
+    if not simulated():
+        pytest.skip("the fake CuPy's arrays are host memory: the row kernel maps them only "
+                    "in numba's simulator")
+    W = np.zeros((10, 10))
+    for a, b, w in ((0, 1, 1.0), (1, 2, 0.5), (2, 3, 2.0), (3, 4, 1.0), (6, 7, 1.0),
+                    (7, 8, 3.0)):
+        W[a, b] = w                # a path 0-4 and a component 6-8 without a label; 5, 9
+    with pytest.warns(RuntimeWarning, match="5 point"):
+        host = harmonic_extension(W, [0, 4], [0, 1], backend="numpy")
+    with pytest.warns(RuntimeWarning, match="5 point"):
+        dev = harmonic_extension(W, [0, 4], [0, 1], backend="cuda")
+    assert dev.info["unreached"] == host.info["unreached"] == 5
+    np.testing.assert_allclose(dev.x, host.x, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(dev.info["labels"], host.info["labels"])
+
+
 @pytest.mark.gpu
 @pytest.mark.parametrize("product", ["kernel", "cusparse"])
 def test_real_cupy_solve_agrees_with_the_cpu(product, monkeypatch):
