@@ -63,3 +63,26 @@ def test_gpu_check_dry_run_writes_a_no_gpu_json(tmp_path):
     payload = json.loads(out.read_text())
     assert payload["gpu"] is False and payload["machine"].startswith("no GPU")
     assert payload["bench"] == {} and payload["versions"]["numpy"]
+
+
+def test_gpu_check_runs_its_steps_in_the_simulator(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "bench-gpu.json"
+    env = dict(os.environ, GPU_CHECK_NO_INSTALL="1", GPU_CHECK_OUT=str(out),
+               PYTHON=sys.executable, GPU_CHECK_SIMULATOR="1", GPU_CHECK_GROUPS="gpu nonesuch",
+               GPU_CHECK_PYTEST_ARGS="tests/test_hj_gpu.py -k max_slope")
+    done = subprocess.run(["bash", str(root / "tools" / "gpu-check")], env=env, cwd=root,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    payload = json.loads(out.read_text())
+    assert payload["gpu"] is False                   # the simulator is no GPU
+    assert payload["pytest"]["exit"] == 0 and "1 passed" in payload["pytest"]["summary"]
+    assert payload["groups_left_out"] == ["nonesuch"]
+    notes = [row["note"] for row in payload["bench"]["gpu"]["rows"]]
+    assert payload["bench"]["gpu"]["exit"] == 0
+    assert any(note.startswith("skipped: numba's CUDA simulator") for note in notes)
