@@ -1,11 +1,12 @@
 """Explicit time marching shared by the HJ and Burgers solvers (sub-stepping or refusal).
 
 The loop is written once over a few array operations (:class:`ArrayOps`): NumPy's on the
-host, CuPy's for a CuPy grid function, numba.cuda sweeps for a numba device array. On the
-device no value comes back inside the loop but the NaN/inf check every 64 steps (one
-integer or boolean: a sync); the time step is fixed before the loop from the initial
-data, whose Lipschitz constant bounds the solution's at every time (the max-slope
-reductions run once, on the device for a device grid function).
+host; on the device numba.cuda sweeps over numba device arrays (a CuPy grid function is
+viewed as one), or CuPy's where numba.cuda cannot run. On the device no value comes back
+inside the loop but the NaN/inf check every 64 steps (one integer or boolean: a sync); the
+time step is fixed before the loop from the initial data, whose Lipschitz constant bounds
+the solution's at every time (the max-slope reductions run once, on the device for a
+device grid function).
 """
 from __future__ import annotations
 
