@@ -64,12 +64,12 @@ def solve_hj(f, x, t, *, scheme="godunov", dt=None, cfl=0.5, max_iter=MAX_STEPS,
         may then be a device array (CuPy, a numba device array, any
         ``__cuda_array_interface__`` object; it is solved in float64, float32 converted
         by CuPy) and ``x`` is of its kind; a host ``f`` is moved to the device once and
-        u(·, t) back once. The stencils are
-        numba.cuda kernels on numba views of the buffers; the max-slope reductions that
-        fix the step run once on the device before the loop, and inside it only the
-        NaN/inf check every 64 steps reads a value back (a sync). Needs numba.cuda on a
-        GPU (CuPy, ``pip install pdeopt[gpu]``, for CuPy arrays and float32 input); where
-        numba.cuda cannot run, CuPy runs the loop with the NumPy twins.
+        u(·, t) back once. The stencils are numba.cuda kernels on numba views of the
+        buffers; the max-slope reductions that fix the step run once on the device
+        before the loop, and inside it only the NaN/inf check every 64 steps reads a
+        value back (a sync). Needs numba.cuda on a GPU (CuPy, ``pip install
+        pdeopt[gpu]``, for CuPy arrays and float32 input); where numba.cuda cannot run,
+        CuPy runs the loop with the NumPy twins.
 
     Returns
     -------
