@@ -217,3 +217,15 @@ def test_compiled_tl1_agrees_with_the_closed_form_on_every_tier(lam):
     # the map leaves 0 like a square root: both forms lose digits there alike
     bound = 4e-15 * (np.abs(x) + a) if lam > 0.25 else 1e-9 * (np.abs(x) + a)
     assert np.all(np.abs(p - q) <= bound), tiers
+
+
+@settings(deadline=None, max_examples=300)
+@given(x=st.lists(st.floats(-50, 50, allow_nan=False), min_size=1, max_size=20).map(np.array),
+       a=st.floats(0.05, 20.0), over=st.floats(1.2, 1e3))
+def test_compiled_tl1_is_the_closed_form_where_it_jumps(x, a, over):
+    # λ = over·a²/(2(a + 1)): the jump regime, where the map is well conditioned (at the
+    # regime boundary, over → 1, it leaves 0 like a square root); there the compiled map, on
+    # whichever polynomial λ and a select, is the NumPy twin's arccos/cos formula to rounding
+    lam = over * a * a / (2 * (a + 1))
+    p, q = (tl1_threshold(x, lam, a, backend=b) for b in ("numba", "numpy"))
+    assert np.all(np.abs(p - q) <= 1e-14 * (np.abs(x) + a))
