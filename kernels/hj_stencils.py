@@ -486,18 +486,20 @@ def _cuda_sweeps():
         block = cuda.shared.array(_REDUCE_THREADS, float64)
         n0, n1 = u.shape
         rows, cols = (n0 - 1, n1) if axis == 0 else (n0, n1 - 1)
+        # (comparisons, not the builtin max: u is finite, checked before)
         m = 0.0
         for k in range(cuda.grid(1), rows * cols, cuda.gridsize(1)):
             i, j = k // cols, k % cols
             d = abs(u[i + 1, j] - u[i, j]) if axis == 0 else abs(u[i, j + 1] - u[i, j])
-            m = max(m, d)
+            if d > m:
+                m = d
         t = cuda.threadIdx.x
         block[t] = m
         cuda.syncthreads()
         width = _REDUCE_THREADS // 2
         while width > 0:
-            if t < width:
-                block[t] = max(block[t], block[t + width])
+            if t < width and block[t + width] > block[t]:
+                block[t] = block[t + width]
             cuda.syncthreads()
             width //= 2
         if t == 0:

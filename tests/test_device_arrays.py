@@ -354,3 +354,23 @@ def test_binaryrelax_steps_on_cupy_params(fake_cupy, no_numba_cuda, method):
         dev_opt.step(d, fake_cupy.asarray(g))
     assert transfers()["to_host"] == before["to_host"]      # the weights never came back
     np.testing.assert_allclose(d.get(), w, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_prox_cuda_kernels_compile_for_the_gpu(monkeypatch, dtype):
+    from test_hj_gpu import builtin_max_compiles, ptx_compiler
+    compile_ptx = ptx_compiler(monkeypatch)
+    if compile_ptx is None:
+        pytest.skip("no PTX compiler here (no libnvvm, the simulator is on, or a GPU is)")
+    from pdeopt.kernels import prox as k
+    kernels = k._cuda_kernels()
+    x, f, bad = f"{dtype}[::1]", "float64", "int64[::1]"
+    compile_ptx(kernels["soft"], x, f, x, bad)
+    compile_ptx(kernels["hard"], x, f, x, bad)
+    compile_ptx(kernels["count"], x, bad)
+    if not builtin_max_compiles():
+        pytest.skip("numba's built-in CUDA target here cannot compile the builtin max/min "
+                    "(its overload takes *args; numba-cuda, as on a GPU machine, can): "
+                    "Tl1 and the combine step are left to the GPU run")
+    compile_ptx(kernels["tl1"], x, f, f, f, x, bad)
+    compile_ptx(kernels["combine"], x, f, f, "int64", f, x)

@@ -254,3 +254,59 @@ def test_callback_sees_the_input_kind(fake_cupy):
     seen.clear()
     solve_hj(cuda.to_device(F1), X, 0.02, backend="cuda", callback=keep)
     assert seen and all(_xp.is_numba_device_array(x) for x in seen)
+
+
+def ptx_compiler(monkeypatch):
+    """numba.cuda's PTX compiler for sm_90 (an H100/H200), which needs libnvvm but no GPU;
+    None in the simulator, on a GPU (its tests compile the kernels as they run) or without
+    libnvvm. The simulator runs kernels as Python and types nothing: compiling them with the
+    argument types the device path gives them shows a typing error before the first GPU run."""
+    import types
+
+    from pdeopt.kernels import cuda_available
+    from pdeopt.kernels._device import simulated
+    if simulated() or cuda_available()[0]:
+        return None
+    from numba import cuda
+    try:
+        cuda.compile_ptx(lambda a: None, "(float64[:],)", cc=(9, 0))
+    except Exception:       # no libnvvm (CUDA toolkit) here
+        return None
+    import numba.cuda.dispatcher
+    # device functions compile for the current device's compute capability: say sm_90
+    monkeypatch.setattr(numba.cuda.dispatcher, "get_current_device",
+                        lambda: types.SimpleNamespace(compute_capability=(9, 0)))
+    return lambda kernel, *sig: cuda.compile_ptx(kernel.py_func, f"({', '.join(sig)},)",
+                                                 cc=(9, 0))
+
+
+def test_hj_cuda_kernels_compile_for_the_gpu(monkeypatch):
+    compile_ptx = ptx_compiler(monkeypatch)
+    if compile_ptx is None:
+        pytest.skip("no PTX compiler here (no libnvvm, the simulator is on, or a GPU is)")
+    from pdeopt.kernels import hj_stencils as k
+    count, reduce_ = k._cuda_sweeps()
+    v, m, f = "float64[::1]", "float64[:, ::1]", "float64"
+    compile_ptx(count, v, "int64[::1]")
+    compile_ptx(reduce_, m, "int64", v)
+    if not builtin_max_compiles():
+        pytest.skip("numba's built-in CUDA target here cannot compile the builtin max/min "
+                    "(its overload takes *args; numba-cuda, as on a GPU machine, can): "
+                    "the stencils (Godunov's max) are left to the GPU run")
+    step_1d, step_2d = k._cuda_kernels()
+    compile_ptx(step_1d, v, v, v, "boolean", f, f, f, "int64")
+    compile_ptx(step_2d, m, m, m, "boolean", f, f, f, f, f, "int64")
+
+
+def builtin_max_compiles():
+    """Whether PTX compiles here for a kernel calling the builtin max (numba 0.68's built-in
+    CUDA target cannot: its max overload takes *args; numba-cuda can)."""
+    from numba import cuda
+
+    def largest(u, out):
+        out[0] = max(u[0], u[1])
+    try:
+        cuda.compile_ptx(largest, "(float64[::1], float64[::1])", cc=(9, 0))
+    except TypeError:
+        return False
+    return True
