@@ -275,15 +275,26 @@ def _hard_loop(x, thresh, out):
     return bad
 
 
-def _tl1_loop_with(tl1):
-    def _tl1_loop(x, kappa, a, thresh, out):
-        bad = 0
-        for i in numba.prange(x.size):
-            xi = x[i]
-            bad += (xi - xi) != 0.0
-            out[i] = tl1(xi, kappa, a, thresh)
-        return bad
-    return _tl1_loop
+def _tl1_loop(x, kappa, a, thresh, out):
+    bad = 0
+    for i in numba.prange(x.size):
+        xi = x[i]
+        bad += (xi - xi) != 0.0
+        out[i] = _tl1_map(xi, kappa, a, thresh)  # noqa: F821 (a global of each copy)
+    return bad
+
+
+def _with_map(loop, tl1, k):
+    """A copy of ``loop``, named for polynomial ``k``, whose global ``_tl1_map`` is ``tl1``.
+
+    A global, not a closure: numba's cache keys a closure by its pickled cells, which differ
+    from process to process, so every process compiled the loops anew (and added a cache
+    entry)."""
+    scope = dict(loop.__globals__, _tl1_map=tl1)
+    copy = types.FunctionType(loop.__code__, scope, f"{loop.__name__}_tier{k}",
+                              loop.__defaults__, loop.__closure__)
+    copy.__qualname__ = f"{loop.__qualname__}_tier{k}"
+    return copy
 
 
 def _combine_loop(y, scale, threshold, levels, weight, out):
@@ -349,8 +360,8 @@ hard_numba = _by_size(_hard_loop, counts=True)
 # NumPy error model drops numba's check for a zero divisor (a + |x| > 0 here), a branch that
 # kept the loop scalar: vectorised, the loop is 5× faster, with the same bits
 # one loop per polynomial of _TL1_TIERS, each under its own name (numba's cache is by name)
-_TL1_NUMBA = [_by_size(_renamed(_tl1_loop_with(_tl1_cpu_with(lo, c)), f"_tier{k}"),
-                       counts=True, fastmath={"contract"}, error_model="numpy")
+_TL1_NUMBA = [_by_size(_with_map(_tl1_loop, _tl1_cpu_with(lo, c), k), counts=True,
+                       fastmath={"contract"}, error_model="numpy")
               for k, (lo, c) in enumerate(_TL1_TIERS)]
 
 

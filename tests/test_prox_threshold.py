@@ -229,3 +229,21 @@ def test_compiled_tl1_is_the_closed_form_where_it_jumps(x, a, over):
     lam = over * a * a / (2 * (a + 1))
     p, q = (tl1_threshold(x, lam, a, backend=b) for b in ("numba", "numpy"))
     assert np.all(np.abs(p - q) <= 1e-14 * (np.abs(x) + a))
+
+
+def test_compiled_tl1_loops_load_from_numba_cache_in_a_new_process(tmp_path):
+    # each polynomial's loop is compiled once per machine, not once per process: a loop
+    # that closed over its map was keyed by the map's pickled cells, which change from
+    # process to process (0.3 s of compiling per first call, and a cache entry each time)
+    import os
+    import subprocess
+    import sys
+    code = ("import numpy as np; from pdeopt.prox import tl1_threshold; "
+            "tl1_threshold(np.linspace(-5, 5, 101), 0.8, 0.5, backend='numba')")
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), NUMBA_DEBUG_CACHE="1")
+    logs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                           text=True, check=True).stdout for _ in range(2)]
+    tl1 = [[line for line in log.splitlines() if "_tl1_loop_tier" in line] for log in logs]
+    assert any("data saved" in line for line in tl1[0])
+    assert any("data loaded" in line for line in tl1[1])
+    assert not any("data saved" in line for line in tl1[1])
