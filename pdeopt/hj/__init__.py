@@ -9,7 +9,9 @@ Sources: Osher (2018), Deep Relaxation part; Oberman (2017).
 * :func:`solve_burgers`, :func:`burgers_characteristics` — w = u_x;
 * :func:`proximal_point`, :func:`proximal_step_sizes`, :func:`hj_prox` — proximal methods.
 
-The PDE solvers and :func:`proximal_point` return a :class:`pdeopt.Result`.
+The PDE solvers and :func:`proximal_point` return a :class:`pdeopt.Result`. With
+``backend="cuda"`` (or a device array and ``"auto"``) :func:`solve_hj`, :func:`solve_burgers`
+and the explicit :func:`solve_viscous_hj` run their whole time loop on the GPU.
 """
 from .burgers import burgers_characteristics, solve_burgers
 from .envelope import hopf_lax, moreau_envelope
