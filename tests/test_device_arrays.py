@@ -374,3 +374,11 @@ def test_prox_cuda_kernels_compile_for_the_gpu(monkeypatch, dtype):
                     "Tl1 and the combine step are left to the GPU run")
     compile_ptx(kernels["tl1"], x, f, f, f, x, bad)
     compile_ptx(kernels["combine"], x, f, f, "int64", f, x)
+
+
+def test_quantized_set_checks_read_a_device_vector_back(fake_cupy, no_numba_cuda):
+    y = _x(shape=(40,), seed=24)
+    Q = QuantizedSet("ternary", layers=[slice(0, 25), slice(25, 40)])
+    d = fake_cupy.asarray(y)
+    assert Q.dist(d) == Q.dist(y) > 0
+    assert Q.contains(Q.project(d)) and not Q.contains(d)

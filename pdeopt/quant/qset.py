@@ -162,13 +162,15 @@ class QuantizedSet:
         return self._map(y, weight)
 
     def dist(self, x) -> float:
-        """Euclidean distance from x to Q, ‖x − proj_Q(x)‖ (exact for binary/ternary)."""
-        x = as_float_array(x, "x", ndim=1)
+        """Euclidean distance from x to Q, ‖x − proj_Q(x)‖ (exact for binary/ternary); a
+        device x is read back once (a check, not a step)."""
+        x = as_float_array(_on_host(x), "x", ndim=1)
         return float(np.linalg.norm(x - self.project(x)))
 
     def contains(self, x, *, rtol=1e-9) -> bool:
-        """Whether every layer of x is s·q with codes in C (one scale per layer)."""
-        x = as_float_array(x, "x", ndim=1)
+        """Whether every layer of x is s·q with codes in C (one scale per layer); a device x
+        is read back once."""
+        x = as_float_array(_on_host(x), "x", ndim=1)
         rtol = check_nonnegative(rtol, "rtol")
         levels = {"binary": 0, "ternary": 1, "twn": 1}.get(self.kind)
         if levels is None:
@@ -191,6 +193,10 @@ class QuantizedSet:
             if not ok:
                 return False
         return True
+
+
+def _on_host(x):
+    return to_namespace(x, np) if is_device_array(x) else x
 
 
 def _on_grid(values, unit, rtol):
