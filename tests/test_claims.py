@@ -89,6 +89,16 @@ def test_scale_decides_between_reproduced_and_partial():
     assert row["reason"].endswith("; needs CIFAR-10")
 
 
+def test_an_unchecked_part_keeps_a_passing_row_partial():
+    halves = Claim("t/halves", PAPERS[0], "Table 2", "ours beats a baseline", "97 vs 89 %",
+                   "accelerated-rates", data="MNIST", unchecked="the baseline is not built")
+    full = _run("full", _check(["t/halves"], scale="mnist"))
+    row = _row([full], halves)
+    assert (row["verdict"], row["reason"]) == ("partial", "the baseline is not built")
+    failing = _run("full", _check(["t/halves"], False, scale="mnist"))
+    assert _row([failing], halves)["verdict"] == "not reproduced"
+
+
 def test_not_run_reasons():
     assert _row([], NONE)["reason"] == "needs ImageNet"
     assert _row([], THEORY, no_results="no results")["reason"] == "no results"

@@ -6,7 +6,8 @@ comes from the tagged checks of the run at the largest scale that has any:
 - ``reproduced``: every tagged check passed, at the scale of the paper's claim;
 - ``not reproduced``: a headline check failed, or every tagged check failed;
 - ``partial``: some tagged checks pass and some fail, or all pass at a smaller scale than
-  the paper's (built-in digits instead of MNIST, MNIST instead of CIFAR-10, ...);
+  the paper's (built-in digits instead of MNIST, MNIST instead of CIFAR-10, ...), or all
+  pass but a declared part of the claim (``Claim.unchecked``) has no check;
 - ``not run``: no tagged check ran (the reason says why).
 
 A run's scale is ``paper`` for a claim whose validation runs the paper's own setting
@@ -181,6 +182,8 @@ def _row(claim: Claim, evidence, statuses, no_results) -> dict:
     elif short:
         verdict, reason = "partial", scale_note
         scale_note = ""
+    elif claim.unchecked:   # every check passed, but they cover only part of the claim
+        verdict, reason = "partial", claim.unchecked
     else:
         verdict, reason = "reproduced", None
     if scale_note:

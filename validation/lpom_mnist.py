@@ -25,11 +25,14 @@ as the serial order, within the serial run's last-sweep change. Memory (``lin201
 "its memory cost equals SGD's"): the peak memory (tracemalloc) of one LPOM sweep may not
 exceed that of one backprop SGD step on the same net and batch (ADMM shown for contrast).
 The baseline of Table 2, the convex relaxation of Askari et al. (2018), is not implemented:
-neither the paper nor the notes state its formulation, so Table 2's rows stay not run.
+neither the paper nor the notes state its formulation, so Table 2's rows are partial at
+best (LPOM's column only).
 Each (net, activation) comparison is a unit: ``--full`` saves it and resumes.
-In ``--full`` mode (5 epochs; 2 epochs gave 96.3 % in our run) LPOM's MNIST accuracy on
-the 300 net is checked against the seed's
-97.7 % within 1.5 points (our epochs and μ schedule are not the paper's).
+In ``--full`` mode (5 epochs) LPOM's MNIST accuracy on each of the five nets is checked
+against the seed's (97.7, 96.9, 97.1, 96.2, 96.1 %) within 1.5 points: our epochs and μ
+schedule are not the paper's, and 1.5 points is 9 binomial standard errors of one
+accuracy on the 10 000 test images (√(0.03·0.97/10⁴) ≈ 0.17 points), so a miss is a
+difference in training, not noise.
 """
 import numpy as np
 
@@ -283,9 +286,12 @@ def lpom_mnist(ctx):
               100 * acc["SGD"][0], tol=3.0, comparison="ge", claim="lin2019/fig1-mnist", paper=True)
     ctx.check("mean accuracy over nets: LPOM >= ADMM (points)", 100 * np.mean(acc["LPOM"]),
               100 * np.mean(acc["ADMM"]), comparison="ge", claim="lin2019/table3-svhn", paper=True)
-    if ctx.full:
-        ctx.check("LPOM MNIST accuracy, 300 net vs seed (points)", 100 * acc["LPOM"][0],
-                  SEED_LPOM[0], tol=1.5, claim="lin2019/table2-300", paper=True)
+    if ctx.full:   # Table 2, LPOM's column (Askari's baseline cannot be built: see _claims)
+        for i, hidden in enumerate(widths):
+            arch = "-".join(map(str, hidden))
+            ctx.check(f"LPOM MNIST accuracy, {arch} net vs seed (points)",
+                      100 * acc["LPOM"][i], SEED_LPOM[i], tol=1.5,
+                      claim=f"lin2019/table2-{arch}", paper=True)
 
     # saturating activations: LPOM uses φ only; SGD multiplies by φ′ ≤ 1/4 per sigmoid layer
     sat = {act: (u["lpom"], u["sgd"]) for (_, act), u in zip(jobs[len(widths):],
