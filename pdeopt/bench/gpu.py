@@ -81,6 +81,24 @@ def _cupy():
     return cupy
 
 
+def cupy_or_skip(ctx, why_not=_why_not):
+    """CuPy, for a group that times it on a GPU; ``None`` after noting why it cannot.
+
+    ``why_not`` is the group's own reason finder (tests replace it). The device's name is
+    noted when the group goes on."""
+    why = why_not()
+    if why:
+        ctx.note(f"skipped: {why}")
+        return None
+    try:
+        import cupy
+    except ImportError as exc:
+        ctx.note(f"skipped: CuPy is not installed ({exc}): pip install pdeopt[gpu]")
+        return None
+    ctx.note(f"device: {_device().device_name()}")
+    return cupy
+
+
 def _row(ctx, kernel, size, times):
     """A row of times against the device copy; every candidate reads and writes what the
     copy does (n doubles each way), so t_copy / t is its fraction of the copy's throughput."""

@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pdeopt.bench._harness import benchmark
-from pdeopt.bench.gpu import _wall_time, _why_not
+from pdeopt.bench.gpu import _wall_time, _why_not, cupy_or_skip
 
 #: Neighbours drawn per point; W + Wᵀ then has about twice as many nonzeros per row.
 NEIGHBORS = 15
@@ -83,20 +83,13 @@ def _labeled(classes, rng):
                                     "cuSPARSE) vs a device copy and numba on the CPU; the WNLL "
                                     "PCG solve on the GPU vs the CPU (skips without a GPU)")
 def bench(ctx):
-    why = _why_not()
-    if why:
-        ctx.note(f"skipped: {why}")
-        return
-    try:
-        import cupy
-    except ImportError:
-        ctx.note("skipped: CuPy is not installed (pip install pdeopt[gpu])")
+    cupy = cupy_or_skip(ctx, _why_not)
+    if cupy is None:
         return
     from pdeopt.kernels import _device as dev
     from pdeopt.kernels import select
     from pdeopt.kernels.graph import csr_rows_cuda
 
-    ctx.note(f"device: {dev.device_name()}")
     n = ctx.pick(20_000, 70_000)
     A = random_graph(n, ctx.rng)
     X = ctx.rng.standard_normal((n, COLUMNS))

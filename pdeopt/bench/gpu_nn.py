@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 from pdeopt.bench._harness import benchmark
-from pdeopt.bench.gpu import _why_not
+from pdeopt.bench.gpu import _why_not, cupy_or_skip
 
 #: Table 1 at paper scale (validation deep-relaxation-table): seeds, effective epochs per
 #: method and SGD's learning rate, per net
@@ -83,17 +83,9 @@ def _effective_epoch(build, method, sgd_lr, x, y, batch_size):
                                  "deep-relaxation-table --full's time extrapolated (skips "
                                  "without a GPU)")
 def bench(ctx):
-    why = _why_not()
-    if why:
-        ctx.note(f"skipped: {why}")
+    cp = cupy_or_skip(ctx, _why_not)
+    if cp is None:
         return
-    try:
-        import cupy as cp
-    except ImportError as exc:
-        ctx.note(f"skipped: CuPy is not installed ({exc}): pip install pdeopt[gpu]")
-        return
-    from pdeopt.kernels._device import device_name
-    ctx.note(f"device: {device_name()}")
     side, batch = ctx.pick(12, 28), ctx.pick(16, 128)
     nets = _nets(side)
     reps = ctx.pick(3, 50)

@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 from pdeopt.bench._harness import benchmark
-from pdeopt.bench.gpu import _wall_time, _why_not
+from pdeopt.bench.gpu import _wall_time, _why_not, cupy_or_skip
 
 #: The host FFT of the numba CPU comparison: ``scipy.fft`` on all cores. Planned FFTW
 #: (``pdeopt bench phase``) is faster on the CPU, but measuring its plans at 1024² on many
@@ -109,19 +109,11 @@ def _steps(p, rng_seed=0):
                                     "(512², 1024²; complex128, complex64); reconstruct_many "
                                     "of 100 runs batched (skips without a GPU and CuPy)")
 def bench(ctx):
-    why = _why_not()
-    if why:
-        ctx.note(f"skipped: {why}")
+    cupy = cupy_or_skip(ctx, _why_not)
+    if cupy is None:
         return
-    try:
-        import cupy
-    except ImportError as exc:
-        ctx.note(f"skipped: CuPy is not installed ({exc}): pip install pdeopt[gpu]")
-        return
-    from pdeopt.kernels._device import device_name
     from pdeopt.phase import simulate, vesicle
     from pdeopt.phase._common import prepare
-    ctx.note(f"device: {device_name()}")
     seconds = _timer(cupy)
     reps, cpu_reps = ctx.pick(20, 50), ctx.pick(3, 5)
     sizes = ctx.pick([512], [512, 1024])
