@@ -150,7 +150,7 @@ def public_packages() -> list[str]:
 
 
 #: Public modules that are not packages of setup.cfg but have an ``__all__`` of their own.
-PUBLIC_MODULES = ["pdeopt.testing.strategies"]
+PUBLIC_MODULES = ["pdeopt.testing.strategies", "pdeopt.testing.fake_cupy"]
 
 
 def _public_names(modname: str) -> list[str]:
