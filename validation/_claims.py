@@ -33,9 +33,9 @@ IMAGENET = f"needs ImageNet, which {_NO_DOWNLOAD}"
 NO_VALIDATION = "no validation yet (computable here: issue #19, part 3)"
 TABLE1_FULL = ("deep-relaxation-table --full (MNIST, paper scale) costs ~28 core-hours in "
                "float64 on one BLAS thread: not run")
-RVSCGD_FULL = ("rvscgd-lenet --full (MNIST, 15 epochs, 2 seeds, SGD and RVSCGD) costs about 6 "
-               "core-hours (4 units of ~1.5 h: a binarized LeNet epoch takes ~6 min on a loaded "
-               "core): not run")
+RVSCGD_FULL = ("rvscgd-lenet --full (MNIST, 15 epochs, 2 seeds, SGD and RVSCGD) costs about 80 "
+               "core-minutes (4 units of ~20 CPU-minutes: a binarized LeNet step at batch 64 "
+               "takes ~70 ms on one core)")
 PHANTOM = "the paper's own vesicle/nanorice data are not available"
 ASKARI = ("the baseline of Askari et al. (2018) is not checked: its formulation is stated in "
           "neither the paper nor the notes (no formula to implement); only LPOM's own MNIST "
