@@ -81,6 +81,23 @@ def _cupy():
     return cupy
 
 
+def cupy_time(cupy, fn, reps):
+    """Mean seconds per call of ``fn`` between two CuPy CUDA events on the null stream, after
+    a warm-up call (kernel compilation, FFT plans); wall time with the test suite's CuPy
+    stand-in (``__fake__``), whose timings mean nothing."""
+    if getattr(cupy, "__fake__", False):
+        return _wall_time(fn, reps)
+    fn()
+    cupy.cuda.Device().synchronize()
+    start, end = cupy.cuda.Event(), cupy.cuda.Event()
+    start.record()
+    for _ in range(reps):
+        fn()
+    end.record()
+    end.synchronize()
+    return cupy.cuda.get_elapsed_time(start, end) / 1e3 / reps
+
+
 def cupy_or_skip(ctx, why_not=_why_not):
     """CuPy, for a group that times it on a GPU; ``None`` after noting why it cannot.
 

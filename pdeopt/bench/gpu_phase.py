@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 from pdeopt.bench._harness import benchmark
-from pdeopt.bench.gpu import _wall_time, _why_not, cupy_or_skip
+from pdeopt.bench.gpu import _wall_time, _why_not, cupy_or_skip, cupy_time
 
 #: The host FFT of the numba CPU comparison: ``scipy.fft`` on all cores. Planned FFTW
 #: (``pdeopt bench phase``) is faster on the CPU, but measuring its plans at 1024² on many
@@ -36,21 +36,8 @@ CPU_FFT = "scipy"
 
 
 def _timer(cupy):
-    """Mean seconds per call of ``fn``: CUDA events on the null stream (wall time with the
-    test suite's CuPy stand-in, whose timings mean nothing)."""
-    def seconds(fn, reps):
-        if getattr(cupy, "__fake__", False):
-            return _wall_time(fn, reps)
-        fn()                                    # warm-up: kernel compilation, FFT plans
-        cupy.cuda.Device().synchronize()
-        start, end = cupy.cuda.Event(), cupy.cuda.Event()
-        start.record()
-        for _ in range(reps):
-            fn()
-        end.record()
-        end.synchronize()
-        return cupy.cuda.get_elapsed_time(start, end) / 1e3 / reps
-    return seconds
+    """``seconds(fn, reps)``: CUDA-event time per call (bench.gpu.cupy_time)."""
+    return lambda fn, reps: cupy_time(cupy, fn, reps)
 
 
 def _steps(p, rng_seed=0):
