@@ -178,6 +178,30 @@ def _over_batch(core, n, size, *args):
         future.result()
 
 
+def batch_parts() -> int:
+    """How many parts a data-parallel training step may split its batch into here: the
+    kernels' thread count (``compiled_threads``), or 1 off the main thread (the pool is
+    entered from one thread at a time)."""
+    if threading.current_thread() is not threading.main_thread():
+        return 1
+    return numba.get_num_threads()
+
+
+def run_parts(task, parts):
+    """``[task(0), …, task(parts − 1)]``: part 0 on this thread, whose kernels run unsplit
+    meanwhile, the others on the pool's threads (each kernel there runs unsplit too)."""
+    pool = _pool()
+    futures = [pool.submit(task, k) for k in range(1, parts)]
+    old = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        first = task(0)
+    finally:
+        numba.set_num_threads(old)
+        rest = [future.result() for future in futures]   # waits for them even on an error
+    return [first, *rest]
+
+
 @njit
 def _im2col_core(x, kernel, stride, out, b0, b1):
     n, c, h, w = x.shape

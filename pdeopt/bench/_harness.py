@@ -70,7 +70,7 @@ def time_call(fn: Callable, *, repeat: int = 5, min_time: float = 0.05) -> float
 
 
 def time_calls(fns: dict[str, Callable], *, repeat: int = 5,
-               min_time: float = 0.05) -> dict[str, float]:
+               min_time: float = 0.05, settle: float = 0.0) -> dict[str, float]:
     """Median wall time of each ``fn()`` over ``repeat`` interleaved rounds.
 
     Round r times every candidate once, in turn, so a slow spell of the machine
@@ -83,6 +83,12 @@ def time_calls(fns: dict[str, Callable], *, repeat: int = 5,
     asv reports) rather than the minimum: on a shared
     machine the minimum favours whichever candidate varies most (a multi-threaded
     FFT has rare lucky rounds), the median is the typical cost.
+
+    ``settle`` seconds of sleep before each timed loop let the thread pools of the
+    candidate timed before go idle: OpenBLAS's threads spin ~0.1 s after a call
+    (2²⁸ cycles) and OpenMP's a while too, taking a core from the next candidate's own
+    threads (PyTorch's two-thread LeNet step timed 44 ms right after pdeopt's, 23 ms
+    alone).
     """
     for fn in fns.values():
         fn()  # warm-up: JIT compilation, caches, first-touch allocation
@@ -90,6 +96,8 @@ def time_calls(fns: dict[str, Callable], *, repeat: int = 5,
     labels = list(fns)
     for r in range(repeat):
         for label in labels[r % len(labels):] + labels[:r % len(labels)]:
+            if settle:
+                time.sleep(settle)
             rounds[label].append(_per_call(fns[label], min_time))
     return {label: float(np.median(t)) for label, t in rounds.items()}
 
@@ -118,7 +126,7 @@ class BenchContext:
 
     def compare(self, kernel: str, candidates: dict[str, Callable], *, baseline: str = "numpy",
                 bytes_moved: int | None = None, size: str = "", check=None,
-                repeat: int | None = None) -> dict:
+                repeat: int | None = None, settle: float = 0.0) -> dict:
         """Time the candidates in interleaved rounds and print their times and ratios.
 
         Parameters
@@ -137,6 +145,9 @@ class BenchContext:
             max difference to the baseline) is printed and stored.
         repeat : int, optional
             Rounds (default 7): more for ratios near a goal on a noisy machine.
+        settle : float
+            Seconds of idle before each timed loop (see :func:`time_calls`): for
+            candidates with thread pools of their own, such as PyTorch beside pdeopt.
         """
         outputs = {label: fn() for label, fn in candidates.items()}
         timed = dict(candidates)
@@ -146,7 +157,8 @@ class BenchContext:
             source = np.ones(max(bytes_moved // 8, 1))
             target = np.empty_like(source)
             timed[_COPY] = lambda: np.copyto(target, source)
-        times = self.time_many(timed, **({} if repeat is None else {"repeat": repeat}))
+        times = self.time_many(timed, settle=settle,
+                               **({} if repeat is None else {"repeat": repeat}))
         copy_bw = 2 * source.nbytes / times.pop(_COPY) if bytes_moved else None
         row = {"group": self.name, "kernel": kernel, "size": size, "baseline": baseline,
                "seconds": times,

@@ -8,7 +8,8 @@ not installed) running the same layers in the same dtype: LeNet conv 5×5-20, Re
 2, conv 5×5-50, ReLU, max-pool 2, dense 500, ReLU, dense 10 (as ``pdeopt.nn.lenet`` builds
 it for 28×28 images) and mnistfc 784-1024-1024-10 with ReLU and dropout 0.2 on the input and
 after each hidden layer. The ratio printed is pdeopt's time over PyTorch's (medians of
-interleaved rounds); the goal is ≤ 1.2 for LeNet and ≤ 1.0 for mnistfc.
+interleaved rounds, each after 0.3 s of idle so that neither library's spinning threads
+take a core from the other's); the goal is ≤ 1.2 for LeNet and ≤ 1.0 for mnistfc.
 """
 from __future__ import annotations
 
@@ -97,7 +98,7 @@ def bench(ctx):
                         row = ctx.compare(label, steps,
                                           baseline="torch" if torch is not None else "pdeopt",
                                           size=f"batch {batch}, {model.n_params} params",
-                                          repeat=ctx.pick(2, 9))
+                                          repeat=ctx.pick(2, 9), settle=ctx.pick(0.0, 0.3))
                         if torch is not None:
                             sec = row["seconds"]
                             ctx.metric(f"{label}: pdeopt / PyTorch", sec["pdeopt"] / sec["torch"],
