@@ -85,6 +85,11 @@ class ReLU(Activation):
         # np.where, whose branch on a random mask mispredicts); it keeps dout's dtype
         return namespace(dout).multiply(dout, self._z > 0)
 
+    def _backward_owned(self, dout):
+        # in the model's own temporary: no fresh output array, whose first touch cost more
+        # than the product (LeNet's first ReLU in a float64 step: 4.7 ms, in place 1.5 ms)
+        return namespace(dout).multiply(dout, self._z > 0, out=dout)
+
 
 class LeakyReLU(Activation):
     """σ(z) = z for z > 0, αz otherwise."""

@@ -172,6 +172,11 @@ class Layer:
     def _backward(self, dout):
         return dout
 
+    def _backward_owned(self, dout):
+        """``_backward`` for a ``dout`` that is the model's own temporary (Sequential's
+        backward pass: each layer's result, or the loss's), which a layer may overwrite."""
+        return self._backward(dout)
+
     def _to(self, xp):
         """Move the layer's own state (not its parameter views) to namespace ``xp``."""
 

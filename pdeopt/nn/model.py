@@ -313,7 +313,7 @@ class Sequential:
 
     def _backward(self, dout):
         for layer in reversed(self.layers[self._first:]):
-            dout = layer._backward(dout)
+            dout = layer._backward_owned(dout)   # each dout is a temporary of this pass
 
     def forward(self, x, *, train=False) -> np.ndarray:
         """The network's outputs (logits) ``(n, n_outputs)`` for a batch ``x``."""
@@ -397,7 +397,7 @@ class Sequential:
             value, dout = _KERNELS[loss](out, y[lo:hi])
             dout *= dout.dtype.type((hi - lo) / n)      # the part's share of the mean
             for layer in reversed(stacks[k][self._first:]):
-                dout = layer._backward(dout)
+                dout = layer._backward_owned(dout)
             return value * (hi - lo) / n, out
 
         with blas_single_thread():
