@@ -1,5 +1,9 @@
 """``pdeopt bench phase``: one HIO, OSS and PDHG iteration against its FFTs and NumPy.
 
+The iterations are timed as the solvers run them, without the monitoring; a whole call of
+``phase.hio`` is timed too at 512², per iteration, with the R-factor recorded every
+iteration (the default ``monitor_every=1``: one more FFT each) and every tenth.
+
 The FFTs are those of the backend in use (``fft="auto"``: planned FFTW when pyFFTW is
 installed, else ``scipy.fft``), in complex128 and complex64 (float32 magnitudes); the
 peer is a tight NumPy HIO (``scipy.fft`` and in-place array operations) in the same
@@ -59,7 +63,7 @@ def _ratio(ctx, title, n, size, candidates, floor, n_ffts):
                                 "its FFTs with the backend in use (complex128 and complex64), "
                                 "vs a tight NumPy HIO; reconstructions/s")
 def bench(ctx):
-    from pdeopt.phase import oss, pdhg, reconstruct_many, simulate, vesicle
+    from pdeopt.phase import hio, oss, pdhg, reconstruct_many, simulate, vesicle
     from pdeopt.phase._common import initial_fourier, initial_object, prepare
     from pdeopt.phase.fft_backends import check_fft
     from pdeopt.phase.fourier import frequency_radius
@@ -140,6 +144,20 @@ def bench(ctx):
             goal = "≥ 1.6× (with pyFFTW)" if fft == "pyfftw" and n >= 512 else ""
             ctx.metric(f"HIO {n}² {cname}: speed-up over a tight NumPy HIO",
                        row["speedup"]["pdeopt"], goal=goal)
+            # a whole call of phase.hio, per iteration: beside the iteration above, the
+            # R-factor of the estimate at each recorded iteration (monitor_every) is one more
+            # FFT and a sweep; the Result's history has a row per recorded iteration
+            if n == ctx.pick(64, 512):
+                k = ctx.pick(5, 40)
+                for every in (1, 10):
+                    row = ctx.compare(
+                        f"phase.hio per iteration, monitor_every={every}",
+                        {"hio()": lambda every=every: hio(m, obj.support, k, rng=0, fft=fft,
+                                                          monitor_every=every),
+                         f"{k}x2 FFTs": lambda: [real_pair() for _ in range(k)]},
+                        baseline=f"{k}x2 FFTs", size=size, repeat=ctx.pick(2, 7))
+                    ctx.metric(f"phase.hio {n}² {cname}, monitor_every={every}: per iteration"
+                               f" / 2 FFTs", row["seconds"]["hio()"] / row["seconds"][f"{k}x2 FFTs"])
             del t_hio
 
     # The statistics experiment's throughput: 64² vesicle reconstructions, in this process

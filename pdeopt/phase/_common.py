@@ -327,13 +327,25 @@ def initial_object(problem: Problem, x0, rng) -> np.ndarray:
     return out
 
 
-def monitor(problem: Problem, every: int, method: str, *, callback, **recorder_args):
+def monitor(problem: Problem, every: int, method: str, *, callback, keep_best=True,
+            **recorder_args):
     """The :class:`Monitor` of a run, or the :class:`BatchMonitor` of a batch, with its
-    :class:`pdeopt.Recorder` (one per run) made from ``method`` and ``recorder_args``."""
+    :class:`pdeopt.Recorder` (one per run) made from ``method`` and ``recorder_args``.
+    ``keep_best=False``: the best R-factor and its iteration only, no copies of the best
+    estimate and state (for methods that return the final one and never restart)."""
     if problem.batch is None:
-        return Monitor(problem, Recorder(method, callback=callback, **recorder_args), every)
+        return Monitor(problem, Recorder(method, callback=callback, **recorder_args), every,
+                       keep_best)
     return BatchMonitor(problem, [Recorder(method, callback=callback, **recorder_args)
-                                  for _ in range(problem.batch)], every)
+                                  for _ in range(problem.batch)], every, keep_best)
+
+
+def _copy_into(kept, a):
+    """``a`` copied into ``kept`` (an array of its shape and dtype), or a new copy."""
+    if kept is None:
+        return a.copy()
+    namespace(a).copyto(kept, a)
+    return kept
 
 
 class Monitor:
@@ -344,8 +356,9 @@ class Monitor:
     (a synchronization) only at those iterations.
     """
 
-    def __init__(self, problem: Problem, recorder, every: int):
+    def __init__(self, problem: Problem, recorder, every: int, keep_best=True):
         self.problem, self.rec, self.every = problem, recorder, every
+        self.keep_best = keep_best
         self.best_r = np.inf
         self.best_state = None
         self.best_x = None
@@ -358,7 +371,10 @@ class Monitor:
     def end(self, k, x, state) -> bool:
         """End iteration k: log R(x) when due, keep copies of x and ``state`` if R improved.
 
-        ``state`` is a tuple of arrays (copied) or a callable returning the copies.
+        ``state`` is a tuple of arrays (copied) or a callable ``state(kept)`` that writes
+        the state into the arrays of ``kept`` (the previous copies, or None: new arrays) and
+        returns them. The copies go into the same arrays each time (R improves at most
+        iterations: fresh arrays cost their first touch each time).
         Returns True when the run stops (R ≤ tol, or the callback asked for it).
         """
         r = None
@@ -369,8 +385,12 @@ class Monitor:
             self.rec.log(r_factor=r, iteration=k)
             if r < self.best_r:
                 self.best_r, self.best_iteration = r, k
-                self.best_x = x.copy()
-                self.best_state = state() if callable(state) else tuple(a.copy() for a in state)
+                if self.keep_best:   # copies of the grids, each time R improves
+                    self.best_x = _copy_into(self.best_x, x)
+                    kept = self.best_state
+                    self.best_state = (state(kept) if callable(state) else
+                                       tuple(_copy_into(None if kept is None else kept[i], a)
+                                             for i, a in enumerate(state)))
         # the callback gets a copy: x is overwritten in place by the next iteration
         shown = x.copy() if self.rec.callback is not None else None
         return self.rec.end_iteration(shown, residual=r)
@@ -400,8 +420,9 @@ class BatchMonitor:
     iterates until every run has stopped or the budget is spent.
     """
 
-    def __init__(self, problem: Problem, recorders, every: int):
+    def __init__(self, problem: Problem, recorders, every: int, keep_best=True):
         self.problem, self.recs, self.every = problem, recorders, every
+        self.keep_best = keep_best
         n = len(recorders)
         self.best_r = np.full(n, np.inf)
         self.best_r_device = problem.xp.full(n, np.inf)
@@ -429,14 +450,16 @@ class BatchMonitor:
         better = r < self.best_r
         if not better.any():
             return
-        if self.best_x is None:
+        if not self.keep_best:
+            pass
+        elif self.best_x is None:
             self.best_x = x.copy()
-            self.best_state = state() if callable(state) else tuple(a.copy() for a in state)
+            self.best_state = state(None) if callable(state) else tuple(a.copy() for a in state)
         else:
             # the same comparison on the device (the same values): no mask to move there
             where = (r_device < self.best_r_device).reshape((-1,) + (1,) * (x.ndim - 1))
             xp.copyto(self.best_x, x, where=where)
-            new = state() if callable(state) else state
+            new = state(None) if callable(state) else state
             for kept, a in zip(self.best_state, new):
                 xp.copyto(kept, a, where=where)
         self.best_r_device = xp.minimum(self.best_r_device, r_device)

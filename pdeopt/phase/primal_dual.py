@@ -120,6 +120,19 @@ def stage_filters(grids, gamma, s, xp=np):
     return fourier_filter, xp.ascontiguousarray(weight)
 
 
+def _state(xp, z, yhat, pending, kept):
+    """Copies of (z, F y) into ``kept`` (or new arrays), the DR1 filter still pending
+    applied to F y (a restart resumes from the filtered state)."""
+    if kept is None:
+        kept = (xp.empty_like(z), xp.empty_like(yhat))
+    xp.copyto(kept[0], z)
+    if pending is not None:
+        xp.multiply(yhat, pending, out=kept[1])
+    else:
+        xp.copyto(kept[1], yhat)
+    return kept
+
+
 def pdhg_step(p, z, yhat, x, weight, s, t, sigma, fourier_filter=None):
     """One PDHG iteration: z updated in place, x ← P_X(d); returns the new F y, unfiltered.
 
@@ -254,7 +267,8 @@ def pdhg(magnitudes, support, max_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, 
     yhat = p.zeros()                             # F y, y⁰ = 0
     x = p.zeros(complex=not p.nonnegative)       # a real object: x real
     stage_length = int(np.ceil(max_iter / len(gammas)))
-    runs = monitor(p, monitor_every, "pdhg", max_iter=max_iter, tol=tol, callback=callback,
+    runs = monitor(p, monitor_every, "pdhg", keep_best=restart_best, max_iter=max_iter,
+                   tol=tol, callback=callback,
                    sigma=sigma, s=s, t=t, smoothing=smoothing, gammas=gammas,
                    nonnegative=p.nonnegative, backend=backend, fft=p.ffts.name,
                    dtype=str(p.dtype))
@@ -276,7 +290,6 @@ def pdhg(magnitudes, support, max_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, 
                     pending = None              # the saved F y is already filtered
             yhat = pdhg_step(p, z, yhat, x, weight, s, t, sigma, pending)
             pending = fourier_filter
-            if runs.end(it, x, lambda: (
-                    z.copy(), yhat * pending if pending is not None else yhat.copy())):
+            if runs.end(it, x, lambda kept: _state(xp, z, yhat, pending, kept)):
                 break
     return runs.finish(x, use_best=restart_best, backend=backend, fft=p.ffts.name)

@@ -68,7 +68,8 @@ def _run(name, magnitudes, support, max_iter, *, x0, rng, beta, error_reduction,
     x = p.zeros(complex=np.iscomplexobj(u))
     n_stages = 1 if alphas is None else len(alphas)
     stage_length = int(np.ceil(max_iter / n_stages))
-    runs = monitor(p, monitor_every, name, max_iter=max_iter, tol=tol, callback=callback,
+    runs = monitor(p, monitor_every, name, keep_best=alphas is not None, max_iter=max_iter,
+                   tol=tol, callback=callback,
                    beta=beta, alphas=alphas, nonnegative=p.nonnegative, backend=backend,
                    fft=p.ffts.name, dtype=str(p.dtype))
     # |k| moved to the device once; each stage's filter is made there
