@@ -49,7 +49,9 @@ def knn_graph(X, k, *, search="auto", rng=None):
         approximate search with pynndescent (Dong, Charikar & Li 2011), for
         large n. ``"auto"``: exact below 4000 points, else nndescent.
     rng : None, int or numpy.random.Generator, optional
-        Randomness of the approximate search (a seed makes it reproducible).
+        Randomness of the approximate search (a seed makes it reproducible on the
+        same number of numba threads: pynndescent's parallel descent depends on it;
+        20 000 points, 1 against 2 threads: 82 % of the rows differ).
 
     Returns
     -------
