@@ -156,8 +156,9 @@ def bench(ctx):
                                                           monitor_every=every),
                          f"{k}x2 FFTs": lambda: [real_pair() for _ in range(k)]},
                         baseline=f"{k}x2 FFTs", size=size, repeat=ctx.pick(2, 7))
+                    sec = row["seconds"]
                     ctx.metric(f"phase.hio {n}² {cname}, monitor_every={every}: per iteration"
-                               f" / 2 FFTs", row["seconds"]["hio()"] / row["seconds"][f"{k}x2 FFTs"])
+                               f" / 2 FFTs", sec["hio()"] / sec[f"{k}x2 FFTs"])
             del t_hio
 
     # The statistics experiment's throughput: 64² vesicle reconstructions, in this process

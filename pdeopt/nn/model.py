@@ -1,6 +1,8 @@
 """``Sequential``: a stack of layers whose parameters live in one flat vector."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .._checks import (as_float_array, as_rng, check_bool, check_finite, check_integer,
@@ -348,22 +350,25 @@ class Sequential:
     #: samples independently splits a batch of ≥ 32 samples per part across the kernels'
     #: threads (``compiled_threads``), each part through its own copy of the layers with
     #: BLAS on one thread; ``False``: never. In float64 the split was slower (LeNet, batch
-    #: 128, 2 cores: 63 ms against 50 ms unsplit; float32: 21 ms against 31 ms), the two
-    #: halves' windows (2 × 16 MB) no longer sharing the cache. The parts' gradients add
+    #: 128, 2 cores: 63 ms against 50 ms unsplit; float32: 21 ms against 31 ms): side by
+    #: side the parts' convolutions ran ~1.45× slower than alone in both precisions, which
+    #: float32's savings outweigh and float64's do not. The parts' gradients add
     #: in another order than one product's, so a step differs from the unsplit one by
     #: rounding (float32: ~1e-7 relative), for a given number of threads always alike.
     batch_split = "auto"
 
     def _batch_parts(self, x):
-        if self.batch_split is False or self._xp is not np or self.dtype != np.float32:
-            return 1
-        if not getattr(self, "_splittable", None):
-            self._splittable = (all(isinstance(layer, _PER_SAMPLE) for layer in self.layers)
-                                and any(isinstance(layer, Conv2D) for layer in self.layers),)
-        if not self._splittable[0]:
+        if (self.batch_split is False or self._xp is not np or self.dtype != np.float32
+                or not self._splittable):
             return 1
         from pdeopt.kernels.nn import batch_parts
         return max(1, min(batch_parts(), x.shape[0] // 32))
+
+    @functools.cached_property
+    def _splittable(self) -> bool:
+        """Every layer per-sample, and a convolution among them (where the split pays)."""
+        return (all(isinstance(layer, _PER_SAMPLE) for layer in self.layers)
+                and any(isinstance(layer, Conv2D) for layer in self.layers))
 
     def _split_loss_and_grad(self, x, y, loss, parts):
         import copy

@@ -450,12 +450,10 @@ class BatchMonitor:
         better = r < self.best_r
         if not better.any():
             return
-        if not self.keep_best:
-            pass
-        elif self.best_x is None:
+        if self.keep_best and self.best_x is None:
             self.best_x = x.copy()
             self.best_state = state(None) if callable(state) else tuple(a.copy() for a in state)
-        else:
+        elif self.keep_best:
             # the same comparison on the device (the same values): no mask to move there
             where = (r_device < self.best_r_device).reshape((-1,) + (1,) * (x.ndim - 1))
             xp.copyto(self.best_x, x, where=where)
