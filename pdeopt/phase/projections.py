@@ -74,7 +74,6 @@ def _run(name, magnitudes, support, max_iter, *, x0, rng, beta, error_reduction,
                    fft=p.ffts.name, dtype=str(p.dtype))
     # |k| moved to the device once; each stage's filter is made there
     radius = p.asarray(frequency_radius(p.shape)) if alphas is not None else None
-    outside = ~p.support
     complex_u = np.iscomplexobj(u)
     if alphas is not None:
         exterior = p.zeros(complex=complex_u)
@@ -93,9 +92,10 @@ def _run(name, magnitudes, support, max_iter, *, x0, rng, beta, error_reduction,
                     u[...] = runs.best_state[0]
             projection_step(p, u, x, beta, error_reduction)
             if alphas is not None:
-                # smooth the exterior of the support with a Gaussian filter in Fourier space
-                exterior[...] = 0
-                xp.copyto(exterior, u, where=outside)
+                # smooth the exterior of the support with a Gaussian filter in Fourier space;
+                # exterior = u off D, 0 on D (zero there from the start: only its outside is
+                # ever written, and the forward FFTs keep their input)
+                k["replace_outside"](exterior, u, p.support)
                 if complex_u:
                     v = p.fft(exterior, out=p.work)
                     k["multiply"](v, filt)
