@@ -1,7 +1,8 @@
 """``pdeopt bench phase``: one HIO, OSS and PDHG iteration against its FFTs and NumPy.
 
-The iterations are timed as the solvers run them, without the monitoring; a whole call of
-``phase.hio`` is timed too at 512², per iteration, with the R-factor recorded every
+The iterations are timed as the solvers run them, without the monitoring, beside a lower
+bound for the HIO iteration (its two FFTs with the least bytes moved between them); a whole
+call of ``phase.hio`` is timed too at 512², per iteration, with the R-factor recorded every
 iteration (the default ``monitor_every=1``: one more FFT each) and every tenth.
 
 The FFTs are those of the backend in use (``fft="auto"``: planned FFTW when pyFFTW is
