@@ -110,6 +110,26 @@ def test_hermitian_fill_gives_the_spectrum_of_a_real_array(single, shape, seed):
                                    atol=(1e-5 if single else 1e-12) * np.abs(full).max())
 
 
+@pytest.mark.parametrize("single", [False, True])
+@given(shape=shapes, runs=st.integers(1, 3), seed=seeds)
+def test_polar_is_m_times_the_unit_phase_and_alike_bit_for_bit(single, shape, runs, seed):
+    # the random start M·e^{iφ}, a stack of runs sharing M: |z| = M and arg z = φ (to
+    # rounding); the Numba loop gives the NumPy twin's bits, zero magnitudes included, so
+    # that a seed starts a run alike on either backend
+    rng = np.random.default_rng(seed)
+    m = rng.uniform(0, 2, shape).astype(np.float32 if single else np.float64)
+    m.flat[0] = 0.0
+    phases = rng.uniform(0.0, 2.0 * np.pi, (runs,) + shape)
+    z = {b: select("phase.polar", b)(np.empty(phases.shape, np.complex64 if single
+                                                else np.complex128), m, phases)
+         for b in ("numpy", "numba")}
+    assert z["numba"].tobytes() == z["numpy"].tobytes()
+    tol = 1e-6 if single else 1e-14
+    np.testing.assert_allclose(np.abs(z["numba"]), np.broadcast_to(m, phases.shape), atol=tol * 4)
+    turn = np.angle(z["numba"] * np.exp(-1j * phases))      # arg z − φ, wrapped to (−π, π]
+    np.testing.assert_allclose(np.where(m > 0, turn, 0.0), 0.0, atol=tol * 4)
+
+
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
 def test_a_real_iterate_stays_real_and_needs_a_real_object(backend):
     a = _inputs((5, 6), 2)

@@ -256,7 +256,7 @@ def prepare(magnitudes, support, max_iter, *, missing=None, nonnegative=True, ba
     workers = check_workers(workers, m.shape, fft)
     ffts = fft_backend(fft, m.shape, m.dtype, workers, batch=batch)
     kernels = device_kernels(xp) if device else {k: select(f"phase.{k}", backend)
-                                               for k in _KERNELS}
+                                               for k in _KERNELS + ("polar",)}
     if ffts.scale != 1.0:
         m = xp.ascontiguousarray(m / m.dtype.type(ffts.scale))
     known = xp.ascontiguousarray(known)
@@ -308,7 +308,10 @@ def initial_fourier(problem: Problem, x0, rng) -> np.ndarray:
         phases = as_rng(rng).uniform(0.0, 2.0 * np.pi, problem.shape)   # float64 draws in
     else:                                                                # any precision
         phases = np.stack([g.uniform(0.0, 2.0 * np.pi, problem.shape) for g in rng])
-    z[...] = problem.magnitudes * xp.exp(1j * problem.asarray(phases))
+    if "polar" in problem.kernels:          # the CPU's kernel; on the device the twin's
+        problem.kernels["polar"](z, problem.magnitudes, phases)              # expression
+    else:
+        z[...] = problem.magnitudes * xp.exp(1j * problem.asarray(phases))
     return z
 
 
