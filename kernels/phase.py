@@ -518,7 +518,7 @@ def _sweep(serial, parallel, arrays, scalars=(), tail=()):
 
     Returns the loop's return values, one per part.
     """
-    flat = [a.reshape(-1) for a in arrays]
+    flat = _flat(*arrays)
     tail = [None if a is None else a.reshape(-1) for a in tail]
     n = flat[0].size
     # the float scalars in the first array's precision: a float32 sweep stays in float32

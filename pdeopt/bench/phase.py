@@ -105,7 +105,7 @@ def bench(ctx):
                 projection_step(p, u, x, 0.9, False)
 
             # what no implementation of the sweeps goes below on this machine: the two FFTs
-            # with the least bytes an iteration moves between them (z ← z·M, u ← u′), no
+            # with the least bytes an iteration moves between them (z ← z·w, u ← u′), no
             # other arithmetic; its ratio is the part of the 1.15× that the FFTs' cache
             # misses and these bytes take
             ub = u0.copy()
