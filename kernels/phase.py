@@ -12,9 +12,10 @@ layout (zero frequency at index 0); ``known`` marks the measured magnitudes.
 ``phase.pdhg_fourier``       ŷ ← h·ŷ; w = z − t·ŷ; z⁺ = prox_{t g_σ}(w); ŷ ← ŷ + s(2z⁺ − z); z ← z⁺
                              (h: the DR1 filter of the previous step, fused here; None: 1)
 ``phase.pdhg_dual``          u ← c·u; x ← P_X(u); u ← weight·(u − P_X(u))   (projection onto
-                             X*, DR2 damping; x real for a real object, else complex)
+                             X*, DR2 damping; x real for a real object, else complex; x None:
+                             not written)
 ``phase.object_step``        the ER / HIO real-space rule on u′ ← c·u′, and x ← P_X(u′) (u and
-                             x real for a real object, else complex)
+                             x real for a real object, else complex; x None: not written)
 ``phase.replace_outside``    u ← v outside the support (OSS's smoothed exterior; Re v for a
                              real u)
 ``phase.multiply``           a ← a·h (a Fourier filter)
@@ -102,13 +103,24 @@ def _check_real_iterate(a, nonnegative, name="u", x=None):
         raise ValueError(f"x must have the dtype of {name} ({a.dtype}), got {x.dtype}")
 
 
-def _pdhg_dual_numpy(u, x, support, weight, nonnegative, scale=1.0):
+def _dual_estimate_is_real(x, nonnegative):
+    """Whether the dual step's estimate x is real: a real object's (x None: not written)."""
+    if x is None:
+        return bool(nonnegative)
     _check_real_iterate(x, nonnegative, "x")
+    return not np.iscomplexobj(x)
+
+
+def _pdhg_dual_numpy(u, x, support, weight, nonnegative, scale=1.0):
+    real = _dual_estimate_is_real(x, nonnegative)
     if scale != 1.0:
         u *= scale
     projected = _project_object(u, support, nonnegative)
-    x[...] = projected if np.iscomplexobj(x) else projected.real   # a real object: x real
-    u[...] = weight * (u - x)
+    estimate = projected.real if real else projected   # a real object: x real
+    if x is not None:
+        x[...] = estimate
+        estimate = x
+    u[...] = weight * (u - estimate)
     return u, x
 
 
@@ -119,8 +131,10 @@ def _object_step_numpy(u, u_prime, x, support, beta, nonnegative, error_reductio
     if scale != 1.0:
         v = v * scale
     good = support & (v >= 0.0) if nonnegative else support
-    x[...] = np.where(good, v, 0.0)
-    u[...] = x if error_reduction else np.where(good, v, u - beta * v)
+    estimate = np.where(good, v, 0.0)
+    if x is not None:
+        x[...] = estimate
+    u[...] = estimate if error_reduction else np.where(good, v, u - beta * v)
     return u, x
 
 
@@ -331,6 +345,19 @@ def _pdhg_dual_par(u, x, support, weight, nonnegative, c):
         x[i], u[i] = _pdhg_dual_pixel(u[i] * c, support[i], weight[i], nonnegative)
 
 
+# the same steps without writing the estimate x (an iteration that records nothing)
+@njit
+def _pdhg_dual_core_no_x(u, support, weight, nonnegative, c):
+    for i in range(u.size):
+        u[i] = _pdhg_dual_pixel(u[i] * c, support[i], weight[i], nonnegative)[1]
+
+
+@pnjit
+def _pdhg_dual_par_no_x(u, support, weight, nonnegative, c):
+    for i in prange(u.size):
+        u[i] = _pdhg_dual_pixel(u[i] * c, support[i], weight[i], nonnegative)[1]
+
+
 # a real object's estimate x = P_X(d) is real: written as float64, half the bytes
 @njit
 def _pdhg_dual_real_pixel(ui, support, weight):
@@ -349,6 +376,18 @@ def _pdhg_dual_real_core(u, x, support, weight, c):
 def _pdhg_dual_real_par(u, x, support, weight, c):
     for i in prange(u.size):
         x[i], u[i] = _pdhg_dual_real_pixel(u[i] * c, support[i], weight[i])
+
+
+@njit
+def _pdhg_dual_real_core_no_x(u, support, weight, c):
+    for i in range(u.size):
+        u[i] = _pdhg_dual_real_pixel(u[i] * c, support[i], weight[i])[1]
+
+
+@pnjit
+def _pdhg_dual_real_par_no_x(u, support, weight, c):
+    for i in prange(u.size):
+        u[i] = _pdhg_dual_real_pixel(u[i] * c, support[i], weight[i])[1]
 
 
 @njit
@@ -374,6 +413,21 @@ def _object_step_par(u, u_prime, x, support, beta, nonnegative, error_reduction,
                                    error_reduction)
 
 
+# the same steps without writing the estimate x (an iteration that records nothing)
+@njit
+def _object_step_core_no_x(u, u_prime, support, beta, nonnegative, error_reduction, c):
+    for i in range(u.size):
+        u[i] = _object_pixel(u[i], u_prime[i] * c, support[i], beta, nonnegative,
+                             error_reduction)[1]
+
+
+@pnjit
+def _object_step_par_no_x(u, u_prime, support, beta, nonnegative, error_reduction, c):
+    for i in prange(u.size):
+        u[i] = _object_pixel(u[i], u_prime[i] * c, support[i], beta, nonnegative,
+                             error_reduction)[1]
+
+
 # A real object (nonnegative, the default) keeps a real iterate u and estimate x: its
 # forward FFT is a real-input one (about 20 % faster at 512²–1024²) and the sweep moves
 # half the bytes of u and x.
@@ -397,6 +451,20 @@ def _object_step_real_par(u, u_prime, x, support, beta, error_reduction, c):
     for i in prange(u.size):
         x[i], u[i] = _object_pixel_real(u[i], u_prime[i].real * c, support[i], beta,
                                         error_reduction)
+
+
+@njit
+def _object_step_real_core_no_x(u, u_prime, support, beta, error_reduction, c):
+    for i in range(u.size):
+        u[i] = _object_pixel_real(u[i], u_prime[i].real * c, support[i], beta,
+                                  error_reduction)[1]
+
+
+@pnjit
+def _object_step_real_par_no_x(u, u_prime, support, beta, error_reduction, c):
+    for i in prange(u.size):
+        u[i] = _object_pixel_real(u[i], u_prime[i].real * c, support[i], beta,
+                                  error_reduction)[1]
 
 
 @njit
@@ -564,25 +632,31 @@ def _pdhg_fourier_numba(z, yhat, magnitudes, known, t, s, sigma, fourier_filter=
 
 
 def _pdhg_dual_numba(u, x, support, weight, nonnegative, scale=1.0):
-    _check_real_iterate(x, nonnegative, "x")
-    if np.iscomplexobj(x):
-        _sweep(_pdhg_dual_core, _pdhg_dual_par, (u, x, support, weight),
-               (bool(nonnegative), float(scale)))
+    arrays = (u, support, weight) if x is None else (u, x, support, weight)
+    if not _dual_estimate_is_real(x, nonnegative):
+        loops = ((_pdhg_dual_core, _pdhg_dual_par) if x is not None else
+                 (_pdhg_dual_core_no_x, _pdhg_dual_par_no_x))
+        _sweep(*loops, arrays, (bool(nonnegative), float(scale)))
     else:
-        _sweep(_pdhg_dual_real_core, _pdhg_dual_real_par, (u, x, support, weight),
-               (float(scale),))
+        loops = ((_pdhg_dual_real_core, _pdhg_dual_real_par) if x is not None else
+                 (_pdhg_dual_real_core_no_x, _pdhg_dual_real_par_no_x))
+        _sweep(*loops, arrays, (float(scale),))
     return u, x
 
 
 def _object_step_numba(u, u_prime, x, support, beta, nonnegative, error_reduction,
                        scale=1.0):
     _check_real_iterate(u, nonnegative, x=x)
+    scalars = (float(beta), bool(error_reduction), float(scale))
     if np.iscomplexobj(u):
-        _sweep(_object_step_core, _object_step_par, (u, u_prime, x, support),
-               (float(beta), bool(nonnegative), bool(error_reduction), float(scale)))
+        scalars = (float(beta), bool(nonnegative)) + scalars[1:]
+        loops = ((_object_step_core, _object_step_par) if x is not None else
+                 (_object_step_core_no_x, _object_step_par_no_x))
     else:
-        _sweep(_object_step_real_core, _object_step_real_par, (u, u_prime, x, support),
-               (float(beta), bool(error_reduction), float(scale)))
+        loops = ((_object_step_real_core, _object_step_real_par) if x is not None else
+                 (_object_step_real_core_no_x, _object_step_real_par_no_x))
+    arrays = (u, u_prime, support) if x is None else (u, u_prime, x, support)
+    _sweep(*loops, arrays, scalars)
     return u, x
 
 
@@ -859,6 +933,8 @@ def _pdhg_fourier_cuda(z, yhat, magnitudes, known, t, s, sigma, fourier_filter=N
 
 
 def _pdhg_dual_cuda(u, x, support, weight, nonnegative, scale=1.0):
+    if x is None:       # (the device loops always pass x; a caller of the kernel may not)
+        x = namespace(u).empty(u.shape, u.real.dtype if nonnegative else u.dtype)
     _check_real_iterate(x, nonnegative, "x")
     if np.iscomplexobj(x):
         _launch("pdhg_dual", [u, x, support, weight], [0, 1], bool(nonnegative), float(scale))
@@ -870,6 +946,8 @@ def _pdhg_dual_cuda(u, x, support, weight, nonnegative, scale=1.0):
 def _object_step_cuda(u, u_prime, x, support, beta, nonnegative, error_reduction,
                       scale=1.0):
     _check_real_iterate(u, nonnegative, x=x)
+    if x is None:       # (the device loops always pass x; a caller of the kernel may not)
+        x = namespace(u).empty_like(u)
     if np.iscomplexobj(u):
         _launch("object_step", [u, u_prime, x, support], [0, 2], float(beta),
                 bool(nonnegative), bool(error_reduction), float(scale))

@@ -53,6 +53,42 @@ def test_monitor_every_records_every_kth_iteration(problem):
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_iterations_that_record_nothing_skip_the_estimate_and_change_nothing(
+        problem, algorithm, backend, monkeypatch):
+    # between recorded iterations the estimate x is not written (the iteration never reads
+    # it): the run is the one that writes it every time, bit for bit
+    p, m = problem
+    res = algorithm(m, p.support, 23, rng=4, monitor_every=5, backend=backend, fft="scipy")
+    monkeypatch.setattr(_common.Monitor, "due", lambda self, k: True)
+    every = algorithm(m, p.support, 23, rng=4, monitor_every=5, backend=backend, fft="scipy")
+    assert res.x.tobytes() == every.x.tobytes()
+    np.testing.assert_array_equal(res.history["r_factor"], every.history["r_factor"])
+    np.testing.assert_array_equal(res.history["iteration"], [0, 5, 10, 15, 20])
+    assert "estimate_iteration" not in res.info
+
+
+def test_ctrl_c_between_recorded_iterations_says_which_estimate_it_returns(problem,
+                                                                           monkeypatch):
+    # interrupted after iteration 6 with monitor_every=5: x is the estimate of iteration 5,
+    # the last one made, and the Result says so
+    p, m = problem
+    end = _common.Monitor.end
+
+    def interrupting(self, k, x, state):
+        if k == 7:
+            raise KeyboardInterrupt
+        return end(self, k, x, state)
+    monkeypatch.setattr(_common.Monitor, "end", interrupting)
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        res = ph.hio(m, p.support, 50, rng=0, monitor_every=5, fft="scipy")
+    assert res.nit == 7 and res.info["estimate_iteration"] == 5
+    monkeypatch.setattr(_common.Monitor, "end", end)
+    six = ph.hio(m, p.support, 6, rng=0, monitor_every=5, fft="scipy")
+    assert res.x.tobytes() == six.x.tobytes()
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
 def test_callback_sees_copies_and_stops_the_run(problem, algorithm):
     p, m = problem
     seen = []

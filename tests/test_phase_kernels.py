@@ -96,6 +96,35 @@ def test_numba_equals_numpy(name, shape, seed, flags):
         np.testing.assert_allclose(got, want, **_tolerance(flags))
 
 
+@given(shape=shapes, seed=seeds, flags=flags_st)
+def test_object_step_without_the_estimate_updates_u_alike(shape, seed, flags):
+    # x=None (an iteration that records nothing): the same u as with x, on both backends
+    a = _inputs(shape, seed, flags["single"])
+    want = _run("numpy", "object_step", a, flags)[0]
+    for backend in ("numpy", "numba"):
+        k = select("phase.object_step", backend)
+        u = (a["u"].real.copy() if flags["real"] else a["u"].real.astype(a["u"].dtype)) \
+            if flags["nonneg"] else a["u"].copy()
+        got, x = k(u, a["v"].copy(), None, a["support"], flags["beta"], flags["nonneg"],
+                   flags["er"], flags["scale"])
+        assert x is None
+        np.testing.assert_allclose(got, want, **_tolerance(flags))
+
+
+@given(shape=shapes, seed=seeds, flags=flags_st)
+def test_pdhg_dual_without_the_estimate_updates_u_alike(shape, seed, flags):
+    # x=None: the same dual variable as with x (real for a real object), on both backends
+    a = _inputs(shape, seed, flags["single"])
+    flags = dict(flags, real=True)
+    want = _run("numpy", "pdhg_dual", a, flags)[0]
+    for backend in ("numpy", "numba"):
+        got, x = select("phase.pdhg_dual", backend)(a["u"].copy(), None, a["support"],
+                                                     a["weight"], flags["nonneg"],
+                                                     flags["scale"])
+        assert x is None
+        np.testing.assert_allclose(got, want, **_tolerance(flags))
+
+
 @pytest.mark.parametrize("single", [False, True])
 @given(shape=shapes, seed=seeds)
 def test_hermitian_fill_gives_the_spectrum_of_a_real_array(single, shape, seed):

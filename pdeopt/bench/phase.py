@@ -1,9 +1,11 @@
 """``pdeopt bench phase``: one HIO, OSS and PDHG iteration against its FFTs and NumPy.
 
-The iterations are timed as the solvers run them, without the monitoring, beside a lower
-bound for the HIO iteration (its two FFTs with the least bytes moved between them); a whole
-call of ``phase.hio`` is timed too at 512², per iteration, with the R-factor recorded every
-iteration (the default ``monitor_every=1``: one more FFT each) and every tenth.
+The iterations are timed as the solvers run them between recorded iterations (no estimate
+x = P_X(u′), no R-factor: ``monitor_every`` > 1), beside a lower bound for the HIO
+iteration (its two FFTs with the least bytes moved between them); a whole call of
+``phase.hio`` is timed too at 512², per iteration, with the R-factor recorded every
+iteration (the default ``monitor_every=1``: the estimate and one more FFT each) and every
+tenth.
 
 The FFTs are those of the backend in use (``fft="auto"``: planned FFTW when pyFFTW is
 installed, else ``scipy.fft``), in complex128 and complex64 (float32 magnitudes); the
@@ -101,8 +103,8 @@ def bench(ctx):
 
             u, x = u0.copy(), p.empty(complex=False)
 
-            def hio_step():
-                projection_step(p, u, x, 0.9, False)
+            def hio_step():     # an iteration between recorded ones: no estimate x
+                projection_step(p, u, x, 0.9, False, estimate=False)
 
             # what no implementation of the sweeps goes below on this machine: the two FFTs
             # with the least bytes an iteration moves between them (z ← z·w, u ← u′), no
@@ -127,8 +129,8 @@ def bench(ctx):
                                          * p.space_scale).astype(p.dtype)[:, :n // 2 + 1])
             uo, xo, ext = u0.copy(), p.empty(complex=False), p.zeros(complex=False)
 
-            def oss_step():     # as phase.oss iterates
-                projection_step(p, uo, xo, 0.9, False)
+            def oss_step():     # as phase.oss iterates between recorded iterations
+                projection_step(p, uo, xo, 0.9, False, estimate=False)
                 p.kernels["replace_outside"](ext, uo, p.support)
                 v = p.rfft(ext)
                 p.kernels["multiply"](v, filt)
@@ -146,8 +148,9 @@ def bench(ctx):
             z, yh, xp = z0.copy(), p.zeros(), p.empty(complex=False)
             box = {"yh": yh, "h": None}
 
-            def pdhg_iteration():
-                box["yh"] = pdhg_step(p, z, box["yh"], xp, weight, 1.0, 1.0, 0.1, box["h"])
+            def pdhg_iteration():   # between recorded iterations: no estimate x
+                box["yh"] = pdhg_step(p, z, box["yh"], xp, weight, 1.0, 1.0, 0.1, box["h"],
+                                      estimate=False)
                 box["h"] = h
             _ratio(ctx, "PDHG iteration (DR3) vs its two FFTs", n, size,
                    {"PDHG": pdhg_iteration, "2 FFTs": complex_pair}, "2 FFTs", 2)

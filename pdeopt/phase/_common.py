@@ -366,6 +366,11 @@ class Monitor:
         self.best_state = None
         self.best_x = None
         self.best_iteration = -1
+        self.estimate_iteration = None   # the iteration whose estimate x holds, where known
+
+    def due(self, k) -> bool:
+        """Whether :meth:`end` reads x at iteration k (a recorded one, or a callback)."""
+        return k % self.every == 0 or self.rec.callback is not None
 
     def running(self):
         """The context of the loop: Ctrl-C ends it with what was finished."""
@@ -402,6 +407,10 @@ class Monitor:
         """The Result: the final (or best) projected estimate, real when ``nonnegative``,
         as the kind of array the magnitudes were."""
         rec = self.rec
+        if (self.estimate_iteration is not None and rec.nit
+                and self.estimate_iteration < rec.nit - 1):
+            # interrupted between recorded iterations: x is the last one estimated
+            info["estimate_iteration"] = int(self.estimate_iteration)
         if use_best and self.best_x is not None:
             x = self.best_x
         elif rec.nit:
@@ -432,6 +441,11 @@ class BatchMonitor:
         self.best_iteration = np.full(n, -1)
         self.best_x = self.best_state = None
         self.stopped = {}       # run → (x, best x, best R, best iteration) when it stopped
+        self.estimate_iteration = None
+
+    def due(self, k) -> bool:
+        """Whether :meth:`end` reads x at iteration k (see :meth:`Monitor.due`)."""
+        return k % self.every == 0 or any(rec.callback is not None for rec in self.recs)
 
     @contextmanager
     def running(self):

@@ -133,8 +133,11 @@ def _state(xp, z, yhat, pending, kept):
     return kept
 
 
-def pdhg_step(p, z, yhat, x, weight, s, t, sigma, fourier_filter=None):
+def pdhg_step(p, z, yhat, x, weight, s, t, sigma, fourier_filter=None, estimate=True):
     """One PDHG iteration: z updated in place, x ← P_X(d); returns the new F y, unfiltered.
+
+    ``estimate=False``: x is left as it was (the iteration never reads it; on the CPU the
+    dual sweep then moves one array less). The device always writes it.
 
     ``yhat`` is F y before the DR1 filter ``fourier_filter`` (None: already
     filtered). The filter multiplies ŷ inside the next Fourier sweep instead of in
@@ -146,7 +149,8 @@ def pdhg_step(p, z, yhat, x, weight, s, t, sigma, fourier_filter=None):
     d = p.ifft(yhat, overwrite=True)
     # d ← c²·d (the backend's units); x ← P_X(d) (the estimate); d ← weight·P_X*(d) = y
     # (DR2 damping)
-    k["pdhg_dual"](d, x, p.support, weight, p.nonnegative, p.space_scale)
+    k["pdhg_dual"](d, x if estimate or p.xp is not np else None, p.support, weight,
+                   p.nonnegative, p.space_scale)
     return p.fft(d, out=d)
 
 
@@ -288,7 +292,11 @@ def pdhg(magnitudes, support, max_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, 
                 if restart_best and runs.best_state is not None:
                     z[...], yhat[...] = runs.best_state
                     pending = None              # the saved F y is already filtered
-            yhat = pdhg_step(p, z, yhat, x, weight, s, t, sigma, pending)
+            # x only where it is read: the recorded iterations, the callback's and the last
+            estimate = runs.due(it) or it == max_iter - 1
+            yhat = pdhg_step(p, z, yhat, x, weight, s, t, sigma, pending, estimate)
+            if estimate:
+                runs.estimate_iteration = it
             pending = fourier_filter
             if runs.end(it, x, lambda kept: _state(xp, z, yhat, pending, kept)):
                 break

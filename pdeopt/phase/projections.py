@@ -24,9 +24,15 @@ from .fourier import frequency_radius
 __all__ = ["error_reduction", "hio", "oss", "oss_widths"]
 
 
-def projection_step(p, u, x, beta, error_reduction):
-    """One ER/HIO iteration in place: two FFTs and two fused sweeps; x ← P_X(u′)."""
+def projection_step(p, u, x, beta, error_reduction, estimate=True):
+    """One ER/HIO iteration in place: two FFTs and two fused sweeps; x ← P_X(u′).
+
+    ``estimate=False``: x is left as it was (the iteration itself never reads it; on the
+    CPU the sweep then moves one array less). The device always writes it.
+    """
     k = p.kernels
+    if not estimate and p.xp is np:
+        x = None
     if np.iscomplexobj(u):
         z = p.fft(u, out=p.work)
         k["magnitude_prox"](z, p.magnitudes, p.known, 1.0, 0.0)
@@ -90,7 +96,12 @@ def _run(name, magnitudes, support, max_iter, *, x0, rng, beta, error_reduction,
                     filt = xp.ascontiguousarray(filt[:, :p.shape[1] // 2 + 1])
                 if runs.best_state is not None:
                     u[...] = runs.best_state[0]
-            projection_step(p, u, x, beta, error_reduction)
+            # x, the estimate P_X(u′), only where it is read: the recorded iterations (R(x),
+            # the stopping test, OSS's best), the callback's and the last
+            estimate = runs.due(it) or it == max_iter - 1
+            projection_step(p, u, x, beta, error_reduction, estimate)
+            if estimate:
+                runs.estimate_iteration = it
             if alphas is not None:
                 # smooth the exterior of the support with a Gaussian filter in Fourier space;
                 # exterior = u off D, 0 on D (zero there from the start: only its outside is
@@ -142,8 +153,8 @@ def error_reduction(magnitudes, support, max_iter, *, x0=None, rng=None, missing
     nonnegative : bool
         Object constraint: real and ≥ 0 in D (default), or only zero off D.
     monitor_every : int
-        Record the R-factor every this many iterations (each costs one FFT), from the
-        first.
+        Record the R-factor every this many iterations (each costs the estimate x and one
+        FFT), from the first; the iterations in between skip the estimate.
     tol : float
         Stopping test: the run converges (``status=0``) when the R-factor
         Σ| |F x| − M | / ΣM of the estimate is ≤ ``tol`` at a recorded iteration.
@@ -179,7 +190,8 @@ def error_reduction(magnitudes, support, max_iter, *, x0=None, rng=None, missing
         CuPy; host arrays with ``backend="cuda"`` give a host ``x``); ``history["r_factor"]``
         the R-factor of the estimate at each recorded iteration (``history["iteration"]``
         its index); ``nit`` the iterations run; ``info["best_r_factor"]``. Ctrl-C returns
-        what was finished (``status=3``).
+        what was finished (``status=3``), with the estimate of the last recorded iteration
+        when it came between two (``info["estimate_iteration"]``).
 
     Raises
     ------
