@@ -647,16 +647,16 @@ def _pdhg_dual_numba(u, x, support, weight, nonnegative, scale=1.0):
 def _object_step_numba(u, u_prime, x, support, beta, nonnegative, error_reduction,
                        scale=1.0):
     _check_real_iterate(u, nonnegative, x=x)
-    scalars = (float(beta), bool(error_reduction), float(scale))
-    if np.iscomplexobj(u):
-        scalars = (float(beta), bool(nonnegative)) + scalars[1:]
+    if np.iscomplexobj(u):      # (a real u is a nonnegative object's: no flag)
+        flag = (bool(nonnegative),)
         loops = ((_object_step_core, _object_step_par) if x is not None else
                  (_object_step_core_no_x, _object_step_par_no_x))
     else:
+        flag = ()
         loops = ((_object_step_real_core, _object_step_real_par) if x is not None else
                  (_object_step_real_core_no_x, _object_step_real_par_no_x))
     arrays = (u, u_prime, support) if x is None else (u, u_prime, x, support)
-    _sweep(*loops, arrays, scalars)
+    _sweep(*loops, arrays, (float(beta), *flag, bool(error_reduction), float(scale)))
     return u, x
 
 

@@ -368,9 +368,9 @@ class Monitor:
         self.best_iteration = -1
         self.estimate_iteration = None   # the iteration whose estimate x holds, where known
 
-    def due(self, k) -> bool:
-        """Whether :meth:`end` reads x at iteration k (a recorded one, or a callback)."""
-        return k % self.every == 0 or self.rec.callback is not None
+    def due(self, k, max_iter) -> bool:
+        """Whether x is read after iteration k: a recorded one, a callback's, the last."""
+        return k % self.every == 0 or self.rec.callback is not None or k == max_iter - 1
 
     def running(self):
         """The context of the loop: Ctrl-C ends it with what was finished."""
@@ -441,11 +441,12 @@ class BatchMonitor:
         self.best_iteration = np.full(n, -1)
         self.best_x = self.best_state = None
         self.stopped = {}       # run → (x, best x, best R, best iteration) when it stopped
-        self.estimate_iteration = None
+        self.estimate_iteration = None  # (set by the loops; the device writes x each time)
 
-    def due(self, k) -> bool:
-        """Whether :meth:`end` reads x at iteration k (see :meth:`Monitor.due`)."""
-        return k % self.every == 0 or any(rec.callback is not None for rec in self.recs)
+    def due(self, k, max_iter) -> bool:
+        """Whether x is read after iteration k (see :meth:`Monitor.due`)."""
+        return (k % self.every == 0 or k == max_iter - 1
+                or any(rec.callback is not None for rec in self.recs))
 
     @contextmanager
     def running(self):

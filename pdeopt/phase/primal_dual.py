@@ -293,7 +293,7 @@ def pdhg(magnitudes, support, max_iter, *, x0=None, rng=None, sigma=0.1, s=1.0, 
                     z[...], yhat[...] = runs.best_state
                     pending = None              # the saved F y is already filtered
             # x only where it is read: the recorded iterations, the callback's and the last
-            estimate = runs.due(it) or it == max_iter - 1
+            estimate = runs.due(it, max_iter)
             yhat = pdhg_step(p, z, yhat, x, weight, s, t, sigma, pending, estimate)
             if estimate:
                 runs.estimate_iteration = it

@@ -98,7 +98,7 @@ def _run(name, magnitudes, support, max_iter, *, x0, rng, beta, error_reduction,
                     u[...] = runs.best_state[0]
             # x, the estimate P_X(u′), only where it is read: the recorded iterations (R(x),
             # the stopping test, OSS's best), the callback's and the last
-            estimate = runs.due(it) or it == max_iter - 1
+            estimate = runs.due(it, max_iter)
             projection_step(p, u, x, beta, error_reduction, estimate)
             if estimate:
                 runs.estimate_iteration = it
