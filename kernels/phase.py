@@ -54,7 +54,7 @@ from numba.extending import overload
 
 from pdeopt._xp import is_device_array, namespace
 
-from ._registry import njit, pnjit, register
+from ._registry import compiled, njit, pnjit, register
 
 __all__ = ["PARALLEL_MIN_SIZE"]
 
@@ -498,7 +498,16 @@ def _r_factor_pixel(xi, m):
     return abs(np.sqrt(xi.real * xi.real + xi.imag * xi.imag) - m)
 
 
-@njit
+# The R-factor sums may reassociate their additions (fastmath "reassoc", nothing else): LLVM
+# then keeps partial sums in SIMD lanes and vectorizes the square roots, which one running
+# total kept scalar (measured at 512², half spectrum, complex128: 323 → 74 µs a sum). Every
+# term is computed as before; only the order of the additions changes (partial sums, nearer
+# NumPy's pairwise sum than one running total).
+_summed = compiled(fastmath={"reassoc"})
+_summed_parallel = compiled(fastmath={"reassoc"}, parallel=True)
+
+
+@_summed
 def _r_factor_core(xhat, m, known):
     total = 0.0
     for i in range(xhat.size):
@@ -506,7 +515,7 @@ def _r_factor_core(xhat, m, known):
     return total
 
 
-@pnjit
+@_summed_parallel
 def _r_factor_par(xhat, m, known):
     total = 0.0
     for i in prange(xhat.size):
@@ -514,7 +523,7 @@ def _r_factor_par(xhat, m, known):
     return total
 
 
-@njit
+@_summed
 def _r_factor_real_core(xhat, ma, mb, ka, kb):
     total = 0.0
     for i in range(xhat.size):
@@ -524,7 +533,7 @@ def _r_factor_real_core(xhat, ma, mb, ka, kb):
     return total
 
 
-@pnjit
+@_summed_parallel
 def _r_factor_real_par(xhat, ma, mb, ka, kb):
     total = 0.0
     for i in prange(xhat.size):
