@@ -29,9 +29,11 @@ layout (zero frequency at index 0); ``known`` marks the measured magnitudes.
 
 c (``scale``, default 1) is the FFT backend's normalization (:mod:`pdeopt.phase.fft_backends`):
 1 for unitary FFTs, N for FFTW's unnormalized pair. Every kernel takes float64/complex128
-or float32/complex64 arrays (one precision per call) and writes in the arrays' precision;
-the Numba loops compute each pixel in double precision and round once on the store, the
-NumPy twins compute in the arrays' precision.
+or float32/complex64 arrays (one precision per call) and writes in the arrays' precision.
+The NumPy twins compute in the arrays' precision, and so do the Numba loops (a float32 sweep
+in float32 arithmetic, for speed: see ``_real_like``), except where a complex object's
+real-space step widens to double and rounds once on the store; the R-factor sums accumulate
+in float64.
 
 On the GPU (the device path of :mod:`pdeopt.phase`: CuPy arrays) the ``cuda`` versions run
 on the device arrays in place, and a stack of runs (shape (n, N₀, N₁), reconstruct_many)
