@@ -24,6 +24,30 @@ def test_sgd_updates_in_place():
     np.testing.assert_allclose(wd, [1.9])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("momentum, nesterov, weight_decay",
+                         [(0.0, False, 0.0), (0.0, False, 1e-3), (0.9, False, 0.0),
+                          (0.9, True, 1e-3)])
+def test_sgd_step_is_its_formula_bit_for_bit(dtype, momentum, nesterov, weight_decay):
+    # the step works in buffers kept between steps; its bits are those of the formulas
+    # g = ∇f + λx, v ← μv + g, x ← x − η·v (or η·(g + μv), or η·g) in NumPy expressions
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=1000).astype(dtype)
+    want, v = x.copy(), np.zeros_like(x)
+    opt = SGD(0.03, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay)
+    for _ in range(4):
+        grad = rng.normal(size=x.size).astype(dtype)
+        opt.step(x, grad)
+        g = grad + weight_decay * want if weight_decay else grad
+        if momentum == 0:
+            want -= 0.03 * g
+            continue
+        v = momentum * v + g
+        want -= 0.03 * (g + momentum * v) if nesterov else 0.03 * v
+    assert x.dtype == dtype
+    np.testing.assert_array_equal(x, want)
+
+
 def test_momentum_methods_on_a_quadratic():
     # f = ½ xᵀ A x; all three converge, momentum faster than plain GD on an ill-conditioned A
     A = np.diag([1.0, 100.0])
@@ -57,6 +81,28 @@ def test_schedules():
 @pytest.fixture(scope="module")
 def digits():
     return load_digits()
+
+
+def test_sgd_is_given_the_gradient_buffer_itself_and_trains_alike(digits):
+    # SGD only borrows grad (borrows_grad): train() passes the model's buffer, not a copy,
+    # and the run is the copying one bit for bit
+    given = []
+
+    class Watching(SGD):
+        def step(self, params, grad, oracle=None):
+            given.append(grad is model._grad)
+            super().step(params, grad, oracle)
+
+    class Copying(SGD):
+        borrows_grad = False
+
+    finals = {}
+    for kind in (Watching, Copying):
+        model = mlp([32], input_shape=(8, 8), rng=0)
+        finals[kind] = train(model, kind(0.1, momentum=0.9, weight_decay=1e-3), digits,
+                             epochs=1, batch_size=64).x
+    assert given and all(given)
+    np.testing.assert_array_equal(finals[Watching], finals[Copying])
 
 
 def test_train_learns_digits_and_records_history(digits):

@@ -46,11 +46,12 @@ def _nets(side):
 def _sgd_step(model, x, y):
     """One step as train() takes it: loss and gradient on (x, y), Nesterov SGD update."""
     from pdeopt.nn import SGD
+    from pdeopt.nn.training import step_gradient
     opt = SGD(0.01, momentum=0.9, nesterov=True)
 
     def step():
         _, grad, _ = model._loss_and_grad(x, y)
-        opt.step(model.params, grad.copy())
+        opt.step(model.params, step_gradient(opt, grad))
     return step
 
 

@@ -19,9 +19,11 @@ from ._harness import benchmark
 
 
 def _pdeopt_step(model, x, y, optimizer):
+    from pdeopt.nn.training import step_gradient
+
     def step():
         value, grad, _ = model._loss_and_grad(x, y)   # as train() does it, minibatch checked
-        optimizer.step(model.params, grad.copy())
+        optimizer.step(model.params, step_gradient(optimizer, grad))
         return value
     return step
 

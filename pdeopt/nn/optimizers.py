@@ -51,6 +51,11 @@ def check_step_arrays(params, grad):
 class Optimizer:
     """Base class: keeps the base learning rate, the schedule and the current ``lr``."""
 
+    #: True for an optimizer whose ``step`` reads ``grad`` during the call only (keeps no
+    #: reference to it) and never calls the oracle: :func:`~pdeopt.nn.train` then passes
+    #: the model's gradient buffer itself instead of a copy.
+    borrows_grad = False
+
     def __init__(self, lr, *, schedule=None):
         self.base_lr = check_positive(lr, "lr")
         self.lr = self.base_lr
@@ -104,6 +109,8 @@ class SGD(Optimizer):
        initialization and momentum in deep learning", ICML 2013.
     """
 
+    borrows_grad = True     # grad is read within the step; the oracle is never called
+
     def __init__(self, lr, *, momentum=0.0, nesterov=False, weight_decay=0.0, schedule=None):
         super().__init__(lr, schedule=schedule)
         self.momentum = check_momentum(momentum)
@@ -112,6 +119,7 @@ class SGD(Optimizer):
             raise ValueError("nesterov=True needs momentum > 0")
         self.weight_decay = check_nonnegative(weight_decay, "weight_decay")
         self.velocity = None
+        self._buffers = {}
 
     def step(self, params, grad, oracle=None):
         """One step on ``params`` (a float array, updated in place) along ``grad``.
@@ -125,20 +133,59 @@ class SGD(Optimizer):
         array([0.9, 2.1])
         """
         check_step_arrays(params, grad)
+        xp = namespace(params)
+        if grad.dtype != params.dtype:      # (a grad of another dtype: NumPy's promotion)
+            self._step_promoting(params, grad)
+            return
+        # The products go into buffers kept from step to step: a temporary per product
+        # would fault in fresh pages each step (mnistfc float64: 15 MB each). The same
+        # operations in the same order as the formulas above, hence the same bits.
+        g = grad
+        if self.weight_decay:
+            g = self._buffer("decayed", params)
+            xp.multiply(params, self.weight_decay, out=g)
+            g += grad                                   # g = ∇f + λx
+        update = self._buffer("update", params)
+        if self.momentum == 0:
+            xp.multiply(g, self.lr, out=update)         # η g
+        else:
+            v = self._velocity_like(params)
+            v *= self.momentum
+            v += g                                      # v = μ v + g
+            if self.nesterov:
+                xp.multiply(v, self.momentum, out=update)
+                update += g
+                update *= self.lr                       # η (g + μ v)
+            else:
+                xp.multiply(v, self.lr, out=update)     # η v
+        params -= update
+
+    def _step_promoting(self, params, grad):
         g = grad + self.weight_decay * params if self.weight_decay else grad
         if self.momentum == 0:
             params -= self.lr * g
             return
-        if (self.velocity is None or self.velocity.shape != params.shape
-                or namespace(self.velocity) is not namespace(params)):
-            self.velocity = namespace(params).zeros_like(params)
-        v = self.velocity
+        v = self._velocity_like(params)
         v *= self.momentum
         v += g
         if self.nesterov:
             params -= self.lr * (g + self.momentum * v)
         else:
             params -= self.lr * v
+
+    def _velocity_like(self, params):
+        if (self.velocity is None or self.velocity.shape != params.shape
+                or namespace(self.velocity) is not namespace(params)):
+            self.velocity = namespace(params).zeros_like(params)
+        return self.velocity
+
+    def _buffer(self, name, params):
+        """A work array shaped and typed like ``params``, kept between steps."""
+        buf = self._buffers.get(name)
+        if (buf is None or buf.shape != params.shape or buf.dtype != params.dtype
+                or namespace(buf) is not namespace(params)):
+            buf = self._buffers[name] = namespace(params).empty_like(params)
+        return buf
 
     def __repr__(self):
         return (f"SGD(lr={self.lr:g}, momentum={self.momentum:g}, nesterov={self.nesterov}, "

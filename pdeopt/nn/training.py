@@ -100,6 +100,13 @@ def _keep_history(exc, rec, epoch, evals):
     return exc
 
 
+def step_gradient(optimizer, grad):
+    """The gradient ``optimizer.step`` is given: the model's buffer ``grad`` itself when the
+    optimizer only borrows it (``borrows_grad``), else a copy (an oracle call overwrites the
+    buffer; an optimizer may keep what it was given)."""
+    return grad if getattr(optimizer, "borrows_grad", False) else grad.copy()
+
+
 def train(model, optimizer, data, *, epochs, batch_size=128, rng=0, max_evals=None,
           callback=None, progress=None, loss="cross_entropy", backend="auto"):
     """Train ``model`` by ``optimizer`` on minibatches; record per-epoch history.
@@ -108,7 +115,10 @@ def train(model, optimizer, data, *, epochs, batch_size=128, rng=0, max_evals=No
     its gradient g = ∇f_β(x) (one gradient evaluation) and calls
     ``optimizer.step(model.params, g, oracle)``. ``oracle(w)`` returns the loss and
     gradient at ``w`` on the following minibatch and counts one evaluation, so an
-    optimizer with an inner loop of L steps costs L + 1 evaluations per step. An
+    optimizer with an inner loop of L steps costs L + 1 evaluations per step. g is a
+    copy of the model's gradient buffer, or the buffer itself for an optimizer whose
+    ``borrows_grad`` is true (it reads g during the step only and never calls the oracle,
+    which overwrites that buffer: :class:`SGD`). An
     epoch is ``ceil(n_train / batch_size)`` optimizer steps, and
 
         effective epochs = gradient evaluations / batches per epoch,
@@ -265,7 +275,7 @@ def train(model, optimizer, data, *, epochs, batch_size=128, rng=0, max_evals=No
                                        f"step {step + 1}", lr=getattr(optimizer, "lr", None),
                                        evaluations=evals)
                 try:
-                    optimizer.step(model.params, grad.copy(), oracle)
+                    optimizer.step(model.params, step_gradient(optimizer, grad), oracle)
                 except (FloatingPointError, ValueError) as exc:
                     # an inner loop (Entropy-SGD, HJ...) diverged: keep the history too
                     if xp is not np:  # a loss not read back yet may be why: name its step
