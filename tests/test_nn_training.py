@@ -83,6 +83,19 @@ def digits():
     return load_digits()
 
 
+def test_sgd_steps_in_the_precision_of_params():
+    # a grad of another dtype (float64, integers) is cast to params' first
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=50).astype(np.float32)
+    grad = rng.normal(size=50)
+    for g in (grad, np.arange(50)):
+        a, b = x.copy(), x.copy()
+        SGD(0.1).step(a, g)
+        SGD(0.1).step(b, g.astype(np.float32))
+        assert a.dtype == np.float32
+        np.testing.assert_array_equal(a, b)
+
+
 def test_sgd_is_given_the_gradient_buffer_itself_and_trains_alike(digits):
     # SGD only borrows grad (borrows_grad): train() passes the model's buffer, not a copy,
     # and the run is the copying one bit for bit

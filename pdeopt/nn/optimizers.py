@@ -134,13 +134,11 @@ class SGD(Optimizer):
         """
         check_step_arrays(params, grad)
         xp = namespace(params)
-        if grad.dtype != params.dtype:      # (a grad of another dtype: NumPy's promotion)
-            self._step_promoting(params, grad)
-            return
-        # The products go into buffers kept from step to step: a temporary per product
+        # The step is computed in the precision of params (a grad of another dtype is cast
+        # first), its products in buffers kept from step to step: a temporary per product
         # would fault in fresh pages each step (mnistfc float64: 15 MB each). The same
         # operations in the same order as the formulas above, hence the same bits.
-        g = grad
+        g = grad = grad.astype(params.dtype, copy=False)
         if self.weight_decay:
             g = self._buffer("decayed", params)
             xp.multiply(params, self.weight_decay, out=g)
@@ -159,19 +157,6 @@ class SGD(Optimizer):
             else:
                 xp.multiply(v, self.lr, out=update)     # η v
         params -= update
-
-    def _step_promoting(self, params, grad):
-        g = grad + self.weight_decay * params if self.weight_decay else grad
-        if self.momentum == 0:
-            params -= self.lr * g
-            return
-        v = self._velocity_like(params)
-        v *= self.momentum
-        v += g
-        if self.nesterov:
-            params -= self.lr * (g + self.momentum * v)
-        else:
-            params -= self.lr * v
 
     def _velocity_like(self, params):
         if (self.velocity is None or self.velocity.shape != params.shape
