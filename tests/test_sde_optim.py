@@ -329,6 +329,12 @@ def test_find_mpiexec_skips_with_the_reason_when_mpiexec_cannot_run(tmp_path, mo
     assert exe is None and "run as root" in why and fake in why
 
 
+def test_find_mpiexec_takes_one_2_rank_world(tmp_path, monkeypatch):
+    # rank 0 alone reports the world's size (two ranks printing at once could interleave)
+    (exe, why), fake = _find_mpiexec_with("echo 2\n", tmp_path, monkeypatch)
+    assert exe == fake and why == ""
+
+
 def test_find_mpiexec_refuses_an_mpiexec_of_another_mpi(tmp_path, monkeypatch):
     # two 1-rank worlds, as the launcher of another MPI starts them
     (exe, why), _ = _find_mpiexec_with("echo 1\necho 1\n", tmp_path, monkeypatch)

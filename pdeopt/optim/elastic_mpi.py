@@ -55,8 +55,10 @@ def _candidates():
     return unique
 
 
+# rank 0 alone prints: two ranks printing at once can interleave their lines ("22\n\n")
 _PROBE = ("from mpi4py import MPI; c = MPI.COMM_WORLD; "
-          "print(c.Get_size() * (c.allreduce(1) == c.Get_size()))")
+          "size = c.Get_size() * (c.allreduce(1) == c.Get_size()); "
+          "c.Get_rank() == 0 and print(size)")
 
 
 @functools.lru_cache(maxsize=None)
@@ -66,7 +68,8 @@ def find_mpiexec(timeout: float = 60.0):
     Candidates: what mpi4py's build configuration names (``mpi4py.get_config()``,
     ``mpi.cfg``), the one beside ``sys.executable`` (where the ``mpich`` wheel puts it),
     then ``PATH``. Each is tried by running two ranks of this Python that must see one
-    2-rank world: an ``mpiexec`` of another MPI starts two 1-rank worlds, and one that
+    2-rank world (its rank 0 says so): an ``mpiexec`` of another MPI starts two 1-rank
+    worlds, whose two ranks 0 both speak, and one that
     cannot run here (e.g. Open MPI refusing root) fails; the reason is returned so that
     a caller can skip with it.
     """
@@ -87,7 +90,7 @@ def find_mpiexec(timeout: float = 60.0):
             reasons.append(f"{exe}: {type(err).__name__}: {err}")
             continue
         sizes = proc.stdout.split()
-        if proc.returncode == 0 and sizes == ["2", "2"]:
+        if proc.returncode == 0 and sizes == ["2"]:
             return exe, ""
         detail = (proc.stderr.strip().splitlines() or [f"ranks saw sizes {sizes}"])[-1]
         reasons.append(f"{exe} cannot run 2 ranks of mpi4py here (exit {proc.returncode}: "
