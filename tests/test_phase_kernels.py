@@ -154,7 +154,8 @@ def test_polar_is_m_times_the_unit_phase_and_alike_bit_for_bit(single, shape, ru
          for b in ("numpy", "numba")}
     assert z["numba"].tobytes() == z["numpy"].tobytes()
     tol = 1e-6 if single else 1e-14
-    np.testing.assert_allclose(np.abs(z["numba"]), np.broadcast_to(m, phases.shape), atol=tol * 4)
+    np.testing.assert_allclose(np.abs(z["numba"]), np.broadcast_to(m, phases.shape),
+                               atol=tol * 4)
     turn = np.angle(z["numba"] * np.exp(-1j * phases))      # arg z − φ, wrapped to (−π, π]
     np.testing.assert_allclose(np.where(m > 0, turn, 0.0), 0.0, atol=tol * 4)
 

@@ -106,6 +106,12 @@ class Problem:
     def on_device(self) -> bool:
         return self.xp is not np
 
+    def estimate_into(self, x, estimate):
+        """Where an iteration writes its estimate x = P_X(·): ``x``, or None (not written)
+        for an iteration that records nothing (``estimate`` false) on the CPU, whose sweep
+        then moves one array less; the device always writes it."""
+        return x if estimate or self.on_device else None
+
     def asarray(self, a):
         """The host array ``a`` on the run's side (moved to the device once, if there)."""
         return to_namespace(a, self.xp)

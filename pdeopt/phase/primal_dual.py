@@ -149,8 +149,8 @@ def pdhg_step(p, z, yhat, x, weight, s, t, sigma, fourier_filter=None, estimate=
     d = p.ifft(yhat, overwrite=True)
     # d ← c²·d (the backend's units); x ← P_X(d) (the estimate); d ← weight·P_X*(d) = y
     # (DR2 damping)
-    k["pdhg_dual"](d, x if estimate or p.xp is not np else None, p.support, weight,
-                   p.nonnegative, p.space_scale)
+    k["pdhg_dual"](d, p.estimate_into(x, estimate), p.support, weight, p.nonnegative,
+                   p.space_scale)
     return p.fft(d, out=d)
 
 

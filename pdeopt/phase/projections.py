@@ -31,8 +31,7 @@ def projection_step(p, u, x, beta, error_reduction, estimate=True):
     CPU the sweep then moves one array less). The device always writes it.
     """
     k = p.kernels
-    if not estimate and p.xp is np:
-        x = None
+    x = p.estimate_into(x, estimate)
     if np.iscomplexobj(u):
         z = p.fft(u, out=p.work)
         k["magnitude_prox"](z, p.magnitudes, p.known, 1.0, 0.0)
