@@ -15,7 +15,9 @@ layout (zero frequency at index 0); ``known`` marks the measured magnitudes.
                              X*, DR2 damping; x real for a real object, else complex; x None:
                              not written)
 ``phase.object_step``        the ER / HIO real-space rule on u′ ← c·u′, and x ← P_X(u′) (u and
-                             x real for a real object, else complex; x None: not written)
+                             x real for a real object, else complex; x None: not written);
+                             ``exterior`` given: also exterior ← u outside the support
+                             (OSS's replace_outside(exterior, u, support), fused)
 ``phase.replace_outside``    u ← v outside the support (OSS's smoothed exterior; Re v for a
                              real u)
 ``phase.multiply``           a ← a·h (a Fourier filter)
@@ -105,6 +107,15 @@ def _check_real_iterate(a, nonnegative, name="u", x=None):
         raise ValueError(f"x must have the dtype of {name} ({a.dtype}), got {x.dtype}")
 
 
+def _check_exterior(exterior, u):
+    # written in place through a flattened view: another shape or dtype would be written
+    # out of bounds (numba) or into a copy
+    if exterior is not None and (exterior.shape != u.shape or exterior.dtype != u.dtype
+                                 or not exterior.flags.c_contiguous):
+        raise ValueError(f"exterior must be a C-contiguous array of u's shape {u.shape} and "
+                         f"dtype {u.dtype}, got {exterior.shape} {exterior.dtype}")
+
+
 def _dual_estimate_is_real(x, nonnegative):
     """Whether the dual step's estimate x is real: a real object's (x None: not written)."""
     if x is None:
@@ -127,8 +138,9 @@ def _pdhg_dual_numpy(u, x, support, weight, nonnegative, scale=1.0):
 
 
 def _object_step_numpy(u, u_prime, x, support, beta, nonnegative, error_reduction,
-                       scale=1.0):
+                       scale=1.0, exterior=None):
     _check_real_iterate(u, nonnegative, x=x)
+    _check_exterior(exterior, u)
     v = u_prime.real if nonnegative else u_prime   # a real object keeps Re u′
     if scale != 1.0:
         v = v * scale
@@ -137,6 +149,8 @@ def _object_step_numpy(u, u_prime, x, support, beta, nonnegative, error_reductio
     if x is not None:
         x[...] = estimate
     u[...] = estimate if error_reduction else np.where(good, v, u - beta * v)
+    if exterior is not None:
+        _replace_outside_numpy(exterior, u, support)
     return u, x
 
 
@@ -405,33 +419,49 @@ def _object_pixel(ui, v, support, beta, nonnegative, error_reduction):
     return 0.0 + 0.0j, 0.0 + 0.0j if error_reduction else ui - beta * v
 
 
+# exterior (None, or an array: OSS's exterior ← u outside the support, fused into the step
+# to spare that sweep); numba compiles a loop for each and drops the dead branch
 @njit
-def _object_step_core(u, u_prime, x, support, beta, nonnegative, error_reduction, c):
+def _object_step_core(u, u_prime, x, support, beta, nonnegative, error_reduction, c, exterior):
     for i in range(u.size):
         x[i], u[i] = _object_pixel(u[i], u_prime[i] * c, support[i], beta, nonnegative,
                                    error_reduction)
+        if exterior is not None:
+            if not support[i]:
+                exterior[i] = u[i]
 
 
 @pnjit
-def _object_step_par(u, u_prime, x, support, beta, nonnegative, error_reduction, c):
+def _object_step_par(u, u_prime, x, support, beta, nonnegative, error_reduction, c, exterior):
     for i in prange(u.size):
         x[i], u[i] = _object_pixel(u[i], u_prime[i] * c, support[i], beta, nonnegative,
                                    error_reduction)
+        if exterior is not None:
+            if not support[i]:
+                exterior[i] = u[i]
 
 
 # the same steps without writing the estimate x (an iteration that records nothing)
 @njit
-def _object_step_core_no_x(u, u_prime, support, beta, nonnegative, error_reduction, c):
+def _object_step_core_no_x(u, u_prime, support, beta, nonnegative, error_reduction, c,
+                           exterior):
     for i in range(u.size):
         u[i] = _object_pixel(u[i], u_prime[i] * c, support[i], beta, nonnegative,
                              error_reduction)[1]
+        if exterior is not None:
+            if not support[i]:
+                exterior[i] = u[i]
 
 
 @pnjit
-def _object_step_par_no_x(u, u_prime, support, beta, nonnegative, error_reduction, c):
+def _object_step_par_no_x(u, u_prime, support, beta, nonnegative, error_reduction, c,
+                          exterior):
     for i in prange(u.size):
         u[i] = _object_pixel(u[i], u_prime[i] * c, support[i], beta, nonnegative,
                              error_reduction)[1]
+        if exterior is not None:
+            if not support[i]:
+                exterior[i] = u[i]
 
 
 # A real object (nonnegative, the default) keeps a real iterate u and estimate x: its
@@ -446,31 +476,43 @@ def _object_pixel_real(ui, v, support, beta, error_reduction):
 
 
 @njit
-def _object_step_real_core(u, u_prime, x, support, beta, error_reduction, c):
+def _object_step_real_core(u, u_prime, x, support, beta, error_reduction, c, exterior):
     for i in range(u.size):
         x[i], u[i] = _object_pixel_real(u[i], u_prime[i].real * c, support[i], beta,
                                         error_reduction)
+        if exterior is not None:
+            if not support[i]:
+                exterior[i] = u[i]
 
 
 @pnjit
-def _object_step_real_par(u, u_prime, x, support, beta, error_reduction, c):
+def _object_step_real_par(u, u_prime, x, support, beta, error_reduction, c, exterior):
     for i in prange(u.size):
         x[i], u[i] = _object_pixel_real(u[i], u_prime[i].real * c, support[i], beta,
                                         error_reduction)
+        if exterior is not None:
+            if not support[i]:
+                exterior[i] = u[i]
 
 
 @njit
-def _object_step_real_core_no_x(u, u_prime, support, beta, error_reduction, c):
+def _object_step_real_core_no_x(u, u_prime, support, beta, error_reduction, c, exterior):
     for i in range(u.size):
         u[i] = _object_pixel_real(u[i], u_prime[i].real * c, support[i], beta,
                                   error_reduction)[1]
+        if exterior is not None:
+            if not support[i]:
+                exterior[i] = u[i]
 
 
 @pnjit
-def _object_step_real_par_no_x(u, u_prime, support, beta, error_reduction, c):
+def _object_step_real_par_no_x(u, u_prime, support, beta, error_reduction, c, exterior):
     for i in prange(u.size):
         u[i] = _object_pixel_real(u[i], u_prime[i].real * c, support[i], beta,
                                   error_reduction)[1]
+        if exterior is not None:
+            if not support[i]:
+                exterior[i] = u[i]
 
 
 @njit
@@ -660,7 +702,7 @@ def _pdhg_dual_numba(u, x, support, weight, nonnegative, scale=1.0):
 
 
 def _object_step_numba(u, u_prime, x, support, beta, nonnegative, error_reduction,
-                       scale=1.0):
+                       scale=1.0, exterior=None):
     _check_real_iterate(u, nonnegative, x=x)
     if np.iscomplexobj(u):      # (a real u is a nonnegative object's: no flag)
         flag = (bool(nonnegative),)
@@ -671,7 +713,9 @@ def _object_step_numba(u, u_prime, x, support, beta, nonnegative, error_reductio
         loops = ((_object_step_real_core, _object_step_real_par) if x is not None else
                  (_object_step_real_core_no_x, _object_step_real_par_no_x))
     arrays = (u, u_prime, support) if x is None else (u, u_prime, x, support)
-    _sweep(*loops, arrays, (float(beta), *flag, bool(error_reduction), float(scale)))
+    _check_exterior(exterior, u)
+    _sweep(*loops, arrays, (float(beta), *flag, bool(error_reduction), float(scale)),
+           (exterior,))
     return u, x
 
 
@@ -959,8 +1003,9 @@ def _pdhg_dual_cuda(u, x, support, weight, nonnegative, scale=1.0):
 
 
 def _object_step_cuda(u, u_prime, x, support, beta, nonnegative, error_reduction,
-                      scale=1.0):
+                      scale=1.0, exterior=None):
     _check_real_iterate(u, nonnegative, x=x)
+    _check_exterior(exterior, u)
     if x is None:       # (the device loops always pass x; a caller of the kernel may not)
         x = namespace(u).empty_like(u)
     if np.iscomplexobj(u):
@@ -969,6 +1014,8 @@ def _object_step_cuda(u, u_prime, x, support, beta, nonnegative, error_reduction
     else:
         _launch("object_step_real", [u, u_prime.real, x, support], [0, 2], float(beta),
                 bool(error_reduction), float(scale))
+    if exterior is not None:    # (a launch of its own: the device is not byte-bound here)
+        _replace_outside_cuda(exterior, u, support)
     return u, x
 
 

@@ -54,8 +54,9 @@ def _run(backend, name, a, flags):
         return list(k(a["u"], x, a["support"], a["weight"], flags["nonneg"],
                       flags.get("scale", 1.0)))
     if name == "object_step":
-        # a real object's iterate: real (float64) or complex with zero imaginary part
-        u = (a["u"].real.copy() if flags["real"] else a["u"].real.astype(complex)) \
+        # a real object's iterate: real or complex with zero imaginary part, in the
+        # input's precision
+        u = (a["u"].real.copy() if flags["real"] else a["u"].real.astype(a["u"].dtype)) \
             if flags["nonneg"] else a["u"]
         x = np.empty_like(u)
         return list(k(u, a["v"], x, a["support"], flags["beta"], flags["nonneg"], flags["er"],
@@ -158,6 +159,37 @@ def test_polar_is_m_times_the_unit_phase_and_alike_bit_for_bit(single, shape, ru
                                atol=tol * 4)
     turn = np.angle(z["numba"] * np.exp(-1j * phases))      # arg z − φ, wrapped to (−π, π]
     np.testing.assert_allclose(np.where(m > 0, turn, 0.0), 0.0, atol=tol * 4)
+
+
+@given(shape=shapes, seed=seeds, flags=flags_st)
+def test_object_step_writes_the_exterior_as_replace_outside_after_it(shape, seed, flags):
+    # OSS's fused sweep: the step with exterior= is the step, then replace_outside(exterior,
+    # u, support), bit for bit, with and without the estimate x
+    a = _inputs(shape, seed, flags["single"])
+    u0 = (a["u"].real.copy() if flags["real"] else a["u"].real.astype(a["u"].dtype)) \
+        if flags["nonneg"] else a["u"]
+    args = (a["support"], flags["beta"], flags["nonneg"], flags["er"], flags["scale"])
+    for backend in ("numpy", "numba"):
+        step = select("phase.object_step", backend)
+        replace = select("phase.replace_outside", backend)
+        for with_x in (True, False):
+            x = np.empty_like(u0) if with_x else None
+            want_u = step(u0.copy(), a["v"], x, *args)[0]
+            want_ext = replace(a["yhat"].astype(u0.dtype), want_u, a["support"])
+            exterior = a["yhat"].astype(u0.dtype)
+            got_u = step(u0.copy(), a["v"], x, *args, exterior=exterior)[0]
+            assert got_u.tobytes() == want_u.tobytes()
+            assert exterior.tobytes() == want_ext.tobytes(), backend
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_object_step_refuses_an_exterior_unlike_u(backend):
+    a = _inputs((4, 6), 3)
+    step = select("phase.object_step", backend)
+    u = a["u"].real.copy()
+    for bad in (np.zeros((4, 5)), np.zeros((4, 6), np.float32), np.zeros((6, 4)).T):
+        with pytest.raises(ValueError, match="exterior must be a C-contiguous array of u's"):
+            step(u, a["v"], None, a["support"], 0.9, True, False, exterior=bad)
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])

@@ -130,8 +130,7 @@ def bench(ctx):
             uo, xo, ext = u0.copy(), p.empty(complex=False), p.zeros(complex=False)
 
             def oss_step():     # as phase.oss iterates between recorded iterations
-                projection_step(p, uo, xo, 0.9, False, estimate=False)
-                p.kernels["replace_outside"](ext, uo, p.support)
+                projection_step(p, uo, xo, 0.9, False, estimate=False, exterior=ext)
                 v = p.rfft(ext)
                 p.kernels["multiply"](v, filt)
                 p.kernels["replace_outside"](uo, p.irfft(v, overwrite=True), p.support)
@@ -140,13 +139,14 @@ def bench(ctx):
                 real_pair()
                 real_pair()
 
-            # OSS's least bytes: the HIO bound's, then ext ← u, the smoothing's two FFTs
-            # with v ← v·w between them, and u ← the smoothed exterior
+            # OSS's least bytes: the HIO bound's with ext ← u′ for u ← u′, then the
+            # smoothing's two FFTs with v ← v·w between them, and u ← the smoothed exterior
             ext_b = u0.copy()
 
             def oss_bound_step():
-                bound_step()
-                np.copyto(ext_b, ub)
+                zb = p.rfft(ub)
+                p.kernels["multiply"](zb, weight)
+                np.copyto(ext_b, p.irfft(zb, overwrite=True))
                 vb = p.rfft(ext_b)
                 p.kernels["multiply"](vb, weight)
                 np.copyto(ub, p.irfft(vb, overwrite=True))

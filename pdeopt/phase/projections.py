@@ -24,11 +24,12 @@ from .fourier import frequency_radius
 __all__ = ["error_reduction", "hio", "oss", "oss_widths"]
 
 
-def projection_step(p, u, x, beta, error_reduction, estimate=True):
+def projection_step(p, u, x, beta, error_reduction, estimate=True, exterior=None):
     """One ER/HIO iteration in place: two FFTs and two fused sweeps; x ← P_X(u′).
 
     ``estimate=False``: x is left as it was (the iteration itself never reads it; on the
     CPU the sweep then moves one array less). The device always writes it.
+    ``exterior`` (OSS): also exterior ← u outside the support, in the same sweep.
     """
     k = p.kernels
     x = p.estimate_into(x, estimate)
@@ -42,7 +43,7 @@ def projection_step(p, u, x, beta, error_reduction, estimate=True):
         k["magnitude_prox_real"](z, h.magnitudes, h.mirror, h.known, h.known_mirror, 1.0, 0.0)
         u_prime = p.irfft(z, overwrite=True)
     k["object_step"](u, u_prime, x, p.support, beta, p.nonnegative, error_reduction,
-                     p.space_scale)
+                     p.space_scale, exterior=exterior)
 
 
 def check_beta(beta):
@@ -80,8 +81,7 @@ def _run(name, magnitudes, support, max_iter, *, x0, rng, beta, error_reduction,
     # |k| moved to the device once; each stage's filter is made there
     radius = p.asarray(frequency_radius(p.shape)) if alphas is not None else None
     complex_u = np.iscomplexobj(u)
-    if alphas is not None:
-        exterior = p.zeros(complex=complex_u)
+    exterior = p.zeros(complex=complex_u) if alphas is not None else None
     with runs.running():
         for it in range(max_iter):
             stage, first = divmod(it, stage_length)
@@ -98,14 +98,14 @@ def _run(name, magnitudes, support, max_iter, *, x0, rng, beta, error_reduction,
             # x, the estimate P_X(u′), only where it is read: the recorded iterations (R(x),
             # the stopping test, OSS's best), the callback's and the last
             estimate = runs.due(it, max_iter)
-            projection_step(p, u, x, beta, error_reduction, estimate)
+            # OSS: the step also writes exterior ← u off D (0 on D: zero there from the
+            # start, as only its outside is ever written and the forward FFTs keep their
+            # input)
+            projection_step(p, u, x, beta, error_reduction, estimate, exterior=exterior)
             if estimate:
                 runs.estimate_iteration = it
             if alphas is not None:
-                # smooth the exterior of the support with a Gaussian filter in Fourier space;
-                # exterior = u off D, 0 on D (zero there from the start: only its outside is
-                # ever written, and the forward FFTs keep their input)
-                k["replace_outside"](exterior, u, p.support)
+                # smooth the exterior of the support with a Gaussian filter in Fourier space
                 if complex_u:
                     v = p.fft(exterior, out=p.work)
                     k["multiply"](v, filt)
