@@ -1014,7 +1014,7 @@ def _object_step_cuda(u, u_prime, x, support, beta, nonnegative, error_reduction
     else:
         _launch("object_step_real", [u, u_prime.real, x, support], [0, 2], float(beta),
                 bool(error_reduction), float(scale))
-    if exterior is not None:    # (a launch of its own: the device is not byte-bound here)
+    if exterior is not None:    # a launch of its own, as before the CPU loops fused it
         _replace_outside_cuda(exterior, u, support)
     return u, x
 

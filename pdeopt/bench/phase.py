@@ -165,9 +165,10 @@ def bench(ctx):
                                       estimate=False)
                 box["h"] = h
 
-            # PDHG's least bytes: z and F y read and written, M read (z ← z·w, ŷ ← ŷ/N: the
-            # FFT pair's gain undone) before the inverse FFT, d read and written (d ← d·1)
-            # after it; not the DR1 filter and DR2 weight that DR3 reads too
+            # PDHG's least bytes: z and F y read and written and one real array read (z ← z·1
+            # for M; ŷ ← c²·ŷ, which undoes the FFT pair's gain) before the inverse FFT, d
+            # read and written (d ← d·1) after it; not the DR1 filter and DR2 weight that
+            # DR3 reads too
             zb, bound_box = z0.copy(), {"yh": p.empty()}
             bound_box["yh"][...] = z0
             unit = np.ones(p.shape, p.dtype)
