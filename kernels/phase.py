@@ -112,8 +112,9 @@ def _check_exterior(exterior, u):
     # out of bounds (numba) or into a copy
     if exterior is not None and (exterior.shape != u.shape or exterior.dtype != u.dtype
                                  or not exterior.flags.c_contiguous):
+        layout = "C-contiguous" if exterior.flags.c_contiguous else "not C-contiguous"
         raise ValueError(f"exterior must be a C-contiguous array of u's shape {u.shape} and "
-                         f"dtype {u.dtype}, got {exterior.shape} {exterior.dtype}")
+                         f"dtype {u.dtype}, got {exterior.shape} {exterior.dtype}, {layout}")
 
 
 def _dual_estimate_is_real(x, nonnegative):

@@ -29,7 +29,8 @@ def projection_step(p, u, x, beta, error_reduction, estimate=True, exterior=None
 
     ``estimate=False``: x is left as it was (the iteration itself never reads it; on the
     CPU the sweep then moves one array less). The device always writes it.
-    ``exterior`` (OSS): also exterior ← u outside the support, in the same sweep.
+    ``exterior`` (OSS): also exterior ← u outside the support (on the CPU in the object
+    step's own sweep).
     """
     k = p.kernels
     x = p.estimate_into(x, estimate)
